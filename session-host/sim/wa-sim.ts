@@ -1,0 +1,568 @@
+import { EventEmitter } from 'node:events'
+import type { AddressInfo } from 'node:net'
+import { randomBytes } from 'node:crypto'
+import { WebSocketServer } from 'ws'
+import { Curve, getBinaryNodeChild, proto, S_WHATSAPP_NET } from '@whiskeysockets/baileys'
+import type { BinaryNode, KeyPair } from '@whiskeysockets/baileys'
+import { makeCertChain } from './cert-chain.ts'
+import type { CertChain } from './cert-chain.ts'
+import { Connection } from './connection.ts'
+import type { Registration } from './connection.ts'
+import { Directory } from './directory.ts'
+import type { Account, Contact, LinkedDevice } from './directory.ts'
+import { answerIq, errorIq, iqKey, resultIq } from './iq-answers.ts'
+import { decryptOutgoing, encryptForDevice } from './message-crypto.ts'
+import type { DecryptedCopy } from './message-crypto.ts'
+import { NoiseServer } from './noise-server.ts'
+import type { ClientFinish } from './noise-server.ts'
+import {
+  companionFinishResult,
+  companionHelloResult,
+  linkCodeNotification,
+  makePrimaryHello,
+  newLinkCodePairingRef,
+  normalizePairingCode,
+  openCompanionFinish,
+  parseCompanionFinish,
+  parseCompanionHello,
+  unwrapCompanionEphemeral
+} from './pairing-code.ts'
+import type { CompanionFinish, CompanionHello } from './pairing-code.ts'
+import { newPairingRefs, pairDeviceNode, pairSuccessNode, parsePairingQr, sameKey, verifyPairDeviceSign } from './pairing.ts'
+
+/** The subset of a pino logger the emulator writes to. */
+export type SimLogger = {
+  debug(fields: object, message?: string): void
+  info(fields: object, message?: string): void
+  warn(fields: object, message?: string): void
+}
+
+const silent: SimLogger = { debug: () => {}, info: () => {}, warn: () => {} }
+
+export type WaSimOptions = {
+  logger?: SimLogger
+  /**
+   * Ends Baileys' 20 s wait for a first history sync by having the phone send a FULL
+   * history-sync notification after each login (Baileys skips FULL syncs by default).
+   */
+  endInitialSync?: boolean
+  /** Sandbox mode: any well-formed number is a reachable contact. */
+  autoContacts?: boolean
+  /** QR refs offered per registration; Baileys ends with 408 when they run out. */
+  qrRefs?: number
+  /** `host:port` of the media host that `media_conn` points uploads at. */
+  mediaHost?: string
+  /** The root of the noise certificate chain; generated when absent. */
+  rootKey?: KeyPair
+}
+
+/** A message a linked device sent, with every copy the simulated recipients decrypted. */
+export type SentMessage = {
+  id: string
+  accountPn: string
+  deviceId: number
+  to: string
+  node: BinaryNode
+  decrypted: DecryptedCopy[]
+  failures: { jid: string; error: string }[]
+}
+
+export type LinkResult = { accountPn: string; lid: string; deviceId: number; jid: string }
+
+export type InjectOptions = {
+  /** `lid`: the stanza comes from the contact's LID with `sender_pn`, as WhatsApp sends most chats now. */
+  addressing?: 'pn' | 'lid'
+  id?: string
+  timestamp?: number
+}
+
+type Waiter = { resolve(node: BinaryNode): void; reject(error: Error): void; timer: NodeJS.Timeout }
+
+const now = (): string => `${Math.floor(Date.now() / 1000)}`
+const newMessageId = (): string => `3EB0${randomBytes(8).toString('hex').toUpperCase()}`
+const readUInt = (bytes: Uint8Array | null | undefined): number => (bytes?.length ? Buffer.from(bytes).readUIntBE(0, bytes.length) : 0)
+
+/**
+ * A WhatsApp Web server on loopback that the unmodified Baileys client links to, sends through
+ * and receives from. It plays the servers, each account's phone and every contact.
+ */
+export class WaSim extends EventEmitter {
+  readonly directory: Directory
+  /** Everything linked devices sent, in order. */
+  readonly sent: SentMessage[] = []
+  private readonly logger: SimLogger
+  private readonly serverStatic = Curve.generateKeyPair()
+  private readonly certChain: CertChain
+  private readonly connections = new Set<Connection>()
+  private readonly registrationsByRef = new Map<string, Connection>()
+  private readonly waiters = new Map<string, Waiter>()
+  private readonly iqRefusals: { key: string; code: number; text: string }[] = []
+  private readonly muted = new Set<Connection>()
+  /** Pairing-code requests by phone number, waiting for the user to type the code on the phone. */
+  private readonly linkCodeRequests = new Map<string, { connection: Connection; hello: CompanionHello; ref: Buffer }>()
+  private readonly linkCodeFinishes = new Map<string, (finish: CompanionFinish) => void>()
+  private wss?: WebSocketServer
+  private iqCounter = 0
+
+  constructor(private readonly options: WaSimOptions = {}) {
+    super()
+    this.logger = options.logger ?? silent
+    this.directory = new Directory(options.autoContacts ?? false)
+    this.certChain = makeCertChain(this.serverStatic, options.rootKey)
+  }
+
+  /** The public half of the certificate root; a client that verifies the chain must trust it. */
+  get certRoot(): Buffer {
+    return Buffer.from(this.certChain.root.public)
+  }
+
+  set mediaHost(host: string | undefined) {
+    this.options.mediaHost = host
+  }
+
+  /** Listens on 127.0.0.1 and resolves with the `waWebSocketUrl` for Baileys. */
+  async start(): Promise<string> {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/ws/chat', maxPayload: 64 * 1024 * 1024 })
+    this.wss = wss
+    await new Promise<void>((resolve, reject) => {
+      wss.once('listening', resolve)
+      wss.once('error', reject)
+    })
+    wss.on('connection', ws => {
+      const connection = new Connection(ws, new NoiseServer(this.serverStatic, this.certChain.encoded), {
+        onClientFinish: (conn, finish) => this.onClientFinish(conn, finish),
+        onNode: (conn, node) => this.onNode(conn, node),
+        onClose: conn => this.forget(conn),
+        onError: (_conn, error) => this.logger.warn({ err: error }, 'sim connection error')
+      })
+      this.connections.add(connection)
+    })
+    const { port } = wss.address() as AddressInfo
+    return `ws://127.0.0.1:${port}/ws/chat`
+  }
+
+  async stop(): Promise<void> {
+    for (const waiter of this.waiters.values()) {
+      clearTimeout(waiter.timer)
+      waiter.reject(new Error('emulator stopped'))
+    }
+    this.waiters.clear()
+    for (const connection of this.connections) connection.drop()
+    this.connections.clear()
+    const wss = this.wss
+    this.wss = undefined
+    if (wss) await new Promise<void>(resolve => wss.close(() => resolve()))
+  }
+
+  addAccount(pn: string, options?: { lid?: string; pushName?: string }): Account {
+    return this.directory.addAccount(pn, options)
+  }
+
+  addContact(pn: string, options?: { lid?: string; pushName?: string; onWhatsApp?: boolean }): Contact {
+    return this.directory.addContact(pn, options)
+  }
+
+  /** Makes a number one that WhatsApp does not know. */
+  setNotOnWhatsApp(pn: string): Contact {
+    return this.directory.addContact(pn, { onWhatsApp: false })
+  }
+
+  /** Plays the account's phone scanning a linking QR code shown by a registering client. */
+  async scanQr(qr: string, options: { accountPn?: string } = {}): Promise<LinkResult> {
+    const scanned = parsePairingQr(qr)
+    const connection = this.registrationsByRef.get(scanned.ref)
+    const registration = connection?.registration
+    if (!connection?.isOpen || !registration) throw new Error('QR code ref is unknown or expired')
+    // A QR code only links the connection that displays it: its keys must be the registering ones.
+    if (!sameKey(scanned.noiseKey, registration.noiseKey) || !sameKey(scanned.identityKey, registration.identityKey)) {
+      throw new Error('QR code keys do not match the registering connection')
+    }
+    const account = this.directory.addAccount(options.accountPn ?? this.nextAccountPn())
+    return this.completePairing(connection, registration, account, scanned.advSecret)
+  }
+
+  /**
+   * Plays the user typing the pairing code that `requestPairingCode` showed into the phone of
+   * the number it was requested for. A wrong code fails here, as it does on a phone.
+   */
+  async enterPairingCode(phoneNumber: string, typedCode: string): Promise<LinkResult> {
+    const request = this.linkCodeRequests.get(phoneNumber) ?? (await this.nextLinkCodeRequest(phoneNumber))
+    const registration = request?.connection.registration
+    if (!request?.connection.isOpen || !registration) throw new Error(`no pairing code was requested for ${phoneNumber}`)
+    // The companion's noise key travels in the hello: only the connection that asked can be linked.
+    if (!sameKey(request.hello.companionNoiseKeyPub, registration.noiseKey)) throw new Error('pairing request does not match its connection')
+    const code = normalizePairingCode(typedCode)
+    const account = this.directory.addAccount(phoneNumber)
+    const companionEphemeralPub = await unwrapCompanionEphemeral(request.hello.wrappedCompanionEphemeralPub, code)
+    const { primaryEphemeral, wrappedPrimaryEphemeralPub } = await makePrimaryHello({ code })
+    const finished = new Promise<CompanionFinish>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('companion did not finish pairing')), 10_000)
+      this.linkCodeFinishes.set(phoneNumber, finish => {
+        clearTimeout(timer)
+        resolve(finish)
+      })
+    })
+    await request.connection.sendNode(
+      linkCodeNotification({ id: this.nextIqId(), ref: request.ref, phoneIdentityPub: account.phone.identity.public, wrappedPrimaryEphemeralPub })
+    )
+    const finish = await finished
+    this.linkCodeRequests.delete(phoneNumber)
+    if (!sameKey(finish.companionIdentityPub, registration.identityKey)) throw new Error('companion identity does not match its registration')
+    const { advSecretKey } = openCompanionFinish({
+      wrappedKeyBundle: finish.wrappedKeyBundle,
+      companionEphemeralPub,
+      primaryEphemeralPriv: primaryEphemeral.private,
+      phoneIdentity: account.phone.identity,
+      companionIdentityPub: finish.companionIdentityPub
+    })
+    return this.completePairing(request.connection, registration, account, advSecretKey)
+  }
+
+  /** Delivers a message from a contact (or anyone) to every device linked to an account. */
+  async injectMessage(fromPn: string, accountPn: string, message: proto.IMessage, options: InjectOptions = {}): Promise<string> {
+    const contact = this.directory.contact(fromPn) ?? this.directory.addContact(fromPn)
+    const account = this.requireAccount(accountPn)
+    const id = options.id ?? newMessageId()
+    const addressing: Record<string, string> =
+      options.addressing === 'lid'
+        ? { from: `${contact.lid}@lid`, sender_pn: `${contact.pn}@s.whatsapp.net`, addressing_mode: 'lid' }
+        : { from: `${contact.pn}@s.whatsapp.net`, sender_lid: `${contact.lid}@lid` }
+    for (const device of account.devices.values()) {
+      const { type, ciphertext } = await encryptForDevice(contact.peer, device, message)
+      this.deliver(device, {
+        tag: 'message',
+        attrs: { ...addressing, id, t: `${options.timestamp ?? now()}`, type: mediaTypeOf(message) ? 'media' : 'text', notify: contact.pushName },
+        content: [{ tag: 'enc', attrs: { v: '2', type, ...(mediaTypeOf(message) ? { mediatype: mediaTypeOf(message)! } : {}) }, content: ciphertext }]
+      })
+    }
+    return id
+  }
+
+  injectText(fromPn: string, accountPn: string, text: string, options?: InjectOptions): Promise<string> {
+    return this.injectMessage(fromPn, accountPn, { conversation: text }, options)
+  }
+
+  /** A message from the account's own phone to its linked devices (protocol and peer messages). */
+  async sendFromPhone(accountPn: string, message: proto.IMessage, only?: LinkedDevice): Promise<void> {
+    const account = this.requireAccount(accountPn)
+    for (const device of only ? [only] : account.devices.values()) {
+      const { type, ciphertext } = await encryptForDevice(account.phone, device, message)
+      this.deliver(device, {
+        tag: 'message',
+        attrs: { from: `${account.pn}@s.whatsapp.net`, id: newMessageId(), t: now(), type: 'text', category: 'peer' },
+        content: [{ tag: 'enc', attrs: { v: '2', type }, content: ciphertext }]
+      })
+    }
+  }
+
+  /** The recipient's phone reports delivery, then (optionally) that the user read it. */
+  sendReceipt(sent: SentMessage, type: 'delivery' | 'read' = 'delivery'): void {
+    const attrs: Record<string, string> = { id: sent.id, from: sent.to, t: now() }
+    if (type === 'read') attrs.type = 'read'
+    for (const connection of this.liveConnections(sent.accountPn, sent.deviceId)) void connection.sendNode({ tag: 'receipt', attrs })
+  }
+
+  /** Resolves with the next message a linked device sends that matches. */
+  waitForSent(match: (sent: SentMessage) => boolean = () => true, timeoutMs = 10_000): Promise<SentMessage> {
+    const already = this.sent.find(match)
+    if (already) return Promise.resolve(already)
+    return new Promise((resolve, reject) => {
+      const onSent = (sent: SentMessage) => {
+        if (!match(sent)) return
+        clearTimeout(timer)
+        this.off('message-sent', onSent)
+        resolve(sent)
+      }
+      const timer = setTimeout(() => {
+        this.off('message-sent', onSent)
+        reject(new Error('no matching message was sent'))
+      }, timeoutMs)
+      this.on('message-sent', onSent)
+    })
+  }
+
+  // ---- faults --------------------------------------------------------------------------------
+
+  /** Cuts every socket, as a network failure would. */
+  dropAll(): void {
+    for (const connection of this.connections) connection.drop()
+  }
+
+  drop(accountPn: string): void {
+    for (const connection of this.liveConnections(accountPn)) connection.drop()
+  }
+
+  /** The phone unlinks the devices: live ones get a 401 stream error, later logins fail with 401. */
+  logout(accountPn: string, deviceId?: number): void {
+    const account = this.requireAccount(accountPn)
+    for (const device of [...account.devices.values()]) {
+      if (deviceId !== undefined && device.id !== deviceId) continue
+      account.devices.delete(device.id)
+      for (const connection of this.liveConnections(accountPn, device.id)) {
+        void this.streamError(connection, { tag: 'stream:error', attrs: { code: '401' }, content: [{ tag: 'conflict', attrs: { type: 'device_removed' } }] })
+      }
+    }
+  }
+
+  /** Another client took over the session: WhatsApp sends a `conflict` stream error (440). */
+  replaceSession(accountPn: string): void {
+    for (const connection of this.liveConnections(accountPn)) {
+      void this.streamError(connection, { tag: 'stream:error', attrs: {}, content: [{ tag: 'conflict', attrs: { type: 'replaced' } }] })
+    }
+  }
+
+  /** The next query whose `xmlns/type/child` key starts with `keyPrefix` gets an error answer. */
+  refuseNextIq(keyPrefix: string, code = 500, text = 'internal-server-error'): void {
+    this.iqRefusals.push({ key: keyPrefix, code, text })
+  }
+
+  /** Stops answering an account's sockets (pings included) without closing them. */
+  mute(accountPn: string): void {
+    for (const connection of this.liveConnections(accountPn)) this.muted.add(connection)
+  }
+
+  // ---- connection handling -------------------------------------------------------------------
+
+  private async onClientFinish(connection: Connection, { clientStatic, payload }: ClientFinish): Promise<void> {
+    const pairing = payload.devicePairingData
+    if (pairing) {
+      const refs = newPairingRefs(this.options.qrRefs ?? 6)
+      connection.registration = {
+        noiseKey: clientStatic,
+        identityKey: Buffer.from(pairing.eIdent ?? []),
+        registrationId: readUInt(pairing.eRegid),
+        signedPreKey: {
+          keyId: readUInt(pairing.eSkeyId),
+          publicKey: Buffer.from(pairing.eSkeyVal ?? []),
+          signature: Buffer.from(pairing.eSkeySig ?? [])
+        },
+        refs
+      }
+      for (const ref of refs) this.registrationsByRef.set(ref, connection)
+      await connection.sendNode(pairDeviceNode(this.nextIqId(), refs))
+      this.emit('registration', { refs })
+      return
+    }
+    const account = this.directory.account(`${payload.username ?? ''}`)
+    const device = account?.devices.get(payload.device ?? 0)
+    if (!account || !device || !device.noiseKey.equals(clientStatic)) {
+      await connection.sendNode({ tag: 'failure', attrs: { reason: '401', location: 'sim' } })
+      connection.close()
+      return
+    }
+    connection.device = device
+    await connection.sendNode({
+      tag: 'success',
+      attrs: { t: now(), lid: `${account.lid}:${device.id}@lid`, props: '1', abprops: '1', location: 'sim', creation: now() }
+    })
+    const offline = device.offline.splice(0)
+    for (const node of offline) await connection.sendNode(node)
+    await connection.sendNode({ tag: 'ib', attrs: { from: S_WHATSAPP_NET }, content: [{ tag: 'offline', attrs: { count: `${offline.length}` } }] })
+    this.logger.debug({ accountPn: account.pn, deviceId: device.id }, 'sim login')
+    this.emit('login', { accountPn: account.pn, deviceId: device.id })
+  }
+
+  private async onNode(connection: Connection, node: BinaryNode): Promise<void> {
+    this.emit('node', node, connection)
+    if (this.muted.has(connection)) return
+    switch (node.tag) {
+      case 'iq':
+        return this.onIq(connection, node)
+      case 'message':
+        return this.onMessage(connection, node)
+      case 'receipt':
+        await connection.sendNode({
+          tag: 'ack',
+          attrs: { class: 'receipt', id: node.attrs.id ?? '', from: node.attrs.to ?? S_WHATSAPP_NET, ...(node.attrs.type ? { type: node.attrs.type } : {}) }
+        })
+        this.emit('client-receipt', node)
+        return
+      default:
+        // ack, presence, ib, call and the like need no answer.
+        return
+    }
+  }
+
+  private async onIq(connection: Connection, iq: BinaryNode): Promise<void> {
+    const id = iq.attrs.id ?? ''
+    const type = iq.attrs.type
+    if (type === 'result' || type === 'error') {
+      const waiter = this.waiters.get(id)
+      if (waiter) {
+        this.waiters.delete(id)
+        clearTimeout(waiter.timer)
+        waiter.resolve(iq)
+      }
+      return
+    }
+    const key = iqKey(iq)
+    const refusal = this.iqRefusals.find(r => key.startsWith(r.key))
+    if (refusal) {
+      this.iqRefusals.splice(this.iqRefusals.indexOf(refusal), 1)
+      await connection.sendNode(errorIq(iq, refusal.code, refusal.text))
+      return
+    }
+    if (key === 'md/set/link_code_companion_reg') return this.onLinkCode(connection, iq)
+    if (key === 'md/set/remove-companion-device') {
+      const device = connection.device
+      if (device) device.account.devices.delete(device.id)
+      await connection.sendNode(resultIq(iq))
+      return
+    }
+    const { answer, known } = answerIq(iq, { directory: this.directory, device: connection.device, mediaHost: this.options.mediaHost })
+    if (!known) this.logger.debug({ key }, 'sim answers an unhandled iq with an empty result')
+    await connection.sendNode(answer)
+    // `passive/active` follows the prekey upload on every login, so the phone can now encrypt to the device.
+    if (key === 'passive/set/active' && connection.device && (this.options.endInitialSync ?? true)) {
+      await this.sendFromPhone(connection.device.account.pn, HISTORY_SYNC_DONE, connection.device)
+    }
+  }
+
+  /** The client sends its request without waiting for an answer, so it may still be on the wire. */
+  private nextLinkCodeRequest(phoneNumber: string, timeoutMs = 5_000) {
+    return new Promise<{ connection: Connection; hello: CompanionHello; ref: Buffer } | undefined>(resolve => {
+      const onRequest = (event: { phoneNumber: string }) => {
+        if (event.phoneNumber !== phoneNumber) return
+        done()
+        resolve(this.linkCodeRequests.get(phoneNumber))
+      }
+      const done = () => {
+        clearTimeout(timer)
+        this.off('pairing-code-requested', onRequest)
+      }
+      const timer = setTimeout(() => {
+        done()
+        resolve(undefined)
+      }, timeoutMs)
+      this.on('pairing-code-requested', onRequest)
+    })
+  }
+
+  private async onLinkCode(connection: Connection, iq: BinaryNode): Promise<void> {
+    const stage = getBinaryNodeChild(iq, 'link_code_companion_reg')?.attrs.stage
+    if (stage === 'companion_hello') {
+      const hello = parseCompanionHello(iq)
+      const ref = newLinkCodePairingRef()
+      this.linkCodeRequests.set(hello.phoneNumber, { connection, hello, ref })
+      await connection.sendNode(companionHelloResult({ iqId: hello.iqId, ref }))
+      this.emit('pairing-code-requested', { phoneNumber: hello.phoneNumber })
+      return
+    }
+    const finish = parseCompanionFinish(iq)
+    // Answer first: Baileys waits for this result before it acknowledges the notification.
+    await connection.sendNode(companionFinishResult({ iqId: finish.iqId }))
+    const phoneNumber = finish.jid.split('@')[0]?.split(':')[0] ?? ''
+    this.linkCodeFinishes.get(phoneNumber)?.(finish)
+    this.linkCodeFinishes.delete(phoneNumber)
+  }
+
+  private async onMessage(connection: Connection, stanza: BinaryNode): Promise<void> {
+    const device = connection.device
+    const id = stanza.attrs.id ?? ''
+    const to = stanza.attrs.to ?? ''
+    if (!device) return
+    await connection.sendNode({ tag: 'ack', attrs: { class: 'message', id, from: to, t: now() } })
+    const { decrypted, failures } = await decryptOutgoing(stanza, device, this.directory)
+    for (const failure of failures) this.logger.warn({ id, ...failure }, 'sim could not decrypt a copy')
+    const sent: SentMessage = { id, accountPn: device.account.pn, deviceId: device.id, to, node: stanza, decrypted, failures }
+    this.sent.push(sent)
+    this.emit('message-sent', sent)
+  }
+
+  private async completePairing(connection: Connection, registration: Registration, account: Account, advSecret: Uint8Array): Promise<LinkResult> {
+    for (const ref of registration.refs) this.registrationsByRef.delete(ref)
+    const deviceId = account.nextDeviceId++
+    const keyIndex = deviceId
+    const id = this.nextIqId()
+    const answer = this.awaitAnswer(id)
+    await connection.sendNode(pairSuccessNode({ id, account, deviceId, keyIndex, companionIdentityKey: registration.identityKey, advSecret }))
+    const signed = await answer
+    if (signed.attrs.type !== 'result') throw new Error('client refused pair-success')
+    verifyPairDeviceSign(signed, account, registration.identityKey)
+    const device: LinkedDevice = {
+      account,
+      id: deviceId,
+      noiseKey: registration.noiseKey,
+      identityKey: registration.identityKey,
+      registrationId: registration.registrationId,
+      keyIndex,
+      signedPreKey: registration.signedPreKey,
+      preKeys: new Map(),
+      offline: []
+    }
+    account.devices.set(deviceId, device)
+    // WhatsApp makes the freshly linked client reconnect and log in with its new identity.
+    await this.streamError(connection, { tag: 'stream:error', attrs: { code: '515' } })
+    const result = { accountPn: account.pn, lid: account.lid, deviceId, jid: `${account.pn}:${deviceId}@s.whatsapp.net` }
+    this.emit('paired', result)
+    return result
+  }
+
+  private async streamError(connection: Connection, node: BinaryNode): Promise<void> {
+    await connection.sendNode(node)
+    connection.close()
+  }
+
+  private deliver(device: LinkedDevice, node: BinaryNode): void {
+    const [connection] = this.liveConnections(device.account.pn, device.id)
+    if (connection) void connection.sendNode(node)
+    else device.offline.push(node)
+  }
+
+  private liveConnections(accountPn: string, deviceId?: number): Connection[] {
+    return [...this.connections].filter(
+      c => c.isOpen && c.device?.account.pn === accountPn && (deviceId === undefined || c.device.id === deviceId)
+    )
+  }
+
+  private awaitAnswer(id: string, timeoutMs = 10_000): Promise<BinaryNode> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(id)
+        reject(new Error(`no answer to server iq ${id}`))
+      }, timeoutMs)
+      this.waiters.set(id, { resolve, reject, timer })
+    })
+  }
+
+  private forget(connection: Connection): void {
+    this.connections.delete(connection)
+    this.muted.delete(connection)
+    for (const ref of connection.registration?.refs ?? []) this.registrationsByRef.delete(ref)
+    for (const [phoneNumber, request] of this.linkCodeRequests) if (request.connection === connection) this.linkCodeRequests.delete(phoneNumber)
+    this.emit('connection-closed', connection.device && { accountPn: connection.device.account.pn, deviceId: connection.device.id })
+  }
+
+  private requireAccount(pn: string): Account {
+    const account = this.directory.account(pn)
+    if (!account) throw new Error(`unknown account ${pn}`)
+    return account
+  }
+
+  private nextIqId(): string {
+    return `sim-${++this.iqCounter}`
+  }
+
+  private nextAccountPn(): string {
+    return `1555${`${Math.floor(Math.random() * 1e7)}`.padStart(7, '0')}`
+  }
+}
+
+/** Baileys skips FULL history syncs by default, so this ends its wait for the initial sync at once. */
+const HISTORY_SYNC_DONE: proto.IMessage = {
+  protocolMessage: {
+    type: proto.Message.ProtocolMessage.Type.HISTORY_SYNC_NOTIFICATION,
+    historySyncNotification: { syncType: proto.HistorySync.HistorySyncType.FULL, chunkOrder: 0, progress: 100 }
+  }
+}
+
+const MEDIA_KEYS: [keyof proto.IMessage, string][] = [
+  ['imageMessage', 'image'],
+  ['videoMessage', 'video'],
+  ['audioMessage', 'audio'],
+  ['documentMessage', 'document'],
+  ['stickerMessage', 'sticker']
+]
+
+const mediaTypeOf = (message: proto.IMessage): string | undefined => MEDIA_KEYS.find(([key]) => message[key])?.[1]
+
