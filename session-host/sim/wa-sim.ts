@@ -65,7 +65,12 @@ export type SentMessage = {
   node: BinaryNode
   decrypted: DecryptedCopy[]
   failures: { jid: string; error: string }[]
+  /** The error code the server's ack carried when it refused the message. */
+  refusedWith?: string
 }
+
+/** The ack error for a message to a number that has no WhatsApp account (the emulator's choice). */
+export const NOT_ON_WHATSAPP_ACK_ERROR = '404'
 
 export type LinkResult = { accountPn: string; lid: string; deviceId: number; jid: string }
 
@@ -98,6 +103,7 @@ export class WaSim extends EventEmitter {
   private readonly waiters = new Map<string, Waiter>()
   private readonly iqRefusals: { key: string; code: number; text: string }[] = []
   private readonly muted = new Set<Connection>()
+  private readonly sendRefusals = new Map<string, string>()
   /** Pairing-code requests by phone number, waiting for the user to type the code on the phone. */
   private readonly linkCodeRequests = new Map<string, { connection: Connection; hello: CompanionHello; ref: Buffer }>()
   private readonly linkCodeFinishes = new Map<string, (finish: CompanionFinish) => void>()
@@ -316,6 +322,15 @@ export class WaSim extends EventEmitter {
     this.iqRefusals.push({ key: keyPrefix, code, text })
   }
 
+  /**
+   * Refuses messages to a number with an error ack, as WhatsApp does with 463 when an account
+   * may not start new chats (the reach-out time-lock). `undefined` lifts the refusal.
+   */
+  refuseMessagesTo(pn: string, code: string | undefined = '463'): void {
+    if (code === undefined) this.sendRefusals.delete(pn)
+    else this.sendRefusals.set(pn, code)
+  }
+
   /** Stops answering an account's sockets (pings included) without closing them. */
   mute(accountPn: string): void {
     for (const connection of this.liveConnections(accountPn)) this.muted.add(connection)
@@ -461,12 +476,21 @@ export class WaSim extends EventEmitter {
     const id = stanza.attrs.id ?? ''
     const to = stanza.attrs.to ?? ''
     if (!device) return
-    await connection.sendNode({ tag: 'ack', attrs: { class: 'message', id, from: to, t: now() } })
-    const { decrypted, failures } = await decryptOutgoing(stanza, device, this.directory)
+    const refusedWith = this.refusalFor(to)
+    await connection.sendNode({ tag: 'ack', attrs: { class: 'message', id, from: to, t: now(), ...(refusedWith ? { error: refusedWith } : {}) } })
+    // A refused message reaches nobody, so nobody decrypts it.
+    const { decrypted, failures } = refusedWith ? { decrypted: [], failures: [] } : await decryptOutgoing(stanza, device, this.directory)
     for (const failure of failures) this.logger.warn({ id, ...failure }, 'sim could not decrypt a copy')
-    const sent: SentMessage = { id, accountPn: device.account.pn, deviceId: device.id, to, node: stanza, decrypted, failures }
+    const sent: SentMessage = { id, accountPn: device.account.pn, deviceId: device.id, to, node: stanza, decrypted, failures, ...(refusedWith ? { refusedWith } : {}) }
     this.sent.push(sent)
     this.emit('message-sent', sent)
+  }
+
+  private refusalFor(to: string): string | undefined {
+    const peer = this.directory.resolve(to)
+    if (peer?.kind === 'account') return undefined
+    if (!peer || !peer.contact.onWhatsApp) return NOT_ON_WHATSAPP_ACK_ERROR
+    return this.sendRefusals.get(peer.contact.pn)
   }
 
   private async completePairing(connection: Connection, registration: Registration, account: Account, advSecret: Uint8Array): Promise<LinkResult> {
