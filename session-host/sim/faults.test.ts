@@ -1,0 +1,99 @@
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { DisconnectReason } from '@whiskeysockets/baileys'
+import { WaSim } from './wa-sim.ts'
+import { BaileysDriver } from './testing/baileys-driver.ts'
+
+const ALICE = '15550002222'
+const ALICE_JID = `${ALICE}@s.whatsapp.net`
+
+describe('faults the emulator can inject', () => {
+  const sim = new WaSim()
+  let url: string
+  before(async () => {
+    url = await sim.start()
+    sim.addContact(ALICE)
+  })
+  after(() => sim.stop())
+
+  const linked = async (accountPn: string, socket?: ConstructorParameters<typeof BaileysDriver>[0]['socket']) => {
+    const driver = new BaileysDriver({ url, sim, scanAs: accountPn, reconnect: true, socket }).start()
+    await driver.waitOpen()
+    return driver
+  }
+
+  it('survives an abrupt socket drop: Baileys reconnects and the next text is decrypted', async () => {
+    const driver = await linked('15550010001')
+    try {
+      sim.drop('15550010001')
+      await driver.waitClosed(DisconnectReason.connectionClosed)
+      await driver.waitOpen(2)
+      const message = await driver.socket.sendMessage(ALICE_JID, { text: 'still here' })
+      const sent = await sim.waitForSent(m => m.id === message?.key.id)
+      assert.equal(sent.decrypted.find(c => c.jid.startsWith(ALICE))?.message.extendedTextMessage?.text, 'still here')
+    } finally {
+      await driver.stop()
+    }
+  })
+
+  it('logs a device out: Baileys closes with 401, and its credentials no longer log in', async () => {
+    const driver = await linked('15550010002')
+    try {
+      sim.logout('15550010002')
+      await driver.waitClosed(DisconnectReason.loggedOut)
+    } finally {
+      await driver.stop()
+    }
+    const again = new BaileysDriver({ url, sim, auth: driver.auth }).start()
+    try {
+      await again.waitClosed(DisconnectReason.loggedOut)
+      assert.equal(again.count('connection.update', u => u.connection === 'open'), 0)
+    } finally {
+      await again.stop()
+    }
+  })
+
+  it('replaces a session: Baileys closes with 440 (connection replaced) and does not retry', async () => {
+    const driver = await linked('15550010003')
+    try {
+      sim.replaceSession('15550010003')
+      await driver.waitClosed(DisconnectReason.connectionReplaced)
+      assert.deepEqual(driver.closeCodes.filter(code => code !== DisconnectReason.restartRequired), [DisconnectReason.connectionReplaced])
+    } finally {
+      await driver.stop()
+    }
+  })
+
+  it('refuses a query once: Baileys surfaces the error, and the same query then succeeds', async () => {
+    const driver = await linked('15550010004')
+    try {
+      sim.refuseNextIq('usync/get', 500, 'internal-server-error')
+      await assert.rejects(driver.socket.onWhatsApp(ALICE), (error: { output?: { statusCode?: number } }) => error.output?.statusCode === 500)
+      const [result] = (await driver.socket.onWhatsApp(ALICE)) ?? []
+      assert.equal(result?.exists, true)
+    } finally {
+      await driver.stop()
+    }
+  })
+
+  it('answers keep-alive pings over a run longer than the interval, and a silent server gets dropped', async () => {
+    const keepAliveIntervalMs = 700
+    const pings: number[] = []
+    const onNode = (node: { tag: string; attrs: Record<string, string> }) => {
+      if (node.tag === 'iq' && node.attrs.xmlns === 'w:p') pings.push(Date.now())
+    }
+    sim.on('node', onNode)
+    const driver = await linked('15550010005', { keepAliveIntervalMs })
+    try {
+      await new Promise(resolve => setTimeout(resolve, keepAliveIntervalMs * 4))
+      assert.ok(pings.length >= 3, `expected at least 3 pings, saw ${pings.length}`)
+      assert.deepEqual(driver.closeCodes, [DisconnectReason.restartRequired])
+      sim.mute('15550010005')
+      // Baileys gives up when nothing arrives for keepAliveIntervalMs + 5 s.
+      await driver.waitClosed(DisconnectReason.connectionLost, 10_000)
+    } finally {
+      sim.off('node', onNode)
+      await driver.stop()
+    }
+  })
+})
