@@ -13,6 +13,8 @@ import type { Account, Contact, LinkedDevice } from './directory.ts'
 import { answerIq, errorIq, iqKey, resultIq } from './iq-answers.ts'
 import { decryptOutgoing, encryptForDevice } from './message-crypto.ts'
 import type { DecryptedCopy } from './message-crypto.ts'
+import { createMediaHost } from './media-host.ts'
+import type { MediaHost } from './media-host.ts'
 import { NoiseServer } from './noise-server.ts'
 import type { ClientFinish } from './noise-server.ts'
 import {
@@ -50,8 +52,8 @@ export type WaSimOptions = {
   autoContacts?: boolean
   /** QR refs offered per registration; Baileys ends with 408 when they run out. */
   qrRefs?: number
-  /** `host:port` of the media host that `media_conn` points uploads at. */
-  mediaHost?: string
+  /** Serve media (uploads and inbound attachments) from a loopback HTTPS host with its own CA. */
+  media?: boolean
   /** The root of the noise certificate chain; generated when absent. */
   rootKey?: KeyPair
 }
@@ -108,6 +110,7 @@ export class WaSim extends EventEmitter {
   private readonly linkCodeRequests = new Map<string, { connection: Connection; hello: CompanionHello; ref: Buffer }>()
   private readonly linkCodeFinishes = new Map<string, (finish: CompanionFinish) => void>()
   private wss?: WebSocketServer
+  private mediaHost?: MediaHost
   private iqCounter = 0
 
   constructor(private readonly options: WaSimOptions = {}) {
@@ -122,8 +125,10 @@ export class WaSim extends EventEmitter {
     return Buffer.from(this.certChain.root.public)
   }
 
-  set mediaHost(host: string | undefined) {
-    this.options.mediaHost = host
+  /** The media host, when the emulator was started with `media: true`. */
+  get media(): MediaHost {
+    if (!this.mediaHost) throw new Error('the emulator was started without media')
+    return this.mediaHost
   }
 
   /** Listens on 127.0.0.1 and resolves with the `waWebSocketUrl` for Baileys. */
@@ -143,6 +148,10 @@ export class WaSim extends EventEmitter {
       })
       this.connections.add(connection)
     })
+    if (this.options.media) {
+      this.mediaHost = createMediaHost({ log: (message, meta) => this.logger.debug(meta ?? {}, message) })
+      await this.mediaHost.start()
+    }
     const { port } = wss.address() as AddressInfo
     return `ws://127.0.0.1:${port}/ws/chat`
   }
@@ -158,6 +167,7 @@ export class WaSim extends EventEmitter {
     const wss = this.wss
     this.wss = undefined
     if (wss) await new Promise<void>(resolve => wss.close(() => resolve()))
+    await this.mediaHost?.stop()
   }
 
   addAccount(pn: string, options?: { lid?: string; pushName?: string }): Account {
@@ -242,6 +252,25 @@ export class WaSim extends EventEmitter {
       })
     }
     return id
+  }
+
+  /** Hosts an attachment the way WhatsApp's media servers do, and delivers it as a message. */
+  async injectMedia(
+    fromPn: string,
+    accountPn: string,
+    kind: 'image' | 'video' | 'audio' | 'document',
+    bytes: Uint8Array,
+    fields: { caption?: string; fileName?: string; mimetype?: string; ptt?: boolean } = {},
+    options?: InjectOptions
+  ): Promise<string> {
+    const hosted = await this.media.hostInbound(bytes, kind, fields.mimetype ? { mimetype: fields.mimetype } : {})
+    const media = { ...hosted, ...fields, mimetype: fields.mimetype ?? hosted.mimetype }
+    const message: proto.IMessage =
+      kind === 'image' ? { imageMessage: media }
+      : kind === 'video' ? { videoMessage: media }
+      : kind === 'audio' ? { audioMessage: media }
+      : { documentMessage: media }
+    return this.injectMessage(fromPn, accountPn, message, options)
   }
 
   injectText(fromPn: string, accountPn: string, text: string, options?: InjectOptions): Promise<string> {
@@ -424,7 +453,7 @@ export class WaSim extends EventEmitter {
       await connection.sendNode(resultIq(iq))
       return
     }
-    const { answer, known } = answerIq(iq, { directory: this.directory, device: connection.device, mediaHost: this.options.mediaHost })
+    const { answer, known } = answerIq(iq, { directory: this.directory, device: connection.device, mediaHost: this.mediaHost?.host })
     if (!known) this.logger.debug({ key }, 'sim answers an unhandled iq with an empty result')
     await connection.sendNode(answer)
     // `passive/active` follows the prekey upload on every login, so the phone can now encrypt to the device.

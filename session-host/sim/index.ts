@@ -1,0 +1,6 @@
+/** The WhatsApp Web protocol emulator: what the session host's sandbox mode and the tests use. */
+export { WaSim, NOT_ON_WHATSAPP_ACK_ERROR } from './wa-sim.ts'
+export type { InjectOptions, LinkResult, SentMessage, SimLogger, WaSimOptions } from './wa-sim.ts'
+export type { DecryptedCopy } from './message-crypto.ts'
+export { baileysTrustConfig, makeTrustingAgents } from './tls-authority.ts'
+export type { BaileysTrustConfig, TrustingAgents } from './tls-authority.ts'
