@@ -184,7 +184,7 @@ export const iqKey = (iq: BinaryNode): string => {
 
 /**
  * Answers the queries a linked client makes. Unknown ones get an empty result, which is what
- * keeps Baileys from waiting out its query timeout; `undefined` means "not handled here".
+ * keeps Baileys from waiting out its query timeout; `known` says whether a handler answered.
  */
 export const answerIq = (iq: BinaryNode, ctx: IqContext): { answer: BinaryNode; known: boolean } => {
   const handler = HANDLERS[iqKey(iq)]

@@ -30,6 +30,22 @@ describe('linking a Baileys client to the emulator', () => {
     }
   })
 
+  it('refuses a QR code whose keys are not those of the connection that registered', async () => {
+    const driver = new BaileysDriver({ url, sim }).start()
+    try {
+      const qr = await driver.waitUntil(() => driver.events['connection.update']?.find(u => u.qr)?.qr, 'first QR')
+      const [ref, , identity, adv, platform] = qr.split('#')[1]!.split(',')
+      const forged = `https://wa.me/settings/linked_devices#${[ref, Buffer.alloc(32, 7).toString('base64'), identity, adv, platform].join(',')}`
+      await assert.rejects(sim.scanQr(forged, { accountPn: '15550005555' }), /do not match/)
+      await assert.rejects(sim.scanQr(qr.replace(ref!, '2@unknownref'), { accountPn: '15550005555' }), /unknown or expired/)
+      assert.equal(sim.directory.account('15550005555'), undefined)
+      await sim.scanQr(qr, { accountPn: '15550005555' })
+      await driver.waitOpen()
+    } finally {
+      await driver.stop()
+    }
+  })
+
   it('links by pairing code: the phone enters the code the client requested, and the client opens', async () => {
     const driver = new BaileysDriver({ url, sim }).start()
     try {
