@@ -46,6 +46,8 @@ export type DriverOptions = {
   socket?: Partial<UserFacingSocketConfig>
   /** Reconnect after drops, as a real application does (515 restarts always reconnect). */
   reconnect?: boolean
+  /** Called after each `creds.update` has been applied, to persist the creds. */
+  onCreds?: () => void
 }
 
 type Recorded = { [K in keyof BaileysEventMap]?: BaileysEventMap[K][] }
@@ -126,7 +128,10 @@ export class BaileysDriver {
       ...this.options.socket
     })
     this.socket = socket
-    socket.ev.on('creds.update', update => Object.assign(this.auth.creds, update))
+    socket.ev.on('creds.update', update => {
+      Object.assign(this.auth.creds, update)
+      this.options.onCreds?.()
+    })
     socket.ev.process(events => {
       for (const [name, value] of Object.entries(events) as [keyof BaileysEventMap, never][]) {
         ;((this.events[name] ??= []) as unknown[]).push(value)

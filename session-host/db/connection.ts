@@ -1,0 +1,28 @@
+import { mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
+import { drizzle } from 'drizzle-orm/better-sqlite3'
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
+import * as schema from './schema.ts'
+
+export type Db = BetterSQLite3Database<typeof schema>
+
+const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'drizzle')
+
+/**
+ * Opens the host's SQLite file in WAL mode (readers never wait for the writer) with a busy
+ * timeout, turns on foreign keys, and applies the checked-in migrations.
+ */
+export const openDatabase = (file: string): { db: Db; close(): void } => {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+  const sqlite = new Database(file)
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma('busy_timeout = 5000')
+  sqlite.pragma('foreign_keys = ON')
+  sqlite.pragma('synchronous = NORMAL')
+  const db = drizzle(sqlite, { schema })
+  migrate(db, { migrationsFolder: MIGRATIONS })
+  return { db, close: () => sqlite.close() }
+}
