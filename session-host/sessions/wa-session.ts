@@ -1,0 +1,168 @@
+import type { Boom } from '@hapi/boom'
+import { eq } from 'drizzle-orm'
+import makeWASocket, { DisconnectReason } from '@whiskeysockets/baileys'
+import type { UserFacingSocketConfig, WAMessage, WASocket } from '@whiskeysockets/baileys'
+import type { Logger } from 'pino'
+import type { Db } from '../db/connection.ts'
+import { authCreds, authKeys, sessions } from '../db/schema.ts'
+import { reconnectDelayMs } from './reconnect-backoff.ts'
+import { sqliteAuthState } from './sqlite-auth-state.ts'
+
+export type SessionStatus = 'connecting' | 'qr' | 'connected' | 'disconnected' | 'logged_out'
+
+export type SessionEvent =
+  | { type: 'status'; sessionId: string; status: SessionStatus; phoneNumber?: string; reason?: number }
+  | { type: 'qr'; sessionId: string; qr: string }
+  | { type: 'messages'; sessionId: string; messages: WAMessage[] }
+
+export type WaSessionOptions = {
+  id: string
+  db: Db
+  logger: Logger
+  /** Extra socket settings: the emulator's URL and media trust in sandbox mode, timeouts in tests. */
+  socket?: Partial<UserFacingSocketConfig>
+  backoff?: { baseMs?: number; maxMs?: number }
+  onEvent?: (event: SessionEvent) => void
+}
+
+/** Closes after which retrying is pointless: the phone unlinked us, or another client took over. */
+const FINAL_CLOSES = new Set<number>([DisconnectReason.loggedOut, DisconnectReason.connectionReplaced, DisconnectReason.forbidden])
+
+/**
+ * One WhatsApp session's life: it owns the Baileys socket, persists auth state in SQLite, follows
+ * the 515 restart at once, reconnects after drops with jittered backoff, and on a logout (401)
+ * wipes its auth state and stops.
+ */
+export class WaSession {
+  status: SessionStatus = 'connecting'
+  qr?: string
+  phoneNumber?: string
+  private socket?: WASocket
+  private attempt = 0
+  private retryTimer?: NodeJS.Timeout
+  private stopped = false
+  private readonly log: Logger
+
+  constructor(private readonly options: WaSessionOptions) {
+    this.log = options.logger.child({ sessionId: options.id })
+  }
+
+  get id(): string {
+    return this.options.id
+  }
+
+  /** The live socket, for sending; undefined unless connected. */
+  get connectedSocket(): WASocket | undefined {
+    return this.status === 'connected' ? this.socket : undefined
+  }
+
+  start(): void {
+    this.stopped = false
+    this.connect()
+  }
+
+  /** Closes the socket and stops reconnecting; the session stays linked. */
+  async stop(): Promise<void> {
+    this.stopped = true
+    clearTimeout(this.retryTimer)
+    const socket = this.socket
+    this.socket = undefined
+    socket?.end(undefined)
+  }
+
+  async requestPairingCode(phoneNumber: string): Promise<string> {
+    if (!this.socket) throw new Error('session is not running')
+    return this.socket.requestPairingCode(phoneNumber)
+  }
+
+  /** Unlinks the device at WhatsApp (when connected) and wipes the auth state. */
+  async logout(): Promise<void> {
+    const socket = this.connectedSocket
+    this.stopped = true
+    clearTimeout(this.retryTimer)
+    if (socket) await socket.logout().catch(error => this.log.warn({ err: error }, 'logout request failed'))
+    else this.socket?.end(undefined)
+    this.socket = undefined
+    this.wipeAuthState()
+    this.setStatus('logged_out')
+  }
+
+  private connect(): void {
+    const { state, saveCreds } = sqliteAuthState(this.options.db, this.options.id)
+    const socket = makeWASocket({
+      auth: state,
+      logger: this.log.child({ module: 'baileys' }, { level: this.log.level === 'trace' ? 'trace' : 'warn' }),
+      markOnlineOnConnect: false,
+      // An OTP gateway needs no chat history; skipping it also skips Baileys' wait for the first sync.
+      shouldSyncHistoryMessage: () => false,
+      syncFullHistory: false,
+      ...this.options.socket
+    })
+    this.socket = socket
+    socket.ev.on('creds.update', saveCreds)
+    socket.ev.on('connection.update', update => {
+      if (socket !== this.socket) return
+      if (update.qr) {
+        this.qr = update.qr
+        this.setStatus('qr')
+        this.options.onEvent?.({ type: 'qr', sessionId: this.id, qr: update.qr })
+      }
+      if (update.connection === 'connecting' && this.status !== 'qr') this.setStatus('connecting')
+      if (update.connection === 'open') {
+        this.attempt = 0
+        this.qr = undefined
+        this.phoneNumber = state.creds.me?.id.split(':')[0]?.split('@')[0]
+        this.setStatus('connected')
+      }
+      if (update.connection === 'close') {
+        const code = (update.lastDisconnect?.error as Boom | undefined)?.output?.statusCode ?? 0
+        this.onClose(code)
+      }
+    })
+    socket.ev.on('messages.upsert', ({ messages, type }) => {
+      if (type === 'notify') this.options.onEvent?.({ type: 'messages', sessionId: this.id, messages })
+    })
+  }
+
+  private onClose(code: number): void {
+    this.socket = undefined
+    if (this.stopped) return
+    if (code === DisconnectReason.loggedOut) {
+      this.log.warn({ code }, 'logged out by WhatsApp; auth state wiped')
+      this.wipeAuthState()
+      this.setStatus('logged_out', code)
+      return
+    }
+    if (FINAL_CLOSES.has(code)) {
+      this.log.warn({ code }, 'session closed for good')
+      this.setStatus('disconnected', code)
+      return
+    }
+    if (code === DisconnectReason.restartRequired) {
+      this.connect()
+      return
+    }
+    const delay = reconnectDelayMs(this.attempt++, this.options.backoff)
+    this.log.info({ code, delay, attempt: this.attempt }, 'connection closed; reconnecting')
+    this.setStatus('disconnected', code)
+    this.retryTimer = setTimeout(() => this.connect(), delay)
+  }
+
+  private wipeAuthState(): void {
+    const { db, id } = this.options
+    db.transaction(tx => {
+      tx.delete(authKeys).where(eq(authKeys.sessionId, id)).run()
+      tx.delete(authCreds).where(eq(authCreds.sessionId, id)).run()
+    })
+  }
+
+  private setStatus(status: SessionStatus, reason?: number): void {
+    this.status = status
+    this.options.db
+      .update(sessions)
+      .set({ status, phoneNumber: this.phoneNumber ?? null, updatedAt: new Date() })
+      .where(eq(sessions.id, this.id))
+      .run()
+    this.options.onEvent?.({ type: 'status', sessionId: this.id, status, ...(this.phoneNumber ? { phoneNumber: this.phoneNumber } : {}), ...(reason ? { reason } : {}) })
+  }
+}
