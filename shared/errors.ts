@@ -1,0 +1,90 @@
+type ErrorSpec = { status: number; description: string };
+
+/**
+ * Stable error codes. Clients branch on `code`, so a code is never renamed or reused for another
+ * meaning; add a new one instead. Descriptions feed the OpenAPI document and default messages.
+ */
+export const ERROR_CODES = {
+  VALIDATION_ERROR: { status: 400, description: 'The request is invalid; see error.details for each offending field.' },
+  INVALID_JSON: { status: 400, description: 'The request body is not valid JSON.' },
+  UNAUTHORIZED: { status: 401, description: 'A valid bearer token is required.' },
+  TOKEN_EXPIRED: { status: 401, description: 'The bearer token has expired.' },
+  INTERNAL_AUTH_FAILED: { status: 401, description: 'The internal request could not be authenticated.' },
+  INSUFFICIENT_SCOPE: { status: 403, description: 'The token lacks the scope this operation requires.' },
+  SESSION_FORBIDDEN: { status: 403, description: 'The token is not allowed to use this session.' },
+  NOT_FOUND: { status: 404, description: 'The requested resource does not exist.' },
+  SESSION_NOT_FOUND: { status: 404, description: 'The session does not exist.' },
+  OTP_NOT_FOUND: { status: 404, description: 'The OTP does not exist.' },
+  MESSAGE_NOT_FOUND: { status: 404, description: 'The message does not exist.' },
+  SESSION_EXISTS: { status: 409, description: 'A session with this ID already exists.' },
+  SESSION_ALREADY_CONNECTED: { status: 409, description: 'The session is already connected.' },
+  PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body or uploaded file is too large.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The content type or file type is not supported.' },
+  INVALID_PHONE_NUMBER: { status: 422, description: 'The phone number is not valid.' },
+  NOT_ON_WHATSAPP: { status: 422, description: 'The phone number is not registered on WhatsApp.' },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, description: 'The Idempotency-Key was already used with a different request body.' },
+  URL_NOT_ALLOWED: { status: 422, description: 'The URL is not allowed.' },
+  RATE_LIMITED: { status: 429, description: 'Too many requests; retry after the time given in Retry-After.' },
+  INTERNAL_ERROR: { status: 500, description: 'An unexpected error occurred.' },
+  HOST_UNAVAILABLE: { status: 502, description: 'The session host is unavailable.' },
+  SESSION_NOT_CONNECTED: { status: 503, description: 'The session is not connected to WhatsApp.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    status: number,
+    message: string,
+    details?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.code = code;
+    this.status = status;
+    this.details = details;
+    this.headers = headers;
+  }
+}
+
+/** Builds an AppError whose status comes from the catalog, so code and status cannot disagree. */
+export function appError(
+  code: ErrorCode,
+  message?: string,
+  details?: Record<string, unknown>,
+  headers?: Record<string, string>,
+): AppError {
+  const spec = ERROR_CODES[code];
+  return new AppError(code, spec.status, message ?? spec.description, details, headers);
+}
+
+export type SuccessEnvelope<T> = { success: true; message: string; data: T };
+
+export type ErrorEnvelope = {
+  success: false;
+  message: string;
+  error: { code: ErrorCode; details?: Record<string, unknown>; requestId?: string };
+};
+
+export function ok<T>(message: string, data: T): SuccessEnvelope<T> {
+  return { success: true, message, data };
+}
+
+export function errorEnvelope(
+  code: ErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+  requestId?: string,
+): ErrorEnvelope {
+  const error: ErrorEnvelope['error'] = { code };
+  if (details !== undefined) error.details = details;
+  if (requestId !== undefined) error.requestId = requestId;
+  return { success: false, message, error };
+}

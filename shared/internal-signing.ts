@@ -1,0 +1,227 @@
+/**
+ * Authenticates gateway → session-host requests with a shared secret. Web Crypto only, so the
+ * same code signs on Cloudflare Workers and verifies on Node.
+ */
+
+export const INTERNAL_HEADERS = {
+  timestamp: 'x-internal-timestamp',
+  nonce: 'x-internal-nonce',
+  contentSha256: 'x-internal-content-sha256',
+  signature: 'x-internal-signature',
+} as const;
+
+export type SigningSecret = string | readonly string[];
+export type SignableBody = Uint8Array | string | undefined;
+
+export type SignRequestInput = {
+  secret: SigningSecret;
+  method: string;
+  pathWithQuery: string;
+  body: SignableBody;
+  /** Milliseconds since the epoch; defaults to Date.now(). */
+  timestamp?: number;
+  /** Defaults to 16 random bytes, base64url. */
+  nonce?: string;
+};
+
+export type VerifyRequestInput = {
+  secret: SigningSecret;
+  method: string;
+  pathWithQuery: string;
+  body: SignableBody;
+  headers: Headers | Record<string, string | undefined>;
+  now?: number;
+  toleranceMs?: number;
+  /** Records the nonce and returns true if it had already been seen. */
+  seenNonce: (nonce: string, expiresAtMs: number) => boolean | Promise<boolean>;
+};
+
+export type VerifyFailureReason = 'missing' | 'stale' | 'bad_digest' | 'bad_signature' | 'replayed';
+export type VerifyResult = { ok: true } | { ok: false; reason: VerifyFailureReason };
+
+const SIGNATURE_VERSION = 'v1=';
+const DEFAULT_TOLERANCE_MS = 30_000;
+// Restricting the nonce alphabet keeps newlines out of the canonical string, so no field can
+// spill into the next one.
+const NONCE_PATTERN = /^[A-Za-z0-9_-]{8,128}$/;
+const TIMESTAMP_PATTERN = /^\d{1,16}$/;
+const BASE64URL_PATTERN = /^[A-Za-z0-9_-]*$/;
+
+const encoder = new TextEncoder();
+
+export async function signRequest(input: SignRequestInput): Promise<Record<string, string>> {
+  const secrets = secretList(input.secret);
+  const timestamp = input.timestamp ?? Date.now();
+  if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
+    throw new TypeError('timestamp must be a non-negative integer of milliseconds');
+  }
+  const nonce = input.nonce ?? base64url(crypto.getRandomValues(new Uint8Array(16)));
+  if (!NONCE_PATTERN.test(nonce)) {
+    throw new TypeError('nonce must be 8-128 base64url characters');
+  }
+  const digest = await bodyDigest(input.body);
+  const canonical = canonicalString(input.method, input.pathWithQuery, String(timestamp), nonce, digest);
+  const key = await hmacKey(secrets[0] as string);
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(canonical)));
+  return {
+    [INTERNAL_HEADERS.timestamp]: String(timestamp),
+    [INTERNAL_HEADERS.nonce]: nonce,
+    [INTERNAL_HEADERS.contentSha256]: digest,
+    [INTERNAL_HEADERS.signature]: SIGNATURE_VERSION + base64url(mac),
+  };
+}
+
+export async function verifyRequest(input: VerifyRequestInput): Promise<VerifyResult> {
+  const secrets = secretList(input.secret);
+  const now = input.now ?? Date.now();
+  const toleranceMs = input.toleranceMs ?? DEFAULT_TOLERANCE_MS;
+
+  const timestampHeader = readHeader(input.headers, INTERNAL_HEADERS.timestamp);
+  const nonce = readHeader(input.headers, INTERNAL_HEADERS.nonce);
+  const claimedDigest = readHeader(input.headers, INTERNAL_HEADERS.contentSha256);
+  const signatureHeader = readHeader(input.headers, INTERNAL_HEADERS.signature);
+  // A malformed header is treated like an absent one: there is nothing usable to check.
+  if (
+    timestampHeader === undefined ||
+    !TIMESTAMP_PATTERN.test(timestampHeader) ||
+    nonce === undefined ||
+    !NONCE_PATTERN.test(nonce) ||
+    claimedDigest === undefined ||
+    signatureHeader === undefined ||
+    !signatureHeader.startsWith(SIGNATURE_VERSION)
+  ) {
+    return { ok: false, reason: 'missing' };
+  }
+
+  const timestamp = Number(timestampHeader);
+  if (Math.abs(now - timestamp) > toleranceMs) return { ok: false, reason: 'stale' };
+
+  const digest = await bodyDigest(input.body);
+  if (digest !== claimedDigest) return { ok: false, reason: 'bad_digest' };
+
+  const mac = decodeBase64url(signatureHeader.slice(SIGNATURE_VERSION.length));
+  if (mac === undefined) return { ok: false, reason: 'bad_signature' };
+  const canonical = encoder.encode(
+    canonicalString(input.method, input.pathWithQuery, timestampHeader, nonce, digest),
+  );
+  let verified = false;
+  for (const secret of secrets) {
+    // subtle.verify compares in constant time; string equality would leak the MAC byte by byte.
+    if (await crypto.subtle.verify('HMAC', await hmacKey(secret), mac, canonical)) {
+      verified = true;
+      break;
+    }
+  }
+  if (!verified) return { ok: false, reason: 'bad_signature' };
+
+  // Only authenticated requests may write to the nonce store, so it cannot be flooded by strangers.
+  // Past timestamp + tolerance a replay is rejected as stale anyway, so the nonce can be forgotten.
+  if (await input.seenNonce(nonce, timestamp + toleranceMs)) return { ok: false, reason: 'replayed' };
+  return { ok: true };
+}
+
+export type NonceCacheOptions = {
+  maxEntries?: number;
+  now?: () => number;
+};
+
+/**
+ * An in-memory `seenNonce` for a single host process. When full of unexpired nonces it answers
+ * "seen": refusing a request is safer than forgetting a nonce that could still be replayed.
+ */
+export function createNonceCache(
+  options: NonceCacheOptions = {},
+): (nonce: string, expiresAtMs: number) => boolean {
+  const maxEntries = options.maxEntries ?? 100_000;
+  const now = options.now ?? Date.now;
+  const expiries = new Map<string, number>();
+  let earliestExpiry = Number.POSITIVE_INFINITY;
+
+  const sweep = (at: number): void => {
+    earliestExpiry = Number.POSITIVE_INFINITY;
+    for (const [nonce, expiresAt] of expiries) {
+      if (expiresAt <= at) expiries.delete(nonce);
+      else earliestExpiry = Math.min(earliestExpiry, expiresAt);
+    }
+  };
+
+  return (nonce, expiresAtMs) => {
+    const at = now();
+    const known = expiries.get(nonce);
+    if (known !== undefined && known > at) return true;
+    if (known !== undefined) expiries.delete(nonce);
+
+    // Nonces arrive roughly in expiry order, so dropping expired ones from the oldest end keeps
+    // the map small at constant amortised cost; a full sweep catches the out-of-order rest.
+    for (const [oldest, expiresAt] of expiries) {
+      if (expiresAt > at) break;
+      expiries.delete(oldest);
+    }
+    if (expiries.size >= maxEntries && earliestExpiry <= at) sweep(at);
+    if (expiries.size >= maxEntries) return true;
+
+    expiries.set(nonce, expiresAtMs);
+    earliestExpiry = Math.min(earliestExpiry, expiresAtMs);
+    return false;
+  };
+}
+
+function canonicalString(
+  method: string,
+  pathWithQuery: string,
+  timestamp: string,
+  nonce: string,
+  digest: string,
+): string {
+  return `${method.toUpperCase()}\n${pathWithQuery}\n${timestamp}\n${nonce}\n${digest}`;
+}
+
+function secretList(secret: SigningSecret): readonly string[] {
+  const secrets = typeof secret === 'string' ? [secret] : secret;
+  if (secrets.length === 0 || secrets.some((s) => s.length === 0)) {
+    throw new TypeError('internal signing needs at least one non-empty secret');
+  }
+  return secrets;
+}
+
+function hmacKey(secret: string) {
+  return crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+    'verify',
+  ]);
+}
+
+async function bodyDigest(body: SignableBody): Promise<string> {
+  const bytes = body === undefined ? new Uint8Array(0) : typeof body === 'string' ? encoder.encode(body) : body;
+  return base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)));
+}
+
+function readHeader(headers: VerifyRequestInput['headers'], name: string): string | undefined {
+  // Duck-typed rather than instanceof: a Headers from another realm or from the undici package is
+  // not an instance of the global class.
+  if (isHeaders(headers)) return headers.get(name) ?? undefined;
+  const exact = headers[name];
+  if (exact !== undefined) return exact;
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === name) return value;
+  }
+  return undefined;
+}
+
+function isHeaders(headers: VerifyRequestInput['headers']): headers is Headers {
+  return typeof (headers as { get?: unknown }).get === 'function';
+}
+
+function base64url(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function decodeBase64url(text: string): Uint8Array | undefined {
+  if (!BASE64URL_PATTERN.test(text) || text.length % 4 === 1) return undefined;
+  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
