@@ -1,0 +1,113 @@
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pino from 'pino'
+import { signRequest } from '../shared/internal-signing.ts'
+import { createHostApp } from './app.ts'
+import { openDatabase } from './db/connection.ts'
+import { SessionManager } from './sessions/session-manager.ts'
+import { WaSim } from './sim/index.ts'
+
+const SECRET = 'test-internal-secret-0123456789abcdef'
+
+type Envelope = { data: Record<string, string>; error: { code: string; details: { reason?: string } } }
+const read = async (response: Response): Promise<Envelope> => (await response.json()) as Envelope
+const ALICE = '15550002222'
+
+describe('the session host internal API', () => {
+  const sim = new WaSim()
+  const dir = mkdtempSync(join(tmpdir(), 'host-app-'))
+  const database = openDatabase(join(dir, 'host.db'))
+  const logger = pino({ level: 'silent' })
+  let sessions: SessionManager
+  let app: ReturnType<typeof createHostApp>
+
+  const call = async (method: string, path: string, body?: unknown, secret = SECRET) => {
+    const text = body === undefined ? undefined : JSON.stringify(body)
+    const headers = await signRequest({ secret, method, pathWithQuery: path, body: text })
+    return app.request(path, { method, headers: { ...headers, ...(text ? { 'content-type': 'application/json' } : {}) }, body: text })
+  }
+
+  before(async () => {
+    const url = await sim.start()
+    sim.addContact(ALICE)
+    sessions = new SessionManager({
+      db: database.db,
+      logger,
+      socketConfig: () => ({ waWebSocketUrl: url, connectTimeoutMs: 10_000, defaultQueryTimeoutMs: 10_000 }),
+      backoff: { baseMs: 50, maxMs: 200 }
+    })
+    app = createHostApp({ sessions, internalSecret: SECRET, logger })
+  })
+  after(async () => {
+    await sessions.stopAll()
+    await sim.stop()
+    database.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('refuses unsigned, wrongly signed and replayed requests', async () => {
+    const unsigned = await app.request('/internal/sessions')
+    assert.equal(unsigned.status, 401)
+    assert.equal((await read(unsigned)).error.code, 'INTERNAL_AUTH_FAILED')
+    assert.equal((await call('GET', '/internal/sessions', undefined, 'another-secret-0123456789abcdef')).status, 401)
+    const headers = await signRequest({ secret: SECRET, method: 'GET', pathWithQuery: '/internal/sessions', body: undefined })
+    assert.equal((await app.request('/internal/sessions', { headers })).status, 200)
+    const replayed = await app.request('/internal/sessions', { headers })
+    assert.equal(replayed.status, 401)
+    assert.equal((await read(replayed)).error.details.reason, 'replayed')
+  })
+
+  it('creates a session, serves its QR as text and PNG, links, and sends a text the recipient decrypts', async () => {
+    const created = await call('POST', '/internal/sessions', { sessionId: 'shop-1' })
+    assert.equal(created.status, 201)
+    assert.equal((await call('POST', '/internal/sessions', { sessionId: 'shop-1' })).status, 409)
+    let qr: { qr: string; qrImage: string } | undefined
+    for (let i = 0; i < 200 && !qr; i++) {
+      const response = await call('GET', '/internal/sessions/shop-1/qr')
+      if (response.status === 200) qr = (await read(response)).data as { qr: string; qrImage: string }
+      else await new Promise(resolve => setTimeout(resolve, 20))
+    }
+    assert.ok(qr)
+    assert.match(qr.qrImage, /^data:image\/png;base64,/)
+    await sim.scanQr(qr.qr, { accountPn: '15550080001' })
+    for (let i = 0; i < 200 && sessions.view('shop-1').status !== 'connected'; i++) await new Promise(resolve => setTimeout(resolve, 20))
+    const status = await read(await call('GET', '/internal/sessions/shop-1'))
+    assert.deepEqual(status.data, { sessionId: 'shop-1', status: 'connected', phoneNumber: '15550080001' })
+    assert.equal((await call('GET', '/internal/sessions/shop-1/qr')).status, 409)
+
+    const sent = await call('POST', '/internal/sessions/shop-1/messages/text', { jid: `${ALICE}@s.whatsapp.net`, text: 'hello from the host' })
+    assert.equal(sent.status, 200)
+    const { messageId } = (await read(sent)).data
+    const received = await sim.waitForSent(m => m.id === messageId)
+    assert.equal(received.decrypted.find(c => c.jid.startsWith(ALICE))?.message.extendedTextMessage?.text, 'hello from the host')
+  })
+
+  it('answers bad input with a 4xx and a code, never a 5xx', async () => {
+    const cases: [string, string, unknown, number, string][] = [
+      ['POST', '/internal/sessions', { sessionId: '../etc' }, 400, 'VALIDATION_ERROR'],
+      ['POST', '/internal/sessions', { sessionId: 42 }, 400, 'VALIDATION_ERROR'],
+      ['GET', '/internal/sessions/nope', undefined, 404, 'SESSION_NOT_FOUND'],
+      ['POST', '/internal/sessions/shop-1/messages/text', { jid: 'not-a-jid', text: 'x' }, 400, 'VALIDATION_ERROR']
+    ]
+    for (const [method, path, body, status, code] of cases) {
+      const response = await call(method, path, body)
+      assert.equal(response.status, status, `${method} ${path}`)
+      assert.equal((await read(response)).error.code, code)
+    }
+    const text = '{"sessionId": '
+    const headers = await signRequest({ secret: SECRET, method: 'POST', pathWithQuery: '/internal/sessions', body: text })
+    const malformed = await app.request('/internal/sessions', { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: text })
+    assert.equal(malformed.status, 400)
+    assert.equal((await read(malformed)).error.code, 'INVALID_JSON')
+  })
+
+  it('logs out and deletes a session with its auth state', async () => {
+    const deleted = await call('DELETE', '/internal/sessions/shop-1')
+    assert.equal(deleted.status, 200)
+    assert.equal((await call('GET', '/internal/sessions/shop-1')).status, 404)
+    assert.equal(sim.directory.account('15550080001')?.devices.size, 0)
+  })
+})

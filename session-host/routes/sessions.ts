@@ -1,0 +1,33 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import QRCode from 'qrcode'
+import { ok } from '../../shared/errors.ts'
+import { jsonBody } from './json-body.ts'
+import type { SessionManager } from '../sessions/session-manager.ts'
+
+const SessionId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)
+
+/** Internal session routes: the gateway has already checked the caller's scope and sessions. */
+export const sessionRoutes = (sessions: SessionManager) =>
+  new Hono()
+    .post('/', async c => {
+      const { sessionId } = await jsonBody(c, z.object({ sessionId: SessionId }))
+      return c.json(ok('Session created', sessions.create(sessionId)), 201)
+    })
+    .get('/', c => c.json(ok('Sessions', sessions.list())))
+    .get('/:id', c => c.json(ok('Session status', sessions.view(SessionId.parse(c.req.param('id'))))))
+    .get('/:id/qr', async c => {
+      const qr = sessions.qr(SessionId.parse(c.req.param('id')))
+      return c.json(ok('QR code', { qr, qrImage: await QRCode.toDataURL(qr) }))
+    })
+    .post('/:id/pairing-code', async c => {
+      const { phoneNumber } = await jsonBody(c, z.object({ phoneNumber: z.string().regex(/^\d{6,15}$/) }))
+      const code = await sessions.pairingCode(SessionId.parse(c.req.param('id')), phoneNumber)
+      return c.json(ok('Pairing code', { code }))
+    })
+    .put('/:id/restart', async c => c.json(ok('Session restarted', await sessions.restart(SessionId.parse(c.req.param('id'))))))
+    .delete('/:id', async c => {
+      const sessionId = SessionId.parse(c.req.param('id'))
+      await sessions.remove(sessionId)
+      return c.json(ok('Session deleted', { sessionId }))
+    })

@@ -1,0 +1,120 @@
+import { eq } from 'drizzle-orm'
+import type { UserFacingSocketConfig, WASocket } from '@whiskeysockets/baileys'
+import type { Logger } from 'pino'
+import { appError } from '../../shared/errors.ts'
+import type { Db } from '../db/connection.ts'
+import { sessions } from '../db/schema.ts'
+import { WaSession } from './wa-session.ts'
+import type { SessionEvent, SessionStatus } from './wa-session.ts'
+
+export type SessionView = { sessionId: string; status: SessionStatus; phoneNumber: string | null }
+
+export type SessionManagerDeps = {
+  db: Db
+  logger: Logger
+  /** Socket settings per session: the emulator's URL and media trust in sandbox mode. */
+  socketConfig?: (sessionId: string) => Partial<UserFacingSocketConfig>
+  backoff?: { baseMs?: number; maxMs?: number }
+  onEvent?: (event: SessionEvent) => void
+}
+
+/** The sessions this host runs: created, restored after a restart, restarted and removed. */
+export class SessionManager {
+  private readonly running = new Map<string, WaSession>()
+
+  constructor(private readonly deps: SessionManagerDeps) {}
+
+  /** Starts every stored session WhatsApp has not logged out, so they reconnect without a QR. */
+  restore(): void {
+    const rows = this.deps.db.select({ id: sessions.id, status: sessions.status }).from(sessions).all()
+    for (const row of rows) if (row.status !== 'logged_out') this.launch(row.id)
+  }
+
+  create(sessionId: string): SessionView {
+    const inserted = this.deps.db.insert(sessions).values({ id: sessionId }).onConflictDoNothing().returning({ id: sessions.id }).all()
+    if (inserted.length === 0) throw appError('SESSION_EXISTS', `Session ${sessionId} already exists`)
+    this.launch(sessionId)
+    return this.view(sessionId)
+  }
+
+  list(): SessionView[] {
+    return this.deps.db
+      .select({ sessionId: sessions.id, status: sessions.status, phoneNumber: sessions.phoneNumber })
+      .from(sessions)
+      .orderBy(sessions.createdAt)
+      .all()
+  }
+
+  view(sessionId: string): SessionView {
+    const row = this.deps.db
+      .select({ sessionId: sessions.id, status: sessions.status, phoneNumber: sessions.phoneNumber })
+      .from(sessions)
+      .where(eq(sessions.id, sessionId))
+      .get()
+    if (!row) throw appError('SESSION_NOT_FOUND', `Session ${sessionId} does not exist`)
+    return row
+  }
+
+  /** The QR a linking session shows right now; 409 once the session is linked. */
+  qr(sessionId: string): string {
+    const session = this.require(sessionId)
+    if (session.status === 'connected') throw appError('SESSION_ALREADY_CONNECTED', `Session ${sessionId} is already connected`)
+    if (!session.qr) throw appError('SESSION_NOT_CONNECTED', `Session ${sessionId} has no QR code yet`, { status: session.status })
+    return session.qr
+  }
+
+  async pairingCode(sessionId: string, phoneNumber: string): Promise<string> {
+    const session = this.require(sessionId)
+    if (session.status === 'connected') throw appError('SESSION_ALREADY_CONNECTED', `Session ${sessionId} is already connected`)
+    return session.requestPairingCode(phoneNumber)
+  }
+
+  async restart(sessionId: string): Promise<SessionView> {
+    this.view(sessionId)
+    await this.running.get(sessionId)?.stop()
+    this.running.delete(sessionId)
+    this.launch(sessionId)
+    return this.view(sessionId)
+  }
+
+  /** Logs out at WhatsApp when connected, then forgets the session and its auth state. */
+  async remove(sessionId: string): Promise<void> {
+    this.view(sessionId)
+    await this.running.get(sessionId)?.logout()
+    this.running.delete(sessionId)
+    this.deps.db.delete(sessions).where(eq(sessions.id, sessionId)).run()
+  }
+
+  /** The connected socket of a session, or a 503 that says why it cannot send now. */
+  socket(sessionId: string): WASocket {
+    const session = this.require(sessionId)
+    const socket = session.connectedSocket
+    if (!socket) throw appError('SESSION_NOT_CONNECTED', `Session ${sessionId} is not connected`, { status: session.status })
+    return socket
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.running.values()].map(session => session.stop()))
+    this.running.clear()
+  }
+
+  private require(sessionId: string): WaSession {
+    this.view(sessionId)
+    const session = this.running.get(sessionId)
+    if (!session) throw appError('SESSION_NOT_CONNECTED', `Session ${sessionId} is not running`, { status: 'logged_out' })
+    return session
+  }
+
+  private launch(sessionId: string): void {
+    const session = new WaSession({
+      id: sessionId,
+      db: this.deps.db,
+      logger: this.deps.logger,
+      socket: this.deps.socketConfig?.(sessionId),
+      backoff: this.deps.backoff,
+      onEvent: this.deps.onEvent
+    })
+    this.running.set(sessionId, session)
+    session.start()
+  }
+}
