@@ -1,0 +1,82 @@
+import { OpenAPIHono } from '@hono/zod-openapi'
+import { Scalar } from '@scalar/hono-api-reference'
+import { bodyLimit } from 'hono/body-limit'
+import { except } from 'hono/combine'
+import { HTTPException } from 'hono/http-exception'
+import { toErrorResponse } from '../shared/error-response.ts'
+import { appError, errorEnvelope } from '../shared/errors.ts'
+import { requireJid } from '../shared/phone.ts'
+import type { NormalizedPhone } from '../shared/phone.ts'
+import { bearerAuth } from './auth/middleware.ts'
+import type { JwtVerifier } from './auth/jwt-verifier.ts'
+import type { Principal } from './auth/scopes.ts'
+import type { GatewayConfig } from './config.ts'
+import type { HostClient } from './host-client.ts'
+import { registerHealth } from './routes/health.ts'
+import { registerMessages } from './routes/messages.ts'
+import { registerSessions } from './routes/sessions.ts'
+
+export type GatewayDeps = {
+  config: GatewayConfig
+  host: HostClient
+  verifier: JwtVerifier
+  clock?: () => number
+  /** Where unexpected errors are reported; the gateway itself stays free of Node APIs. */
+  onUnexpectedError?: (error: unknown, requestId: string) => void
+}
+
+type RequestDeps = GatewayDeps & { phone(input: string): NormalizedPhone }
+
+export type GatewayApp = OpenAPIHono<{ Variables: { deps: RequestDeps; principal: Principal } }>
+
+const PUBLIC_PATHS = ['/api/health', '/api/openapi.json', '/api/docs']
+
+/** Builds the public API from its dependencies; the runtime (Node or Workers) only serves it. */
+export const createGateway = (deps: GatewayDeps): GatewayApp => {
+  const requestDeps: RequestDeps = { ...deps, phone: input => requireJid(input, deps.config.DEFAULT_COUNTRY) }
+  const app: GatewayApp = new OpenAPIHono({
+    defaultHook: result => {
+      if (!result.success) throw result.error
+    }
+  })
+  const auth = bearerAuth(deps.verifier)
+
+  app.use('*', async (c, next) => {
+    c.set('deps', requestDeps)
+    await next()
+  })
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: deps.config.MAX_BODY_BYTES,
+      onError: () => {
+        throw appError('PAYLOAD_TOO_LARGE', `Request body exceeds ${deps.config.MAX_BODY_BYTES} bytes`)
+      }
+    })
+  )
+  app.use('/api/*', except(PUBLIC_PATHS, auth))
+
+  registerHealth(app)
+  registerSessions(app)
+  registerMessages(app)
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'WhatsApp OTP gateway', version: '0.1.0', description: 'Send and verify one-time codes over WhatsApp.' }
+  })
+  app.get('/api/docs', Scalar({ url: '/api/openapi.json', pageTitle: 'WhatsApp OTP gateway API' }))
+
+  app.notFound(c => c.json(errorEnvelope('NOT_FOUND', 'No such route'), 404))
+  app.onError((error, c) => {
+    const requestId = crypto.randomUUID()
+    const mapped =
+      error instanceof HTTPException && error.status === 400 && /json/i.test(error.message)
+        ? appError('INVALID_JSON', 'Request body is not valid JSON')
+        : error
+    const response = toErrorResponse(mapped, requestId)
+    if (response.unexpected) deps.onUnexpectedError?.(error, requestId)
+    return c.json(response.body, response.status as 500, response.headers)
+  })
+  return app
+}

@@ -1,0 +1,31 @@
+import { z } from 'zod'
+
+/** The gateway's settings, from the environment, parsed once at start-up. */
+export const GatewayConfigSchema = z
+  .object({
+    HOST_URL: z.url(),
+    INTERNAL_SECRET: z.string().min(32, 'must be at least 32 characters'),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    JWT_JWKS_URL: z.url().optional(),
+    JWT_ISSUER: z.string().min(1).optional(),
+    JWT_AUDIENCE: z.string().min(1).optional(),
+    OTP_PEPPER: z.string().min(32, 'must be at least 32 characters'),
+    DEFAULT_COUNTRY: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter country code').default('ID'),
+    OTP_COMPANY_NAME: z.string().min(1).max(64).default('Our service'),
+    WA_MODE: z.enum(['live', 'sandbox']).default('live'),
+    MAX_BODY_BYTES: z.coerce.number().int().positive().default(64 * 1024)
+  })
+  .refine(env => Boolean(env.JWT_SECRET) !== Boolean(env.JWT_JWKS_URL), {
+    message: 'set exactly one of JWT_SECRET or JWT_JWKS_URL',
+    path: ['JWT_SECRET']
+  })
+
+export type GatewayConfig = z.infer<typeof GatewayConfigSchema>
+
+/** Parses the environment, or throws an error that names each bad variable (never its value). */
+export const parseGatewayConfig = (env: Record<string, string | undefined>): GatewayConfig => {
+  const result = GatewayConfigSchema.safeParse(env)
+  if (result.success) return result.data
+  const problems = result.error.issues.map(issue => `${issue.path.join('.') || 'config'}: ${issue.message}`)
+  throw new Error(`Invalid gateway configuration: ${problems.join('; ')}`)
+}

@@ -1,0 +1,47 @@
+import { z } from '@hono/zod-openapi'
+import { ERROR_CODES } from '../../shared/errors.ts'
+
+/** Shared OpenAPI pieces: the envelope, the error body and the path parameters. */
+export const SessionIdParam = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/)
+  .openapi({ param: { name: 'sessionId', in: 'path' }, example: 'shop-1' })
+
+export const ErrorBody = z
+  .object({
+    success: z.literal(false),
+    message: z.string(),
+    error: z.object({
+      code: z.enum(Object.keys(ERROR_CODES) as [keyof typeof ERROR_CODES, ...(keyof typeof ERROR_CODES)[]]),
+      details: z.record(z.string(), z.unknown()).optional(),
+      requestId: z.string().optional()
+    })
+  })
+  .openapi('Error')
+
+export const envelope = <T extends z.ZodType>(data: T) => z.object({ success: z.literal(true), message: z.string(), data })
+
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } })
+
+/** The error responses every authenticated route can give, described once. */
+export const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(
+    [400, 401, 403, 429, 502, 503, ...statuses].map(status => [
+      status,
+      json(
+        ErrorBody,
+        Object.entries(ERROR_CODES)
+          .filter(([, spec]) => spec.status === status)
+          .map(([code]) => code)
+          .join(', ') || 'Error'
+      )
+    ])
+  )
+
+export const SessionView = z
+  .object({
+    sessionId: z.string(),
+    status: z.enum(['connecting', 'qr', 'connected', 'disconnected', 'logged_out']),
+    phoneNumber: z.string().nullable()
+  })
+  .openapi('Session')

@@ -1,0 +1,131 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { filterSessions, requireScope, requireSession } from '../auth/scopes.ts'
+import type { GatewayApp } from '../app.ts'
+import { envelope, errorResponses, json, SessionIdParam, SessionView } from './schemas.ts'
+
+const Params = z.object({ sessionId: SessionIdParam })
+const security = [{ bearerAuth: [] }]
+
+const create = createRoute({
+  method: 'post',
+  path: '/api/sessions/create',
+  tags: ['Sessions'],
+  summary: 'Create a session and start linking it',
+  security,
+  request: { body: { content: { 'application/json': { schema: z.object({ sessionId: SessionIdParam.openapi({ param: undefined }) }) } }, required: true } },
+  responses: { 201: json(envelope(SessionView), 'Created'), ...errorResponses(409) }
+})
+
+const list = createRoute({
+  method: 'get',
+  path: '/api/sessions',
+  tags: ['Sessions'],
+  summary: 'List the sessions this token may see',
+  security,
+  responses: { 200: json(envelope(z.array(SessionView)), 'Sessions'), ...errorResponses() }
+})
+
+const status = createRoute({
+  method: 'get',
+  path: '/api/sessions/{sessionId}/status',
+  tags: ['Sessions'],
+  summary: 'Session status',
+  security,
+  request: { params: Params },
+  responses: { 200: json(envelope(SessionView), 'Status'), ...errorResponses(404) }
+})
+
+const qr = createRoute({
+  method: 'get',
+  path: '/api/sessions/{sessionId}/qr',
+  tags: ['Sessions'],
+  summary: 'The QR code to link the session (raw and PNG data URL)',
+  security,
+  request: { params: Params },
+  responses: { 200: json(envelope(z.object({ qr: z.string(), qrImage: z.string() })), 'QR code'), ...errorResponses(404, 409) }
+})
+
+const pairingCode = createRoute({
+  method: 'post',
+  path: '/api/sessions/{sessionId}/pairing-code',
+  tags: ['Sessions'],
+  summary: 'Link by phone number: a code to type on the phone',
+  security,
+  request: { params: Params, body: { content: { 'application/json': { schema: z.object({ phoneNumber: z.string().min(5).max(32) }) } }, required: true } },
+  responses: { 200: json(envelope(z.object({ code: z.string() })), 'Pairing code'), ...errorResponses(404, 409, 422) }
+})
+
+const restart = createRoute({
+  method: 'put',
+  path: '/api/sessions/{sessionId}/restart',
+  tags: ['Sessions'],
+  summary: 'Restart the session socket',
+  security,
+  request: { params: Params },
+  responses: { 200: json(envelope(SessionView), 'Restarted'), ...errorResponses(404) }
+})
+
+const remove = createRoute({
+  method: 'delete',
+  path: '/api/sessions/{sessionId}',
+  tags: ['Sessions'],
+  summary: 'Log out and delete the session with its auth state',
+  security,
+  request: { params: Params },
+  responses: { 200: json(envelope(z.object({ sessionId: z.string() })), 'Deleted'), ...errorResponses(404) }
+})
+
+type View = z.infer<typeof SessionView>
+
+export const registerSessions = (app: GatewayApp) =>
+  app
+    .openapi(create, async c => {
+      requireScope(c.var.principal, 'sessions:write')
+      const { sessionId } = c.req.valid('json')
+      requireSession(c.var.principal, sessionId)
+      const data = await c.var.deps.host.call<View>('POST', '/internal/sessions', { sessionId })
+      return c.json({ success: true as const, message: 'Session created', data }, 201)
+    })
+    .openapi(list, async c => {
+      requireScope(c.var.principal, 'sessions:read')
+      const all = await c.var.deps.host.call<View[]>('GET', '/internal/sessions')
+      const allowed = new Set(filterSessions(c.var.principal, all.map(s => s.sessionId)))
+      return c.json({ success: true as const, message: 'Sessions', data: all.filter(s => allowed.has(s.sessionId)) }, 200)
+    })
+    .openapi(status, async c => {
+      const { sessionId } = c.req.valid('param')
+      requireScope(c.var.principal, 'sessions:read')
+      requireSession(c.var.principal, sessionId)
+      const data = await c.var.deps.host.call<View>('GET', `/internal/sessions/${sessionId}`)
+      return c.json({ success: true as const, message: 'Session status', data }, 200)
+    })
+    .openapi(qr, async c => {
+      const { sessionId } = c.req.valid('param')
+      requireScope(c.var.principal, 'sessions:read')
+      requireSession(c.var.principal, sessionId)
+      const data = await c.var.deps.host.call<{ qr: string; qrImage: string }>('GET', `/internal/sessions/${sessionId}/qr`)
+      return c.json({ success: true as const, message: 'QR code', data }, 200)
+    })
+    .openapi(pairingCode, async c => {
+      const { sessionId } = c.req.valid('param')
+      requireScope(c.var.principal, 'sessions:write')
+      requireSession(c.var.principal, sessionId)
+      const { phoneNumber } = c.req.valid('json')
+      const phone = c.var.deps.phone(phoneNumber)
+      const data = await c.var.deps.host.call<{ code: string }>('POST', `/internal/sessions/${sessionId}/pairing-code`, { phoneNumber: phone.e164.slice(1) })
+      return c.json({ success: true as const, message: 'Pairing code', data }, 200)
+    })
+    .openapi(restart, async c => {
+      const { sessionId } = c.req.valid('param')
+      requireScope(c.var.principal, 'sessions:write')
+      requireSession(c.var.principal, sessionId)
+      const data = await c.var.deps.host.call<View>('PUT', `/internal/sessions/${sessionId}/restart`)
+      return c.json({ success: true as const, message: 'Session restarted', data }, 200)
+    })
+    .openapi(remove, async c => {
+      const { sessionId } = c.req.valid('param')
+      requireScope(c.var.principal, 'sessions:write')
+      requireSession(c.var.principal, sessionId)
+      const data = await c.var.deps.host.call<{ sessionId: string }>('DELETE', `/internal/sessions/${sessionId}`)
+      return c.json({ success: true as const, message: 'Session deleted', data }, 200)
+    })
