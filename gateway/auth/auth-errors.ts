@@ -1,0 +1,22 @@
+import { appError, type AppError } from '../../shared/errors.ts';
+import type { Scope } from './scopes.ts';
+
+// The RFC 6750 challenges: clients read `error` to tell a bad token from a missing permission.
+
+export function missingToken(): AppError {
+  return appError('UNAUTHORIZED', undefined, undefined, { 'WWW-Authenticate': 'Bearer' });
+}
+
+export function invalidToken(message?: string): AppError {
+  return appError('UNAUTHORIZED', message, undefined, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+}
+
+export function tokenExpired(): AppError {
+  return appError('TOKEN_EXPIRED', undefined, undefined, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+}
+
+export function insufficientScope(scope: Scope): AppError {
+  return appError('INSUFFICIENT_SCOPE', undefined, { required: scope }, {
+    'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${scope}"`,
+  });
+}

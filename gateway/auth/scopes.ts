@@ -1,0 +1,64 @@
+import { appError } from '../../shared/errors.ts';
+import { insufficientScope, invalidToken } from './auth-errors.ts';
+
+export const SCOPES = ['sessions:read', 'sessions:write', 'messages:send', 'otp:send', 'otp:verify', 'admin'] as const;
+
+export type Scope = (typeof SCOPES)[number];
+
+/** What a verified token grants. `sessions` undefined means every session. */
+export type Principal = {
+  subject?: string;
+  scopes: ReadonlySet<Scope>;
+  sessions?: readonly string[];
+  tokenId?: string;
+};
+
+export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+const knownScopes: ReadonlySet<string> = new Set(SCOPES);
+
+function isScope(value: unknown): value is Scope {
+  return typeof value === 'string' && knownScopes.has(value);
+}
+
+/** Reads a `scope` claim: a space-separated string or an array. Unknown scopes are ignored. */
+export function parseScopes(claim: unknown): Set<Scope> {
+  const items: unknown[] = typeof claim === 'string' ? claim.split(/\s+/) : Array.isArray(claim) ? claim : [];
+  return new Set(items.filter(isScope));
+}
+
+/**
+ * Reads a `sessions` claim. Absent means every session. Anything that is not a list of valid
+ * session IDs makes the whole token invalid: guessing what a malformed restriction meant could
+ * only widen it.
+ */
+export function parseSessionsClaim(claim: unknown): string[] | undefined {
+  if (claim === undefined) return undefined;
+  if (!Array.isArray(claim) || !claim.every((id): id is string => typeof id === 'string' && SESSION_ID_PATTERN.test(id))) {
+    throw invalidToken('The token has an invalid sessions claim.');
+  }
+  return [...new Set(claim)];
+}
+
+export function hasScope(principal: Principal, scope: Scope): boolean {
+  return principal.scopes.has(scope) || principal.scopes.has('admin');
+}
+
+export function requireScope(principal: Principal, scope: Scope): void {
+  if (hasScope(principal, scope)) return;
+  throw insufficientScope(scope);
+}
+
+// The sessions claim narrows even an admin token: an explicit restriction is never overridden.
+export function canUseSession(principal: Principal, sessionId: string): boolean {
+  return principal.sessions === undefined || principal.sessions.includes(sessionId);
+}
+
+export function requireSession(principal: Principal, sessionId: string): void {
+  if (canUseSession(principal, sessionId)) return;
+  throw appError('SESSION_FORBIDDEN', undefined, { sessionId });
+}
+
+export function filterSessions<T extends string>(principal: Principal, ids: readonly T[]): T[] {
+  return ids.filter((id) => canUseSession(principal, id));
+}
