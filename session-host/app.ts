@@ -8,15 +8,22 @@ import { messageRoutes } from './routes/messages.ts'
 import { sessionRoutes } from './routes/sessions.ts'
 import type { SessionManager } from './sessions/session-manager.ts'
 
-export type HostDeps = { sessions: SessionManager; internalSecret: SigningSecret; logger: Logger }
+export type HostDeps = {
+  sessions: SessionManager
+  internalSecret: SigningSecret
+  logger: Logger
+  /** Sandbox-only routes, mounted under /internal/sandbox when the host runs on the emulator. */
+  sandbox?: Hono
+}
 
 /** The session host's internal API: only the gateway, holding the shared secret, may call it. */
-export const createHostApp = ({ sessions, internalSecret, logger }: HostDeps) => {
+export const createHostApp = ({ sessions, internalSecret, logger, sandbox }: HostDeps) => {
   const app = new Hono()
   app.get('/health', c => c.json({ ok: true }))
   app.use('/internal/*', internalAuth(internalSecret))
   app.route('/internal/sessions', sessionRoutes(sessions))
   app.route('/internal/sessions', messageRoutes(sessions))
+  if (sandbox) app.route('/internal/sandbox', sandbox)
   app.notFound(c => c.json(errorEnvelope('NOT_FOUND', 'No such route'), 404))
   app.onError((error, c) => {
     const requestId = crypto.randomUUID()

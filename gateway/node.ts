@@ -1,0 +1,40 @@
+import { serve } from '@hono/node-server'
+import type { AddressInfo } from 'node:net'
+import pino from 'pino'
+import { createGateway } from './app.ts'
+import { createJwtVerifier } from './auth/jwt-verifier.ts'
+import { parseGatewayConfig } from './config.ts'
+import { createHostClient } from './host-client.ts'
+
+/** Node entry: parses the environment once, serves the app, and stops on SIGTERM/SIGINT. */
+const config = (() => {
+  try {
+    return parseGatewayConfig(process.env)
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error)
+    process.exit(1)
+  }
+})()
+const logger = pino({ name: 'gateway', level: process.env.LOG_LEVEL ?? 'info', redact: { paths: ['req.headers.authorization', '*.token', '*.secret'], censor: '[redacted]' } })
+const verifier = createJwtVerifier({
+  ...(config.JWT_SECRET ? { secret: config.JWT_SECRET } : { jwksUrl: config.JWT_JWKS_URL }),
+  ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}),
+  ...(config.JWT_AUDIENCE ? { audience: config.JWT_AUDIENCE } : {})
+})
+const app = createGateway({
+  config,
+  host: createHostClient({ baseUrl: config.HOST_URL, secret: config.INTERNAL_SECRET }),
+  verifier,
+  onUnexpectedError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error')
+})
+const port = Number(process.env.PORT ?? 3000)
+const server = serve({ fetch: app.fetch, port, hostname: process.env.BIND ?? '127.0.0.1' }, info => {
+  logger.info({ port: (info as AddressInfo).port, mode: config.WA_MODE }, 'gateway listening')
+})
+const stop = (signal: string) => {
+  logger.info({ signal }, 'gateway stopping')
+  server.close(() => process.exit(0))
+  setTimeout(() => process.exit(1), 5_000).unref()
+}
+process.on('SIGTERM', () => stop('SIGTERM'))
+process.on('SIGINT', () => stop('SIGINT'))

@@ -1,0 +1,21 @@
+import { z } from 'zod'
+
+/** The session host's settings, from the environment, parsed once at start-up. */
+export const HostConfigSchema = z.object({
+  HOST_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
+  /** Loopback unless the operator says otherwise: the host trusts no network. */
+  HOST_BIND: z.string().default('127.0.0.1'),
+  DATA_DIR: z.string().default('./data'),
+  INTERNAL_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  WA_MODE: z.enum(['live', 'sandbox']).default('live'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
+})
+
+export type HostConfig = z.infer<typeof HostConfigSchema>
+
+/** Parses the environment, or throws an error that names each bad variable (never its value). */
+export const parseHostConfig = (env: Record<string, string | undefined>): HostConfig => {
+  const result = HostConfigSchema.safeParse(env)
+  if (result.success) return result.data
+  throw new Error(`Invalid session host configuration: ${result.error.issues.map(i => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
+}

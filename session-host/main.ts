@@ -1,0 +1,55 @@
+import { join } from 'node:path'
+import { serve } from '@hono/node-server'
+import type { AddressInfo } from 'node:net'
+import { createHostApp } from './app.ts'
+import { parseHostConfig } from './config.ts'
+import { openDatabase } from './db/connection.ts'
+import { containLibsignalConsole } from './libsignal-console.ts'
+import { createLogger } from './logger.ts'
+import { Sandbox } from './sandbox.ts'
+import { SessionManager } from './sessions/session-manager.ts'
+
+/** Starts in order (database, sandbox, sessions, server) and stops in reverse on SIGTERM/SIGINT. */
+const main = async (): Promise<void> => {
+  const config = parseHostConfig(process.env)
+  const logger = createLogger(config.LOG_LEVEL, 'session-host')
+  containLibsignalConsole(logger)
+  const database = openDatabase(join(config.DATA_DIR, 'host.db'))
+  const sandbox = config.WA_MODE === 'sandbox' ? new Sandbox(logger) : undefined
+  await sandbox?.start()
+  const sessions = new SessionManager({
+    db: database.db,
+    logger,
+    ...(sandbox ? { socketConfig: () => sandbox.socketConfig() } : {}),
+    onEvent: event => {
+      if (event.type === 'qr' && sandbox) void sandbox.autoLink(event.sessionId, event.qr)
+      if (event.type === 'status') logger.info({ sessionId: event.sessionId, status: event.status }, 'session status')
+    }
+  })
+  sessions.restore()
+  const app = createHostApp({ sessions, internalSecret: config.INTERNAL_SECRET, logger, ...(sandbox ? { sandbox: sandbox.routes() } : {}) })
+  const server = serve({ fetch: app.fetch, port: config.HOST_PORT, hostname: config.HOST_BIND }, info => {
+    logger.info({ port: (info as AddressInfo).port, bind: config.HOST_BIND, mode: config.WA_MODE }, 'session host listening')
+  })
+
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'session host stopping')
+    const force = setTimeout(() => process.exit(1), 10_000).unref()
+    await new Promise<void>(resolve => server.close(() => resolve()))
+    await sessions.stopAll()
+    await sandbox?.stop()
+    database.close()
+    clearTimeout(force)
+    process.exit(0)
+  }
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+  process.on('SIGINT', () => void stop('SIGINT'))
+}
+
+main().catch(error => {
+  console.error(error instanceof Error ? error.message : error)
+  process.exit(1)
+})
