@@ -6,7 +6,11 @@ export const GatewayConfigSchema = z
     HOST_URL: z.url(),
     INTERNAL_SECRET: z.string().min(32, 'must be at least 32 characters'),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-    JWT_JWKS_URL: z.url().optional(),
+    // Keys fetched over plain HTTP could be swapped on the way; only loopback may skip TLS.
+    JWT_JWKS_URL: z
+      .url()
+      .refine(url => url.startsWith('https://') || /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?\//.test(url), 'must be https (or http on loopback)')
+      .optional(),
     JWT_ISSUER: z.string().min(1).optional(),
     JWT_AUDIENCE: z.string().min(1).optional(),
     OTP_PEPPER: z.string().min(32, 'must be at least 32 characters'),
