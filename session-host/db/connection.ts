@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -22,6 +23,13 @@ export const openDatabase = (file: string): { db: Db; close(): void } => {
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('synchronous = NORMAL')
+  // OTP verification compares hashes inside its atomic UPDATE; '=' would leak timing.
+  sqlite.function('ct_equal', { deterministic: true }, (a: unknown, b: unknown) => {
+    if (typeof a !== 'string' || typeof b !== 'string') return 0
+    const left = Buffer.from(a)
+    const right = Buffer.from(b)
+    return left.length === right.length && timingSafeEqual(left, right) ? 1 : 0
+  })
   const db = drizzle(sqlite, { schema })
   migrate(db, { migrationsFolder: MIGRATIONS })
   return { db, close: () => sqlite.close() }

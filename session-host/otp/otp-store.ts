@@ -1,0 +1,213 @@
+import { and, desc, eq, gt, lte, sql } from 'drizzle-orm'
+import { appError } from '../../shared/errors.ts'
+import type { Db } from '../db/connection.ts'
+import { otps } from '../db/schema.ts'
+
+export type OtpDeps = { db: Db; clock: () => number }
+
+export type OtpStatus = (typeof otps.$inferSelect)['status']
+
+/** An OTP as the host shows it: everything but the code hash. */
+export type OtpRecord = Omit<typeof otps.$inferSelect, 'codeHash'>
+
+export type VerifyResult = { otpId: string; valid: boolean; status: OtpStatus; attemptsLeft: number }
+
+export type OtpSendLimits = {
+  /** Minimum time between two OTPs to the same destination. */
+  cooldownSeconds: number
+  /** At most `maxPerWindow` OTPs to the same destination within any `windowSeconds`. */
+  maxPerWindow: number
+  windowSeconds: number
+}
+
+export const DEFAULT_OTP_LIMITS: OtpSendLimits = { cooldownSeconds: 30, maxPerWindow: 5, windowSeconds: 15 * 60 }
+
+const publicColumns = {
+  id: otps.id,
+  sessionId: otps.sessionId,
+  destination: otps.destination,
+  status: otps.status,
+  attempts: otps.attempts,
+  maxAttempts: otps.maxAttempts,
+  expiresAt: otps.expiresAt,
+  messageId: otps.messageId,
+  createdAt: otps.createdAt,
+  updatedAt: otps.updatedAt,
+  approvedAt: otps.approvedAt
+}
+
+const attemptsLeft = (otp: { attempts: number; maxAttempts: number }): number => Math.max(0, otp.maxAttempts - otp.attempts)
+
+const notFound = () => appError('OTP_NOT_FOUND')
+
+/** A pending OTP past its expiry is only `expired` once someone looks: persist that, atomically. */
+const expireIfDue = (db: Db, otpId: string, now: number): void => {
+  db.update(otps)
+    .set({ status: 'expired', updatedAt: new Date(now) })
+    .where(and(eq(otps.id, otpId), eq(otps.status, 'pending'), lte(otps.expiresAt, new Date(now))))
+    .run()
+}
+
+const readOtp = (db: Db, otpId: string): OtpRecord => {
+  const otp = db.select(publicColumns).from(otps).where(eq(otps.id, otpId)).get()
+  if (!otp) throw notFound()
+  return otp
+}
+
+/**
+ * Seconds until another OTP may go to this destination, or 0. `sentAt` holds the creation times
+ * of its recent OTPs, newest first.
+ */
+const retryAfterSeconds = (sentAt: number[], now: number, limits: OtpSendLimits): number => {
+  let waitMs = 0
+  const last = sentAt[0]
+  if (last !== undefined) waitMs = last + limits.cooldownSeconds * 1000 - now
+  const inWindow = sentAt.filter(at => at > now - limits.windowSeconds * 1000)
+  // The window reopens when the oldest of the last `maxPerWindow` sends leaves it.
+  const leaving = inWindow[limits.maxPerWindow - 1]
+  if (leaving !== undefined) waitMs = Math.max(waitMs, leaving + limits.windowSeconds * 1000 - now)
+  return waitMs > 0 ? Math.ceil(waitMs / 1000) : 0
+}
+
+/**
+ * Stores a new OTP after checking the send limits for its destination, and supersedes the older
+ * pending ones so that "the latest pending OTP" is unambiguous. The check and the insert are one
+ * IMMEDIATE transaction: it takes the write lock first, so no other connection can send in between.
+ */
+export const createOtp = (
+  { db, clock }: OtpDeps,
+  input: {
+    id: string
+    sessionId: string
+    destination: string
+    codeHash: string
+    ttlSeconds: number
+    maxAttempts?: number
+    limits?: Partial<OtpSendLimits>
+  }
+): OtpRecord => {
+  const limits = { ...DEFAULT_OTP_LIMITS, ...input.limits }
+  return db.transaction(
+    tx => {
+      const now = clock()
+      const windowStart = now - Math.max(limits.cooldownSeconds, limits.windowSeconds) * 1000
+      const sentAt = tx
+        .select({ createdAt: otps.createdAt })
+        .from(otps)
+        .where(and(eq(otps.sessionId, input.sessionId), eq(otps.destination, input.destination), gt(otps.createdAt, new Date(windowStart))))
+        .orderBy(desc(otps.createdAt))
+        .all()
+        .map(row => row.createdAt.getTime())
+      const wait = retryAfterSeconds(sentAt, now, limits)
+      if (wait > 0) {
+        throw appError('RATE_LIMITED', 'Too many codes sent to this number; try again later.', { retryAfterSeconds: wait }, { 'Retry-After': String(wait) })
+      }
+
+      tx.update(otps)
+        .set({ status: sql`CASE WHEN ${otps.expiresAt} <= ${now} THEN 'expired' ELSE 'canceled' END`, updatedAt: new Date(now) })
+        .where(and(eq(otps.sessionId, input.sessionId), eq(otps.destination, input.destination), eq(otps.status, 'pending')))
+        .run()
+
+      return tx
+        .insert(otps)
+        .values({
+          id: input.id,
+          sessionId: input.sessionId,
+          destination: input.destination,
+          codeHash: input.codeHash,
+          maxAttempts: input.maxAttempts ?? 5,
+          expiresAt: new Date(now + input.ttlSeconds * 1000),
+          createdAt: new Date(now),
+          updatedAt: new Date(now)
+        })
+        .returning(publicColumns)
+        .get()
+    },
+    { behavior: 'immediate' }
+  )
+}
+
+/**
+ * Checks a code hash against a pending OTP. The attempt count, the constant-time comparison and the
+ * status change are one UPDATE, so concurrent verifies can neither approve twice nor lose a wrong
+ * attempt. Every attempt counts, the right one included.
+ */
+export const verifyOtp = ({ db, clock }: OtpDeps, input: { otpId: string; codeHash: string }): VerifyResult => {
+  const now = clock()
+  const matches = sql`ct_equal(${otps.codeHash}, ${input.codeHash})`
+  const updated = db
+    .update(otps)
+    .set({
+      attempts: sql`${otps.attempts} + 1`,
+      status: sql`CASE WHEN ${matches} THEN 'approved' WHEN ${otps.attempts} + 1 >= ${otps.maxAttempts} THEN 'max_attempts_reached' ELSE 'pending' END`,
+      approvedAt: sql`CASE WHEN ${matches} THEN ${now} ELSE NULL END`,
+      updatedAt: new Date(now)
+    })
+    .where(and(eq(otps.id, input.otpId), eq(otps.status, 'pending'), gt(otps.expiresAt, new Date(now))))
+    .returning({ status: otps.status, attempts: otps.attempts, maxAttempts: otps.maxAttempts })
+    .get()
+  if (updated) return { otpId: input.otpId, valid: updated.status === 'approved', status: updated.status, attemptsLeft: attemptsLeft(updated) }
+
+  // Nothing was pending and unexpired: say why, without counting an attempt.
+  expireIfDue(db, input.otpId, now)
+  const otp = readOtp(db, input.otpId)
+  return { otpId: otp.id, valid: false, status: otp.status, attemptsLeft: attemptsLeft(otp) }
+}
+
+/**
+ * The newest OTP to a destination that is still pending (possibly past its expiry, so that verifying
+ * it answers `expired` rather than "not found"). The gateway binds the code hash to the OTP id, so
+ * verifying "the latest code for this number" is this lookup, then `verifyOtp` with the id.
+ */
+export const findLatestPendingOtp = ({ db }: OtpDeps, input: { sessionId: string; destination: string }): OtpRecord => {
+  const otp = db
+    .select(publicColumns)
+    .from(otps)
+    .where(and(eq(otps.sessionId, input.sessionId), eq(otps.destination, input.destination), eq(otps.status, 'pending')))
+    .orderBy(desc(otps.createdAt))
+    .limit(1)
+    .get()
+  if (!otp) throw appError('OTP_NOT_FOUND', 'No pending OTP for this number.')
+  return otp
+}
+
+export const getOtp = ({ db, clock }: OtpDeps, input: { otpId: string }): OtpRecord => {
+  expireIfDue(db, input.otpId, clock())
+  return readOtp(db, input.otpId)
+}
+
+/** Cancels a pending OTP; an OTP that is no longer pending is returned unchanged. */
+export const cancelOtp = ({ db, clock }: OtpDeps, input: { otpId: string }): OtpRecord => {
+  const now = clock()
+  const canceled = db
+    .update(otps)
+    .set({ status: 'canceled', updatedAt: new Date(now) })
+    .where(and(eq(otps.id, input.otpId), eq(otps.status, 'pending'), gt(otps.expiresAt, new Date(now))))
+    .returning(publicColumns)
+    .get()
+  if (canceled) return canceled
+  expireIfDue(db, input.otpId, now)
+  return readOtp(db, input.otpId)
+}
+
+export const attachMessageId = ({ db, clock }: OtpDeps, input: { otpId: string; messageId: string }): OtpRecord => {
+  const otp = db
+    .update(otps)
+    .set({ messageId: input.messageId, updatedAt: new Date(clock()) })
+    .where(eq(otps.id, input.otpId))
+    .returning(publicColumns)
+    .get()
+  if (!otp) throw notFound()
+  return otp
+}
+
+/** The code could not be delivered: a pending OTP becomes `failed` and can no longer be verified. */
+export const markOtpFailed = ({ db, clock }: OtpDeps, input: { otpId: string }): OtpRecord => {
+  const otp = db
+    .update(otps)
+    .set({ status: 'failed', updatedAt: new Date(clock()) })
+    .where(and(eq(otps.id, input.otpId), eq(otps.status, 'pending')))
+    .returning(publicColumns)
+    .get()
+  return otp ?? readOtp(db, input.otpId)
+}
