@@ -58,7 +58,7 @@ describe('the gateway in front of the session host', () => {
       socketConfig: () => ({ waWebSocketUrl: url, connectTimeoutMs: 10_000, defaultQueryTimeoutMs: 10_000 }),
       backoff: { baseMs: 50, maxMs: 200 }
     })
-    const hostApp = createHostApp({ sessions, internalSecret: INTERNAL_SECRET, logger })
+    const hostApp = createHostApp({ db: database.db, sessions, internalSecret: INTERNAL_SECRET, logger })
     const host = createHostClient({ baseUrl: config.HOST_URL, secret: INTERNAL_SECRET, fetch: (input, init) => Promise.resolve(hostApp.request(String(input), init)) })
     gateway = createGateway({ config, host, verifier: createJwtVerifier({ secret: JWT_SECRET, audience: 'otp-gateway' }) })
   })

@@ -5,7 +5,7 @@ import { except } from 'hono/combine'
 import { HTTPException } from 'hono/http-exception'
 import { toErrorResponse } from '../shared/error-response.ts'
 import { appError, errorEnvelope } from '../shared/errors.ts'
-import { requireJid } from '../shared/phone.ts'
+import { normalizePhone, requireJid } from '../shared/phone.ts'
 import type { NormalizedPhone } from '../shared/phone.ts'
 import { bearerAuth } from './auth/middleware.ts'
 import type { JwtVerifier } from './auth/jwt-verifier.ts'
@@ -14,6 +14,7 @@ import type { GatewayConfig } from './config.ts'
 import type { HostClient } from './host-client.ts'
 import { registerHealth } from './routes/health.ts'
 import { registerMessages } from './routes/messages.ts'
+import { registerOtp } from './routes/otp.ts'
 import { registerSessions } from './routes/sessions.ts'
 
 export type GatewayDeps = {
@@ -25,7 +26,11 @@ export type GatewayDeps = {
   onUnexpectedError?: (error: unknown, requestId: string) => void
 }
 
-type RequestDeps = GatewayDeps & { phone(input: string): NormalizedPhone }
+type RequestDeps = GatewayDeps & {
+  /** A valid number's E.164 form and JID, or a 422. */
+  phone(input: string): NormalizedPhone
+  phoneInfo(input: string): NormalizedPhone
+}
 
 export type GatewayApp = OpenAPIHono<{ Variables: { deps: RequestDeps; principal: Principal } }>
 
@@ -33,7 +38,11 @@ const PUBLIC_PATHS = ['/api/health', '/api/openapi.json', '/api/docs']
 
 /** Builds the public API from its dependencies; the runtime (Node or Workers) only serves it. */
 export const createGateway = (deps: GatewayDeps): GatewayApp => {
-  const requestDeps: RequestDeps = { ...deps, phone: input => requireJid(input, deps.config.DEFAULT_COUNTRY) }
+  const requestDeps: RequestDeps = {
+    ...deps,
+    phone: input => requireJid(input, deps.config.DEFAULT_COUNTRY),
+    phoneInfo: input => normalizePhone(input, deps.config.DEFAULT_COUNTRY)
+  }
   const app: GatewayApp = new OpenAPIHono({
     defaultHook: result => {
       if (!result.success) throw result.error
@@ -58,6 +67,7 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
 
   registerHealth(app)
   registerSessions(app)
+  registerOtp(app)
   registerMessages(app)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })

@@ -31,7 +31,8 @@ export const createHostClient = ({ baseUrl, secret, fetch: doFetch = fetch }: { 
     const envelope = (await response.json().catch(() => undefined)) as SuccessEnvelope<T> | ErrorEnvelope | undefined
     if (envelope?.success === true) return envelope.data
     if (envelope?.success === false && passesThrough(envelope.error.code, response.status)) {
-      throw new AppError(envelope.error.code as ErrorCode, response.status, envelope.message, envelope.error.details)
+      const retryAfter = response.headers.get('retry-after')
+      throw new AppError(envelope.error.code as ErrorCode, response.status, envelope.message, envelope.error.details, retryAfter ? { 'Retry-After': retryAfter } : undefined)
     }
     // A refused signature is our misconfiguration, and a host 500 is not the caller's business.
     throw appError('HOST_UNAVAILABLE', 'The session host could not handle the request')

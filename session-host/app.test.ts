@@ -39,7 +39,7 @@ describe('the session host internal API', () => {
       socketConfig: () => ({ waWebSocketUrl: url, connectTimeoutMs: 10_000, defaultQueryTimeoutMs: 10_000 }),
       backoff: { baseMs: 50, maxMs: 200 }
     })
-    app = createHostApp({ sessions, internalSecret: SECRET, logger })
+    app = createHostApp({ db: database.db, sessions, internalSecret: SECRET, logger })
   })
   after(async () => {
     await sessions.stopAll()

@@ -4,11 +4,15 @@ import { toErrorResponse } from '../shared/error-response.ts'
 import { errorEnvelope } from '../shared/errors.ts'
 import type { SigningSecret } from '../shared/internal-signing.ts'
 import { internalAuth } from './internal-auth.ts'
+import type { Db } from './db/connection.ts'
 import { messageRoutes } from './routes/messages.ts'
+import { otpRoutes } from './routes/otp.ts'
 import { sessionRoutes } from './routes/sessions.ts'
 import type { SessionManager } from './sessions/session-manager.ts'
 
 export type HostDeps = {
+  db: Db
+  clock?: () => number
   sessions: SessionManager
   internalSecret: SigningSecret
   logger: Logger
@@ -17,12 +21,13 @@ export type HostDeps = {
 }
 
 /** The session host's internal API: only the gateway, holding the shared secret, may call it. */
-export const createHostApp = ({ sessions, internalSecret, logger, sandbox }: HostDeps) => {
+export const createHostApp = ({ db, clock = Date.now, sessions, internalSecret, logger, sandbox }: HostDeps) => {
   const app = new Hono()
   app.get('/health', c => c.json({ ok: true }))
   app.use('/internal/*', internalAuth(internalSecret))
   app.route('/internal/sessions', sessionRoutes(sessions))
   app.route('/internal/sessions', messageRoutes(sessions))
+  app.route('/internal', otpRoutes({ db, sessions, clock }))
   if (sandbox) app.route('/internal/sandbox', sandbox)
   app.notFound(c => c.json(errorEnvelope('NOT_FOUND', 'No such route'), 404))
   app.onError((error, c) => {

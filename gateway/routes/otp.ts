@@ -1,0 +1,192 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { appError } from '../../shared/errors.ts'
+import { requireScope, requireSession } from '../auth/scopes.ts'
+import type { GatewayApp } from '../app.ts'
+import { generateOtpCode } from '../otp/otp-code.ts'
+import { hashOtpCode } from '../otp/otp-hash.ts'
+import { OtpTemplateError, renderOtpMessage } from '../otp/otp-templates.ts'
+import { envelope, errorResponses, json, SessionIdParam } from './schemas.ts'
+
+const OtpView = z
+  .object({
+    otpId: z.string(),
+    sessionId: z.string(),
+    to: z.string(),
+    status: z.enum(['pending', 'approved', 'expired', 'max_attempts_reached', 'canceled', 'failed']),
+    attemptsLeft: z.number(),
+    messageId: z.string().nullable(),
+    expiresAt: z.string(),
+    createdAt: z.string()
+  })
+  .openapi('Otp')
+
+const VerifyResult = z
+  .object({ otpId: z.string(), valid: z.boolean(), status: OtpView.shape.status, attemptsLeft: z.number() })
+  .openapi('OtpVerification')
+
+const security = [{ bearerAuth: [] }]
+const OtpIdParam = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/).openapi({ param: { name: 'otpId', in: 'path' } })
+
+const send = createRoute({
+  method: 'post',
+  path: '/api/messages/{sessionId}/otp',
+  tags: ['OTP'],
+  summary: 'Send a one-time code over WhatsApp',
+  description: 'The code is never returned: verify it with POST /api/otp/verify, or pass your own `code`.',
+  security,
+  request: {
+    params: z.object({ sessionId: SessionIdParam }),
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z.object({
+            to: z.string().min(3).max(64).openapi({ example: '081234567890' }),
+            companyName: z.string().min(1).max(64).optional(),
+            length: z.number().int().min(4).max(10).default(6),
+            ttlSeconds: z.number().int().min(30).max(3600).default(300),
+            locale: z.enum(['id', 'en']).default('id'),
+            template: z.string().max(1024).optional().openapi({ example: '{{company}}: your code is {{code}} ({{minutes}} min)' }),
+            code: z.string().regex(/^\d{4,10}$/).optional()
+          })
+        }
+      }
+    }
+  },
+  responses: { 201: json(envelope(OtpView), 'Sent'), ...errorResponses(404, 422) }
+})
+
+const verify = createRoute({
+  method: 'post',
+  path: '/api/otp/verify',
+  tags: ['OTP'],
+  summary: 'Check a code the user typed',
+  security,
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z.union([
+            z.object({ otpId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/), code: z.string().regex(/^\d{4,10}$/) }),
+            z.object({ sessionId: SessionIdParam.openapi({ param: undefined }), to: z.string().min(3).max(64), code: z.string().regex(/^\d{4,10}$/) })
+          ])
+        }
+      }
+    }
+  },
+  responses: { 200: json(envelope(VerifyResult), 'Checked'), ...errorResponses(404) }
+})
+
+const status = createRoute({
+  method: 'get',
+  path: '/api/otp/{otpId}',
+  tags: ['OTP'],
+  summary: 'An OTP and its status (never the code)',
+  security,
+  request: { params: z.object({ otpId: OtpIdParam }) },
+  responses: { 200: json(envelope(OtpView), 'OTP'), ...errorResponses(404) }
+})
+
+const cancel = createRoute({
+  method: 'post',
+  path: '/api/otp/{otpId}/cancel',
+  tags: ['OTP'],
+  summary: 'Cancel a pending OTP',
+  security,
+  request: { params: z.object({ otpId: OtpIdParam }) },
+  responses: { 200: json(envelope(OtpView), 'Canceled'), ...errorResponses(404) }
+})
+
+const generate = createRoute({
+  method: 'get',
+  path: '/api/messages/{sessionId}/generate-otp',
+  tags: ['OTP'],
+  summary: 'A random code, for callers that send it themselves (stores nothing)',
+  security,
+  request: { params: z.object({ sessionId: SessionIdParam }), query: z.object({ length: z.coerce.number().int().min(4).max(10).default(6) }) },
+  responses: { 200: json(envelope(z.object({ code: z.string() })), 'Code'), ...errorResponses() }
+})
+
+const formatPhone = createRoute({
+  method: 'get',
+  path: '/api/messages/format-phone/{number}',
+  tags: ['Utilities'],
+  summary: 'Normalise a phone number to E.164 and a WhatsApp JID',
+  security,
+  request: { params: z.object({ number: z.string().min(1).max(64).openapi({ param: { name: 'number', in: 'path' }, example: '081234567890' }) }) },
+  responses: {
+    200: json(envelope(z.object({ input: z.string(), e164: z.string(), jid: z.string(), country: z.string().nullable(), valid: z.boolean() })), 'Number'),
+    ...errorResponses()
+  }
+})
+
+type View = z.infer<typeof OtpView>
+const newOtpId = (): string => `otp_${[...crypto.getRandomValues(new Uint8Array(12))].map(b => b.toString(16).padStart(2, '0')).join('')}`
+
+export const registerOtp = (app: GatewayApp) =>
+  app
+    .openapi(formatPhone, c => {
+      const phone = c.var.deps.phoneInfo(c.req.valid('param').number)
+      return c.json({ success: true as const, message: phone.valid ? 'Valid number' : 'Invalid number', data: phone }, 200)
+    })
+    .openapi(send, async c => {
+      const { sessionId } = c.req.valid('param')
+      requireScope(c.var.principal, 'otp:send')
+      requireSession(c.var.principal, sessionId)
+      const body = c.req.valid('json')
+      const { config, host } = c.var.deps
+      const phone = c.var.deps.phone(body.to)
+      const otpId = newOtpId()
+      const code = body.code ?? generateOtpCode(body.length)
+      let text: string
+      try {
+        text = renderOtpMessage({ code, companyName: body.companyName ?? config.OTP_COMPANY_NAME, ttlSeconds: body.ttlSeconds, locale: body.locale, ...(body.template ? { template: body.template } : {}) })
+      } catch (error) {
+        if (error instanceof OtpTemplateError) throw appError('VALIDATION_ERROR', error.message, { fields: [{ path: 'template', message: error.message }] })
+        throw error
+      }
+      const codeHash = await hashOtpCode({ pepper: config.OTP_PEPPER, otpId, code })
+      const data = await host.call<View>('POST', `/internal/sessions/${sessionId}/otp`, {
+        otpId,
+        destination: phone.e164.slice(1),
+        jid: phone.jid,
+        codeHash,
+        ttlSeconds: body.ttlSeconds,
+        text
+      })
+      return c.json({ success: true as const, message: 'OTP sent', data }, 201)
+    })
+    .openapi(verify, async c => {
+      requireScope(c.var.principal, 'otp:verify')
+      const body = c.req.valid('json')
+      const { config, host } = c.var.deps
+      const otp =
+        'otpId' in body
+          ? await host.call<View>('GET', `/internal/otp/${body.otpId}`)
+          : await host.call<View>('GET', `/internal/otp/latest?${new URLSearchParams({ sessionId: body.sessionId, destination: c.var.deps.phone(body.to).e164.slice(1) })}`)
+      requireSession(c.var.principal, otp.sessionId)
+      const codeHash = await hashOtpCode({ pepper: config.OTP_PEPPER, otpId: otp.otpId, code: body.code })
+      const data = await host.call<z.infer<typeof VerifyResult>>('POST', `/internal/otp/${otp.otpId}/verify`, { codeHash })
+      return c.json({ success: true as const, message: data.valid ? 'Code approved' : 'Code not approved', data }, 200)
+    })
+    .openapi(status, async c => {
+      const principal = c.var.principal
+      if (!principal.scopes.has('otp:verify') && !principal.scopes.has('otp:send')) requireScope(principal, 'otp:verify')
+      const data = await c.var.deps.host.call<View>('GET', `/internal/otp/${c.req.valid('param').otpId}`)
+      requireSession(principal, data.sessionId)
+      return c.json({ success: true as const, message: 'OTP', data }, 200)
+    })
+    .openapi(cancel, async c => {
+      requireScope(c.var.principal, 'otp:send')
+      const { otpId } = c.req.valid('param')
+      const { host } = c.var.deps
+      requireSession(c.var.principal, (await host.call<View>('GET', `/internal/otp/${otpId}`)).sessionId)
+      const data = await host.call<View>('POST', `/internal/otp/${otpId}/cancel`)
+      return c.json({ success: true as const, message: 'OTP canceled', data }, 200)
+    })
+    .openapi(generate, c => {
+      requireScope(c.var.principal, 'otp:send')
+      requireSession(c.var.principal, c.req.valid('param').sessionId)
+      return c.json({ success: true as const, message: 'Generated code', data: { code: generateOtpCode(c.req.valid('query').length) } }, 200)
+    })

@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pino from 'pino'
+import { createGateway } from '../../gateway/app.ts'
+import { createJwtVerifier } from '../../gateway/auth/jwt-verifier.ts'
+import { mintToken } from '../../gateway/auth/mint-token.ts'
+import type { Scope } from '../../gateway/auth/scopes.ts'
+import { parseGatewayConfig } from '../../gateway/config.ts'
+import { createHostClient } from '../../gateway/host-client.ts'
+import { createHostApp } from '../../session-host/app.ts'
+import { openDatabase } from '../../session-host/db/connection.ts'
+import { SessionManager } from '../../session-host/sessions/session-manager.ts'
+import { WaSim } from '../../session-host/sim/index.ts'
+
+export const JWT_SECRET = 'jwt-secret-for-tests-0123456789abcdef'
+export const INTERNAL_SECRET = 'internal-secret-for-tests-0123456789'
+
+export type Envelope = { success: boolean; message: string; data: unknown; error: { code: string; details?: Record<string, unknown> } }
+export type Call = { status: number; headers: Headers; body: Envelope }
+
+/**
+ * The gateway, the host app and real Baileys sessions on the emulator, in one process: the host
+ * client's fetch calls the host app directly. A movable clock drives OTP expiry on the host.
+ */
+export const startInProcessStack = async (options: { maxBodyBytes?: number } = {}) => {
+  // Every well-formed number is a reachable contact, as in sandbox mode.
+  const sim = new WaSim({ autoContacts: true })
+  const url = await sim.start()
+  const dir = mkdtempSync(join(tmpdir(), 'stack-'))
+  const database = openDatabase(join(dir, 'host.db'))
+  const logger = pino({ level: 'silent' })
+  let offsetMs = 0
+  const clock = () => Date.now() + offsetMs
+  const config = parseGatewayConfig({
+    HOST_URL: 'http://host.internal',
+    INTERNAL_SECRET,
+    JWT_SECRET,
+    JWT_AUDIENCE: 'otp-gateway',
+    OTP_PEPPER: 'pepper-for-tests-0123456789abcdef',
+    OTP_COMPANY_NAME: 'Toko Maju',
+    MAX_BODY_BYTES: String(options.maxBodyBytes ?? 4096)
+  })
+  const sessions = new SessionManager({
+    db: database.db,
+    logger,
+    socketConfig: () => ({ waWebSocketUrl: url, connectTimeoutMs: 10_000, defaultQueryTimeoutMs: 10_000 }),
+    backoff: { baseMs: 50, maxMs: 200 }
+  })
+  const hostApp = createHostApp({ db: database.db, clock, sessions, internalSecret: INTERNAL_SECRET, logger })
+  const host = createHostClient({ baseUrl: config.HOST_URL, secret: INTERNAL_SECRET, fetch: (input, init) => Promise.resolve(hostApp.request(String(input), init)) })
+  const gateway = createGateway({ config, host, verifier: createJwtVerifier({ secret: JWT_SECRET, audience: 'otp-gateway' }) })
+
+  const token = (scopes: string, extra: { sessions?: string[]; audience?: string } = {}) =>
+    mintToken({ secret: JWT_SECRET, scopes: scopes.split(' ') as Scope[], ttlSeconds: 600, audience: extra.audience ?? 'otp-gateway', ...(extra.sessions ? { sessions: extra.sessions } : {}) })
+
+  const call = async (method: string, path: string, init: { token?: string; body?: unknown; raw?: string } = {}): Promise<Call> => {
+    const headers: Record<string, string> = { 'content-type': 'application/json' }
+    if (init.token) headers.authorization = `Bearer ${init.token}`
+    const body = init.raw ?? (init.body === undefined ? undefined : JSON.stringify(init.body))
+    const response = await gateway.request(path, { method, headers, ...(body === undefined ? {} : { body }) })
+    return { status: response.status, headers: response.headers, body: (await response.json().catch(() => undefined)) as Envelope }
+  }
+
+  /** Creates a session through the API and links it with the emulator's phone. */
+  const linkSession = async (sessionId: string, accountPn: string): Promise<void> => {
+    const admin = await token('admin')
+    const created = await call('POST', '/api/sessions/create', { token: admin, body: { sessionId } })
+    if (created.status !== 201) throw new Error(`create failed: ${created.status}`)
+    for (let i = 0; i < 300; i++) {
+      const response = await call('GET', `/api/sessions/${sessionId}/qr`, { token: admin })
+      if (response.status === 200) {
+        await sim.scanQr((response.body.data as { qr: string }).qr, { accountPn })
+        break
+      }
+      await new Promise(resolve => setTimeout(resolve, 20))
+    }
+    for (let i = 0; i < 300 && sessions.view(sessionId).status !== 'connected'; i++) await new Promise(resolve => setTimeout(resolve, 20))
+    if (sessions.view(sessionId).status !== 'connected') throw new Error('session did not connect')
+  }
+
+  const stop = async () => {
+    await sessions.stopAll()
+    await sim.stop()
+    database.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+
+  return { sim, sessions, gateway, call, token, linkSession, stop, advanceClock: (ms: number) => (offsetMs += ms) }
+}
