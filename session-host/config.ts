@@ -8,6 +8,8 @@ export const HostConfigSchema = z.object({
   DATA_DIR: z.string().default('./data'),
   INTERNAL_SECRET: z.string().min(32, 'must be at least 32 characters'),
   WA_MODE: z.enum(['live', 'sandbox']).default('live'),
+  /** Another WhatsApp Web endpoint for live mode, such as an emulator run by a test suite. */
+  WA_WEBSOCKET_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
 })
 

@@ -20,7 +20,11 @@ const main = async (): Promise<void> => {
   const sessions = new SessionManager({
     db: database.db,
     logger,
-    ...(sandbox ? { socketConfig: () => sandbox.socketConfig() } : {}),
+    ...(sandbox
+      ? { socketConfig: () => sandbox.socketConfig() }
+      : config.WA_WEBSOCKET_URL
+        ? { socketConfig: () => ({ waWebSocketUrl: config.WA_WEBSOCKET_URL }) }
+        : {}),
     onEvent: event => {
       if (event.type === 'qr' && sandbox) void sandbox.autoLink(event.sessionId, event.qr)
       if (event.type === 'status') logger.info({ sessionId: event.sessionId, status: event.status }, 'session status')

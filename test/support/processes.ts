@@ -1,0 +1,91 @@
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+const ROOT = resolve(import.meta.dirname, '..', '..')
+
+export const freePort = (): Promise<number> =>
+  new Promise((done, fail) => {
+    const server = createServer()
+    server.once('error', fail)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => done(port))
+    })
+  })
+
+/** Every line any process of the suite printed, for the "no secret in the logs" check. */
+export const capturedLogs: string[] = []
+
+export type StackProcesses = {
+  url: string
+  env: Record<string, string>
+  dataDir: string
+  startHost(): Promise<void>
+  killHost(signal?: NodeJS.Signals): Promise<void>
+  stop(): Promise<void>
+}
+
+/**
+ * Runs the session host and the gateway as separate Node processes with the environment
+ * `npm start` gives them, on free loopback ports and a temporary data folder.
+ */
+export const startProcesses = async (extraEnv: Record<string, string>): Promise<StackProcesses> => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'e2e-'))
+  const [gatewayPort, hostPort] = [await freePort(), await freePort()]
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    DATA_DIR: dataDir,
+    PORT: String(gatewayPort),
+    HOST_PORT: String(hostPort),
+    HOST_URL: `http://127.0.0.1:${hostPort}`,
+    INTERNAL_SECRET: 'e2e-internal-secret-0123456789abcdefghij',
+    JWT_SECRET: 'e2e-jwt-secret-0123456789abcdefghijklmn',
+    OTP_PEPPER: 'e2e-otp-pepper-0123456789abcdefghijklmn',
+    LOG_LEVEL: 'debug',
+    ...extraEnv
+  }
+  const children = new Map<string, ChildProcess>()
+  const run = (name: string, entry: string): ChildProcess => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry)], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    for (const stream of [child.stdout, child.stderr]) stream?.on('data', chunk => capturedLogs.push(`[${name}] ${String(chunk)}`))
+    children.set(name, child)
+    return child
+  }
+  const waitFor = async (url: string) => {
+    for (let i = 0; i < 300; i++) {
+      if (await fetch(url).then(r => r.ok, () => false)) return
+      await new Promise(r => setTimeout(r, 100))
+    }
+    throw new Error(`${url} did not come up`)
+  }
+  const exited = (child: ChildProcess) => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>(r => child.once('exit', () => r())))
+
+  const startHost = async () => {
+    run('host', 'session-host/main.ts')
+    await waitFor(`http://127.0.0.1:${hostPort}/health`)
+  }
+  await startHost()
+  run('gateway', 'gateway/node.ts')
+  await waitFor(`http://127.0.0.1:${gatewayPort}/api/health`)
+
+  return {
+    url: `http://127.0.0.1:${gatewayPort}`,
+    env,
+    dataDir,
+    startHost,
+    killHost: async (signal = 'SIGKILL') => {
+      const host = children.get('host')
+      host?.kill(signal)
+      if (host) await exited(host)
+    },
+    stop: async () => {
+      for (const child of children.values()) child.kill('SIGTERM')
+      await Promise.all([...children.values()].map(exited))
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  }
+}
