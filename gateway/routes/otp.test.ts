@@ -128,5 +128,7 @@ describe('OTP send and verify through the gateway', () => {
     const forbidden = await stack.call('POST', '/api/otp/verify', { token: other, body: { otpId: otp.otpId, code } })
     assert.equal(forbidden.status, 403)
     assert.equal(forbidden.body.error.code, 'SESSION_FORBIDDEN')
+    // Neither refusal spent an attempt.
+    assert.deepEqual(await verify({ otpId: otp.otpId, code }), { otpId: otp.otpId, valid: true, status: 'approved', attemptsLeft: 4 })
   })
 })

@@ -158,16 +158,21 @@ export const registerOtp = (app: GatewayApp) =>
       return c.json({ success: true as const, message: 'OTP sent', data }, 201)
     })
     .openapi(verify, async c => {
-      requireScope(c.var.principal, 'otp:verify')
+      const principal = c.var.principal
+      requireScope(principal, 'otp:verify')
       const body = c.req.valid('json')
       const { config, host } = c.var.deps
-      const otp =
+      if (!('otpId' in body)) requireSession(principal, body.sessionId)
+      const otpId =
         'otpId' in body
-          ? await host.call<View>('GET', `/internal/otp/${body.otpId}`)
-          : await host.call<View>('GET', `/internal/otp/latest?${new URLSearchParams({ sessionId: body.sessionId, destination: c.var.deps.phone(body.to).e164.slice(1) })}`)
-      requireSession(c.var.principal, otp.sessionId)
-      const codeHash = await hashOtpCode({ pepper: config.OTP_PEPPER, otpId: otp.otpId, code: body.code })
-      const data = await host.call<z.infer<typeof VerifyResult>>('POST', `/internal/otp/${otp.otpId}/verify`, { codeHash })
+          ? body.otpId
+          : (await host.call<View>('GET', `/internal/otp/latest?${new URLSearchParams({ sessionId: body.sessionId, destination: c.var.deps.phone(body.to).e164.slice(1) })}`)).otpId
+      // One round trip: the host checks the OTP's session against the token's in the same UPDATE.
+      const codeHash = await hashOtpCode({ pepper: config.OTP_PEPPER, otpId, code: body.code })
+      const data = await host.call<z.infer<typeof VerifyResult>>('POST', `/internal/otp/${otpId}/verify`, {
+        codeHash,
+        ...(principal.sessions ? { allowedSessions: principal.sessions } : {})
+      })
       return c.json({ success: true as const, message: data.valid ? 'Code approved' : 'Code not approved', data }, 200)
     })
     .openapi(status, async c => {

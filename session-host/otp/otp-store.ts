@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, lte, sql } from 'drizzle-orm'
+import { and, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm'
 import { appError } from '../../shared/errors.ts'
 import type { Db } from '../db/connection.ts'
 import { otps } from '../db/schema.ts'
@@ -132,8 +132,17 @@ export const createOtp = (
  * status change are one UPDATE, so concurrent verifies can neither approve twice nor lose a wrong
  * attempt. Every attempt counts, the right one included.
  */
-export const verifyOtp = ({ db, clock }: OtpDeps, input: { otpId: string; codeHash: string }): VerifyResult => {
+export const verifyOtp = (
+  { db, clock }: OtpDeps,
+  input: {
+    otpId: string
+    codeHash: string
+    /** The sessions the caller may use (undefined: all); an OTP of another session is not touched. */
+    allowedSessions?: readonly string[]
+  }
+): VerifyResult => {
   const now = clock()
+  const allowed = input.allowedSessions ? inArray(otps.sessionId, [...input.allowedSessions]) : undefined
   const matches = sql`ct_equal(${otps.codeHash}, ${input.codeHash})`
   const updated = db
     .update(otps)
@@ -143,14 +152,17 @@ export const verifyOtp = ({ db, clock }: OtpDeps, input: { otpId: string; codeHa
       approvedAt: sql`CASE WHEN ${matches} THEN ${now} ELSE NULL END`,
       updatedAt: new Date(now)
     })
-    .where(and(eq(otps.id, input.otpId), eq(otps.status, 'pending'), gt(otps.expiresAt, new Date(now))))
+    .where(and(eq(otps.id, input.otpId), eq(otps.status, 'pending'), gt(otps.expiresAt, new Date(now)), allowed))
     .returning({ status: otps.status, attempts: otps.attempts, maxAttempts: otps.maxAttempts })
     .get()
   if (updated) return { otpId: input.otpId, valid: updated.status === 'approved', status: updated.status, attemptsLeft: attemptsLeft(updated) }
 
-  // Nothing was pending and unexpired: say why, without counting an attempt.
+  // Nothing was updated: say why, without counting an attempt. (An expired OTP is expired for anyone.)
   expireIfDue(db, input.otpId, now)
   const otp = readOtp(db, input.otpId)
+  if (input.allowedSessions && !input.allowedSessions.includes(otp.sessionId)) {
+    throw appError('SESSION_FORBIDDEN', 'This token may not use the session of this OTP', { sessionId: otp.sessionId })
+  }
   return { otpId: otp.id, valid: false, status: otp.status, attemptsLeft: attemptsLeft(otp) }
 }
 

@@ -57,8 +57,12 @@ export const otpRoutes = ({ db, sessions, clock, limits }: OtpRoutesDeps) => {
     })
     .get('/otp/:otpId', c => c.json(ok('OTP', otpView(getOtp(deps, { otpId: OtpId.parse(c.req.param('otpId')) })))))
     .post('/otp/:otpId/verify', async c => {
-      const { codeHash } = await jsonBody(c, z.object({ codeHash: z.string().min(16).max(128) }))
-      return c.json(ok('OTP checked', verifyOtp(deps, { otpId: OtpId.parse(c.req.param('otpId')), codeHash })))
+      const { codeHash, allowedSessions } = await jsonBody(
+        c,
+        z.object({ codeHash: z.string().min(16).max(128), allowedSessions: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)).max(1000).optional() })
+      )
+      const otpId = OtpId.parse(c.req.param('otpId'))
+      return c.json(ok('OTP checked', verifyOtp(deps, { otpId, codeHash, ...(allowedSessions ? { allowedSessions } : {}) })))
     })
     .post('/otp/:otpId/cancel', c => c.json(ok('OTP canceled', otpView(cancelOtp(deps, { otpId: OtpId.parse(c.req.param('otpId')) })))))
 }
