@@ -11,6 +11,8 @@ import { bearerAuth } from './auth/middleware.ts'
 import type { JwtVerifier } from './auth/jwt-verifier.ts'
 import type { Principal } from './auth/scopes.ts'
 import type { GatewayConfig } from './config.ts'
+import { importPepper } from './otp/otp-hash.ts'
+import type { PepperKey } from './otp/otp-hash.ts'
 import type { HostClient } from './host-client.ts'
 import { registerHealth } from './routes/health.ts'
 import { registerMessages } from './routes/messages.ts'
@@ -30,6 +32,8 @@ type RequestDeps = GatewayDeps & {
   /** A valid number's E.164 form and JID, or a 422. */
   phone(input: string): NormalizedPhone
   phoneInfo(input: string): NormalizedPhone
+  /** The OTP pepper, imported once. */
+  otpPepper: Promise<PepperKey>
 }
 
 export type GatewayApp = OpenAPIHono<{ Variables: { deps: RequestDeps; principal: Principal } }>
@@ -41,7 +45,8 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
   const requestDeps: RequestDeps = {
     ...deps,
     phone: input => requireJid(input, deps.config.DEFAULT_COUNTRY),
-    phoneInfo: input => normalizePhone(input, deps.config.DEFAULT_COUNTRY)
+    phoneInfo: input => normalizePhone(input, deps.config.DEFAULT_COUNTRY),
+    otpPepper: importPepper(deps.config.OTP_PEPPER)
   }
   const app: GatewayApp = new OpenAPIHono({
     defaultHook: result => {

@@ -184,11 +184,16 @@ function secretList(secret: SigningSecret): readonly string[] {
   return secrets;
 }
 
+// Importing a key costs about as much as using it; a process holds only a few secrets.
+const keyCache = new Map<string, ReturnType<typeof crypto.subtle.importKey>>();
+
 function hmacKey(secret: string) {
-  return crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-    'verify',
-  ]);
+  let key = keyCache.get(secret);
+  if (key === undefined) {
+    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    keyCache.set(secret, key);
+  }
+  return key;
 }
 
 async function bodyDigest(body: SignableBody): Promise<string> {

@@ -81,8 +81,9 @@ function secretKey(secret: string, algorithms: string[] | undefined): KeyResolut
   if (algorithms !== undefined && algorithms.some((alg) => alg !== 'HS256')) {
     throw new TypeError('A JWT secret only supports HS256');
   }
-  const key = hs256Key(secret);
-  return { verifyJwt: (token, options) => jwtVerify(token, key, options), algorithms: ['HS256'] };
+  // Imported once: jose would otherwise import the raw secret again for every token.
+  const key = crypto.subtle.importKey('raw', hs256Key(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+  return { verifyJwt: async (token, options) => jwtVerify(token, await key, options), algorithms: ['HS256'] };
 }
 
 function remoteKeySet(jwksUrl: string, config: JwtVerifierConfig): KeyResolution {

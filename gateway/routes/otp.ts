@@ -146,7 +146,7 @@ export const registerOtp = (app: GatewayApp) =>
         if (error instanceof OtpTemplateError) throw appError('VALIDATION_ERROR', error.message, { fields: [{ path: 'template', message: error.message }] })
         throw error
       }
-      const codeHash = await hashOtpCode({ pepper: config.OTP_PEPPER, otpId, code })
+      const codeHash = await hashOtpCode({ pepper: await c.var.deps.otpPepper, otpId, code })
       const data = await host.call<View>('POST', `/internal/sessions/${sessionId}/otp`, {
         otpId,
         destination: phone.e164.slice(1),
@@ -161,14 +161,14 @@ export const registerOtp = (app: GatewayApp) =>
       const principal = c.var.principal
       requireScope(principal, 'otp:verify')
       const body = c.req.valid('json')
-      const { config, host } = c.var.deps
+      const { host } = c.var.deps
       if (!('otpId' in body)) requireSession(principal, body.sessionId)
       const otpId =
         'otpId' in body
           ? body.otpId
           : (await host.call<View>('GET', `/internal/otp/latest?${new URLSearchParams({ sessionId: body.sessionId, destination: c.var.deps.phone(body.to).e164.slice(1) })}`)).otpId
       // One round trip: the host checks the OTP's session against the token's in the same UPDATE.
-      const codeHash = await hashOtpCode({ pepper: config.OTP_PEPPER, otpId, code: body.code })
+      const codeHash = await hashOtpCode({ pepper: await c.var.deps.otpPepper, otpId, code: body.code })
       const data = await host.call<z.infer<typeof VerifyResult>>('POST', `/internal/otp/${otpId}/verify`, {
         codeHash,
         ...(principal.sessions ? { allowedSessions: principal.sessions } : {})
