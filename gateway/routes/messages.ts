@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { requireScope, requireSession } from '../auth/scopes.ts'
 import type { GatewayApp } from '../app.ts'
-import { envelope, errorResponses, json, SessionIdParam } from './schemas.ts'
+import { envelope, errorResponses, json, jsonRequest, Recipient, SessionIdParam } from './schemas.ts'
 
 export const SentMessage = z
   .object({ sessionId: z.string(), to: z.string(), messageId: z.string(), status: z.string(), timestamp: z.string() })
@@ -15,17 +15,7 @@ const text = createRoute({
   security: [{ bearerAuth: [] }],
   request: {
     params: z.object({ sessionId: SessionIdParam }),
-    body: {
-      required: true,
-      content: {
-        'application/json': {
-          schema: z.object({
-            to: z.string().min(3).max(64).openapi({ example: '081234567890' }),
-            text: z.string().min(1).max(4096)
-          })
-        }
-      }
-    }
+    body: jsonRequest(z.object({ to: Recipient, text: z.string().min(1).max(4096) }))
   },
   responses: { 200: json(envelope(SentMessage), 'Sent'), ...errorResponses(404, 422) }
 })

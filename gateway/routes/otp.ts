@@ -5,7 +5,7 @@ import type { GatewayApp } from '../app.ts'
 import { generateOtpCode } from '../otp/otp-code.ts'
 import { hashOtpCode } from '../otp/otp-hash.ts'
 import { OtpTemplateError, renderOtpMessage } from '../otp/otp-templates.ts'
-import { envelope, errorResponses, json, SessionIdParam } from './schemas.ts'
+import { envelope, errorResponses, json, jsonRequest, Recipient, SessionIdParam } from './schemas.ts'
 
 const OtpView = z
   .object({
@@ -36,22 +36,17 @@ const send = createRoute({
   security,
   request: {
     params: z.object({ sessionId: SessionIdParam }),
-    body: {
-      required: true,
-      content: {
-        'application/json': {
-          schema: z.object({
-            to: z.string().min(3).max(64).openapi({ example: '081234567890' }),
-            companyName: z.string().min(1).max(64).optional(),
-            length: z.number().int().min(4).max(10).default(6),
-            ttlSeconds: z.number().int().min(30).max(3600).default(300),
-            locale: z.enum(['id', 'en']).default('id'),
-            template: z.string().max(1024).optional().openapi({ example: '{{company}}: your code is {{code}} ({{minutes}} min)' }),
-            code: z.string().regex(/^\d{4,10}$/).optional()
-          })
-        }
-      }
-    }
+    body: jsonRequest(
+      z.object({
+        to: Recipient,
+        companyName: z.string().min(1).max(64).optional(),
+        length: z.number().int().min(4).max(10).default(6),
+        ttlSeconds: z.number().int().min(30).max(3600).default(300),
+        locale: z.enum(['id', 'en']).default('id'),
+        template: z.string().max(1024).optional().openapi({ example: '{{company}}: your code is {{code}} ({{minutes}} min)' }),
+        code: z.string().regex(/^\d{4,10}$/).optional()
+      })
+    )
   },
   responses: { 201: json(envelope(OtpView), 'Sent'), ...errorResponses(404, 422) }
 })
@@ -63,17 +58,12 @@ const verify = createRoute({
   summary: 'Check a code the user typed',
   security,
   request: {
-    body: {
-      required: true,
-      content: {
-        'application/json': {
-          schema: z.union([
-            z.object({ otpId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/), code: z.string().regex(/^\d{4,10}$/) }),
-            z.object({ sessionId: SessionIdParam.openapi({ param: undefined }), to: z.string().min(3).max(64), code: z.string().regex(/^\d{4,10}$/) })
-          ])
-        }
-      }
-    }
+    body: jsonRequest(
+      z.union([
+        z.object({ otpId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/), code: z.string().regex(/^\d{4,10}$/) }),
+        z.object({ sessionId: SessionIdParam.openapi({ param: undefined }), to: Recipient, code: z.string().regex(/^\d{4,10}$/) })
+      ])
+    )
   },
   responses: { 200: json(envelope(VerifyResult), 'Checked'), ...errorResponses(404) }
 })

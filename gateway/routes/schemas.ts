@@ -45,3 +45,9 @@ export const SessionView = z
     phoneNumber: z.string().nullable()
   })
   .openapi('Session')
+
+/** A destination as people type it: local (08…), national, international, or a WhatsApp JID. */
+export const Recipient = z.string().min(3).max(64).openapi({ example: '081234567890' })
+
+/** A required JSON request body. */
+export const jsonRequest = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } })

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { filterSessions, requireScope, requireSession } from '../auth/scopes.ts'
 import type { GatewayApp } from '../app.ts'
-import { envelope, errorResponses, json, SessionIdParam, SessionView } from './schemas.ts'
+import { envelope, errorResponses, json, jsonRequest, Recipient, SessionIdParam, SessionView } from './schemas.ts'
 
 const Params = z.object({ sessionId: SessionIdParam })
 const security = [{ bearerAuth: [] }]
@@ -12,7 +12,7 @@ const create = createRoute({
   tags: ['Sessions'],
   summary: 'Create a session and start linking it',
   security,
-  request: { body: { content: { 'application/json': { schema: z.object({ sessionId: SessionIdParam.openapi({ param: undefined }) }) } }, required: true } },
+  request: { body: jsonRequest(z.object({ sessionId: SessionIdParam.openapi({ param: undefined }) })) },
   responses: { 201: json(envelope(SessionView), 'Created'), ...errorResponses(409) }
 })
 
@@ -51,7 +51,7 @@ const pairingCode = createRoute({
   tags: ['Sessions'],
   summary: 'Link by phone number: a code to type on the phone',
   security,
-  request: { params: Params, body: { content: { 'application/json': { schema: z.object({ phoneNumber: z.string().min(5).max(32) }) } }, required: true } },
+  request: { params: Params, body: jsonRequest(z.object({ phoneNumber: Recipient })) },
   responses: { 200: json(envelope(z.object({ code: z.string() })), 'Pairing code'), ...errorResponses(404, 409, 422) }
 })
 
