@@ -1,8 +1,7 @@
 import { Hono } from 'hono'
 import type { Logger } from 'pino'
 import { ok } from '../shared/errors.ts'
-import { WaSim } from './sim/index.ts'
-import { baileysTrustConfig, makeTrustingAgents } from './sim/index.ts'
+import { baileysTrustConfig, makeTrustingAgents, WaSim } from './sim/index.ts'
 import type { TrustingAgents } from './sim/index.ts'
 
 /**
