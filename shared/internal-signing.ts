@@ -228,5 +228,6 @@ function decodeBase64url(text: string): Uint8Array | undefined {
   const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
+  // atob ignores the unused low bits of the last character: refuse such second spellings of a MAC.
+  return base64url(bytes) === text ? bytes : undefined;
 }
