@@ -8,6 +8,8 @@ import { appError, errorEnvelope } from '../shared/errors.ts'
 import { normalizePhone, requireJid } from '../shared/phone.ts'
 import type { NormalizedPhone } from '../shared/phone.ts'
 import { bearerAuth } from './auth/middleware.ts'
+import { deriveQrPageKey } from './auth/qr-page-link.ts'
+import type { QrPageKey } from './auth/qr-page-link.ts'
 import type { JwtVerifier } from './auth/jwt-verifier.ts'
 import type { Principal } from './auth/scopes.ts'
 import type { GatewayConfig } from './config.ts'
@@ -17,6 +19,8 @@ import type { HostClient } from './host-client.ts'
 import { registerHealth } from './routes/health.ts'
 import { registerMessages } from './routes/messages.ts'
 import { registerOtp } from './routes/otp.ts'
+import { QR_PAGE_PUBLIC_PATHS, registerQrPage } from './routes/qr-page.ts'
+import { registerSandbox } from './routes/sandbox.ts'
 import { registerSessions } from './routes/sessions.ts'
 
 export type GatewayDeps = {
@@ -34,11 +38,15 @@ type RequestDeps = GatewayDeps & {
   phoneInfo(input: string): NormalizedPhone
   /** The OTP pepper, imported once. */
   otpPepper: Promise<PepperKey>
+  /** Signs and checks QR page links. */
+  qrPageKey: Promise<QrPageKey>
+  now(): number
 }
 
 export type GatewayApp = OpenAPIHono<{ Variables: { deps: RequestDeps; principal: Principal } }>
 
-const PUBLIC_PATHS = ['/api/health', '/api/openapi.json', '/api/docs']
+// The QR page carries its own signed link instead of a bearer token.
+const PUBLIC_PATHS = ['/api/health', '/api/openapi.json', '/api/docs', ...QR_PAGE_PUBLIC_PATHS]
 
 /** Builds the public API from its dependencies; the runtime (Node or Workers) only serves it. */
 export const createGateway = (deps: GatewayDeps): GatewayApp => {
@@ -46,7 +54,9 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
     ...deps,
     phone: input => requireJid(input, deps.config.DEFAULT_COUNTRY),
     phoneInfo: input => normalizePhone(input, deps.config.DEFAULT_COUNTRY),
-    otpPepper: importPepper(deps.config.OTP_PEPPER)
+    otpPepper: importPepper(deps.config.OTP_PEPPER),
+    qrPageKey: deriveQrPageKey(deps.config.INTERNAL_SECRET),
+    now: deps.clock ?? Date.now
   }
   const app: GatewayApp = new OpenAPIHono({
     defaultHook: result => {
@@ -58,6 +68,8 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
   app.use('*', async (c, next) => {
     c.set('deps', requestDeps)
     await next()
+    // Every answer says when it comes from the sandbox, so no one mistakes it for WhatsApp.
+    if (deps.config.WA_MODE === 'sandbox') c.header('x-wa-mode', 'sandbox')
   })
   app.use(
     '/api/*',
@@ -72,8 +84,10 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
 
   registerHealth(app)
   registerSessions(app)
+  registerQrPage(app)
   registerOtp(app)
   registerMessages(app)
+  if (deps.config.WA_MODE === 'sandbox') registerSandbox(app)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
   app.doc31('/api/openapi.json', {

@@ -20,6 +20,10 @@ export const sessionRoutes = (sessions: SessionManager) =>
       const qr = sessions.qr(SessionId.parse(c.req.param('id')))
       return c.json(ok('QR code', { qr, qrImage: await QRCode.toDataURL(qr) }))
     })
+    .get('/:id/link-state', async c => {
+      const { qr, ...view } = sessions.linkState(SessionId.parse(c.req.param('id')))
+      return c.json(ok('Link state', { ...view, qrImage: qr ? await QRCode.toDataURL(qr) : null }))
+    })
     .post('/:id/pairing-code', async c => {
       const { phoneNumber } = await jsonBody(c, z.object({ phoneNumber: z.string().regex(/^\d{6,15}$/) }))
       const code = await sessions.pairingCode(SessionId.parse(c.req.param('id')), phoneNumber)

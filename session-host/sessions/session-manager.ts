@@ -63,6 +63,12 @@ export class SessionManager {
     return session.qr
   }
 
+  /** Status and, while linking, the current QR: what the QR page polls. */
+  linkState(sessionId: string): SessionView & { qr: string | null } {
+    const view = this.view(sessionId)
+    return { ...view, qr: view.status === 'connected' ? null : (this.running.get(sessionId)?.qr ?? null) }
+  }
+
   async pairingCode(sessionId: string, phoneNumber: string): Promise<string> {
     const session = this.require(sessionId)
     if (session.status === 'connected') throw appError('SESSION_ALREADY_CONNECTED', `Session ${sessionId} is already connected`)

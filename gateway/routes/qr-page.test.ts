@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { startInProcessStack } from '../../test/support/in-process-stack.ts'
+
+type Stack = Awaited<ReturnType<typeof startInProcessStack>>
+type LinkData = { url: string; path: string; expiresAt: string }
+type State = { status: string; qrImage: string | null; phoneNumber: string | null }
+
+describe('QR page behind a signed link', () => {
+  let stack: Stack
+  let admin: string
+  before(async () => {
+    stack = await startInProcessStack()
+    admin = await stack.token('admin')
+    assert.equal((await stack.call('POST', '/api/sessions/create', { token: admin, body: { sessionId: 'desk' } })).status, 201)
+  })
+  after(() => stack.stop())
+
+  const mint = async (sessionId: string, token: string) => stack.call('POST', `/api/sessions/${sessionId}/qr-link`, { token })
+  const get = (path: string) => stack.gateway.request(path)
+
+  it('mints links only for an authenticated caller allowed to see the session', async () => {
+    assert.equal((await stack.call('POST', '/api/sessions/desk/qr-link')).status, 401)
+    const sendOnly = await mint('desk', await stack.token('otp:send'))
+    assert.equal(sendOnly.status, 403)
+    assert.equal(sendOnly.body.error.code, 'INSUFFICIENT_SCOPE')
+    const otherSession = await mint('desk', await stack.token('sessions:read', { sessions: ['shop-9'] }))
+    assert.equal(otherSession.body.error.code, 'SESSION_FORBIDDEN')
+    assert.equal((await mint('nope', admin)).body.error.code, 'SESSION_NOT_FOUND')
+    const ok = await mint('desk', await stack.token('sessions:read', { sessions: ['desk'] }))
+    assert.equal(ok.status, 201)
+    const data = ok.body.data as LinkData
+    assert.match(data.path, /^\/api\/sessions\/desk\/qr-page\?expires=\d+&signature=[A-Za-z0-9_-]{43}$/)
+    assert.ok(Date.parse(data.expiresAt) - Date.now() <= 10 * 60_000)
+  })
+
+  it('shows the live QR, then turns to connected by itself', async () => {
+    const link = (await mint('desk', admin)).body.data as LinkData
+    const page = await get(link.path)
+    assert.equal(page.status, 200)
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/)
+    assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'nonce-[^']+'/)
+    assert.equal(page.headers.get('referrer-policy'), 'no-referrer')
+    const html = await page.text()
+    assert.match(html, /Link session “desk”/)
+    const statePath = /data-state="([^"]+)"/.exec(html)?.[1]?.replaceAll('&amp;', '&')
+    assert.ok(statePath?.startsWith('/api/sessions/desk/qr-page/state?'))
+
+    const poll = async (): Promise<State> => ((await (await get(statePath as string)).json()) as { data: State }).data
+    let state = await poll()
+    for (let i = 0; i < 200 && !state.qrImage; i++, state = await poll()) await new Promise(r => setTimeout(r, 20))
+    assert.equal(state.status, 'qr')
+    assert.match(state.qrImage ?? '', /^data:image\/png;base64,/)
+
+    const qr = (await stack.call('GET', '/api/sessions/desk/qr', { token: admin })).body.data as { qr: string }
+    await stack.sim.scanQr(qr.qr, { accountPn: '6281200000777' })
+    for (let i = 0; i < 300 && state.status !== 'connected'; i++, state = await poll()) await new Promise(r => setTimeout(r, 20))
+    assert.deepEqual(state, { sessionId: 'desk', status: 'connected', phoneNumber: '6281200000777', qrImage: null })
+  })
+
+  it('refuses a missing, forged, borrowed or expired link', async () => {
+    assert.equal((await stack.call('POST', '/api/sessions/create', { token: admin, body: { sessionId: 'other' } })).status, 201)
+    const link = (await mint('desk', admin)).body.data as LinkData
+    const query = link.path.split('?')[1] as string
+    assert.equal((await get('/api/sessions/desk/qr-page')).status, 401)
+    assert.equal((await get('/api/sessions/desk/qr-page/state')).status, 401)
+    assert.equal((await get(`/api/sessions/desk/qr-page?${query.replace(/signature=./, 'signature=A')}`)).status, 401)
+    assert.equal((await get(`/api/sessions/other/qr-page?${query}`)).status, 401)
+    const borrowed = await get(`/api/sessions/other/qr-page/state?${query}`)
+    assert.equal(borrowed.status, 401)
+    assert.equal(((await borrowed.json()) as { error: { code: string } }).error.code, 'UNAUTHORIZED')
+    assert.equal((await get(`/api/sessions/desk/qr-page/state?${query}`)).status, 200)
+    stack.advanceClock(10 * 60_000 + 1_000)
+    assert.equal((await get(link.path)).status, 401)
+    assert.equal((await get(`/api/sessions/desk/qr-page/state?${query}`)).status, 401)
+  })
+
+  it('lists the link route in the OpenAPI document', async () => {
+    const doc = (await (await get('/api/openapi.json')).json()) as { paths: Record<string, unknown> }
+    for (const path of ['/api/sessions/{sessionId}/qr-link', '/api/sessions/{sessionId}/qr-page', '/api/sessions/{sessionId}/qr-page/state']) assert.ok(doc.paths[path], path)
+  })
+})

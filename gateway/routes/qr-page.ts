@@ -1,0 +1,83 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { base64url } from 'jose'
+import { appError } from '../../shared/errors.ts'
+import { requireScope, requireSession } from '../auth/scopes.ts'
+import { QR_PAGE_LINK_TTL_SECONDS, qrPagePath, signQrPageLink, verifyQrPageLink } from '../auth/qr-page-link.ts'
+import type { GatewayApp } from '../app.ts'
+import { qrPageHeaders, renderExpiredQrPage, renderQrPage } from './qr-page-html.ts'
+import { envelope, errorResponses, json, SessionIdParam, SessionView } from './schemas.ts'
+
+const Params = z.object({ sessionId: SessionIdParam })
+const LinkQuery = z.object({ expires: z.string().optional(), signature: z.string().optional() })
+
+/** The paths a signed link opens without a bearer token. */
+export const QR_PAGE_PUBLIC_PATHS = ['/api/sessions/:sessionId/qr-page', '/api/sessions/:sessionId/qr-page/state']
+
+const mintLink = createRoute({
+  method: 'post',
+  path: '/api/sessions/{sessionId}/qr-link',
+  tags: ['Sessions'],
+  summary: 'A short-lived signed link to the QR page, to open in a browser or hand to whoever holds the phone',
+  security: [{ bearerAuth: [] }],
+  request: { params: Params },
+  responses: {
+    201: json(envelope(z.object({ url: z.url(), path: z.string(), expiresAt: z.string() })), 'Link'),
+    ...errorResponses(404)
+  }
+})
+
+const page = createRoute({
+  method: 'get',
+  path: '/api/sessions/{sessionId}/qr-page',
+  tags: ['Sessions'],
+  summary: 'HTML page that shows the live QR and turns to "connected" by itself (needs a signed link)',
+  request: { params: Params, query: LinkQuery },
+  responses: {
+    200: { description: 'The page', content: { 'text/html': { schema: z.string() } } },
+    401: { description: 'The link is invalid or has expired', content: { 'text/html': { schema: z.string() } } }
+  }
+})
+
+const state = createRoute({
+  method: 'get',
+  path: '/api/sessions/{sessionId}/qr-page/state',
+  tags: ['Sessions'],
+  summary: 'What the QR page polls: status and the current QR image (needs a signed link)',
+  request: { params: Params, query: LinkQuery },
+  responses: {
+    200: json(envelope(SessionView.extend({ qrImage: z.string().nullable() })), 'Link state'),
+    ...errorResponses(404)
+  }
+})
+
+type LinkState = z.infer<typeof SessionView> & { qrImage: string | null }
+
+export const registerQrPage = (app: GatewayApp) =>
+  app
+    .openapi(mintLink, async c => {
+      const { sessionId } = c.req.valid('param')
+      requireScope(c.var.principal, 'sessions:read')
+      requireSession(c.var.principal, sessionId)
+      await c.var.deps.host.call('GET', `/internal/sessions/${sessionId}`)
+      const expires = Math.floor(c.var.deps.now() / 1000) + QR_PAGE_LINK_TTL_SECONDS
+      const link = await signQrPageLink(await c.var.deps.qrPageKey, sessionId, expires)
+      const path = qrPagePath(link)
+      return c.json({ success: true as const, message: 'QR page link', data: { url: new URL(path, c.req.url).href, path, expiresAt: new Date(expires * 1000).toISOString() } }, 201)
+    })
+    .openapi(page, async c => {
+      const { sessionId } = c.req.valid('param')
+      const { expires, signature } = c.req.valid('query')
+      const nonce = base64url.encode(crypto.getRandomValues(new Uint8Array(16)))
+      const valid = await verifyQrPageLink(await c.var.deps.qrPageKey, { sessionId, expires, signature }, c.var.deps.now())
+      if (!valid) return c.html(renderExpiredQrPage(), 401, qrPageHeaders(nonce))
+      const statePath = qrPagePath({ sessionId, expires: Number(expires), signature: signature as string }, 'qr-page/state')
+      return c.html(renderQrPage({ sessionId, statePath, sandbox: c.var.deps.config.WA_MODE === 'sandbox', nonce }), 200, qrPageHeaders(nonce))
+    })
+    .openapi(state, async c => {
+      const { sessionId } = c.req.valid('param')
+      const { expires, signature } = c.req.valid('query')
+      if (!(await verifyQrPageLink(await c.var.deps.qrPageKey, { sessionId, expires, signature }, c.var.deps.now())))
+        throw appError('UNAUTHORIZED', 'The QR page link is invalid or has expired')
+      const data = await c.var.deps.host.call<LinkState>('GET', `/internal/sessions/${sessionId}/link-state`)
+      return c.json({ success: true as const, message: 'Link state', data }, 200, { 'cache-control': 'no-store' })
+    })
