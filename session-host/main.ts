@@ -31,7 +31,7 @@ const main = async (): Promise<void> => {
     }
   })
   sessions.restore()
-  const app = createHostApp({ db: database.db, sessions, internalSecret: config.INTERNAL_SECRET, logger, ...(sandbox ? { sandbox: sandbox.routes() } : {}) })
+  const app = createHostApp({ db: database.db, sessions, internalSecret: config.INTERNAL_SECRET, logger, ...(sandbox ? { sandbox: sandbox.routes(pn => sessions.list().find(s => s.phoneNumber === pn)?.sessionId) } : {}) })
   const server = serve({ fetch: app.fetch, port: config.HOST_PORT, hostname: config.HOST_BIND }, info => {
     logger.info({ port: (info as AddressInfo).port, bind: config.HOST_BIND, mode: config.WA_MODE }, 'session host listening')
   })

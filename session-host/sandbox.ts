@@ -1,8 +1,12 @@
 import { Hono } from 'hono'
+import type { proto } from '@whiskeysockets/baileys'
 import type { Logger } from 'pino'
 import { ok } from '../shared/errors.ts'
 import { baileysTrustConfig, makeTrustingAgents, WaSim } from './sim/index.ts'
 import type { TrustingAgents } from './sim/index.ts'
+
+const textOf = (message: proto.IMessage): string | undefined =>
+  message.conversation ?? message.extendedTextMessage?.text ?? message.imageMessage?.caption ?? message.videoMessage?.caption ?? message.documentMessage?.caption ?? undefined
 
 /**
  * Sandbox mode: sessions link to the in-process WhatsApp emulator instead of WhatsApp, every
@@ -36,20 +40,27 @@ export class Sandbox {
     await this.sim.scanQr(qr, { accountPn }).catch(error => this.logger.debug({ err: error, sessionId }, 'sandbox QR scan skipped'))
   }
 
-  /** `GET /internal/sandbox/messages?to=E164digits`: what simulated recipients decrypted. */
-  routes() {
+  /**
+   * `GET /internal/sandbox/messages?to=E164digits`: what simulated recipients decrypted, newest
+   * last, with the session that sent each (found by its linked number).
+   */
+  routes(sessionOf: (accountPn: string) => string | undefined) {
     return new Hono().get('/messages', c => {
       const to = c.req.query('to')
       const messages = this.sim.sent
         .filter(m => !to || m.to.startsWith(`${to}@`))
-        .map(m => ({
-          messageId: m.id,
-          from: m.accountPn,
-          to: m.to,
-          refusedWith: m.refusedWith ?? null,
-          received: m.decrypted.filter(d => d.jid.startsWith(m.to.split('@')[0] ?? '')).map(d => d.message)
-        }))
-      return c.json(ok('Sandbox messages', messages))
+        .map(m => {
+          const received = m.decrypted.filter(d => d.jid.startsWith(m.to.split('@')[0] ?? '')).map(d => d.message)
+          return {
+            messageId: m.id,
+            sessionId: sessionOf(m.accountPn) ?? null,
+            to: m.to,
+            refusedWith: m.refusedWith ?? null,
+            text: received.map(textOf).find(Boolean) ?? null,
+            received
+          }
+        })
+      return c.json(ok('Sandbox: what the simulated recipients decrypted', messages))
     })
   }
 
