@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { mintToken } from '../../gateway/auth/mint-token.ts'
 import { WaSim } from '../../session-host/sim/index.ts'
+import { recordSensitive } from '../support/log-audit.ts'
 import { capturedLogs, startProcesses } from '../support/processes.ts'
 import type { StackProcesses } from '../support/processes.ts'
 
@@ -40,6 +41,7 @@ describe('gateway and session host as processes', () => {
     const url = await sim.start()
     stack = await startProcesses({ WA_MODE: 'live', WA_WEBSOCKET_URL: url })
     token = await mintToken({ secret: stack.env.JWT_SECRET!, scopes: ['admin'], ttlSeconds: 600 })
+    recordSensitive(token)
   })
   after(async () => {
     await stack?.stop()
@@ -72,6 +74,7 @@ describe('gateway and session host as processes', () => {
     const code = /\b(\d{6})\b/.exec(text)?.[1]
     assert.ok(code, text)
     sentCodes.push(code)
+    recordSensitive(code)
     const verdict = await api<{ valid: boolean; status: string }>('POST', '/api/otp/verify', { otpId: sent.body.data.otpId, code })
     assert.deepEqual([verdict.body.data.valid, verdict.body.data.status], [true, 'approved'])
   })

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pino from 'pino'
 import { createGateway } from '../../gateway/app.ts'
 import { createJwtVerifier } from '../../gateway/auth/jwt-verifier.ts'
 import { mintToken } from '../../gateway/auth/mint-token.ts'
@@ -12,9 +11,11 @@ import { createHostApp } from '../../session-host/app.ts'
 import { openDatabase } from '../../session-host/db/connection.ts'
 import { SessionManager } from '../../session-host/sessions/session-manager.ts'
 import { WaSim } from '../../session-host/sim/index.ts'
+import { auditedLogger, codesIn, recordSensitive } from './log-audit.ts'
 
 export const JWT_SECRET = 'jwt-secret-for-tests-0123456789abcdef'
 export const INTERNAL_SECRET = 'internal-secret-for-tests-0123456789'
+const OTP_PEPPER = 'pepper-for-tests-0123456789abcdef'
 
 export type Envelope = { success: boolean; message: string; data: unknown; error: { code: string; details?: Record<string, unknown> } }
 export type Call = { status: number; headers: Headers; body: Envelope }
@@ -29,7 +30,9 @@ export const startInProcessStack = async (options: { maxBodyBytes?: number } = {
   const url = await sim.start()
   const dir = mkdtempSync(join(tmpdir(), 'stack-'))
   const database = openDatabase(join(dir, 'host.db'))
-  const logger = pino({ level: 'silent' })
+  const logger = auditedLogger('in-process-stack')
+  recordSensitive(JWT_SECRET, INTERNAL_SECRET, OTP_PEPPER)
+  const otpMessageIds: string[] = []
   let offsetMs = 0
   const clock = () => Date.now() + offsetMs
   const config = parseGatewayConfig({
@@ -37,7 +40,7 @@ export const startInProcessStack = async (options: { maxBodyBytes?: number } = {
     INTERNAL_SECRET,
     JWT_SECRET,
     JWT_AUDIENCE: 'otp-gateway',
-    OTP_PEPPER: 'pepper-for-tests-0123456789abcdef',
+    OTP_PEPPER,
     OTP_COMPANY_NAME: 'Toko Maju',
     MAX_BODY_BYTES: String(options.maxBodyBytes ?? 4096)
   })
@@ -49,17 +52,33 @@ export const startInProcessStack = async (options: { maxBodyBytes?: number } = {
   })
   const hostApp = createHostApp({ db: database.db, clock, sessions, internalSecret: INTERNAL_SECRET, logger })
   const host = createHostClient({ baseUrl: config.HOST_URL, secret: INTERNAL_SECRET, fetch: (input, init) => Promise.resolve(hostApp.request(String(input), init)) })
-  const gateway = createGateway({ config, host, verifier: createJwtVerifier({ secret: JWT_SECRET, audience: 'otp-gateway' }) })
+  const gateway = createGateway({
+    config,
+    host,
+    clock,
+    verifier: createJwtVerifier({ secret: JWT_SECRET, audience: 'otp-gateway' }),
+    onUnexpectedError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error')
+  })
 
-  const token = (scopes: string, extra: { sessions?: string[]; audience?: string } = {}) =>
-    mintToken({ secret: JWT_SECRET, scopes: scopes.split(' ') as Scope[], ttlSeconds: 600, audience: extra.audience ?? 'otp-gateway', ...(extra.sessions ? { sessions: extra.sessions } : {}) })
+  const token = async (scopes: string, extra: { sessions?: string[]; audience?: string } = {}) => {
+    const minted = await mintToken({ secret: JWT_SECRET, scopes: scopes.split(' ') as Scope[], ttlSeconds: 600, audience: extra.audience ?? 'otp-gateway', ...(extra.sessions ? { sessions: extra.sessions } : {}) })
+    recordSensitive(minted)
+    return minted
+  }
 
   const call = async (method: string, path: string, init: { token?: string; body?: unknown; raw?: string } = {}): Promise<Call> => {
     const headers: Record<string, string> = { 'content-type': 'application/json' }
     if (init.token) headers.authorization = `Bearer ${init.token}`
     const body = init.raw ?? (init.body === undefined ? undefined : JSON.stringify(init.body))
     const response = await gateway.request(path, { method, headers, ...(body === undefined ? {} : { body }) })
-    return { status: response.status, headers: response.headers, body: (await response.json().catch(() => undefined)) as Envelope }
+    const envelope = (await response.json().catch(() => undefined)) as Envelope
+    // The log audit learns every code: the caller's own, and those the gateway generated.
+    if (path.endsWith('/otp') && method === 'POST') {
+      recordSensitive((init.body as { code?: string } | undefined)?.code)
+      const messageId = (envelope?.data as { messageId?: string } | undefined)?.messageId
+      if (messageId) otpMessageIds.push(messageId)
+    }
+    return { status: response.status, headers: response.headers, body: envelope }
   }
 
   /** Creates a session through the API and links it with the emulator's phone. */
@@ -80,6 +99,8 @@ export const startInProcessStack = async (options: { maxBodyBytes?: number } = {
   }
 
   const stop = async () => {
+    for (const sent of sim.sent.filter(m => otpMessageIds.includes(m.id)))
+      for (const copy of sent.decrypted) recordSensitive(...codesIn(copy.message.extendedTextMessage?.text ?? copy.message.conversation))
     await sessions.stopAll()
     await sim.stop()
     database.close()

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { captureLog, recordSensitive } from './log-audit.ts'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
 
@@ -48,10 +49,15 @@ export const startProcesses = async (extraEnv: Record<string, string>): Promise<
     LOG_LEVEL: 'debug',
     ...extraEnv
   }
+  recordSensitive(env.INTERNAL_SECRET, env.JWT_SECRET, env.OTP_PEPPER)
   const children = new Map<string, ChildProcess>()
   const run = (name: string, entry: string): ChildProcess => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry)], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-    for (const stream of [child.stdout, child.stderr]) stream?.on('data', chunk => capturedLogs.push(`[${name}] ${String(chunk)}`))
+    for (const stream of [child.stdout, child.stderr])
+      stream?.on('data', chunk => {
+        capturedLogs.push(`[${name}] ${String(chunk)}`)
+        captureLog(String(chunk))
+      })
     children.set(name, child)
     return child
   }

@@ -1,0 +1,33 @@
+import { appendFileSync } from 'node:fs'
+import { join } from 'node:path'
+import pino from 'pino'
+import type { Logger } from 'pino'
+import { REDACTED_PATHS } from '../../session-host/logger.ts'
+
+/**
+ * The suite-wide log audit (run by test/run-suite.ts): tests record the secrets, tokens and OTP
+ * codes they handle, every log line goes to the audit folder, and after the last test the runner
+ * checks that no recorded value appears in any log. Outside the runner these are no-ops.
+ */
+const dir = process.env.LOG_AUDIT_DIR
+
+export const recordSensitive = (...values: (string | undefined)[]): void => {
+  const kept = values.filter((v): v is string => typeof v === 'string' && v.length >= 4)
+  if (dir && kept.length) appendFileSync(join(dir, `sensitive-${process.pid}.txt`), `${kept.join('\n')}\n`)
+}
+
+export const captureLog = (text: string): void => {
+  if (dir) appendFileSync(join(dir, `logs-${process.pid}.log`), text)
+}
+
+/** The product's redacting logger at debug level, writing into the audit instead of the console. */
+export const auditedLogger = (name: string): Logger =>
+  dir
+    ? pino({ name, level: 'debug', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, pino.destination({ dest: join(dir, `logs-${process.pid}.log`), append: true, sync: true }))
+    : pino({ level: 'silent' })
+
+/**
+ * OTP codes inside a message text. Only runs of 6–10 digits: shorter ones collide by chance with
+ * process ids and port numbers that every log line carries, which would make the audit flaky.
+ */
+export const codesIn = (text: string | null | undefined): string[] => [...(text ?? '').matchAll(/(?<!\d)\d{6,10}(?!\d)/g)].map(m => m[0])
