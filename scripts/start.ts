@@ -84,8 +84,42 @@ run(join(import.meta.dirname, '..', 'session-host', 'main.ts'), 'session host')
 await waitForHost()
 run(join(import.meta.dirname, '..', 'gateway', 'node.ts'), 'gateway')
 
+const gatewayUrl = `http://127.0.0.1:${gatewayPort}`
+const waitForGateway = async (): Promise<boolean> => {
+  for (let i = 0; i < 300; i++) {
+    if (await fetch(`${gatewayUrl}/api/health`).then(r => r.ok, () => false)) return true
+    await new Promise(r => setTimeout(r, 100))
+  }
+  return false
+}
+
+/**
+ * In development, a newcomer gets a session to link right away: on an empty data folder the
+ * `default` session is created, and each session still waiting for its phone gets a QR page link.
+ */
+const printQrPageLinks = async (secret: string): Promise<void> => {
+  const token = await mintToken({ secret, scopes: ['sessions:read', 'sessions:write'], ttlSeconds: 60, subject: 'npm-start' })
+  const api = async <T>(method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${gatewayUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) })
+    })
+    return ((await response.json()) as { data: T }).data
+  }
+  let sessions = await api<{ sessionId: string; status: string }[]>('GET', '/api/sessions')
+  if (sessions.length === 0) sessions = [await api<{ sessionId: string; status: string }>('POST', '/api/sessions/create', { sessionId: 'default' })]
+  for (const session of sessions.filter(s => s.status !== 'connected' && s.status !== 'logged_out')) {
+    const link = await api<{ url: string }>('POST', `/api/sessions/${session.sessionId}/qr-link`)
+    console.log(`Link session "${session.sessionId}" (QR page, valid 10 minutes): ${link.url}`)
+  }
+}
+
 if (!production && created && env.JWT_SECRET) {
   const token = await mintToken({ secret: env.JWT_SECRET, scopes: ['admin'], ttlSeconds: 30 * 24 * 3600, subject: 'first-run-admin' })
   console.log(`\nSecrets created in ${secretsFile} (mode 0600).\nAdmin token (30 days):\n${token}\n`)
 }
-console.log(`Gateway: http://127.0.0.1:${gatewayPort}/api/docs${env.WA_MODE === 'sandbox' ? '   (SANDBOX MODE: nothing is sent to WhatsApp)' : ''}`)
+if (await waitForGateway()) {
+  console.log(`Gateway: ${gatewayUrl}/api/docs${env.WA_MODE === 'sandbox' ? '   (SANDBOX MODE: nothing is sent to WhatsApp)' : ''}`)
+  if (!production && env.JWT_SECRET) await printQrPageLinks(env.JWT_SECRET).catch(error => console.error(`Could not prepare a QR page link: ${error instanceof Error ? error.message : error}`))
+}
