@@ -20,18 +20,40 @@ export type Envelope = { success: boolean; message: string; data: unknown; error
 export type Call = { status: number; headers: Headers; body: Envelope }
 
 /**
- * The gateway, the host app and real Baileys sessions on the emulator, in one process: the host
- * client's fetch calls the host app directly. A movable clock drives OTP expiry on the host.
+ * The host app with real Baileys sessions on the emulator and a temporary SQLite file, not yet
+ * served: callers call it directly or put it behind a server.
  */
-export const startInProcessStack = async (options: { maxBodyBytes?: number } = {}) => {
+export const startInProcessHost = async ({ clock = Date.now }: { clock?: () => number } = {}) => {
   // Every well-formed number is a reachable contact, as in sandbox mode.
   const sim = new WaSim({ autoContacts: true })
   const url = await sim.start()
   const dir = mkdtempSync(join(tmpdir(), 'stack-'))
   const database = openDatabase(join(dir, 'host.db'))
   const logger = pino({ level: 'silent' })
+  const sessions = new SessionManager({
+    db: database.db,
+    logger,
+    socketConfig: () => ({ waWebSocketUrl: url, connectTimeoutMs: 10_000, defaultQueryTimeoutMs: 10_000 }),
+    backoff: { baseMs: 50, maxMs: 200 }
+  })
+  const hostApp = createHostApp({ db: database.db, clock, sessions, internalSecret: INTERNAL_SECRET, logger })
+  const stop = async () => {
+    await sessions.stopAll()
+    await sim.stop()
+    database.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+  return { sim, sessions, hostApp, stop }
+}
+
+/**
+ * The gateway, the host app and real Baileys sessions on the emulator, in one process: the host
+ * client's fetch calls the host app directly. A movable clock drives OTP expiry on the host.
+ */
+export const startInProcessStack = async (options: { maxBodyBytes?: number } = {}) => {
   let offsetMs = 0
   const clock = () => Date.now() + offsetMs
+  const { sim, sessions, hostApp, stop } = await startInProcessHost({ clock })
   const config = parseGatewayConfig({
     HOST_URL: 'http://host.internal',
     INTERNAL_SECRET,
@@ -41,13 +63,6 @@ export const startInProcessStack = async (options: { maxBodyBytes?: number } = {
     OTP_COMPANY_NAME: 'Toko Maju',
     MAX_BODY_BYTES: String(options.maxBodyBytes ?? 4096)
   })
-  const sessions = new SessionManager({
-    db: database.db,
-    logger,
-    socketConfig: () => ({ waWebSocketUrl: url, connectTimeoutMs: 10_000, defaultQueryTimeoutMs: 10_000 }),
-    backoff: { baseMs: 50, maxMs: 200 }
-  })
-  const hostApp = createHostApp({ db: database.db, clock, sessions, internalSecret: INTERNAL_SECRET, logger })
   const host = createHostClient({ baseUrl: config.HOST_URL, secret: INTERNAL_SECRET, fetch: (input, init) => Promise.resolve(hostApp.request(String(input), init)) })
   const gateway = createGateway({ config, host, verifier: createJwtVerifier({ secret: JWT_SECRET, audience: 'otp-gateway' }) })
 
@@ -77,13 +92,6 @@ export const startInProcessStack = async (options: { maxBodyBytes?: number } = {
     }
     for (let i = 0; i < 300 && sessions.view(sessionId).status !== 'connected'; i++) await new Promise(resolve => setTimeout(resolve, 20))
     if (sessions.view(sessionId).status !== 'connected') throw new Error('session did not connect')
-  }
-
-  const stop = async () => {
-    await sessions.stopAll()
-    await sim.stop()
-    database.close()
-    rmSync(dir, { recursive: true, force: true })
   }
 
   return { sim, sessions, gateway, call, token, linkSession, stop, advanceClock: (ms: number) => (offsetMs += ms) }
