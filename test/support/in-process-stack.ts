@@ -21,10 +21,10 @@ export type Envelope = { success: boolean; message: string; data: unknown; error
 export type Call = { status: number; headers: Headers; body: Envelope }
 
 /**
- * The gateway, the host app and real Baileys sessions on the emulator, in one process: the host
- * client's fetch calls the host app directly. A movable clock drives OTP expiry on the host.
+ * The host app with real Baileys sessions on the emulator and a temporary SQLite file, not yet
+ * served: callers call it directly or put it behind a server.
  */
-export const startInProcessStack = async (options: { maxBodyBytes?: number } = {}) => {
+export const startInProcessHost = async ({ clock = Date.now }: { clock?: () => number } = {}) => {
   // Every well-formed number is a reachable contact, as in sandbox mode.
   const sim = new WaSim({ autoContacts: true })
   const url = await sim.start()
@@ -32,9 +32,31 @@ export const startInProcessStack = async (options: { maxBodyBytes?: number } = {
   const database = openDatabase(join(dir, 'host.db'))
   const logger = auditedLogger('in-process-stack')
   recordSensitive(JWT_SECRET, INTERNAL_SECRET, OTP_PEPPER)
-  const otpMessageIds: string[] = []
+  const sessions = new SessionManager({
+    db: database.db,
+    logger,
+    socketConfig: () => ({ waWebSocketUrl: url, connectTimeoutMs: 10_000, defaultQueryTimeoutMs: 10_000 }),
+    backoff: { baseMs: 50, maxMs: 200 }
+  })
+  const hostApp = createHostApp({ db: database.db, clock, sessions, internalSecret: INTERNAL_SECRET, logger })
+  const stop = async () => {
+    await sessions.stopAll()
+    await sim.stop()
+    database.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+  return { sim, sessions, hostApp, logger, stop }
+}
+
+/**
+ * The gateway, the host app and real Baileys sessions on the emulator, in one process: the host
+ * client's fetch calls the host app directly. A movable clock drives OTP expiry on the host.
+ */
+export const startInProcessStack = async (options: { maxBodyBytes?: number } = {}) => {
   let offsetMs = 0
   const clock = () => Date.now() + offsetMs
+  const { sim, sessions, hostApp, logger, stop } = await startInProcessHost({ clock })
+  const otpMessageIds: string[] = []
   const config = parseGatewayConfig({
     HOST_URL: 'http://host.internal',
     INTERNAL_SECRET,
@@ -44,13 +66,6 @@ export const startInProcessStack = async (options: { maxBodyBytes?: number } = {
     OTP_COMPANY_NAME: 'Toko Maju',
     MAX_BODY_BYTES: String(options.maxBodyBytes ?? 4096)
   })
-  const sessions = new SessionManager({
-    db: database.db,
-    logger,
-    socketConfig: () => ({ waWebSocketUrl: url, connectTimeoutMs: 10_000, defaultQueryTimeoutMs: 10_000 }),
-    backoff: { baseMs: 50, maxMs: 200 }
-  })
-  const hostApp = createHostApp({ db: database.db, clock, sessions, internalSecret: INTERNAL_SECRET, logger })
   const host = createHostClient({ baseUrl: config.HOST_URL, secret: INTERNAL_SECRET, fetch: (input, init) => Promise.resolve(hostApp.request(String(input), init)) })
   const gateway = createGateway({
     config,
@@ -98,14 +113,11 @@ export const startInProcessStack = async (options: { maxBodyBytes?: number } = {
     if (sessions.view(sessionId).status !== 'connected') throw new Error('session did not connect')
   }
 
-  const stop = async () => {
+  const stopStack = async () => {
     for (const sent of sim.sent.filter(m => otpMessageIds.includes(m.id)))
       for (const copy of sent.decrypted) recordSensitive(...codesIn(copy.message.extendedTextMessage?.text ?? copy.message.conversation))
-    await sessions.stopAll()
-    await sim.stop()
-    database.close()
-    rmSync(dir, { recursive: true, force: true })
+    await stop()
   }
 
-  return { sim, sessions, gateway, call, token, linkSession, stop, advanceClock: (ms: number) => (offsetMs += ms) }
+  return { sim, sessions, gateway, call, token, linkSession, stop: stopStack, advanceClock: (ms: number) => (offsetMs += ms) }
 }

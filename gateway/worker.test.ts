@@ -1,0 +1,40 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import worker from './worker.ts'
+
+const SECRETS = {
+  INTERNAL_SECRET: 'internal-secret-for-worker-0123456789',
+  JWT_SECRET: 'jwt-secret-for-worker-0123456789abcdef',
+  OTP_PEPPER: 'pepper-for-worker-0123456789abcdefgh'
+}
+const ctx = { waitUntil: () => {}, passThroughOnException: () => {}, props: {} }
+
+describe('the Workers entry', () => {
+  it('answers 500 without naming any value while the bindings are invalid', async () => {
+    const logged: unknown[] = []
+    const original = console.error
+    console.error = (...args: unknown[]) => void logged.push(...args)
+    try {
+      const response = await worker.fetch(new Request('http://gateway.test/api/health'), { ...SECRETS, HOST_URL: 'not a url', INTERNAL_SECRET: 'short' }, ctx)
+      assert.equal(response.status, 500)
+      const body = (await response.json()) as { success: boolean; error: { code: string } }
+      assert.equal(body.error.code, 'INTERNAL_ERROR')
+      assert.match(String(logged[0]), /HOST_URL/)
+      assert.match(String(logged[0]), /INTERNAL_SECRET/)
+      assert.ok(!String(logged[0]).includes('short') && !String(logged[0]).includes(SECRETS.JWT_SECRET))
+    } finally {
+      console.error = original
+    }
+  })
+
+  it('builds the app from text bindings once they are valid, ignoring other bindings', async () => {
+    const env = { ...SECRETS, HOST_URL: 'http://127.0.0.1:9', WA_MODE: 'sandbox', KV: { get: () => null } }
+    const response = await worker.fetch(new Request('http://gateway.test/api/health'), env, ctx)
+    assert.equal(response.status, 200)
+    const body = (await response.json()) as { data: { gateway: string; host: string; mode: string } }
+    assert.deepEqual({ gateway: body.data.gateway, host: body.data.host, mode: body.data.mode }, { gateway: 'ok', host: 'unreachable', mode: 'sandbox' })
+
+    const unauthenticated = await worker.fetch(new Request('http://gateway.test/api/sessions'), env, ctx)
+    assert.equal(unauthenticated.status, 401)
+  })
+})

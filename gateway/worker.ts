@@ -1,0 +1,49 @@
+import type { ExecutionContext } from 'hono'
+import { errorEnvelope } from '../shared/errors.ts'
+import { createGateway } from './app.ts'
+import type { GatewayApp } from './app.ts'
+import { createJwtVerifier } from './auth/jwt-verifier.ts'
+import { parseGatewayConfig } from './config.ts'
+import { createHostClient } from './host-client.ts'
+
+/** Text bindings (vars and secrets); other binding kinds are not settings and are ignored. */
+type WorkerEnv = Record<string, unknown>
+
+const textBindings = (env: WorkerEnv): Record<string, string> =>
+  Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
+
+/** Builds the app from the bindings; a bad configuration throws an error naming the variables. */
+export const createWorkerGateway = (env: WorkerEnv): GatewayApp => {
+  const config = parseGatewayConfig(textBindings(env))
+  const verifier = createJwtVerifier({
+    ...(config.JWT_SECRET ? { secret: config.JWT_SECRET } : { jwksUrl: config.JWT_JWKS_URL }),
+    ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}),
+    ...(config.JWT_AUDIENCE ? { audience: config.JWT_AUDIENCE } : {})
+  })
+  return createGateway({
+    config,
+    host: createHostClient({ baseUrl: config.HOST_URL, secret: config.INTERNAL_SECRET }),
+    verifier,
+    // Workers Logs collect console output; the error, not the request, so no token is logged.
+    onUnexpectedError: (error, requestId) => console.error(JSON.stringify({ level: 'error', requestId, error: error instanceof Error ? error.stack ?? error.message : String(error) }))
+  })
+}
+
+// Bindings do not change within an isolate, so the app (and its imported keys) is built once.
+let app: GatewayApp | undefined
+
+/** Workers entry: the same public API as gateway/node.ts, configured from the env bindings. */
+export default {
+  fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Response | Promise<Response> {
+    if (!app) {
+      try {
+        app = createWorkerGateway(env)
+      } catch (error) {
+        // A misconfigured deploy answers 500 to every call until fixed; only the log says why.
+        console.error(error instanceof Error ? error.message : String(error))
+        return Response.json(errorEnvelope('INTERNAL_ERROR', 'Internal error'), { status: 500 })
+      }
+    }
+    return app.fetch(request, env, ctx)
+  }
+}

@@ -1,0 +1,138 @@
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { resolve } from 'node:path'
+import { serve } from '@hono/node-server'
+import type { ServerType } from '@hono/node-server'
+import { mintToken } from '../../gateway/auth/mint-token.ts'
+import { INTERNAL_SECRET, JWT_SECRET, startInProcessHost } from '../support/in-process-stack.ts'
+import { recordSensitive } from '../support/log-audit.ts'
+import { startWorkerd } from '../support/workerd.ts'
+import type { RunningWorker } from '../support/workerd.ts'
+
+type Envelope<T> = { success: boolean; message: string; data: T; error?: { code: string } }
+
+const ROOT = resolve(import.meta.dirname, '..', '..')
+
+/** The few wrangler.toml values the test needs: top-level strings and the [vars] table. */
+const readWranglerToml = () => {
+  const top: Record<string, string> = {}
+  const vars: Record<string, string> = {}
+  let table = ''
+  for (const line of readFileSync(resolve(ROOT, 'wrangler.toml'), 'utf8').split('\n')) {
+    const header = /^\s*\[([^\]]+)\]\s*$/.exec(line)
+    if (header) table = header[1]!.trim()
+    const pair = /^\s*([A-Za-z_][\w-]*)\s*=\s*"([^"]*)"\s*(#.*)?$/.exec(line)
+    if (pair && table === '') top[pair[1]!] = pair[2]!
+    if (pair && table === 'vars') vars[pair[1]!] = pair[2]!
+  }
+  return { top, vars }
+}
+
+/**
+ * The deploy config's entry, bundled and run by the real Workers runtime (workerd), in front of a
+ * real session host with Baileys linked to the emulator.
+ */
+describe('the gateway on the Workers runtime', () => {
+  let host: Awaited<ReturnType<typeof startInProcessHost>>
+  let hostServer: ServerType
+  let worker: RunningWorker
+  let admin: string
+
+  const api = async <T>(method: string, path: string, init: { token?: string; body?: unknown } = {}) => {
+    const response = await fetch(`${worker.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) })
+    })
+    return { status: response.status, headers: response.headers, body: (await response.json()) as Envelope<T> }
+  }
+  const until = async <T>(check: () => Promise<T | undefined>, what: string): Promise<T> => {
+    for (let i = 0; i < 200; i++) {
+      const value = await check()
+      if (value !== undefined) return value
+      await new Promise(r => setTimeout(r, 50))
+    }
+    throw new Error(`timed out waiting for ${what}`)
+  }
+
+  before(async () => {
+    host = await startInProcessHost()
+    const hostUrl = await new Promise<string>(done => {
+      hostServer = serve({ fetch: host.hostApp.fetch, port: 0, hostname: '127.0.0.1' }, info => done(`http://127.0.0.1:${(info as AddressInfo).port}`))
+    })
+    const { top, vars } = readWranglerToml()
+    assert.ok(top.main && top.compatibility_date, 'wrangler.toml names main and compatibility_date')
+    worker = await startWorkerd({
+      main: top.main,
+      compatibilityDate: top.compatibility_date,
+      // The deploy vars, pointed at this host, plus the secrets `wrangler secret put` would set.
+      bindings: { ...vars, HOST_URL: hostUrl, OTP_COMPANY_NAME: 'Toko Maju', INTERNAL_SECRET, JWT_SECRET, OTP_PEPPER: 'pepper-for-workers-0123456789abcdef' }
+    })
+    admin = await mintToken({ secret: JWT_SECRET, scopes: ['admin'], ttlSeconds: 600 })
+    recordSensitive(admin)
+  })
+  after(async () => {
+    await worker?.stop()
+    await new Promise<void>(done => {
+      if (!hostServer) return done()
+      hostServer.close(() => done())
+      ;(hostServer as { closeAllConnections?: () => void }).closeAllConnections?.()
+    })
+    await host?.stop()
+  })
+
+  it('answers health with the host reachable, and serves the OpenAPI document', async () => {
+    const health = await api<{ gateway: string; host: string; mode: string }>('GET', '/api/health')
+    assert.equal(health.status, 200, worker.logs())
+    const { gateway, host: hostState, mode } = health.body.data
+    // "host: ok" means the worker's signed fetch reached the session host and was accepted.
+    assert.deepEqual({ gateway, host: hostState, mode }, { gateway: 'ok', host: 'ok', mode: 'live' })
+
+    const doc = await fetch(`${worker.url}/api/openapi.json`)
+    assert.equal(doc.status, 200)
+    const openapi = (await doc.json()) as { openapi: string; paths: Record<string, unknown> }
+    assert.equal(openapi.openapi, '3.1.0')
+    assert.ok(openapi.paths['/api/messages/{sessionId}/otp'], Object.keys(openapi.paths).join(', '))
+  })
+
+  it('refuses a call without a token', async () => {
+    const response = await api('GET', '/api/sessions')
+    assert.equal(response.status, 401)
+    assert.equal(response.body.error?.code, 'UNAUTHORIZED')
+    assert.equal(response.headers.get('www-authenticate'), 'Bearer')
+  })
+
+  it('links a session with the QR code fetched through the worker', async () => {
+    assert.equal((await api('POST', '/api/sessions/create', { token: admin, body: { sessionId: 'shop-1' } })).status, 201)
+    const qr = await until(async () => {
+      const response = await api<{ qr: string }>('GET', '/api/sessions/shop-1/qr', { token: admin })
+      return response.status === 200 ? response.body.data.qr : undefined
+    }, 'a QR code')
+    await host.sim.scanQr(qr, { accountPn: '15550100001' })
+    await until(async () => ((await api<{ status: string }>('GET', '/api/sessions/shop-1/status', { token: admin })).body.data?.status === 'connected' ? true : undefined), 'shop-1 connected')
+  })
+
+  it('sends an OTP that the recipient decrypts, then refuses a wrong code and approves the right one', async () => {
+    const sent = await api<{ otpId: string; status: string; messageId: string }>('POST', '/api/messages/shop-1/otp', { token: admin, body: { to: '081234567890' } })
+    assert.equal(sent.status, 201, JSON.stringify(sent.body))
+    assert.equal(sent.body.data.status, 'pending')
+
+    const received = await host.sim.waitForSent(m => m.id === sent.body.data.messageId)
+    const text = received.decrypted.find(copy => copy.jid.startsWith('6281234567890'))?.message.extendedTextMessage?.text ?? ''
+    assert.match(text, /^Kode verifikasi Toko Maju Anda adalah \d{6}\./)
+    const code = /\b(\d{6})\b/.exec(text)![1]!
+    recordSensitive(code)
+    assert.ok(!JSON.stringify(sent.body).includes(code), 'the response never contains the code')
+
+    const { otpId } = sent.body.data
+    const wrong = await api('POST', '/api/otp/verify', { token: admin, body: { otpId, code: code === '000000' ? '111111' : '000000' } })
+    assert.equal(wrong.status, 200)
+    assert.deepEqual(wrong.body.data, { otpId, valid: false, status: 'pending', attemptsLeft: 4 })
+
+    const right = await api('POST', '/api/otp/verify', { token: admin, body: { otpId, code } })
+    assert.equal(right.status, 200)
+    assert.deepEqual(right.body.data, { otpId, valid: true, status: 'approved', attemptsLeft: 3 })
+  })
+})
