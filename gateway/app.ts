@@ -15,7 +15,10 @@ import { importPepper } from './otp/otp-hash.ts'
 import type { PepperKey } from './otp/otp-hash.ts'
 import type { HostClient } from './host-client.ts'
 import { registerHealth } from './routes/health.ts'
+import { isMediaUpload, registerMediaMessages } from './routes/media-messages.ts'
 import { registerMessages } from './routes/messages.ts'
+import { registerNumbers } from './routes/numbers.ts'
+import { registerRichMessages } from './routes/rich-messages.ts'
 import { registerOtp } from './routes/otp.ts'
 import { registerSessions } from './routes/sessions.ts'
 
@@ -36,7 +39,8 @@ type RequestDeps = GatewayDeps & {
   otpPepper: Promise<PepperKey>
 }
 
-export type GatewayApp = OpenAPIHono<{ Variables: { deps: RequestDeps; principal: Principal } }>
+export type GatewayEnv = { Variables: { deps: RequestDeps; principal: Principal } }
+export type GatewayApp = OpenAPIHono<GatewayEnv>
 
 const PUBLIC_PATHS = ['/api/health', '/api/openapi.json', '/api/docs']
 
@@ -59,14 +63,15 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
     c.set('deps', requestDeps)
     await next()
   })
+  // Media uploads stream through with their own 50 MB cap (routes/media-messages.ts).
   app.use(
     '/api/*',
-    bodyLimit({
+    except(isMediaUpload, bodyLimit({
       maxSize: deps.config.MAX_BODY_BYTES,
       onError: () => {
         throw appError('PAYLOAD_TOO_LARGE', `Request body exceeds ${deps.config.MAX_BODY_BYTES} bytes`)
       }
-    })
+    }))
   )
   app.use('/api/*', except(PUBLIC_PATHS, auth))
 
@@ -74,6 +79,9 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
   registerSessions(app)
   registerOtp(app)
   registerMessages(app)
+  registerRichMessages(app)
+  registerMediaMessages(app)
+  registerNumbers(app)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
   app.doc31('/api/openapi.json', {

@@ -11,7 +11,9 @@ import { createHostClient } from '../../gateway/host-client.ts'
 import { createHostApp } from '../../session-host/app.ts'
 import { openDatabase } from '../../session-host/db/connection.ts'
 import { SessionManager } from '../../session-host/sessions/session-manager.ts'
-import { WaSim } from '../../session-host/sim/index.ts'
+import { createUploadSpool } from '../../session-host/media/upload-spool.ts'
+import type { FetchPolicy } from '../../session-host/media/safe-fetch.ts'
+import { baileysTrustConfig, makeTrustingAgents, WaSim } from '../../session-host/sim/index.ts'
 
 export const JWT_SECRET = 'jwt-secret-for-tests-0123456789abcdef'
 export const INTERNAL_SECRET = 'internal-secret-for-tests-0123456789'
@@ -23,11 +25,14 @@ export type Call = { status: number; headers: Headers; body: Envelope }
  * The gateway, the host app and real Baileys sessions on the emulator, in one process: the host
  * client's fetch calls the host app directly. A movable clock drives OTP expiry on the host.
  */
-export const startInProcessStack = async (options: { maxBodyBytes?: number } = {}) => {
+export const startInProcessStack = async (options: { maxBodyBytes?: number; media?: boolean; fetchPolicy?: FetchPolicy } = {}) => {
   // Every well-formed number is a reachable contact, as in sandbox mode.
-  const sim = new WaSim({ autoContacts: true })
+  const sim = new WaSim({ autoContacts: true, media: options.media ?? false })
   const url = await sim.start()
+  // The emulator's media host has a run-time CA that only these sessions trust.
+  const agents = options.media ? makeTrustingAgents(sim.media.caPem) : undefined
   const dir = mkdtempSync(join(tmpdir(), 'stack-'))
+  const spool = createUploadSpool(join(dir, 'spool'))
   const database = openDatabase(join(dir, 'host.db'))
   const logger = pino({ level: 'silent' })
   let offsetMs = 0
@@ -44,10 +49,10 @@ export const startInProcessStack = async (options: { maxBodyBytes?: number } = {
   const sessions = new SessionManager({
     db: database.db,
     logger,
-    socketConfig: () => ({ waWebSocketUrl: url, connectTimeoutMs: 10_000, defaultQueryTimeoutMs: 10_000 }),
+    socketConfig: () => ({ waWebSocketUrl: url, connectTimeoutMs: 10_000, defaultQueryTimeoutMs: 10_000, ...(agents ? baileysTrustConfig(agents) : {}) }),
     backoff: { baseMs: 50, maxMs: 200 }
   })
-  const hostApp = createHostApp({ db: database.db, clock, sessions, internalSecret: INTERNAL_SECRET, logger })
+  const hostApp = createHostApp({ db: database.db, clock, sessions, internalSecret: INTERNAL_SECRET, logger, media: { spool, ...(options.fetchPolicy ? { fetchPolicy: options.fetchPolicy } : {}) } })
   const host = createHostClient({ baseUrl: config.HOST_URL, secret: INTERNAL_SECRET, fetch: (input, init) => Promise.resolve(hostApp.request(String(input), init)) })
   const gateway = createGateway({ config, host, verifier: createJwtVerifier({ secret: JWT_SECRET, audience: 'otp-gateway' }) })
 
@@ -81,10 +86,12 @@ export const startInProcessStack = async (options: { maxBodyBytes?: number } = {
 
   const stop = async () => {
     await sessions.stopAll()
+    await agents?.close()
     await sim.stop()
     database.close()
+    spool.close()
     rmSync(dir, { recursive: true, force: true })
   }
 
-  return { sim, sessions, gateway, call, token, linkSession, stop, advanceClock: (ms: number) => (offsetMs += ms) }
+  return { sim, sessions, gateway, spool, call, token, linkSession, stop, advanceClock: (ms: number) => (offsetMs += ms) }
 }
