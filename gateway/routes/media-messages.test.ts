@@ -91,7 +91,7 @@ describe('media messages through the gateway, by upload and by URL', () => {
     const response = await post('/api/messages/shop-m/document', form('document', { to: ALICE_LOCAL }, { bytes: sample.bytes, name: 'report.pdf', type: 'application/pdf' }))
     assert.equal(response.status, 200)
     const { media } = await received(response.body.data.messageId, 'document')
-    assert.equal(media.fileName, 'report.pdf')
+    assert.equal((media as { fileName?: string }).fileName, 'report.pdf')
   })
 
   it('refuses content that does not match the route or the declared type with 415', async () => {
