@@ -36,7 +36,7 @@ export const receiveUpload = async ({
 }): Promise<ReceivedUpload> => {
   let parser: busboy.Busboy
   try {
-    parser = busboy({ headers: { 'content-type': contentType }, limits: { fileSize: maxBytes, files: 2, fields: 20, fieldSize: 8 * 1024, parts: 24 } })
+    parser = busboy({ headers: { 'content-type': contentType }, limits: { fileSize: maxBytes + 1, files: 2, fields: 20, fieldSize: 8 * 1024, parts: 24 } })
   } catch {
     throw malformed('The multipart body has no valid boundary')
   }
@@ -58,8 +58,9 @@ export const receiveUpload = async ({
       }
     }
     file = pipeline(stream, count, createWriteStream(filePath)).then(() => {
-      // busboy stops writing at the limit and marks the stream; the rest of the body is skipped.
-      if ((stream as { truncated?: boolean }).truncated) throw fileTooLarge(maxBytes)
+      // busboy stops at its limit (one byte past ours, as it also marks a file that ends exactly
+      // on it) and skips the rest of the body.
+      if ((stream as { truncated?: boolean }).truncated || bytes > maxBytes) throw fileTooLarge(maxBytes)
       return { bytes, fileName: info.filename || undefined, declaredType: info.mimeType || undefined }
     })
     // Handled when awaited below; without this an early failure would be an unhandled rejection.
