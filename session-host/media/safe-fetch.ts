@@ -95,7 +95,8 @@ export const fetchToFile = async (rawUrl: string, path: string, { maxBytes, poli
       }
       const declaredLength = Number(header('content-length') ?? NaN)
       if (declaredLength > maxBytes) {
-        response.body.destroy()
+        // Dropping the body aborts it; that abort is expected, not an error to report.
+        response.body.on('error', () => {}).destroy()
         throw fileTooLarge(maxBytes)
       }
       const bytes = await writeCapped(response.body, path, maxBytes)

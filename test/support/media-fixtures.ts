@@ -26,7 +26,7 @@ const oggOpus = (rest: Buffer) => {
 
 /**
  * A loopback file server for URL tests: `/files/<name>` serves what `put` stored, `/redirect?to=`
- * answers 302, `/slow` never answers.
+ * answers 302.
  */
 export const startFileServer = async () => {
   const files = new Map<string, { bytes: Buffer; type: string }>()
