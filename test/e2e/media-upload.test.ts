@@ -43,11 +43,12 @@ describe('50 MB uploads through gateway and host processes', () => {
     token = await mintToken({ secret: stack.env.JWT_SECRET!, scopes: ['admin'], ttlSeconds: 600 })
     const created = await fetch(`${stack.url}/api/sessions/create`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ sessionId: 'media-1' }) })
     assert.equal(created.status, 201)
-    for (let i = 0; i < 300; i++) {
-      const status = (await (await fetch(`${stack.url}/api/sessions/media-1/status`, { headers: { authorization: `Bearer ${token}` } })).json()) as { data: { status: string } }
-      if (status.data.status === 'connected') break
-      await new Promise(r => setTimeout(r, 50))
+    let status = ''
+    for (let i = 0; i < 600 && status !== 'connected'; i++) {
+      if (i > 0) await new Promise(r => setTimeout(r, 50))
+      status = ((await (await fetch(`${stack.url}/api/sessions/media-1/status`, { headers: { authorization: `Bearer ${token}` } })).json()) as { data: { status: string } }).data.status
     }
+    assert.equal(status, 'connected')
   })
   after(async () => {
     await stack?.stop()
@@ -63,7 +64,9 @@ describe('50 MB uploads through gateway and host processes', () => {
     assert.equal(response.status, 200, JSON.stringify(response.body))
     const grown = peakRss(gateway) - before
     console.log(`gateway peak RSS grew by ${(grown / MB).toFixed(1)} MB during a ${MAX / MB} MB upload`)
-    assert.ok(grown < MAX / 5, `the gateway's peak RSS grew by ${(grown / MB).toFixed(1)} MB`)
+    // Measured here: 2-8 MB when streaming (garbage the GC has not yet collected, more under
+    // load), about 42 MB when the gateway buffers the body (as Node's fetch does).
+    assert.ok(grown < MAX * 0.4, `the gateway's peak RSS grew by ${(grown / MB).toFixed(1)} MB`)
   })
 
   it('refuses a file of 50 MB + 1 byte with 413', async () => {
