@@ -17,7 +17,10 @@ import { importPepper } from './otp/otp-hash.ts'
 import type { PepperKey } from './otp/otp-hash.ts'
 import type { HostClient } from './host-client.ts'
 import { registerHealth } from './routes/health.ts'
+import { isMediaUpload, registerMediaMessages } from './routes/media-messages.ts'
 import { registerMessages } from './routes/messages.ts'
+import { registerNumbers } from './routes/numbers.ts'
+import { registerRichMessages } from './routes/rich-messages.ts'
 import { registerOtp } from './routes/otp.ts'
 import { QR_PAGE_PUBLIC_PATHS, registerQrPage } from './routes/qr-page.ts'
 import { registerSandbox } from './routes/sandbox.ts'
@@ -43,7 +46,8 @@ type RequestDeps = GatewayDeps & {
   now(): number
 }
 
-export type GatewayApp = OpenAPIHono<{ Variables: { deps: RequestDeps; principal: Principal } }>
+export type GatewayEnv = { Variables: { deps: RequestDeps; principal: Principal } }
+export type GatewayApp = OpenAPIHono<GatewayEnv>
 
 // The QR page carries its own signed link instead of a bearer token.
 const PUBLIC_PATHS = ['/api/health', '/api/openapi.json', '/api/docs', ...QR_PAGE_PUBLIC_PATHS]
@@ -71,14 +75,15 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
     // Every answer says when it comes from the sandbox, so no one mistakes it for WhatsApp.
     if (deps.config.WA_MODE === 'sandbox') c.header('x-wa-mode', 'sandbox')
   })
+  // Media uploads stream through with their own 50 MB cap (routes/media-messages.ts).
   app.use(
     '/api/*',
-    bodyLimit({
+    except(isMediaUpload, bodyLimit({
       maxSize: deps.config.MAX_BODY_BYTES,
       onError: () => {
         throw appError('PAYLOAD_TOO_LARGE', `Request body exceeds ${deps.config.MAX_BODY_BYTES} bytes`)
       }
-    })
+    }))
   )
   app.use('/api/*', except(PUBLIC_PATHS, auth))
 
@@ -87,6 +92,9 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
   registerQrPage(app)
   registerOtp(app)
   registerMessages(app)
+  registerRichMessages(app)
+  registerMediaMessages(app)
+  registerNumbers(app)
   if (deps.config.WA_MODE === 'sandbox') registerSandbox(app)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })

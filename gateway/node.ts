@@ -1,5 +1,9 @@
 import { serve } from '@hono/node-server'
+import { request as httpRequest } from 'node:http'
+import { request as httpsRequest } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import { Readable } from 'node:stream'
+import type { ReadableStream as NodeWebStream } from 'node:stream/web'
 import pino from 'pino'
 import { createGateway } from './app.ts'
 import { createJwtVerifier } from './auth/jwt-verifier.ts'
@@ -21,9 +25,24 @@ const verifier = createJwtVerifier({
   ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}),
   ...(config.JWT_AUDIENCE ? { audience: config.JWT_AUDIENCE } : {})
 })
+/**
+ * Node's fetch holds a streamed request body in memory until it is sent (nodejs/undici#4058):
+ * a 50 MB upload would cost 50 MB here. node:http pipes it with backpressure instead.
+ */
+const streamFetch = ((input: URL, init: RequestInit) =>
+  new Promise<Response>((resolve, reject) => {
+    const send = input.protocol === 'https:' ? httpsRequest : httpRequest
+    const outgoing = send(input, { method: init.method ?? 'POST', headers: init.headers as Record<string, string> }, incoming => {
+      resolve(new Response(Readable.toWeb(incoming) as ReadableStream, { status: incoming.statusCode ?? 502, headers: incoming.headers as Record<string, string> }))
+    })
+    outgoing.on('error', reject)
+    const body = init.body as ReadableStream<Uint8Array>
+    Readable.fromWeb(body as NodeWebStream<Uint8Array>).on('error', error => outgoing.destroy(error)).pipe(outgoing)
+  })) as typeof fetch
+
 const app = createGateway({
   config,
-  host: createHostClient({ baseUrl: config.HOST_URL, secret: config.INTERNAL_SECRET }),
+  host: createHostClient({ baseUrl: config.HOST_URL, secret: config.INTERNAL_SECRET, streamFetch }),
   verifier,
   onUnexpectedError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error')
 })

@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os'
 import { Hono } from 'hono'
 import type { Logger } from 'pino'
 import { toErrorResponse } from '../shared/error-response.ts'
@@ -5,7 +6,13 @@ import { errorEnvelope } from '../shared/errors.ts'
 import type { SigningSecret } from '../shared/internal-signing.ts'
 import { internalAuth } from './internal-auth.ts'
 import type { Db } from './db/connection.ts'
+import { createUploadSpool } from './media/upload-spool.ts'
+import type { UploadSpool } from './media/upload-spool.ts'
+import type { FetchPolicy } from './media/safe-fetch.ts'
+import { createRecipientCheck } from './messages/recipient-check.ts'
+import { mediaMessageRoutes, UPLOAD_PATH } from './routes/media-messages.ts'
 import { messageRoutes } from './routes/messages.ts'
+import { richMessageRoutes } from './routes/rich-messages.ts'
 import { otpRoutes } from './routes/otp.ts'
 import { sessionRoutes } from './routes/sessions.ts'
 import type { SessionManager } from './sessions/session-manager.ts'
@@ -18,15 +25,21 @@ export type HostDeps = {
   logger: Logger
   /** Sandbox-only routes, mounted under /internal/sandbox when the host runs on the emulator. */
   sandbox?: Hono
+  /** Where media waits while it is checked and sent, and how URLs are fetched. */
+  media?: { spool?: UploadSpool; fetchPolicy?: FetchPolicy; maxBytes?: number }
 }
 
 /** The session host's internal API: only the gateway, holding the shared secret, may call it. */
-export const createHostApp = ({ db, clock = Date.now, sessions, internalSecret, logger, sandbox }: HostDeps) => {
+export const createHostApp = ({ db, clock = Date.now, sessions, internalSecret, logger, sandbox, media = {} }: HostDeps) => {
   const app = new Hono()
+  const recipients = createRecipientCheck({ clock })
+  const spool = media.spool ?? createUploadSpool(tmpdir())
   app.get('/health', c => c.json({ ok: true }))
-  app.use('/internal/*', internalAuth(internalSecret))
+  app.use('/internal/*', internalAuth(internalSecret, undefined, UPLOAD_PATH))
   app.route('/internal/sessions', sessionRoutes(sessions))
-  app.route('/internal/sessions', messageRoutes(sessions))
+  app.route('/internal/sessions', messageRoutes(sessions, recipients))
+  app.route('/internal/sessions', richMessageRoutes(sessions, recipients))
+  app.route('/internal/sessions', mediaMessageRoutes({ sessions, recipients, spool, ...media }))
   app.route('/internal', otpRoutes({ db, sessions, clock }))
   if (sandbox) app.route('/internal/sandbox', sandbox)
   app.notFound(c => c.json(errorEnvelope('NOT_FOUND', 'No such route'), 404))

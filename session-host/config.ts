@@ -10,6 +10,17 @@ export const HostConfigSchema = z.object({
   WA_MODE: z.enum(['live', 'sandbox']).default('live'),
   /** Another WhatsApp Web endpoint for live mode, such as an emulator run by a test suite. */
   WA_WEBSOCKET_URL: z.url().optional(),
+  /** Parent of this process's media spool folder (uploads and fetched files while they are sent). */
+  MEDIA_TMP_DIR: z.string().optional(),
+  /**
+   * For tests only: `host:port` pairs a media URL may point at although they are loopback or
+   * private (a local file server). Empty by default; never set it in production.
+   */
+  MEDIA_URL_ALLOW_HOSTS: z
+    .string()
+    .default('')
+    .transform(list => new Set(list.split(',').map(item => item.trim()).filter(Boolean))),
+  MEDIA_FETCH_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
 })
 

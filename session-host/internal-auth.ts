@@ -1,16 +1,29 @@
 import type { MiddlewareHandler } from 'hono'
 import { appError } from '../shared/errors.ts'
-import { createNonceCache, verifyRequest } from '../shared/internal-signing.ts'
+import { createNonceCache, isUnsignedStream, verifyRequest, verifyStreamRequest } from '../shared/internal-signing.ts'
 import type { SigningSecret } from '../shared/internal-signing.ts'
 
 /**
  * The host trusts no network: every internal request must carry a fresh signature over its
  * method, path, timestamp, nonce and body, made with the secret it shares with the gateway.
  */
-export const internalAuth = (secret: SigningSecret, toleranceMs = 30_000): MiddlewareHandler => {
+export const internalAuth = (secret: SigningSecret, toleranceMs = 30_000, streamPaths?: RegExp): MiddlewareHandler => {
   const seenNonce = createNonceCache()
   return async (c, next) => {
     const url = new URL(c.req.url)
+    // Uploads stream through without a body digest (see shared/internal-signing.ts); only the
+    // upload routes take that variant, and they take nothing else, so their body is never buffered.
+    const streamRoute = streamPaths?.test(url.pathname) ?? false
+    if (streamRoute || isUnsignedStream(c.req.raw.headers)) {
+      const contentType = c.req.header('content-type') ?? ''
+      const result =
+        streamRoute && c.req.method === 'POST' && /^multipart\/form-data/i.test(contentType)
+          ? await verifyStreamRequest({ secret, method: c.req.method, pathWithQuery: `${url.pathname}${url.search}`, contentType, headers: c.req.raw.headers, toleranceMs, seenNonce })
+          : ({ ok: false, reason: 'missing' } as const)
+      if (!result.ok) throw appError('INTERNAL_AUTH_FAILED', 'Internal request signature refused', { reason: result.reason })
+      await next()
+      return
+    }
     const body = new Uint8Array(await c.req.arrayBuffer())
     const result = await verifyRequest({
       secret,

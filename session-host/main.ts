@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { serve } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
@@ -6,6 +7,7 @@ import { parseHostConfig } from './config.ts'
 import { openDatabase } from './db/connection.ts'
 import { containLibsignalConsole } from './libsignal-console.ts'
 import { createLogger } from './logger.ts'
+import { createUploadSpool } from './media/upload-spool.ts'
 import { Sandbox } from './sandbox.ts'
 import { SessionManager } from './sessions/session-manager.ts'
 
@@ -15,6 +17,11 @@ const main = async (): Promise<void> => {
   const logger = createLogger(config.LOG_LEVEL, 'session-host')
   containLibsignalConsole(logger)
   const database = openDatabase(join(config.DATA_DIR, 'host.db'))
+  const spool = createUploadSpool(config.MEDIA_TMP_DIR ?? tmpdir())
+  // Baileys writes its encrypted copies to os.tmpdir(): pointing that at the spool folder means
+  // whatever it fails to remove goes when the spool does.
+  process.env.TMPDIR = spool.dir
+  if (config.MEDIA_URL_ALLOW_HOSTS.size > 0) logger.warn({ hosts: [...config.MEDIA_URL_ALLOW_HOSTS] }, 'media URLs may reach these hosts although they are private (MEDIA_URL_ALLOW_HOSTS)')
   const sandbox = config.WA_MODE === 'sandbox' ? new Sandbox(logger) : undefined
   await sandbox?.start()
   const sessions = new SessionManager({
@@ -31,7 +38,14 @@ const main = async (): Promise<void> => {
     }
   })
   sessions.restore()
-  const app = createHostApp({ db: database.db, sessions, internalSecret: config.INTERNAL_SECRET, logger, ...(sandbox ? { sandbox: sandbox.routes(pn => sessions.list().find(s => s.phoneNumber === pn)?.sessionId) } : {}) })
+  const app = createHostApp({
+    db: database.db,
+    sessions,
+    internalSecret: config.INTERNAL_SECRET,
+    logger,
+    media: { spool, fetchPolicy: { allowHosts: config.MEDIA_URL_ALLOW_HOSTS, timeoutMs: config.MEDIA_FETCH_TIMEOUT_MS, maxRedirects: 5 } },
+    ...(sandbox ? { sandbox: sandbox.routes(pn => sessions.list().find(s => s.phoneNumber === pn)?.sessionId) } : {})
+  })
   const server = serve({ fetch: app.fetch, port: config.HOST_PORT, hostname: config.HOST_BIND }, info => {
     logger.info({ port: (info as AddressInfo).port, bind: config.HOST_BIND, mode: config.WA_MODE }, 'session host listening')
   })
@@ -46,6 +60,7 @@ const main = async (): Promise<void> => {
     await sessions.stopAll()
     await sandbox?.stop()
     database.close()
+    spool.close()
     clearTimeout(force)
     process.exit(0)
   }

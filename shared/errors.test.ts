@@ -27,6 +27,7 @@ const EXPECTED_STATUS: Record<ErrorCode, number> = {
   INTERNAL_ERROR: 500,
   HOST_UNAVAILABLE: 502,
   SESSION_NOT_CONNECTED: 503,
+  URL_FETCH_FAILED: 422,
 };
 
 describe('error catalog', () => {

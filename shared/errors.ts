@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   INTERNAL_ERROR: { status: 500, description: 'An unexpected error occurred.' },
   HOST_UNAVAILABLE: { status: 502, description: 'The session host is unavailable.' },
   SESSION_NOT_CONNECTED: { status: 503, description: 'The session is not connected to WhatsApp.' },
+  URL_FETCH_FAILED: { status: 422, description: 'The media URL could not be fetched (error status, timeout, too many redirects or a broken connection).' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

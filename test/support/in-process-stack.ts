@@ -10,7 +10,9 @@ import { createHostClient } from '../../gateway/host-client.ts'
 import { createHostApp } from '../../session-host/app.ts'
 import { openDatabase } from '../../session-host/db/connection.ts'
 import { SessionManager } from '../../session-host/sessions/session-manager.ts'
-import { WaSim } from '../../session-host/sim/index.ts'
+import { createUploadSpool } from '../../session-host/media/upload-spool.ts'
+import type { FetchPolicy } from '../../session-host/media/safe-fetch.ts'
+import { baileysTrustConfig, makeTrustingAgents, WaSim } from '../../session-host/sim/index.ts'
 import { auditedLogger, codesIn, recordSensitive } from './log-audit.ts'
 
 export const JWT_SECRET = 'jwt-secret-for-tests-0123456789abcdef'
@@ -20,42 +22,49 @@ const OTP_PEPPER = 'pepper-for-tests-0123456789abcdef'
 export type Envelope = { success: boolean; message: string; data: unknown; error: { code: string; details?: Record<string, unknown> } }
 export type Call = { status: number; headers: Headers; body: Envelope }
 
+export type HostOptions = { clock?: () => number; media?: boolean; fetchPolicy?: FetchPolicy }
+
 /**
  * The host app with real Baileys sessions on the emulator and a temporary SQLite file, not yet
  * served: callers call it directly or put it behind a server.
  */
-export const startInProcessHost = async ({ clock = Date.now }: { clock?: () => number } = {}) => {
+export const startInProcessHost = async ({ clock = Date.now, ...options }: HostOptions = {}) => {
   // Every well-formed number is a reachable contact, as in sandbox mode.
-  const sim = new WaSim({ autoContacts: true })
+  const sim = new WaSim({ autoContacts: true, media: options.media ?? false })
   const url = await sim.start()
+  // The emulator's media host has a run-time CA that only these sessions trust.
+  const agents = options.media ? makeTrustingAgents(sim.media.caPem) : undefined
   const dir = mkdtempSync(join(tmpdir(), 'stack-'))
+  const spool = createUploadSpool(join(dir, 'spool'))
   const database = openDatabase(join(dir, 'host.db'))
   const logger = auditedLogger('in-process-stack')
   recordSensitive(JWT_SECRET, INTERNAL_SECRET, OTP_PEPPER)
   const sessions = new SessionManager({
     db: database.db,
     logger,
-    socketConfig: () => ({ waWebSocketUrl: url, connectTimeoutMs: 10_000, defaultQueryTimeoutMs: 10_000 }),
+    socketConfig: () => ({ waWebSocketUrl: url, connectTimeoutMs: 10_000, defaultQueryTimeoutMs: 10_000, ...(agents ? baileysTrustConfig(agents) : {}) }),
     backoff: { baseMs: 50, maxMs: 200 }
   })
-  const hostApp = createHostApp({ db: database.db, clock, sessions, internalSecret: INTERNAL_SECRET, logger })
+  const hostApp = createHostApp({ db: database.db, clock, sessions, internalSecret: INTERNAL_SECRET, logger, media: { spool, ...(options.fetchPolicy ? { fetchPolicy: options.fetchPolicy } : {}) } })
   const stop = async () => {
     await sessions.stopAll()
+    await agents?.close()
     await sim.stop()
     database.close()
+    spool.close()
     rmSync(dir, { recursive: true, force: true })
   }
-  return { sim, sessions, hostApp, logger, stop }
+  return { sim, sessions, hostApp, logger, spool, stop }
 }
 
 /**
  * The gateway, the host app and real Baileys sessions on the emulator, in one process: the host
  * client's fetch calls the host app directly. A movable clock drives OTP expiry on the host.
  */
-export const startInProcessStack = async (options: { maxBodyBytes?: number } = {}) => {
+export const startInProcessStack = async (options: { maxBodyBytes?: number; media?: boolean; fetchPolicy?: FetchPolicy } = {}) => {
   let offsetMs = 0
   const clock = () => Date.now() + offsetMs
-  const { sim, sessions, hostApp, logger, stop } = await startInProcessHost({ clock })
+  const { sim, sessions, hostApp, logger, spool, stop } = await startInProcessHost({ clock, ...(options.media ? { media: true } : {}), ...(options.fetchPolicy ? { fetchPolicy: options.fetchPolicy } : {}) })
   const otpMessageIds: string[] = []
   const config = parseGatewayConfig({
     HOST_URL: 'http://host.internal',
@@ -119,5 +128,5 @@ export const startInProcessStack = async (options: { maxBodyBytes?: number } = {
     await stop()
   }
 
-  return { sim, sessions, gateway, call, token, linkSession, stop: stopStack, advanceClock: (ms: number) => (offsetMs += ms) }
+  return { sim, sessions, gateway, spool, call, token, linkSession, stop: stopStack, advanceClock: (ms: number) => (offsetMs += ms) }
 }

@@ -27,6 +27,8 @@ export type StackProcesses = {
   dataDir: string
   startHost(): Promise<void>
   killHost(signal?: NodeJS.Signals): Promise<void>
+  /** The process id of `gateway` or `host`, for reading its memory from /proc. */
+  pid(name: 'gateway' | 'host'): number | undefined
   stop(): Promise<void>
 }
 
@@ -83,6 +85,7 @@ export const startProcesses = async (extraEnv: Record<string, string>): Promise<
     env,
     dataDir,
     startHost,
+    pid: name => children.get(name)?.pid,
     killHost: async (signal = 'SIGKILL') => {
       const host = children.get('host')
       host?.kill(signal)

@@ -1,0 +1,130 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import { appError } from '../../shared/errors.ts'
+import { MAX_MEDIA_BYTES, MEDIA_KINDS, MULTIPART_OVERHEAD_BYTES } from '../../shared/media.ts'
+import type { MediaKind } from '../../shared/media.ts'
+import { requireScope, requireSession } from '../auth/scopes.ts'
+import type { GatewayApp, GatewayEnv } from '../app.ts'
+import { SentMessage } from './messages.ts'
+import { envelope, errorResponses, json, Recipient, SessionIdParam } from './schemas.ts'
+
+/** The largest multipart body a media route lets through: the file cap plus room for the fields. */
+export const MAX_MULTIPART_BYTES = MAX_MEDIA_BYTES + MULTIPART_OVERHEAD_BYTES
+
+const mediaFields = (kind: MediaKind) =>
+  z.object({
+    to: Recipient,
+    caption: z.string().max(4096).optional(),
+    fileName: z.string().min(1).max(255).optional(),
+    mimetype: z.string().min(3).max(128).optional(),
+    ...(kind === 'audio' ? { ptt: z.boolean().optional().openapi({ description: 'Send as a voice note' }) } : {})
+  })
+
+const MediaUrl = z.string().min(8).max(2048).openapi({ example: 'https://example.com/invoice.pdf', description: 'Fetched by the host: http(s) only, public addresses only, up to 50 MB' })
+
+const routeOf = (kind: MediaKind) =>
+  createRoute({
+    method: 'post',
+    path: `/api/messages/{sessionId}/${kind}`,
+    tags: ['Messages'],
+    summary: `Send ${kind === 'audio' ? 'audio or a voice note' : `a${kind === 'image' ? 'n' : ''} ${kind}`} by upload or URL`,
+    description: `Multipart upload with the file in the \`${kind}\` field, or JSON with a \`url\`. Up to 50 MB; the type is checked from the content.`,
+    security: [{ bearerAuth: [] }],
+    request: {
+      params: z.object({ sessionId: SessionIdParam }),
+      body: {
+        required: true,
+        content: {
+          'application/json': { schema: mediaFields(kind).extend({ url: MediaUrl }) },
+          'multipart/form-data': {
+            schema: mediaFields(kind).extend({ [kind]: z.string().openapi({ type: 'string', format: 'binary' }) })
+          }
+        }
+      }
+    },
+    responses: { 200: json(envelope(SentMessage), 'Sent'), ...errorResponses(404, 413, 415, 422) }
+  })
+
+type Sent = z.infer<typeof SentMessage>
+
+/**
+ * Counts the bytes of a body as they pass, and fails the stream past `max`: a chunked upload has
+ * no Content-Length to check up front, and Hono's bodyLimit would hold such a body in memory.
+ */
+const capStream = (body: ReadableStream<Uint8Array>, max: number) => {
+  let seen = 0
+  let exceeded = false
+  const stream = body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength
+        if (seen > max) {
+          exceeded = true
+          controller.error(new Error('upload too large'))
+          return
+        }
+        controller.enqueue(chunk)
+      }
+    })
+  )
+  return { stream, exceeded: () => exceeded }
+}
+
+const tooLarge = () => appError('PAYLOAD_TOO_LARGE', `The file exceeds ${MAX_MEDIA_BYTES} bytes`, { maxBytes: MAX_MEDIA_BYTES })
+
+/** Whether a request is a multipart upload to a media route, which streams past the small body limit. */
+export const isMediaUpload = (c: Context): boolean =>
+  c.req.method === 'POST' &&
+  /^multipart\/form-data/i.test(c.req.header('content-type') ?? '') &&
+  new RegExp(`^/api/messages/[^/]+/(${MEDIA_KINDS.join('|')})$`).test(c.req.path)
+
+const sendMedia = (kind: MediaKind) => async (c: Context<GatewayEnv>) => {
+  const sessionId = SessionIdParam.parse(c.req.param('sessionId'))
+  requireScope(c.var.principal, 'messages:send')
+  requireSession(c.var.principal, sessionId)
+  const { deps } = c.var
+  const contentType = c.req.header('content-type') ?? ''
+  let sent: Sent
+  if (/^multipart\/form-data/i.test(contentType)) {
+    // The gateway never parses the upload: it streams it to the host, which reads the fields and
+    // spools the file to disk. The host normalises `to` with this gateway's default country.
+    const declared = c.req.header('content-length')
+    const contentLength = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined
+    if (contentLength !== undefined && contentLength > MAX_MULTIPART_BYTES) throw tooLarge()
+    const body = c.req.raw.body
+    if (!body) throw appError('VALIDATION_ERROR', 'The upload is empty', { fields: [{ path: kind, message: 'Required' }] })
+    const capped = capStream(body, MAX_MULTIPART_BYTES)
+    const path = `/internal/sessions/${sessionId}/messages/${kind}/upload?${new URLSearchParams({ country: deps.config.DEFAULT_COUNTRY })}`
+    try {
+      sent = await deps.host.stream<Sent>(path, { stream: capped.stream, contentType, contentLength })
+    } catch (error) {
+      if (capped.exceeded()) throw tooLarge()
+      throw error
+    }
+  } else if (/^application\/json/i.test(contentType)) {
+    let raw: unknown
+    try {
+      raw = await c.req.json()
+    } catch {
+      throw appError('INVALID_JSON', 'Request body is not valid JSON')
+    }
+    const body = mediaFields(kind).extend({ url: MediaUrl }).parse(raw)
+    const phone = deps.phone(body.to)
+    sent = await deps.host.call<Sent>('POST', `/internal/sessions/${sessionId}/messages/${kind}`, { ...body, to: undefined, jid: phone.jid })
+  } else {
+    throw appError('UNSUPPORTED_MEDIA_TYPE', 'Send multipart/form-data with the file, or JSON with a url')
+  }
+  return c.json({ success: true as const, message: 'Message sent', data: { ...sent, to: `+${sent.to.split('@')[0]}` } }, 200)
+}
+
+/**
+ * Media routes are documented through the OpenAPI registry but handled by plain handlers: the
+ * generated validators would parse (and so buffer) a multipart body.
+ */
+export const registerMediaMessages = (app: GatewayApp) => {
+  for (const kind of MEDIA_KINDS) {
+    app.openAPIRegistry.registerPath(routeOf(kind))
+    app.post(`/api/messages/:sessionId/${kind}`, sendMedia(kind))
+  }
+  return app
+}
