@@ -18,12 +18,16 @@ import { registerHealth } from './routes/health.ts'
 import { registerMessages } from './routes/messages.ts'
 import { registerOtp } from './routes/otp.ts'
 import { registerSessions } from './routes/sessions.ts'
+import { registerWebhooks } from './routes/webhooks.ts'
+import { webhookDeliveryRoute } from './webhooks/internal-route.ts'
 
 export type GatewayDeps = {
   config: GatewayConfig
   host: HostClient
   verifier: JwtVerifier
   clock?: () => number
+  /** How webhooks reach receivers; the global fetch unless a test or runtime passes its own. */
+  webhookFetch?: typeof fetch
   /** Where unexpected errors are reported; the gateway itself stays free of Node APIs. */
   onUnexpectedError?: (error: unknown, requestId: string) => void
 }
@@ -74,6 +78,8 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
   registerSessions(app)
   registerOtp(app)
   registerMessages(app)
+  registerWebhooks(app)
+  app.route('/', webhookDeliveryRoute({ secret: deps.config.INTERNAL_SECRET, timeoutMs: deps.config.WEBHOOK_TIMEOUT_MS, ...(deps.clock ? { clock: deps.clock } : {}), ...(deps.webhookFetch ? { fetch: deps.webhookFetch } : {}) }))
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
   app.doc31('/api/openapi.json', {

@@ -8,6 +8,10 @@ import { containLibsignalConsole } from './libsignal-console.ts'
 import { createLogger } from './logger.ts'
 import { Sandbox } from './sandbox.ts'
 import { SessionManager } from './sessions/session-manager.ts'
+import { WebhookDispatcher } from './webhooks/dispatcher.ts'
+import { syncGlobalEndpoint } from './webhooks/endpoints.ts'
+import { gatewaySender } from './webhooks/gateway-sender.ts'
+import { journalSessionEvent } from './webhooks/session-events.ts'
 
 /** Starts in order (database, sandbox, sessions, server) and stops in reverse on SIGTERM/SIGINT. */
 const main = async (): Promise<void> => {
@@ -15,6 +19,11 @@ const main = async (): Promise<void> => {
   const logger = createLogger(config.LOG_LEVEL, 'session-host')
   containLibsignalConsole(logger)
   const database = openDatabase(join(config.DATA_DIR, 'host.db'))
+  syncGlobalEndpoint(database.db, { url: config.WEBHOOK_URL, secrets: config.WEBHOOK_SECRET, events: config.WEBHOOK_EVENTS })
+  if (!config.GATEWAY_URL) logger.warn('GATEWAY_URL is not set: webhook events are stored but not delivered')
+  const webhooks = config.GATEWAY_URL
+    ? new WebhookDispatcher({ db: database.db, logger, send: gatewaySender({ gatewayUrl: config.GATEWAY_URL, secret: config.INTERNAL_SECRET }) })
+    : undefined
   const sandbox = config.WA_MODE === 'sandbox' ? new Sandbox(logger) : undefined
   await sandbox?.start()
   const sessions = new SessionManager({
@@ -25,12 +34,17 @@ const main = async (): Promise<void> => {
       : config.WA_WEBSOCKET_URL
         ? { socketConfig: () => ({ waWebSocketUrl: config.WA_WEBSOCKET_URL }) }
         : {}),
+    journal: (tx, event) => {
+      journalSessionEvent(tx, event)
+      webhooks?.wake()
+    },
     onEvent: event => {
       if (event.type === 'qr' && sandbox) void sandbox.autoLink(event.sessionId, event.qr)
       if (event.type === 'status') logger.info({ sessionId: event.sessionId, status: event.status }, 'session status')
     }
   })
   sessions.restore()
+  webhooks?.start()
   const app = createHostApp({ db: database.db, sessions, internalSecret: config.INTERNAL_SECRET, logger, ...(sandbox ? { sandbox: sandbox.routes() } : {}) })
   const server = serve({ fetch: app.fetch, port: config.HOST_PORT, hostname: config.HOST_BIND }, info => {
     logger.info({ port: (info as AddressInfo).port, bind: config.HOST_BIND, mode: config.WA_MODE }, 'session host listening')
@@ -44,6 +58,7 @@ const main = async (): Promise<void> => {
     const force = setTimeout(() => process.exit(1), 10_000).unref()
     await new Promise<void>(resolve => server.close(() => resolve()))
     await sessions.stopAll()
+    await webhooks?.stop()
     await sandbox?.stop()
     database.close()
     clearTimeout(force)

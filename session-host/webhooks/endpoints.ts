@@ -13,6 +13,17 @@ type StoredSecret = { secret: string; expiresAt?: number }
 /** A session's webhook as the API shows it: never its secrets. */
 export type EndpointView = { sessionId: string; url: string; events: string[] | null }
 
+export type SetEndpointInput = {
+  sessionId: string
+  url: string
+  events?: string[] | null
+  /** Rotates: this secret signs first from now on. */
+  newSecret?: string
+  /** Used only when the endpoint has no active secret (a new webhook). */
+  secretIfNone?: string
+  now?: number
+}
+
 /** The secrets that sign a delivery now, newest first. */
 export const activeSecrets = (secrets: StoredSecret[], now: number): string[] =>
   secrets.filter(s => s.expiresAt === undefined || s.expiresAt > now).map(s => s.secret)
@@ -21,18 +32,16 @@ export const activeSecrets = (secrets: StoredSecret[], now: number): string[] =>
  * Sets a session's webhook. With a new secret, the new one signs first and the old ones stay active
  * for the grace period (receivers accept any listed signature); without one, the secrets are kept.
  */
-export const setSessionEndpoint = (
-  tx: DbExecutor,
-  input: { sessionId: string; url: string; events?: string[] | null; newSecret?: string; now?: number }
-): EndpointView => {
+export const setSessionEndpoint = (tx: DbExecutor, input: SetEndpointInput): EndpointView & { secretCreated: boolean } => {
   const now = input.now ?? Date.now()
   if (!tx.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, input.sessionId)).get()) {
     throw appError('SESSION_NOT_FOUND', `Session ${input.sessionId} does not exist`)
   }
   const existing = tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.sessionId, input.sessionId)).get()
   const kept = (existing?.secrets ?? []).filter(s => s.expiresAt === undefined || s.expiresAt > now)
-  const secrets = input.newSecret
-    ? [{ secret: input.newSecret }, ...kept.map(s => ({ secret: s.secret, expiresAt: Math.min(s.expiresAt ?? Infinity, now + SECRET_ROTATION_GRACE_MS) }))]
+  const newSecret = input.newSecret ?? (kept.length === 0 ? input.secretIfNone : undefined)
+  const secrets = newSecret
+    ? [{ secret: newSecret }, ...kept.map(s => ({ secret: s.secret, expiresAt: Math.min(s.expiresAt ?? Infinity, now + SECRET_ROTATION_GRACE_MS) }))]
     : kept
   if (secrets.length === 0) throw appError('VALIDATION_ERROR', 'A new webhook needs a secret', { field: 'secret' })
   const events = input.events ?? null
@@ -42,7 +51,7 @@ export const setSessionEndpoint = (
     const id = `whe_${Buffer.from(crypto.getRandomValues(new Uint8Array(12))).toString('base64url')}`
     tx.insert(webhookEndpoints).values({ id, sessionId: input.sessionId, url: input.url, events, secrets, createdAt: new Date(now), updatedAt: new Date(now) }).run()
   }
-  return { sessionId: input.sessionId, url: input.url, events }
+  return { sessionId: input.sessionId, url: input.url, events, secretCreated: newSecret !== undefined && newSecret === input.secretIfNone }
 }
 
 export const getSessionEndpoint = (db: Db, sessionId: string): EndpointView => {

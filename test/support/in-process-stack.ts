@@ -12,6 +12,10 @@ import { createHostApp } from '../../session-host/app.ts'
 import { openDatabase } from '../../session-host/db/connection.ts'
 import { SessionManager } from '../../session-host/sessions/session-manager.ts'
 import { WaSim } from '../../session-host/sim/index.ts'
+import { WebhookDispatcher } from '../../session-host/webhooks/dispatcher.ts'
+import { gatewaySender } from '../../session-host/webhooks/gateway-sender.ts'
+import type { RetryPolicy } from '../../session-host/webhooks/retry-schedule.ts'
+import { journalSessionEvent } from '../../session-host/webhooks/session-events.ts'
 
 export const JWT_SECRET = 'jwt-secret-for-tests-0123456789abcdef'
 export const INTERNAL_SECRET = 'internal-secret-for-tests-0123456789'
@@ -23,7 +27,7 @@ export type Call = { status: number; headers: Headers; body: Envelope }
  * The gateway, the host app and real Baileys sessions on the emulator, in one process: the host
  * client's fetch calls the host app directly. A movable clock drives OTP expiry on the host.
  */
-export const startInProcessStack = async (options: { maxBodyBytes?: number } = {}) => {
+export const startInProcessStack = async (options: { maxBodyBytes?: number; webhookRetry?: Partial<RetryPolicy> } = {}) => {
   // Every well-formed number is a reachable contact, as in sandbox mode.
   const sim = new WaSim({ autoContacts: true })
   const url = await sim.start()
@@ -39,17 +43,32 @@ export const startInProcessStack = async (options: { maxBodyBytes?: number } = {
     JWT_AUDIENCE: 'otp-gateway',
     OTP_PEPPER: 'pepper-for-tests-0123456789abcdef',
     OTP_COMPANY_NAME: 'Toko Maju',
-    MAX_BODY_BYTES: String(options.maxBodyBytes ?? 4096)
+    MAX_BODY_BYTES: String(options.maxBodyBytes ?? 4096),
+    // Test receivers listen on loopback.
+    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1'
   })
   const sessions = new SessionManager({
     db: database.db,
     logger,
     socketConfig: () => ({ waWebSocketUrl: url, connectTimeoutMs: 10_000, defaultQueryTimeoutMs: 10_000 }),
-    backoff: { baseMs: 50, maxMs: 200 }
+    backoff: { baseMs: 50, maxMs: 200 },
+    journal: (tx, event) => {
+      journalSessionEvent(tx, event)
+      webhooks.wake()
+    }
   })
   const hostApp = createHostApp({ db: database.db, clock, sessions, internalSecret: INTERNAL_SECRET, logger })
   const host = createHostClient({ baseUrl: config.HOST_URL, secret: INTERNAL_SECRET, fetch: (input, init) => Promise.resolve(hostApp.request(String(input), init)) })
   const gateway = createGateway({ config, host, verifier: createJwtVerifier({ secret: JWT_SECRET, audience: 'otp-gateway' }) })
+  // The reverse direction: the host hands webhook deliveries to the gateway app directly.
+  const webhooks: WebhookDispatcher = new WebhookDispatcher({
+    db: database.db,
+    logger,
+    pollMs: 50,
+    ...(options.webhookRetry ? { retry: options.webhookRetry } : {}),
+    send: gatewaySender({ gatewayUrl: 'http://gateway.internal', secret: INTERNAL_SECRET, fetch: (input, init) => Promise.resolve(gateway.request(String(input), init)) })
+  })
+  webhooks.start()
 
   const token = (scopes: string, extra: { sessions?: string[]; audience?: string } = {}) =>
     mintToken({ secret: JWT_SECRET, scopes: scopes.split(' ') as Scope[], ttlSeconds: 600, audience: extra.audience ?? 'otp-gateway', ...(extra.sessions ? { sessions: extra.sessions } : {}) })
@@ -62,10 +81,10 @@ export const startInProcessStack = async (options: { maxBodyBytes?: number } = {
     return { status: response.status, headers: response.headers, body: (await response.json().catch(() => undefined)) as Envelope }
   }
 
-  /** Creates a session through the API and links it with the emulator's phone. */
-  const linkSession = async (sessionId: string, accountPn: string): Promise<void> => {
+  /** Creates a session through the API (with `extra` create fields) and links it with the emulator's phone. */
+  const linkSession = async (sessionId: string, accountPn: string, extra: Record<string, unknown> = {}): Promise<Envelope['data']> => {
     const admin = await token('admin')
-    const created = await call('POST', '/api/sessions/create', { token: admin, body: { sessionId } })
+    const created = await call('POST', '/api/sessions/create', { token: admin, body: { sessionId, ...extra } })
     if (created.status !== 201) throw new Error(`create failed: ${created.status}`)
     for (let i = 0; i < 300; i++) {
       const response = await call('GET', `/api/sessions/${sessionId}/qr`, { token: admin })
@@ -77,14 +96,16 @@ export const startInProcessStack = async (options: { maxBodyBytes?: number } = {
     }
     for (let i = 0; i < 300 && sessions.view(sessionId).status !== 'connected'; i++) await new Promise(resolve => setTimeout(resolve, 20))
     if (sessions.view(sessionId).status !== 'connected') throw new Error('session did not connect')
+    return created.body.data
   }
 
   const stop = async () => {
+    await webhooks.stop()
     await sessions.stopAll()
     await sim.stop()
     database.close()
     rmSync(dir, { recursive: true, force: true })
   }
 
-  return { sim, sessions, gateway, call, token, linkSession, stop, advanceClock: (ms: number) => (offsetMs += ms) }
+  return { sim, sessions, gateway, webhooks, db: database.db, call, token, linkSession, stop, advanceClock: (ms: number) => (offsetMs += ms) }
 }
