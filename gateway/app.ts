@@ -25,12 +25,16 @@ import { registerOtp } from './routes/otp.ts'
 import { QR_PAGE_PUBLIC_PATHS, registerQrPage } from './routes/qr-page.ts'
 import { registerSandbox } from './routes/sandbox.ts'
 import { registerSessions } from './routes/sessions.ts'
+import { registerWebhooks } from './routes/webhooks.ts'
+import { webhookDeliveryRoute } from './webhooks/internal-route.ts'
 
 export type GatewayDeps = {
   config: GatewayConfig
   host: HostClient
   verifier: JwtVerifier
   clock?: () => number
+  /** How webhooks reach receivers; the global fetch unless a test or runtime passes its own. */
+  webhookFetch?: typeof fetch
   /** Where unexpected errors are reported; the gateway itself stays free of Node APIs. */
   onUnexpectedError?: (error: unknown, requestId: string) => void
 }
@@ -96,6 +100,8 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
   registerMediaMessages(app)
   registerNumbers(app)
   if (deps.config.WA_MODE === 'sandbox') registerSandbox(app)
+  registerWebhooks(app)
+  app.route('/', webhookDeliveryRoute({ secret: deps.config.INTERNAL_SECRET, timeoutMs: deps.config.WEBHOOK_TIMEOUT_MS, ...(deps.clock ? { clock: deps.clock } : {}), ...(deps.webhookFetch ? { fetch: deps.webhookFetch } : {}) }))
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
   app.doc31('/api/openapi.json', {

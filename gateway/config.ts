@@ -17,7 +17,13 @@ export const GatewayConfigSchema = z
     DEFAULT_COUNTRY: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter country code').default('ID'),
     OTP_COMPANY_NAME: z.string().min(1).max(64).default('Our service'),
     WA_MODE: z.enum(['live', 'sandbox']).default('live'),
-    MAX_BODY_BYTES: z.coerce.number().int().positive().default(64 * 1024)
+    MAX_BODY_BYTES: z.coerce.number().int().positive().default(64 * 1024),
+    /** Hosts a webhook URL may name even though they are loopback or private (tests, local receivers). */
+    WEBHOOK_ALLOWED_HOSTS: z
+      .string()
+      .default('')
+      .transform(list => list.split(',').map(host => host.trim().toLowerCase()).filter(Boolean)),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000)
   })
   .refine(env => Boolean(env.JWT_SECRET) !== Boolean(env.JWT_JWKS_URL), {
     message: 'set exactly one of JWT_SECRET or JWT_JWKS_URL',

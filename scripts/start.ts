@@ -46,6 +46,8 @@ const gatewayPort = Number(env.PORT ?? 3000)
 const hostPort = Number(env.HOST_PORT ?? 3001)
 env.HOST_PORT = String(hostPort)
 env.HOST_URL ??= `http://127.0.0.1:${hostPort}`
+// The host hands webhook deliveries to the gateway, which signs and sends them.
+env.GATEWAY_URL ??= `http://127.0.0.1:${gatewayPort}`
 
 const children: ChildProcess[] = []
 const run = (entry: string, name: string): ChildProcess => {

@@ -16,6 +16,7 @@ import { richMessageRoutes } from './routes/rich-messages.ts'
 import { otpRoutes } from './routes/otp.ts'
 import { sessionRoutes } from './routes/sessions.ts'
 import type { SessionManager } from './sessions/session-manager.ts'
+import { webhookRoutes } from './webhooks/routes.ts'
 
 export type HostDeps = {
   db: Db
@@ -41,6 +42,7 @@ export const createHostApp = ({ db, clock = Date.now, sessions, internalSecret, 
   app.route('/internal/sessions', richMessageRoutes(sessions, recipients))
   app.route('/internal/sessions', mediaMessageRoutes({ sessions, recipients, spool, ...media }))
   app.route('/internal', otpRoutes({ db, sessions, clock }))
+  app.route('/internal/webhooks', webhookRoutes({ db, clock }))
   if (sandbox) app.route('/internal/sandbox', sandbox)
   app.notFound(c => c.json(errorEnvelope('NOT_FOUND', 'No such route'), 404))
   app.onError((error, c) => {

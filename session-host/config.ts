@@ -1,28 +1,49 @@
 import { z } from 'zod'
+import { WEBHOOK_EVENT_TYPES } from '../shared/webhook-events.ts'
+
+const list = (text: string | undefined): string[] => (text ?? '').split(/[\s,]+/).filter(Boolean)
 
 /** The session host's settings, from the environment, parsed once at start-up. */
-export const HostConfigSchema = z.object({
-  HOST_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
-  /** Loopback unless the operator says otherwise: the host trusts no network. */
-  HOST_BIND: z.string().default('127.0.0.1'),
-  DATA_DIR: z.string().default('./data'),
-  INTERNAL_SECRET: z.string().min(32, 'must be at least 32 characters'),
-  WA_MODE: z.enum(['live', 'sandbox']).default('live'),
-  /** Another WhatsApp Web endpoint for live mode, such as an emulator run by a test suite. */
-  WA_WEBSOCKET_URL: z.url().optional(),
-  /** Parent of this process's media spool folder (uploads and fetched files while they are sent). */
-  MEDIA_TMP_DIR: z.string().optional(),
-  /**
-   * For tests only: `host:port` pairs a media URL may point at although they are loopback or
-   * private (a local file server). Empty by default; never set it in production.
-   */
-  MEDIA_URL_ALLOW_HOSTS: z
-    .string()
-    .default('')
-    .transform(list => new Set(list.split(',').map(item => item.trim()).filter(Boolean))),
-  MEDIA_FETCH_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(30_000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
-})
+export const HostConfigSchema = z
+  .object({
+    HOST_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
+    /** Loopback unless the operator says otherwise: the host trusts no network. */
+    HOST_BIND: z.string().default('127.0.0.1'),
+    DATA_DIR: z.string().default('./data'),
+    INTERNAL_SECRET: z.string().min(32, 'must be at least 32 characters'),
+    WA_MODE: z.enum(['live', 'sandbox']).default('live'),
+    /** Another WhatsApp Web endpoint for live mode, such as an emulator run by a test suite. */
+    WA_WEBSOCKET_URL: z.url().optional(),
+    /** Parent of this process's media spool folder (uploads and fetched files while they are sent). */
+    MEDIA_TMP_DIR: z.string().optional(),
+    /**
+     * For tests only: `host:port` pairs a media URL may point at although they are loopback or
+     * private (a local file server). Empty by default; never set it in production.
+     */
+    MEDIA_URL_ALLOW_HOSTS: z
+      .string()
+      .default('')
+      .transform(hosts => new Set(list(hosts))),
+    MEDIA_FETCH_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(30_000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Where the host hands webhook deliveries (the gateway signs and sends them). */
+    GATEWAY_URL: z.url().optional(),
+    /** The operator's global webhook, for every session's events. */
+    WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** `whsec_…` secrets, newest first, separated by spaces or commas (several while rotating). */
+    WEBHOOK_SECRET: z
+      .string()
+      .optional()
+      .transform(list)
+      .refine(secrets => secrets.every(secret => /^whsec_[A-Za-z0-9+/]{32,}={0,2}$/.test(secret)), 'must be whsec_<base64> secrets'),
+    /** The event types the global webhook gets, comma-separated; all when unset. */
+    WEBHOOK_EVENTS: z
+      .string()
+      .optional()
+      .transform(text => (text ? list(text) : undefined))
+      .pipe(z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1).optional())
+  })
+  .refine(env => !env.WEBHOOK_URL || env.WEBHOOK_SECRET.length > 0, { message: 'WEBHOOK_URL needs WEBHOOK_SECRET', path: ['WEBHOOK_SECRET'] })
 
 export type HostConfig = z.infer<typeof HostConfigSchema>
 

@@ -10,6 +10,10 @@ import { createLogger } from './logger.ts'
 import { createUploadSpool } from './media/upload-spool.ts'
 import { Sandbox } from './sandbox.ts'
 import { SessionManager } from './sessions/session-manager.ts'
+import { WebhookDispatcher } from './webhooks/dispatcher.ts'
+import { syncGlobalEndpoint } from './webhooks/endpoints.ts'
+import { gatewaySender } from './webhooks/gateway-sender.ts'
+import { journalSessionEvent } from './webhooks/session-events.ts'
 
 /** Starts in order (database, sandbox, sessions, server) and stops in reverse on SIGTERM/SIGINT. */
 const main = async (): Promise<void> => {
@@ -22,6 +26,11 @@ const main = async (): Promise<void> => {
   // whatever it fails to remove goes when the spool does.
   process.env.TMPDIR = spool.dir
   if (config.MEDIA_URL_ALLOW_HOSTS.size > 0) logger.warn({ hosts: [...config.MEDIA_URL_ALLOW_HOSTS] }, 'media URLs may reach these hosts although they are private (MEDIA_URL_ALLOW_HOSTS)')
+  syncGlobalEndpoint(database.db, { url: config.WEBHOOK_URL, secrets: config.WEBHOOK_SECRET, events: config.WEBHOOK_EVENTS })
+  if (!config.GATEWAY_URL) logger.warn('GATEWAY_URL is not set: webhook events are stored but not delivered')
+  const webhooks = config.GATEWAY_URL
+    ? new WebhookDispatcher({ db: database.db, logger, send: gatewaySender({ gatewayUrl: config.GATEWAY_URL, secret: config.INTERNAL_SECRET }) })
+    : undefined
   const sandbox = config.WA_MODE === 'sandbox' ? new Sandbox(logger) : undefined
   await sandbox?.start()
   const sessions = new SessionManager({
@@ -32,12 +41,17 @@ const main = async (): Promise<void> => {
       : config.WA_WEBSOCKET_URL
         ? { socketConfig: () => ({ waWebSocketUrl: config.WA_WEBSOCKET_URL }) }
         : {}),
+    journal: (tx, event) => {
+      journalSessionEvent(tx, event)
+      webhooks?.wake()
+    },
     onEvent: event => {
       if (event.type === 'qr' && sandbox) void sandbox.autoLink(event.sessionId, event.qr)
       if (event.type === 'status') logger.info({ sessionId: event.sessionId, status: event.status }, 'session status')
     }
   })
   sessions.restore()
+  webhooks?.start()
   const app = createHostApp({
     db: database.db,
     sessions,
@@ -58,6 +72,7 @@ const main = async (): Promise<void> => {
     const force = setTimeout(() => process.exit(1), 10_000).unref()
     await new Promise<void>(resolve => server.close(() => resolve()))
     await sessions.stopAll()
+    await webhooks?.stop()
     await sandbox?.stop()
     database.close()
     spool.close()

@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { filterSessions, requireScope, requireSession } from '../auth/scopes.ts'
 import type { GatewayApp } from '../app.ts'
 import { envelope, errorResponses, json, jsonRequest, Recipient, SessionIdParam, SessionView } from './schemas.ts'
+import { prepareWebhook, WebhookInput, WebhookView } from './webhooks.ts'
 
 const Params = z.object({ sessionId: SessionIdParam })
 const security = [{ bearerAuth: [] }]
@@ -12,8 +13,8 @@ const create = createRoute({
   tags: ['Sessions'],
   summary: 'Create a session and start linking it',
   security,
-  request: { body: jsonRequest(z.object({ sessionId: SessionIdParam.openapi({ param: undefined }) })) },
-  responses: { 201: json(envelope(SessionView), 'Created'), ...errorResponses(409) }
+  request: { body: jsonRequest(z.object({ sessionId: SessionIdParam.openapi({ param: undefined }), webhook: WebhookInput.optional() })) },
+  responses: { 201: json(envelope(SessionView.extend({ webhook: WebhookView.optional() })), 'Created'), ...errorResponses(409, 422) }
 })
 
 const list = createRoute({
@@ -81,9 +82,14 @@ export const registerSessions = (app: GatewayApp) =>
   app
     .openapi(create, async c => {
       requireScope(c.var.principal, 'sessions:write')
-      const { sessionId } = c.req.valid('json')
+      const { sessionId, webhook } = c.req.valid('json')
       requireSession(c.var.principal, sessionId)
-      const data = await c.var.deps.host.call<View>('POST', '/internal/sessions', { sessionId })
+      const prepared = webhook ? prepareWebhook(webhook, c.var.deps.config) : undefined
+      const view = await c.var.deps.host.call<View>('POST', '/internal/sessions', { sessionId, ...(prepared ? { webhook: prepared.host } : {}) })
+      // A generated secret is shown in this answer only; the host never returns it.
+      const data = prepared && webhook
+        ? { ...view, webhook: { url: webhook.url, events: webhook.events ?? null, ...(prepared.generated ? { secret: prepared.generated } : {}) } }
+        : view
       return c.json({ success: true as const, message: 'Session created', data }, 201)
     })
     .openapi(list, async c => {

@@ -5,10 +5,14 @@ import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
+import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import * as schema from './schema.ts'
 
 export type Db = BetterSQLite3Database<typeof schema>
+
+/** The database or a transaction on it: what code that writes as part of a caller's change takes. */
+export type DbExecutor = BaseSQLiteDatabase<'sync', Database.RunResult, typeof schema>
 
 const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'drizzle')
 

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { check, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 /** One linked (or linking) WhatsApp account, known by the ID the operator chose. */
 export const sessions = sqliteTable('sessions', {
@@ -62,5 +62,79 @@ export const otps = sqliteTable(
     index('otps_session_destination_created_idx').on(table.sessionId, table.destination, table.createdAt),
     // The gateway hashes `${otpId}:${code}`; a ':' in the id would make that input ambiguous.
     check('otps_id_no_colon', sql`instr(${table.id}, ':') = 0`)
+  ]
+)
+
+/**
+ * Where webhooks go: one endpoint per session (`session_id`), and the operator's global one
+ * (`session_id` null, id `global`, synced from WEBHOOK_URL at start-up). `events` is a JSON array
+ * of event types, or null for all; `secrets` a JSON array of `{ secret, expiresAt? }`, newest first
+ * (an old secret stays active for a while after a rotation).
+ */
+export const webhookEndpoints = sqliteTable(
+  'webhook_endpoints',
+  {
+    id: text('id').primaryKey(),
+    sessionId: text('session_id').references(() => sessions.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    events: text('events', { mode: 'json' }).$type<string[] | null>(),
+    secrets: text('secrets', { mode: 'json' }).notNull().$type<{ secret: string; expiresAt?: number }[]>(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull().default(sql`(unixepoch('subsec') * 1000)`),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull().default(sql`(unixepoch('subsec') * 1000)`)
+  },
+  table => [uniqueIndex('webhook_endpoints_session_idx').on(table.sessionId)]
+)
+
+/**
+ * The outbox: each event once, with a stable id and a per-session sequence number, written in the
+ * same transaction as the change it reports. No foreign key to sessions: a session's last events
+ * (its logout) outlive it.
+ */
+export const webhookEvents = sqliteTable(
+  'webhook_events',
+  {
+    id: text('id').primaryKey(),
+    sessionId: text('session_id').notNull(),
+    seq: integer('seq').notNull(),
+    type: text('type').notNull(),
+    payload: text('payload', { mode: 'json' }).notNull().$type<Record<string, unknown>>(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull()
+  },
+  table => [uniqueIndex('webhook_events_session_seq_idx').on(table.sessionId, table.seq)]
+)
+
+export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'delivered', 'dead'] as const
+
+/**
+ * One event to one endpoint. Each (endpoint, session) stream is delivered in `seq` order: the
+ * dispatcher only takes a stream's lowest pending delivery. `dead` after retrying for the whole
+ * retry window; a replay makes it pending again.
+ */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    eventId: text('event_id')
+      .notNull()
+      .references(() => webhookEvents.id, { onDelete: 'cascade' }),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    sessionId: text('session_id').notNull(),
+    seq: integer('seq').notNull(),
+    status: text('status', { enum: WEBHOOK_DELIVERY_STATUSES }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    /** Start of the retry window; null until the first failure. */
+    firstFailedAt: integer('first_failed_at'),
+    lastAttemptAt: integer('last_attempt_at'),
+    lastError: text('last_error'),
+    deliveredAt: integer('delivered_at'),
+    deadAt: integer('dead_at')
+  },
+  table => [
+    primaryKey({ columns: [table.endpointId, table.eventId] }),
+    // The head of each stream, and the due heads.
+    index('webhook_deliveries_stream_idx').on(table.endpointId, table.sessionId, table.status, table.seq),
+    index('webhook_deliveries_due_idx').on(table.status, table.nextAttemptAt)
   ]
 )

@@ -4,6 +4,8 @@ import QRCode from 'qrcode'
 import { ok } from '../../shared/errors.ts'
 import { jsonBody } from './json-body.ts'
 import type { SessionManager } from '../sessions/session-manager.ts'
+import { setSessionEndpoint } from '../webhooks/endpoints.ts'
+import { EndpointBody } from '../webhooks/routes.ts'
 
 const SessionId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)
 
@@ -11,8 +13,10 @@ const SessionId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)
 export const sessionRoutes = (sessions: SessionManager) =>
   new Hono()
     .post('/', async c => {
-      const { sessionId } = await jsonBody(c, z.object({ sessionId: SessionId }))
-      return c.json(ok('Session created', sessions.create(sessionId)), 201)
+      const { sessionId, webhook } = await jsonBody(c, z.object({ sessionId: SessionId, webhook: EndpointBody.optional() }))
+      // The webhook is stored with the session, before it starts, so its first events are not missed.
+      const prepare = webhook ? (tx: Parameters<typeof setSessionEndpoint>[0]) => void setSessionEndpoint(tx, { ...webhook, sessionId }) : undefined
+      return c.json(ok('Session created', sessions.create(sessionId, prepare)), 201)
     })
     .get('/', c => c.json(ok('Sessions', sessions.list())))
     .get('/:id', c => c.json(ok('Session status', sessions.view(SessionId.parse(c.req.param('id'))))))

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm'
 import type { UserFacingSocketConfig, WASocket } from '@whiskeysockets/baileys'
 import type { Logger } from 'pino'
 import { appError } from '../../shared/errors.ts'
-import type { Db } from '../db/connection.ts'
+import type { Db, DbExecutor } from '../db/connection.ts'
 import { sessions } from '../db/schema.ts'
 import { WaSession } from './wa-session.ts'
 import type { SessionEvent, SessionStatus } from './wa-session.ts'
@@ -16,6 +16,8 @@ export type SessionManagerDeps = {
   socketConfig?: (sessionId: string) => Partial<UserFacingSocketConfig>
   backoff?: { baseMs?: number; maxMs?: number }
   onEvent?: (event: SessionEvent) => void
+  /** Records webhook events in the transaction of the change they report (see WaSession). */
+  journal?: (tx: DbExecutor, event: SessionEvent) => void
 }
 
 /** The sessions this host runs: created, restored after a restart, restarted and removed. */
@@ -30,9 +32,13 @@ export class SessionManager {
     for (const row of rows) if (row.status !== 'logged_out') this.launch(row.id)
   }
 
-  create(sessionId: string): SessionView {
-    const inserted = this.deps.db.insert(sessions).values({ id: sessionId }).onConflictDoNothing().returning({ id: sessions.id }).all()
-    if (inserted.length === 0) throw appError('SESSION_EXISTS', `Session ${sessionId} already exists`)
+  /** `prepare` writes what belongs to the new session (its webhook) in the same transaction. */
+  create(sessionId: string, prepare?: (tx: DbExecutor) => void): SessionView {
+    this.deps.db.transaction(tx => {
+      const inserted = tx.insert(sessions).values({ id: sessionId }).onConflictDoNothing().returning({ id: sessions.id }).all()
+      if (inserted.length === 0) throw appError('SESSION_EXISTS', `Session ${sessionId} already exists`)
+      prepare?.(tx)
+    })
     this.launch(sessionId)
     return this.view(sessionId)
   }
@@ -118,7 +124,8 @@ export class SessionManager {
       logger: this.deps.logger,
       socket: this.deps.socketConfig?.(sessionId),
       backoff: this.deps.backoff,
-      onEvent: this.deps.onEvent
+      onEvent: this.deps.onEvent,
+      journal: this.deps.journal
     })
     this.running.set(sessionId, session)
     session.start()

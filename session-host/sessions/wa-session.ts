@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm'
 import makeWASocket, { DisconnectReason } from '@whiskeysockets/baileys'
 import type { UserFacingSocketConfig, WAMessage, WASocket } from '@whiskeysockets/baileys'
 import type { Logger } from 'pino'
-import type { Db } from '../db/connection.ts'
+import type { Db, DbExecutor } from '../db/connection.ts'
 import { authCreds, authKeys, sessions } from '../db/schema.ts'
 import { reconnectDelayMs } from './reconnect-backoff.ts'
 import { sqliteAuthState } from './sqlite-auth-state.ts'
@@ -23,6 +23,8 @@ export type WaSessionOptions = {
   socket?: Partial<UserFacingSocketConfig>
   backoff?: { baseMs?: number; maxMs?: number }
   onEvent?: (event: SessionEvent) => void
+  /** Records an event in the caller's transaction, with the status change it reports (webhooks). */
+  journal?: (tx: DbExecutor, event: SessionEvent) => void
 }
 
 /** Closes after which retrying is pointless: the phone unlinked us, or another client took over. */
@@ -105,7 +107,7 @@ export class WaSession {
       if (update.qr) {
         this.qr = update.qr
         this.setStatus('qr')
-        this.options.onEvent?.({ type: 'qr', sessionId: this.id, qr: update.qr })
+        this.emit({ type: 'qr', sessionId: this.id, qr: update.qr })
       }
       if (update.connection === 'connecting' && this.status !== 'qr') this.setStatus('connecting')
       if (update.connection === 'open') {
@@ -120,7 +122,7 @@ export class WaSession {
       }
     })
     socket.ev.on('messages.upsert', ({ messages, type }) => {
-      if (type === 'notify') this.options.onEvent?.({ type: 'messages', sessionId: this.id, messages })
+      if (type === 'notify') this.emit({ type: 'messages', sessionId: this.id, messages })
     })
   }
 
@@ -158,11 +160,21 @@ export class WaSession {
 
   private setStatus(status: SessionStatus, reason?: number): void {
     this.status = status
-    this.options.db
-      .update(sessions)
-      .set({ status, phoneNumber: this.phoneNumber ?? null, updatedAt: new Date() })
-      .where(eq(sessions.id, this.id))
-      .run()
-    this.options.onEvent?.({ type: 'status', sessionId: this.id, status, ...(this.phoneNumber ? { phoneNumber: this.phoneNumber } : {}), ...(reason ? { reason } : {}) })
+    const event: SessionEvent = { type: 'status', sessionId: this.id, status, ...(this.phoneNumber ? { phoneNumber: this.phoneNumber } : {}), ...(reason ? { reason } : {}) }
+    this.options.db.transaction(tx => {
+      tx.update(sessions)
+        .set({ status, phoneNumber: this.phoneNumber ?? null, updatedAt: new Date() })
+        .where(eq(sessions.id, this.id))
+        .run()
+      this.options.journal?.(tx, event)
+    })
+    this.options.onEvent?.(event)
+  }
+
+  /** An event that changes nothing stored: journaled in a transaction of its own. */
+  private emit(event: SessionEvent): void {
+    const { journal } = this.options
+    if (journal) this.options.db.transaction(tx => journal(tx, event))
+    this.options.onEvent?.(event)
   }
 }

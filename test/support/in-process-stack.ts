@@ -14,6 +14,11 @@ import { createUploadSpool } from '../../session-host/media/upload-spool.ts'
 import type { FetchPolicy } from '../../session-host/media/safe-fetch.ts'
 import { baileysTrustConfig, makeTrustingAgents, WaSim } from '../../session-host/sim/index.ts'
 import { auditedLogger, codesIn, recordSensitive } from './log-audit.ts'
+import { WebhookDispatcher } from '../../session-host/webhooks/dispatcher.ts'
+import type { SendWebhook } from '../../session-host/webhooks/dispatcher.ts'
+import { gatewaySender } from '../../session-host/webhooks/gateway-sender.ts'
+import type { RetryPolicy } from '../../session-host/webhooks/retry-schedule.ts'
+import { journalSessionEvent } from '../../session-host/webhooks/session-events.ts'
 
 export const JWT_SECRET = 'jwt-secret-for-tests-0123456789abcdef'
 export const INTERNAL_SECRET = 'internal-secret-for-tests-0123456789'
@@ -22,7 +27,14 @@ const OTP_PEPPER = 'pepper-for-tests-0123456789abcdef'
 export type Envelope = { success: boolean; message: string; data: unknown; error: { code: string; details?: Record<string, unknown> } }
 export type Call = { status: number; headers: Headers; body: Envelope }
 
-export type HostOptions = { clock?: () => number; media?: boolean; fetchPolicy?: FetchPolicy }
+export type HostOptions = {
+  clock?: () => number
+  media?: boolean
+  fetchPolicy?: FetchPolicy
+  /** Where webhook deliveries go; without it events are stored and never delivered. */
+  sendWebhook?: SendWebhook
+  webhookRetry?: Partial<RetryPolicy>
+}
 
 /**
  * The host app with real Baileys sessions on the emulator and a temporary SQLite file, not yet
@@ -43,10 +55,19 @@ export const startInProcessHost = async ({ clock = Date.now, ...options }: HostO
     db: database.db,
     logger,
     socketConfig: () => ({ waWebSocketUrl: url, connectTimeoutMs: 10_000, defaultQueryTimeoutMs: 10_000, ...(agents ? baileysTrustConfig(agents) : {}) }),
-    backoff: { baseMs: 50, maxMs: 200 }
+    backoff: { baseMs: 50, maxMs: 200 },
+    journal: (tx, event) => {
+      journalSessionEvent(tx, event)
+      webhooks?.wake()
+    }
   })
+  const webhooks = options.sendWebhook
+    ? new WebhookDispatcher({ db: database.db, logger, pollMs: 50, ...(options.webhookRetry ? { retry: options.webhookRetry } : {}), send: options.sendWebhook })
+    : undefined
+  webhooks?.start()
   const hostApp = createHostApp({ db: database.db, clock, sessions, internalSecret: INTERNAL_SECRET, logger, media: { spool, ...(options.fetchPolicy ? { fetchPolicy: options.fetchPolicy } : {}) } })
   const stop = async () => {
+    await webhooks?.stop()
     await sessions.stopAll()
     await agents?.close()
     await sim.stop()
@@ -54,17 +75,24 @@ export const startInProcessHost = async ({ clock = Date.now, ...options }: HostO
     spool.close()
     rmSync(dir, { recursive: true, force: true })
   }
-  return { sim, sessions, hostApp, logger, spool, stop }
+  return { sim, sessions, hostApp, logger, spool, webhooks, db: database.db, stop }
 }
 
 /**
  * The gateway, the host app and real Baileys sessions on the emulator, in one process: the host
  * client's fetch calls the host app directly. A movable clock drives OTP expiry on the host.
  */
-export const startInProcessStack = async (options: { maxBodyBytes?: number; media?: boolean; fetchPolicy?: FetchPolicy } = {}) => {
+export const startInProcessStack = async (options: { maxBodyBytes?: number; media?: boolean; fetchPolicy?: FetchPolicy; webhookRetry?: Partial<RetryPolicy> } = {}) => {
   let offsetMs = 0
   const clock = () => Date.now() + offsetMs
-  const { sim, sessions, hostApp, logger, spool, stop } = await startInProcessHost({ clock, ...(options.media ? { media: true } : {}), ...(options.fetchPolicy ? { fetchPolicy: options.fetchPolicy } : {}) })
+  const webhookSender: { current?: SendWebhook } = {}
+  const { sim, sessions, hostApp, logger, spool, webhooks, db, stop } = await startInProcessHost({
+    clock,
+    ...(options.media ? { media: true } : {}),
+    ...(options.fetchPolicy ? { fetchPolicy: options.fetchPolicy } : {}),
+    ...(options.webhookRetry ? { webhookRetry: options.webhookRetry } : {}),
+    sendWebhook: delivery => (webhookSender.current ? webhookSender.current(delivery) : Promise.resolve({ delivered: false, error: 'gateway not ready' }))
+  })
   const otpMessageIds: string[] = []
   const config = parseGatewayConfig({
     HOST_URL: 'http://host.internal',
@@ -73,7 +101,9 @@ export const startInProcessStack = async (options: { maxBodyBytes?: number; medi
     JWT_AUDIENCE: 'otp-gateway',
     OTP_PEPPER,
     OTP_COMPANY_NAME: 'Toko Maju',
-    MAX_BODY_BYTES: String(options.maxBodyBytes ?? 4096)
+    MAX_BODY_BYTES: String(options.maxBodyBytes ?? 4096),
+    // Test receivers listen on loopback.
+    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1'
   })
   const host = createHostClient({ baseUrl: config.HOST_URL, secret: INTERNAL_SECRET, fetch: (input, init) => Promise.resolve(hostApp.request(String(input), init)) })
   const gateway = createGateway({
@@ -83,6 +113,8 @@ export const startInProcessStack = async (options: { maxBodyBytes?: number; medi
     verifier: createJwtVerifier({ secret: JWT_SECRET, audience: 'otp-gateway' }),
     onUnexpectedError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error')
   })
+  // The reverse direction: the host hands webhook deliveries to the gateway app directly.
+  webhookSender.current = gatewaySender({ gatewayUrl: 'http://gateway.internal', secret: INTERNAL_SECRET, fetch: (input, init) => Promise.resolve(gateway.request(String(input), init)) })
 
   const token = async (scopes: string, extra: { sessions?: string[]; audience?: string } = {}) => {
     const minted = await mintToken({ secret: JWT_SECRET, scopes: scopes.split(' ') as Scope[], ttlSeconds: 600, audience: extra.audience ?? 'otp-gateway', ...(extra.sessions ? { sessions: extra.sessions } : {}) })
@@ -105,10 +137,10 @@ export const startInProcessStack = async (options: { maxBodyBytes?: number; medi
     return { status: response.status, headers: response.headers, body: envelope }
   }
 
-  /** Creates a session through the API and links it with the emulator's phone. */
-  const linkSession = async (sessionId: string, accountPn: string): Promise<void> => {
+  /** Creates a session through the API (with `extra` create fields) and links it with the emulator's phone. */
+  const linkSession = async (sessionId: string, accountPn: string, extra: Record<string, unknown> = {}): Promise<Envelope['data']> => {
     const admin = await token('admin')
-    const created = await call('POST', '/api/sessions/create', { token: admin, body: { sessionId } })
+    const created = await call('POST', '/api/sessions/create', { token: admin, body: { sessionId, ...extra } })
     if (created.status !== 201) throw new Error(`create failed: ${created.status}`)
     for (let i = 0; i < 300; i++) {
       const response = await call('GET', `/api/sessions/${sessionId}/qr`, { token: admin })
@@ -120,6 +152,7 @@ export const startInProcessStack = async (options: { maxBodyBytes?: number; medi
     }
     for (let i = 0; i < 300 && sessions.view(sessionId).status !== 'connected'; i++) await new Promise(resolve => setTimeout(resolve, 20))
     if (sessions.view(sessionId).status !== 'connected') throw new Error('session did not connect')
+    return created.body.data
   }
 
   const stopStack = async () => {
@@ -128,5 +161,5 @@ export const startInProcessStack = async (options: { maxBodyBytes?: number; medi
     await stop()
   }
 
-  return { sim, sessions, gateway, spool, call, token, linkSession, stop: stopStack, advanceClock: (ms: number) => (offsetMs += ms) }
+  return { sim, sessions, gateway, spool, webhooks, db, call, token, linkSession, stop: stopStack, advanceClock: (ms: number) => (offsetMs += ms) }
 }

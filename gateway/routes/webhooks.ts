@@ -1,0 +1,156 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { requireScope, requireSession } from '../auth/scopes.ts'
+import type { Principal } from '../auth/scopes.ts'
+import type { GatewayApp } from '../app.ts'
+import type { GatewayConfig } from '../config.ts'
+import { WEBHOOK_EVENT_TYPES } from '../../shared/webhook-events.ts'
+import { generateWebhookSecret, isWebhookSecret } from '../webhooks/standard-webhooks.ts'
+import { checkWebhookUrl } from '../webhooks/webhook-url.ts'
+import { envelope, errorResponses, json, jsonRequest, SessionIdParam } from './schemas.ts'
+
+/** A session's webhook as callers set it (in the create body, or with PUT …/webhook). */
+export const WebhookInput = z
+  .object({
+    url: z.string().max(2048).openapi({ example: 'https://example.com/wa-webhooks' }),
+    events: z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1).optional().openapi({ description: 'Event types to send; all when omitted.' }),
+    secret: z
+      .string()
+      .refine(isWebhookSecret, 'must be whsec_ followed by 24 to 64 base64 bytes')
+      .optional()
+      .openapi({ description: 'Your own `whsec_…` signing secret; one is generated (and shown once) when omitted.' })
+  })
+  .openapi('WebhookInput')
+
+export const WebhookView = z
+  .object({
+    url: z.string(),
+    events: z.array(z.string()).nullable(),
+    secret: z.string().optional().openapi({ description: 'Only in the answer that generated it: store it, it is not shown again.' })
+  })
+  .openapi('Webhook')
+
+/**
+ * What the host stores for a session webhook. Without a caller's secret a fresh one is made: the
+ * host uses it when rotating or when the endpoint has no secret yet, and says whether it did.
+ */
+export const prepareWebhook = (input: z.infer<typeof WebhookInput>, config: GatewayConfig, options: { rotate?: boolean } = {}) => {
+  checkWebhookUrl(input.url, config.WEBHOOK_ALLOWED_HOSTS)
+  const generated = input.secret ? undefined : generateWebhookSecret()
+  const newSecret = input.secret ?? (options.rotate ? generated : undefined)
+  return {
+    host: { url: input.url, events: input.events ?? null, ...(newSecret ? { newSecret } : {}), ...(generated ? { secretIfNone: generated } : {}) },
+    generated
+  }
+}
+
+type HostEndpoint = { sessionId: string; url: string; events: string[] | null; secretCreated?: boolean }
+
+const Params = z.object({ sessionId: SessionIdParam })
+const EventParams = z.object({ eventId: z.string().regex(/^evt_[A-Za-z0-9_-]{8,64}$/).openapi({ param: { name: 'eventId', in: 'path' } }) })
+const security = [{ bearerAuth: [] }]
+
+const DeadLetter = z
+  .object({
+    eventId: z.string(),
+    sessionId: z.string(),
+    type: z.string(),
+    endpoint: z.enum(['session', 'global']),
+    url: z.string(),
+    attempts: z.number(),
+    lastError: z.string().nullable(),
+    createdAt: z.string(),
+    deadAt: z.string().nullable()
+  })
+  .openapi('DeadLetter')
+
+const put = createRoute({
+  method: 'put',
+  path: '/api/sessions/{sessionId}/webhook',
+  tags: ['Webhooks'],
+  summary: "Set a session's webhook",
+  description:
+    'Replaces the URL and event filter. Pass `secret`, or `rotateSecret: true` for a generated one, to rotate: the previous secret keeps signing alongside the new one for 24 hours.',
+  security,
+  request: { params: Params, body: jsonRequest(WebhookInput.extend({ rotateSecret: z.boolean().optional() })) },
+  responses: { 200: json(envelope(WebhookView), 'Webhook set'), ...errorResponses(404, 422) }
+})
+
+const get = createRoute({
+  method: 'get',
+  path: '/api/sessions/{sessionId}/webhook',
+  tags: ['Webhooks'],
+  summary: "A session's webhook (without its secret)",
+  security,
+  request: { params: Params },
+  responses: { 200: json(envelope(WebhookView), 'Webhook'), ...errorResponses(404) }
+})
+
+const remove = createRoute({
+  method: 'delete',
+  path: '/api/sessions/{sessionId}/webhook',
+  tags: ['Webhooks'],
+  summary: "Remove a session's webhook and drop its undelivered events",
+  security,
+  request: { params: Params },
+  responses: { 200: json(envelope(z.object({ sessionId: z.string() })), 'Removed'), ...errorResponses(404) }
+})
+
+const deadLetters = createRoute({
+  method: 'get',
+  path: '/api/webhooks/dead-letters',
+  tags: ['Webhooks'],
+  summary: 'Events that could not be delivered after retrying for 24 hours',
+  security,
+  responses: { 200: json(envelope(z.array(DeadLetter)), 'Dead letters, newest first'), ...errorResponses() }
+})
+
+const replay = createRoute({
+  method: 'post',
+  path: '/api/webhooks/dead-letters/{eventId}/replay',
+  tags: ['Webhooks'],
+  summary: 'Queue a dead letter again; it is delivered with the same event id',
+  security,
+  request: { params: EventParams },
+  responses: { 200: json(envelope(z.object({ eventId: z.string(), requeued: z.number() })), 'Queued'), ...errorResponses(404) }
+})
+
+const sessionsQuery = (principal: Principal): string => (principal.sessions ? `?sessions=${principal.sessions.join(',')}` : '')
+
+export const registerWebhooks = (app: GatewayApp) =>
+  app
+    .openapi(put, async c => {
+      const { sessionId } = c.req.valid('param')
+      requireScope(c.var.principal, 'sessions:write')
+      requireSession(c.var.principal, sessionId)
+      const { rotateSecret, ...input } = c.req.valid('json')
+      const { host, generated } = prepareWebhook(input, c.var.deps.config, { rotate: rotateSecret === true })
+      const saved = await c.var.deps.host.call<HostEndpoint>('PUT', `/internal/webhooks/endpoints/${sessionId}`, host)
+      const data = { url: saved.url, events: saved.events, ...(generated && saved.secretCreated ? { secret: generated } : {}) }
+      return c.json({ success: true as const, message: 'Webhook set', data }, 200)
+    })
+    .openapi(get, async c => {
+      const { sessionId } = c.req.valid('param')
+      requireScope(c.var.principal, 'sessions:read')
+      requireSession(c.var.principal, sessionId)
+      const saved = await c.var.deps.host.call<HostEndpoint>('GET', `/internal/webhooks/endpoints/${sessionId}`)
+      return c.json({ success: true as const, message: 'Webhook', data: { url: saved.url, events: saved.events } }, 200)
+    })
+    .openapi(remove, async c => {
+      const { sessionId } = c.req.valid('param')
+      requireScope(c.var.principal, 'sessions:write')
+      requireSession(c.var.principal, sessionId)
+      await c.var.deps.host.call('DELETE', `/internal/webhooks/endpoints/${sessionId}`)
+      return c.json({ success: true as const, message: 'Webhook removed', data: { sessionId } }, 200)
+    })
+    .openapi(deadLetters, async c => {
+      requireScope(c.var.principal, 'sessions:write')
+      const data = await c.var.deps.host.call<z.infer<typeof DeadLetter>[]>('GET', `/internal/webhooks/dead-letters${sessionsQuery(c.var.principal)}`)
+      return c.json({ success: true as const, message: 'Dead letters', data }, 200)
+    })
+    .openapi(replay, async c => {
+      requireScope(c.var.principal, 'sessions:write')
+      const { eventId } = c.req.valid('param')
+      const body = c.var.principal.sessions ? { sessionIds: c.var.principal.sessions } : {}
+      const data = await c.var.deps.host.call<{ eventId: string; requeued: number }>('POST', `/internal/webhooks/dead-letters/${eventId}/replay`, body)
+      return c.json({ success: true as const, message: 'Dead letter queued again', data }, 200)
+    })

@@ -1,0 +1,161 @@
+import { after, beforeEach, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pino from 'pino'
+import type { WebhookDeliveryRequest, WebhookDeliveryResult } from '../../shared/webhook-events.ts'
+import { openDatabase } from '../db/connection.ts'
+import { sessions } from '../db/schema.ts'
+import { listDeadLetters, replayDeadLetter } from './dead-letters.ts'
+import { WebhookDispatcher } from './dispatcher.ts'
+import { setSessionEndpoint, syncGlobalEndpoint } from './endpoints.ts'
+import { recordEvent } from './record-event.ts'
+
+const logger = pino({ level: 'silent' })
+const SECRET = 'whsec_' + Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')
+
+/** A receiver that the test switches on and off; it records every attempt it accepted. */
+const receiver = () => {
+  const state = { up: true, received: [] as WebhookDeliveryRequest[], attempts: 0 }
+  const send = async (request: WebhookDeliveryRequest): Promise<WebhookDeliveryResult> => {
+    state.attempts++
+    if (!state.up) return { delivered: false, status: 503, error: 'HTTP 503' }
+    state.received.push(request)
+    return { delivered: true, status: 200 }
+  }
+  return { state, send }
+}
+
+describe('webhook dispatcher', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'webhooks-'))
+  let file: string
+  let now = 1_000_000
+  const clock = () => now
+  after(() => rmSync(dir, { recursive: true, force: true }))
+  beforeEach(() => {
+    file = join(dir, `${Math.random().toString(36).slice(2)}.db`)
+    now = 1_000_000
+  })
+
+  const open = () => {
+    const database = openDatabase(file)
+    return database
+  }
+  const seed = (db: ReturnType<typeof open>['db']) => {
+    db.insert(sessions).values([{ id: 'shop-1' }, { id: 'shop-2' }]).run()
+    setSessionEndpoint(db, { sessionId: 'shop-1', url: 'https://one.example/hook', newSecret: SECRET, now })
+    syncGlobalEndpoint(db, { url: 'https://ops.example/hook', secrets: [SECRET], events: ['message.received'] })
+  }
+  const emit = (db: ReturnType<typeof open>['db'], sessionId: string, n: number) =>
+    recordEvent(db, { sessionId, type: 'message.received', data: { n }, at: now })
+
+  it('delivers each session in order, holding later events until the earlier one gets through', async () => {
+    const database = open()
+    seed(database.db)
+    const { state, send } = receiver()
+    const dispatcher = new WebhookDispatcher({ db: database.db, send, logger, clock, random: () => 1 })
+    state.up = false
+    for (let n = 0; n < 5; n++) {
+      emit(database.db, 'shop-1', n)
+      emit(database.db, 'shop-2', n)
+    }
+    // Down: each stream's first event is tried, nothing behind it.
+    assert.equal(await dispatcher.runDue(), 3)
+    assert.equal(await dispatcher.runDue(), 0)
+    state.up = true
+    now += 5_000
+    while ((await dispatcher.runDue()) > 0);
+    const stream = (url: string, sessionId: string) =>
+      state.received.filter(r => r.url === url && r.data.sessionId === sessionId).map(r => r.data.n)
+    assert.deepEqual(stream('https://one.example/hook', 'shop-1'), [0, 1, 2, 3, 4])
+    assert.deepEqual(stream('https://ops.example/hook', 'shop-1'), [0, 1, 2, 3, 4])
+    assert.deepEqual(stream('https://ops.example/hook', 'shop-2'), [0, 1, 2, 3, 4])
+    assert.deepEqual(stream('https://one.example/hook', 'shop-2'), [])
+    // Both endpoints got the same event ids.
+    const ids = (url: string) => state.received.filter(r => url === r.url && r.data.sessionId === 'shop-1').map(r => r.eventId)
+    assert.deepEqual(ids('https://one.example/hook'), ids('https://ops.example/hook'))
+    database.close()
+  })
+
+  it('only records events that some endpoint wants', () => {
+    const database = open()
+    seed(database.db)
+    assert.equal(recordEvent(database.db, { sessionId: 'shop-2', type: 'session.qr', data: {} }), undefined)
+    assert.match(recordEvent(database.db, { sessionId: 'shop-1', type: 'session.qr', data: {} }) ?? '', /^evt_/)
+    database.close()
+  })
+
+  it('resumes after a restart: a new host on the same file delivers what the old one could not', async () => {
+    const first = open()
+    seed(first.db)
+    const down = receiver()
+    down.state.up = false
+    const dispatcher = new WebhookDispatcher({ db: first.db, send: down.send, logger, clock, random: () => 1 })
+    const ids = [0, 1, 2].map(n => emit(first.db, 'shop-1', n))
+    await dispatcher.runDue()
+    await dispatcher.stop()
+    first.close()
+
+    const second = open()
+    const up = receiver()
+    const restarted = new WebhookDispatcher({ db: second.db, send: up.send, logger, clock, random: () => 1 })
+    now += 5_000
+    while ((await restarted.runDue()) > 0);
+    assert.deepEqual(
+      up.state.received.filter(r => r.url === 'https://one.example/hook').map(r => r.eventId),
+      ids
+    )
+    second.close()
+  })
+
+  it('dead-letters after retrying for the whole window, lists it, and a replay delivers the same event id', async () => {
+    const database = open()
+    seed(database.db)
+    const { state, send } = receiver()
+    state.up = false
+    const dispatcher = new WebhookDispatcher({ db: database.db, send, logger, clock, random: () => 1 })
+    const dead = emit(database.db, 'shop-2', 0)
+    const next = emit(database.db, 'shop-2', 1)
+    let attempts = 0
+    for (let hours = 0; hours <= 40 && listDeadLetters(database.db, {}).length === 0; ) {
+      attempts += await dispatcher.runDue()
+      now += 3600_000
+      hours++
+    }
+    const letters = listDeadLetters(database.db, {})
+    assert.equal(letters.length, 1)
+    assert.equal(letters[0]?.eventId, dead)
+    assert.equal(letters[0]?.endpoint, 'global')
+    assert.equal(letters[0]?.lastError, 'HTTP 503')
+    assert.ok(attempts >= 10, `${attempts} attempts`)
+    // The sessions filter hides other sessions' dead letters, and refuses to replay them.
+    assert.equal(listDeadLetters(database.db, { sessionIds: ['shop-1'] }).length, 0)
+    assert.throws(() => replayDeadLetter(database.db, { eventId: dead!, sessionIds: ['shop-1'] }), /No dead letter/)
+
+    // Once dead, the stream moves on to the next event.
+    state.up = true
+    while ((await dispatcher.runDue()) > 0);
+    assert.deepEqual(state.received.map(r => r.eventId), [next])
+
+    assert.deepEqual(replayDeadLetter(database.db, { eventId: dead!, now }), { eventId: dead, requeued: 1 })
+    while ((await dispatcher.runDue()) > 0);
+    assert.deepEqual(state.received.map(r => r.eventId), [next, dead])
+    assert.equal(listDeadLetters(database.db, {}).length, 0)
+    database.close()
+  })
+
+  it('runs by itself once started and stops cleanly', async () => {
+    const database = open()
+    seed(database.db)
+    const { state, send } = receiver()
+    const dispatcher = new WebhookDispatcher({ db: database.db, send, logger, pollMs: 10 })
+    dispatcher.start()
+    const id = recordEvent(database.db, { sessionId: 'shop-1', type: 'session.status', data: { status: 'connected' } })
+    dispatcher.wake()
+    for (let i = 0; i < 200 && state.received.length === 0; i++) await new Promise(r => setTimeout(r, 10))
+    await dispatcher.stop()
+    assert.deepEqual(state.received.map(r => [r.eventId, r.type, r.data.status]), [[id, 'session.status', 'connected']])
+    database.close()
+  })
+})

@@ -1,0 +1,198 @@
+import { and, asc, eq, lte, min, sql } from 'drizzle-orm'
+import type { Logger } from 'pino'
+import type { WebhookDeliveryRequest, WebhookDeliveryResult, WebhookEventType } from '../../shared/webhook-events.ts'
+import type { Db } from '../db/connection.ts'
+import { webhookDeliveries, webhookEndpoints, webhookEvents } from '../db/schema.ts'
+import { activeSecrets } from './endpoints.ts'
+import { DEFAULT_RETRY_POLICY, nextAttemptAt } from './retry-schedule.ts'
+import type { RetryPolicy } from './retry-schedule.ts'
+
+export type SendWebhook = (request: WebhookDeliveryRequest) => Promise<WebhookDeliveryResult>
+
+export type Timers = {
+  setTimeout(callback: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+}
+
+export type DispatcherDeps = {
+  db: Db
+  send: SendWebhook
+  logger: Logger
+  clock?: () => number
+  timers?: Timers
+  random?: () => number
+  retry?: Partial<RetryPolicy>
+  /** Streams delivered at the same time. */
+  concurrency?: number
+  /** How often to look for work when nothing is due sooner (events written by other code). */
+  pollMs?: number
+}
+
+type Due = typeof webhookDeliveries.$inferSelect & { url: string; secrets: { secret: string; expiresAt?: number }[]; type: string; payload: Record<string, unknown>; createdAt: Date }
+
+/**
+ * Delivers the outbox through the gateway. Each (endpoint, session) stream goes in order: only its
+ * lowest pending delivery is ever taken, so event n+1 waits until n is delivered or dead. Failures
+ * are retried with jittered exponential backoff for the retry window, then dead-lettered. All state
+ * is in SQLite, so a restarted host carries on where it stopped.
+ */
+export class WebhookDispatcher {
+  private readonly clock: () => number
+  private readonly timers: Timers
+  private readonly retry: RetryPolicy
+  private readonly log: Logger
+  private timer: unknown
+  private running = false
+  private pass?: Promise<number>
+  private again = false
+  private readonly inFlight = new Set<string>()
+
+  constructor(private readonly deps: DispatcherDeps) {
+    this.clock = deps.clock ?? Date.now
+    this.timers = deps.timers ?? { setTimeout: (callback, ms) => setTimeout(callback, ms), clearTimeout: handle => clearTimeout(handle as NodeJS.Timeout) }
+    this.retry = { ...DEFAULT_RETRY_POLICY, ...deps.retry }
+    this.log = deps.logger.child({ module: 'webhooks' })
+  }
+
+  start(): void {
+    if (this.running) return
+    this.running = true
+    this.schedule(0)
+  }
+
+  /** Stops taking work and waits for the attempts in flight to settle (their results are saved). */
+  async stop(): Promise<void> {
+    this.running = false
+    this.timers.clearTimeout(this.timer)
+    this.timer = undefined
+    await this.pass
+  }
+
+  /** New events were written: look for work now rather than at the next poll. */
+  wake(): void {
+    if (!this.running) return
+    if (this.pass) this.again = true
+    else this.schedule(0)
+  }
+
+  /** One pass: attempts every due stream head once. Returns how many attempts it made. */
+  async runDue(): Promise<number> {
+    const now = this.clock()
+    const heads = this.dueHeads(now)
+    await Promise.all(heads.map(head => this.attempt(head)))
+    return heads.length
+  }
+
+  private schedule(ms: number): void {
+    this.timers.clearTimeout(this.timer)
+    this.timer = this.timers.setTimeout(() => void this.loop(), ms)
+  }
+
+  private async loop(): Promise<void> {
+    this.timer = undefined
+    if (!this.running || this.pass) return
+    let attempted = 0
+    this.pass = this.runDue()
+    try {
+      attempted = await this.pass
+    } catch (error) {
+      this.log.error({ err: error }, 'webhook dispatch pass failed')
+    } finally {
+      this.pass = undefined
+    }
+    if (!this.running) return
+    const again = this.again || attempted > 0
+    this.again = false
+    this.schedule(again ? 0 : this.msUntilNextDue())
+  }
+
+  private msUntilNextDue(): number {
+    const poll = this.deps.pollMs ?? 1000
+    const row = this.deps.db
+      .select({ next: min(webhookDeliveries.nextAttemptAt) })
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.status, 'pending'))
+      .get()
+    if (row?.next == null) return poll
+    return Math.max(0, Math.min(poll, row.next - this.clock()))
+  }
+
+  private dueHeads(now: number): Due[] {
+    const limit = this.deps.concurrency ?? 8
+    const rows = this.deps.db
+      .select({
+        delivery: webhookDeliveries,
+        url: webhookEndpoints.url,
+        secrets: webhookEndpoints.secrets,
+        type: webhookEvents.type,
+        payload: webhookEvents.payload,
+        createdAt: webhookEvents.createdAt
+      })
+      .from(webhookDeliveries)
+      .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
+      .innerJoin(webhookEvents, eq(webhookEvents.id, webhookDeliveries.eventId))
+      .where(
+        and(
+          eq(webhookDeliveries.status, 'pending'),
+          lte(webhookDeliveries.nextAttemptAt, now),
+          // Only the head of its stream: no earlier pending event to the same endpoint and session.
+          sql`NOT EXISTS (SELECT 1 FROM ${webhookDeliveries} AS "earlier" WHERE "earlier"."endpoint_id" = ${webhookDeliveries.endpointId} AND "earlier"."session_id" = ${webhookDeliveries.sessionId} AND "earlier"."status" = 'pending' AND "earlier"."seq" < ${webhookDeliveries.seq})`
+        )
+      )
+      .orderBy(asc(webhookDeliveries.nextAttemptAt))
+      .limit(limit + this.inFlight.size)
+      .all()
+    return rows
+      .map(({ delivery, ...rest }) => ({ ...delivery, ...rest }))
+      .filter(row => !this.inFlight.has(streamKey(row)))
+      .slice(0, limit)
+  }
+
+  private async attempt(due: Due): Promise<void> {
+    const key = streamKey(due)
+    this.inFlight.add(key)
+    try {
+      const secrets = activeSecrets(due.secrets, this.clock())
+      let result: WebhookDeliveryResult
+      try {
+        result = await this.deps.send({
+          eventId: due.eventId,
+          type: due.type as WebhookEventType,
+          timestamp: due.createdAt.toISOString(),
+          data: due.payload,
+          url: due.url,
+          secrets
+        })
+      } catch (error) {
+        result = { delivered: false, error: error instanceof Error ? error.message : 'send failed' }
+      }
+      this.save(due, result)
+    } finally {
+      this.inFlight.delete(key)
+    }
+  }
+
+  private save(due: Due, result: WebhookDeliveryResult): void {
+    const now = this.clock()
+    const where = and(eq(webhookDeliveries.endpointId, due.endpointId), eq(webhookDeliveries.eventId, due.eventId), eq(webhookDeliveries.status, 'pending'))
+    const attempts = due.attempts + 1
+    if (result.delivered) {
+      this.deps.db.update(webhookDeliveries).set({ status: 'delivered', attempts, lastAttemptAt: now, deliveredAt: now, lastError: null }).where(where).run()
+      return
+    }
+    const firstFailedAt = due.firstFailedAt ?? now
+    const next = nextAttemptAt(this.retry, { attempts, firstFailedAt, now, ...(this.deps.random ? { random: this.deps.random } : {}) })
+    const lastError = result.status ? `HTTP ${result.status}` : result.error
+    const fields = { attempts, firstFailedAt, lastAttemptAt: now, lastError }
+    const log = { eventId: due.eventId, sessionId: due.sessionId, endpointId: due.endpointId, attempts, error: lastError }
+    if (next === undefined) {
+      this.deps.db.update(webhookDeliveries).set({ ...fields, status: 'dead', deadAt: now }).where(where).run()
+      this.log.warn(log, 'webhook dead-lettered after its last retry')
+    } else {
+      this.deps.db.update(webhookDeliveries).set({ ...fields, nextAttemptAt: next }).where(where).run()
+      this.log.info({ ...log, retryInMs: next - now }, 'webhook delivery failed; will retry')
+    }
+  }
+}
+
+const streamKey = (due: { endpointId: string; sessionId: string }): string => `${due.endpointId}\n${due.sessionId}`

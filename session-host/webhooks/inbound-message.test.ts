@@ -1,0 +1,37 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import type { WAMessage } from '@whiskeysockets/baileys'
+import { describeInboundMessage } from './inbound-message.ts'
+
+const key = { remoteJid: '6281199990001@s.whatsapp.net', fromMe: false, id: 'ABC123' }
+
+describe('message.received data', () => {
+  it('gives media metadata without downloading anything', () => {
+    const message = {
+      key,
+      pushName: 'Budi',
+      messageTimestamp: 1_767_225_600,
+      message: { documentMessage: { mimetype: 'application/pdf', fileName: 'invoice.pdf', fileLength: 48_213, caption: 'the invoice', url: 'https://mmg.example/x', mediaKey: new Uint8Array(32) } }
+    } as unknown as WAMessage
+    assert.deepEqual(describeInboundMessage(message), {
+      messageId: 'ABC123',
+      from: '6281199990001',
+      fromJid: key.remoteJid,
+      pushName: 'Budi',
+      timestamp: '2026-01-01T00:00:00.000Z',
+      type: 'document',
+      media: { mimetype: 'application/pdf', fileName: 'invoice.pdf', size: 48_213, caption: 'the invoice' }
+    })
+  })
+
+  it('takes the phone number from the alternative JID of a LID-addressed chat', () => {
+    const message = { key: { ...key, remoteJid: '123456789@lid', remoteJidAlt: '6281199990001@s.whatsapp.net' }, message: { extendedTextMessage: { text: 'hi' } } } as unknown as WAMessage
+    assert.equal(describeInboundMessage(message)?.from, '6281199990001')
+    assert.equal(describeInboundMessage(message)?.text, 'hi')
+  })
+
+  it('ignores our own messages and protocol messages', () => {
+    assert.equal(describeInboundMessage({ key: { ...key, fromMe: true }, message: { conversation: 'mine' } } as unknown as WAMessage), undefined)
+    assert.equal(describeInboundMessage({ key, message: { protocolMessage: { type: 0 } } } as unknown as WAMessage), undefined)
+  })
+})

@@ -1,0 +1,52 @@
+import { eq, isNull, or, sql } from 'drizzle-orm'
+import type { WebhookEventType } from '../../shared/webhook-events.ts'
+import type { DbExecutor } from '../db/connection.ts'
+import { webhookDeliveries, webhookEndpoints, webhookEvents } from '../db/schema.ts'
+
+export type RecordEventInput = {
+  sessionId: string
+  type: WebhookEventType
+  data: Record<string, unknown>
+  /** When it happened (ms); defaults to now. */
+  at?: number
+}
+
+const randomId = (prefix: string): string => {
+  const bytes = crypto.getRandomValues(new Uint8Array(16))
+  return prefix + Buffer.from(bytes).toString('base64url')
+}
+
+/**
+ * Writes an event to the outbox, with one pending delivery per endpoint that wants it (the
+ * session's own and the global one). Call it inside the transaction that makes the change the
+ * event reports, so both are committed or neither. Returns the event id, or undefined when no
+ * endpoint wants this event (nothing is stored then).
+ */
+export const recordEvent = (tx: DbExecutor, { sessionId, type, data, at = Date.now() }: RecordEventInput): string | undefined => {
+  const endpoints = tx
+    .select({ id: webhookEndpoints.id, events: webhookEndpoints.events })
+    .from(webhookEndpoints)
+    .where(or(eq(webhookEndpoints.sessionId, sessionId), isNull(webhookEndpoints.sessionId)))
+    .all()
+    .filter(endpoint => endpoint.events === null || endpoint.events.includes(type))
+  if (endpoints.length === 0) return undefined
+
+  const id = randomId('evt_')
+  // The next number in the session's sequence, computed by the INSERT itself so it cannot race.
+  const { seq } = tx
+    .insert(webhookEvents)
+    .values({
+      id,
+      sessionId,
+      seq: sql`(SELECT COALESCE(MAX(${webhookEvents.seq}), 0) + 1 FROM ${webhookEvents} WHERE ${webhookEvents.sessionId} = ${sessionId})`,
+      type,
+      payload: { sessionId, ...data },
+      createdAt: new Date(at)
+    })
+    .returning({ seq: webhookEvents.seq })
+    .get()
+  tx.insert(webhookDeliveries)
+    .values(endpoints.map(endpoint => ({ eventId: id, endpointId: endpoint.id, sessionId, seq, nextAttemptAt: at })))
+    .run()
+  return id
+}

@@ -1,0 +1,23 @@
+import type { DbExecutor } from '../db/connection.ts'
+import type { SessionEvent } from '../sessions/wa-session.ts'
+import { describeInboundMessage } from './inbound-message.ts'
+import { recordEvent } from './record-event.ts'
+
+/**
+ * Turns a session's events into webhook events, inside the transaction that stores the change:
+ * `session.status`, `session.qr`, and `message.received` for each inbound user message.
+ */
+export const journalSessionEvent = (tx: DbExecutor, event: SessionEvent): void => {
+  const { sessionId } = event
+  if (event.type === 'status') {
+    const data = { status: event.status, phoneNumber: event.phoneNumber ?? null, ...(event.reason ? { reason: event.reason } : {}) }
+    recordEvent(tx, { sessionId, type: 'session.status', data })
+  } else if (event.type === 'qr') {
+    recordEvent(tx, { sessionId, type: 'session.qr', data: { qr: event.qr } })
+  } else {
+    for (const message of event.messages) {
+      const data = describeInboundMessage(message)
+      if (data) recordEvent(tx, { sessionId, type: 'message.received', data })
+    }
+  }
+}

@@ -1,0 +1,175 @@
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { count, eq } from 'drizzle-orm'
+import { webhookEvents } from '../../session-host/db/schema.ts'
+import { startInProcessStack } from '../support/in-process-stack.ts'
+import { startWebhookReceiver } from '../support/webhook-receiver.ts'
+
+type Stack = Awaited<ReturnType<typeof startInProcessStack>>
+type Receiver = Awaited<ReturnType<typeof startWebhookReceiver>>
+
+const ACCOUNT = '6281100000001'
+const CUSTOMER = '6281199990001'
+
+describe('webhooks through gateway, host and real Baileys', () => {
+  let stack: Stack
+  let receiver: Receiver
+  let admin: string
+  before(async () => {
+    // Fast retries; the retry window is long enough that nothing dies during these tests.
+    stack = await startInProcessStack({ webhookRetry: { capsMs: [20, 50, 100], minDelayMs: 10, retryForMs: 10 * 60_000 } })
+    receiver = await startWebhookReceiver()
+    admin = await stack.token('admin')
+  })
+  after(async () => {
+    await stack?.stop()
+    await receiver?.stop()
+  })
+
+  it('sends signed session.qr and session.status events while a session links, verified by the standardwebhooks library', async () => {
+    // Down until it knows the secret, which it learns from the create answer.
+    receiver.state.down = true
+    const created = (await stack.linkSession('shop-1', ACCOUNT, { webhook: { url: receiver.url } })) as { webhook: { url: string; events: null; secret: string } }
+    assert.match(created.webhook.secret, /^whsec_[A-Za-z0-9+/]{43}=$/)
+    receiver.setSecret(created.webhook.secret)
+    receiver.state.down = false
+    const connected = await receiver.waitFor(r => r.find(e => e.type === 'session.status' && e.data.status === 'connected'), 'session.status connected')
+    assert.deepEqual(connected.data, { sessionId: 'shop-1', status: 'connected', phoneNumber: ACCOUNT })
+    assert.match(connected.id, /^evt_/)
+    assert.ok(!Number.isNaN(Date.parse(connected.timestamp)))
+    const types = receiver.state.verified.map(e => e.type)
+    assert.ok(types.indexOf('session.qr') < types.lastIndexOf('session.status'))
+    assert.equal(receiver.state.refused, 0)
+
+    // The secret was shown once: reading the webhook back does not show it.
+    const read = await stack.call('GET', '/api/sessions/shop-1/webhook', { token: admin })
+    assert.deepEqual(read.body.data, { url: receiver.url, events: null })
+  })
+
+  it('sends message.received for an inbound text', async () => {
+    const messageId = await stack.sim.injectText(CUSTOMER, ACCOUNT, 'Halo, kode saya belum masuk')
+    const event = await receiver.waitFor(r => r.find(e => e.type === 'message.received' && e.data.messageId === messageId), 'message.received')
+    assert.equal(event.data.type, 'text')
+    assert.equal(event.data.text, 'Halo, kode saya belum masuk')
+    assert.equal(event.data.from, CUSTOMER)
+    assert.equal(event.data.sessionId, 'shop-1')
+  })
+
+  it('signs with both secrets during a rotation, and with the new one alone for a receiver that switched', async () => {
+    const rotated = await stack.call('PUT', '/api/sessions/shop-1/webhook', { token: admin, body: { url: receiver.url, events: ['message.received'], rotateSecret: true } })
+    assert.equal(rotated.status, 200)
+    const secret = (rotated.body.data as { secret: string }).secret
+    assert.match(secret, /^whsec_/)
+    receiver.setSecret(secret)
+    const messageId = await stack.sim.injectText(CUSTOMER, ACCOUNT, 'after rotation')
+    await receiver.waitFor(r => r.find(e => e.data.messageId === messageId), 'a message signed with the new secret')
+    assert.equal(receiver.state.refused, 0)
+    // A later PUT without a secret keeps the secret and shows none.
+    const kept = await stack.call('PUT', '/api/sessions/shop-1/webhook', { token: admin, body: { url: receiver.url, events: ['message.received'] } })
+    assert.deepEqual(kept.body.data, { url: receiver.url, events: ['message.received'] })
+  })
+
+  it('delivers all 50 events, each session in order and each once, after the receiver was down', async () => {
+    const down = await startWebhookReceiver()
+    try {
+      const webhook = { url: down.url, events: ['message.received'] }
+      const a = (await stack.linkSession('shop-a', '6281100000002', { webhook })) as { webhook: { secret: string } }
+      const b = (await stack.linkSession('shop-b', '6281100000003', { webhook: { ...webhook, secret: a.webhook.secret } })) as { webhook: { secret?: string } }
+      assert.equal(b.webhook.secret, undefined, 'a caller-chosen secret is not echoed')
+      down.setSecret(a.webhook.secret)
+      down.state.down = true
+      const recorded = () =>
+        stack.db.select({ n: count() }).from(webhookEvents).where(eq(webhookEvents.type, 'message.received')).get()?.n ?? 0
+      const before = recorded()
+      for (let i = 0; i < 25; i++) {
+        await stack.sim.injectText(CUSTOMER, '6281100000002', `a-${i}`)
+        await stack.sim.injectText(CUSTOMER, '6281100000003', `b-${i}`)
+      }
+      // All 50 are in the outbox and both streams were refused at least twice before the receiver returns.
+      for (let i = 0; i < 500 && (recorded() < before + 50 || down.state.attempts < 4); i++) await new Promise(r => setTimeout(r, 20))
+      assert.equal(recorded(), before + 50)
+      assert.ok(down.state.attempts >= 4, 'deliveries were tried while the receiver was down')
+      assert.equal(down.state.verified.length, 0)
+
+      down.state.down = false
+      await down.waitFor(r => new Set(r.map(e => e.data.text)).size >= 50 || undefined, 'all 50 events')
+      const texts = (prefix: string) => down.state.verified.map(e => String(e.data.text)).filter(t => t.startsWith(prefix))
+      const firsts = (prefix: string) => [...new Set(texts(prefix))]
+      assert.deepEqual(firsts('a-'), Array.from({ length: 25 }, (_, i) => `a-${i}`))
+      assert.deepEqual(firsts('b-'), Array.from({ length: 25 }, (_, i) => `b-${i}`))
+      // At least once, but never the same event under two ids.
+      const idsByText = new Map<string, Set<string>>()
+      for (const e of down.state.verified) idsByText.set(String(e.data.text), (idsByText.get(String(e.data.text)) ?? new Set()).add(e.id))
+      assert.ok([...idsByText.values()].every(ids => ids.size === 1))
+      assert.equal(new Set(down.state.verified.map(e => e.id)).size, 50)
+      assert.equal(down.state.refused, 0)
+    } finally {
+      await down.stop()
+    }
+  })
+
+  it('refuses webhook URLs that point into private networks', async () => {
+    for (const url of ['http://10.0.0.8/hook', 'http://localhost:3000/hook', 'ftp://example.com/']) {
+      const response = await stack.call('POST', '/api/sessions/create', { token: admin, body: { sessionId: 'shop-x', webhook: { url } } })
+      assert.equal(response.status, 422, url)
+      assert.equal(response.body.error.code, 'URL_NOT_ALLOWED')
+    }
+    const missing = await stack.call('GET', '/api/sessions/shop-x/status', { token: admin })
+    assert.equal(missing.status, 404)
+  })
+
+  it('lets only the host call the gateway delivery route', async () => {
+    const body = JSON.stringify({ eventId: 'evt_abcdefgh', type: 'otp.status', timestamp: new Date().toISOString(), data: {}, url: receiver.url, secrets: ['whsec_' + Buffer.alloc(32).toString('base64')] })
+    const response = await stack.gateway.request('/internal/webhook-deliveries', { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    assert.equal(response.status, 401)
+    assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'INTERNAL_AUTH_FAILED')
+  })
+})
+
+describe('webhook dead letters', () => {
+  let stack: Stack
+  let receiver: Receiver
+  before(async () => {
+    stack = await startInProcessStack({ webhookRetry: { capsMs: [10, 20], minDelayMs: 5, retryForMs: 200 } })
+    receiver = await startWebhookReceiver()
+  })
+  after(async () => {
+    await stack?.stop()
+    await receiver?.stop()
+  })
+
+  it('dead-letters an event after the last retry, lists it for allowed tokens, and replays it with the same id', async () => {
+    const admin = await stack.token('admin')
+    const created = (await stack.linkSession('shop-1', ACCOUNT, { webhook: { url: receiver.url, events: ['message.received'] } })) as { webhook: { secret: string } }
+    receiver.setSecret(created.webhook.secret)
+    receiver.state.down = true
+    const messageId = await stack.sim.injectText(CUSTOMER, ACCOUNT, 'will die first')
+
+    let letters: { eventId: string; sessionId: string; type: string; endpoint: string; attempts: number; lastError: string }[] = []
+    for (let i = 0; i < 300 && letters.length === 0; i++) {
+      await new Promise(r => setTimeout(r, 20))
+      letters = (await stack.call('GET', '/api/webhooks/dead-letters', { token: admin })).body.data as typeof letters
+    }
+    assert.equal(letters.length, 1)
+    assert.equal(letters[0]?.type, 'message.received')
+    assert.equal(letters[0]?.endpoint, 'session')
+    assert.equal(letters[0]?.lastError, 'HTTP 503')
+    assert.ok((letters[0]?.attempts ?? 0) >= 2)
+    const eventId = letters[0]!.eventId
+
+    // Tokens see and replay only their sessions' dead letters, and need sessions:write.
+    const other = await stack.token('sessions:write', { sessions: ['shop-2'] })
+    assert.deepEqual((await stack.call('GET', '/api/webhooks/dead-letters', { token: other })).body.data, [])
+    assert.equal((await stack.call('POST', `/api/webhooks/dead-letters/${eventId}/replay`, { token: other })).status, 404)
+    const reader = await stack.token('sessions:read')
+    assert.equal((await stack.call('GET', '/api/webhooks/dead-letters', { token: reader })).status, 403)
+
+    receiver.state.down = false
+    const mine = await stack.token('sessions:write', { sessions: ['shop-1'] })
+    const replayed = await stack.call('POST', `/api/webhooks/dead-letters/${eventId}/replay`, { token: mine })
+    assert.equal(replayed.status, 200)
+    const event = await receiver.waitFor(r => r.find(e => e.data.messageId === messageId), 'the replayed event')
+    assert.equal(event.id, eventId)
+    assert.deepEqual((await stack.call('GET', '/api/webhooks/dead-letters', { token: admin })).body.data, [])
+  })
+})
