@@ -7,6 +7,7 @@ import pino from 'pino'
 import { signRequest } from '../shared/internal-signing.ts'
 import { createHostApp } from './app.ts'
 import { openDatabase } from './db/connection.ts'
+import { startSendQueue } from './outbox/start-send-queue.ts'
 import { SessionManager } from './sessions/session-manager.ts'
 import { WaSim } from './sim/index.ts'
 
@@ -30,18 +31,23 @@ describe('the session host internal API', () => {
     return app.request(path, { method, headers: { ...headers, ...(text ? { 'content-type': 'application/json' } : {}) }, body: text })
   }
 
+  let stopQueue = () => {}
   before(async () => {
     const url = await sim.start()
     sim.addContact(ALICE)
+    const queue = startSendQueue({ db: database.db, logger, internalSecret: SECRET, sessions: () => sessions, wakeWebhooks: () => {} })
     sessions = new SessionManager({
       db: database.db,
       logger,
+      onEvent: event => queue.onSessionEvent(event),
       socketConfig: () => ({ waWebSocketUrl: url, connectTimeoutMs: 10_000, defaultQueryTimeoutMs: 10_000 }),
       backoff: { baseMs: 50, maxMs: 200 }
     })
-    app = createHostApp({ db: database.db, sessions, internalSecret: SECRET, logger })
+    app = createHostApp({ db: database.db, sessions, internalSecret: SECRET, logger, queue, media: { outboxDir: join(dir, 'outbox-files') } })
+    stopQueue = () => queue.stop()
   })
   after(async () => {
+    stopQueue()
     await sessions.stopAll()
     await sim.stop()
     database.close()

@@ -15,6 +15,7 @@ import { messageRoutes } from './routes/messages.ts'
 import { richMessageRoutes } from './routes/rich-messages.ts'
 import { otpRoutes } from './routes/otp.ts'
 import { sessionRoutes } from './routes/sessions.ts'
+import type { SendQueue } from './outbox/send-queue.ts'
 import type { SessionManager } from './sessions/session-manager.ts'
 import { webhookRoutes } from './webhooks/routes.ts'
 
@@ -26,22 +27,25 @@ export type HostDeps = {
   logger: Logger
   /** Sandbox-only routes, mounted under /internal/sandbox when the host runs on the emulator. */
   sandbox?: Hono
-  /** Where media waits while it is checked and sent, and how URLs are fetched. */
-  media?: { spool?: UploadSpool; fetchPolicy?: FetchPolicy; maxBytes?: number }
+  /** The durable send queue every message goes through. */
+  queue: SendQueue
+  /** Where media waits while it is checked, then until it is sent; and how URLs are fetched. */
+  media: { outboxDir: string; spool?: UploadSpool; fetchPolicy?: FetchPolicy; maxBytes?: number }
 }
 
 /** The session host's internal API: only the gateway, holding the shared secret, may call it. */
-export const createHostApp = ({ db, clock = Date.now, sessions, internalSecret, logger, sandbox, media = {} }: HostDeps) => {
+export const createHostApp = ({ db, clock = Date.now, sessions, internalSecret, logger, sandbox, queue, media }: HostDeps) => {
   const app = new Hono()
   const recipients = createRecipientCheck({ clock })
   const spool = media.spool ?? createUploadSpool(tmpdir())
   app.get('/health', c => c.json({ ok: true }))
   app.use('/internal/*', internalAuth(internalSecret, undefined, UPLOAD_PATH))
   app.route('/internal/sessions', sessionRoutes(sessions))
-  app.route('/internal/sessions', messageRoutes(sessions, recipients))
-  app.route('/internal/sessions', richMessageRoutes(sessions, recipients))
-  app.route('/internal/sessions', mediaMessageRoutes({ sessions, recipients, spool, ...media }))
-  app.route('/internal', otpRoutes({ db, sessions, clock }))
+  const send = { db, queue, sessions, recipients }
+  app.route('/internal/sessions', messageRoutes(send))
+  app.route('/internal/sessions', richMessageRoutes(send))
+  app.route('/internal/sessions', mediaMessageRoutes({ ...send, ...media, spool }))
+  app.route('/internal', otpRoutes({ ...send, clock }))
   app.route('/internal/webhooks', webhookRoutes({ db, clock }))
   if (sandbox) app.route('/internal/sandbox', sandbox)
   app.notFound(c => c.json(errorEnvelope('NOT_FOUND', 'No such route'), 404))

@@ -9,6 +9,7 @@ import { containLibsignalConsole } from './libsignal-console.ts'
 import { createLogger } from './logger.ts'
 import { createUploadSpool } from './media/upload-spool.ts'
 import { Sandbox } from './sandbox.ts'
+import { startSendQueue } from './outbox/start-send-queue.ts'
 import { SessionManager } from './sessions/session-manager.ts'
 import { WebhookDispatcher } from './webhooks/dispatcher.ts'
 import { syncGlobalEndpoint } from './webhooks/endpoints.ts'
@@ -33,7 +34,8 @@ const main = async (): Promise<void> => {
     : undefined
   const sandbox = config.WA_MODE === 'sandbox' ? new Sandbox(logger) : undefined
   await sandbox?.start()
-  const sessions = new SessionManager({
+  const queue = startSendQueue({ db: database.db, logger, internalSecret: config.INTERNAL_SECRET, sessions: () => sessions, wakeWebhooks: () => webhooks?.wake() })
+  const sessions: SessionManager = new SessionManager({
     db: database.db,
     logger,
     ...(sandbox
@@ -48,6 +50,7 @@ const main = async (): Promise<void> => {
     onEvent: event => {
       if (event.type === 'qr' && sandbox) void sandbox.autoLink(event.sessionId, event.qr)
       if (event.type === 'status') logger.info({ sessionId: event.sessionId, status: event.status }, 'session status')
+      queue.onSessionEvent(event)
     }
   })
   sessions.restore()
@@ -57,7 +60,8 @@ const main = async (): Promise<void> => {
     sessions,
     internalSecret: config.INTERNAL_SECRET,
     logger,
-    media: { spool, fetchPolicy: { allowHosts: config.MEDIA_URL_ALLOW_HOSTS, timeoutMs: config.MEDIA_FETCH_TIMEOUT_MS, maxRedirects: 5 } },
+    queue,
+    media: { outboxDir: join(config.DATA_DIR, 'outbox-files'), spool, fetchPolicy: { allowHosts: config.MEDIA_URL_ALLOW_HOSTS, timeoutMs: config.MEDIA_FETCH_TIMEOUT_MS, maxRedirects: 5 } },
     ...(sandbox ? { sandbox: sandbox.routes(pn => sessions.list().find(s => s.phoneNumber === pn)?.sessionId) } : {})
   })
   const server = serve({ fetch: app.fetch, port: config.HOST_PORT, hostname: config.HOST_BIND }, info => {
@@ -71,6 +75,7 @@ const main = async (): Promise<void> => {
     logger.info({ signal }, 'session host stopping')
     const force = setTimeout(() => process.exit(1), 10_000).unref()
     await new Promise<void>(resolve => server.close(() => resolve()))
+    queue.stop()
     await sessions.stopAll()
     await webhooks?.stop()
     await sandbox?.stop()

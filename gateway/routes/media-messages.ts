@@ -4,6 +4,7 @@ import { appError } from '../../shared/errors.ts'
 import { MAX_MEDIA_BYTES, MEDIA_KINDS, MULTIPART_OVERHEAD_BYTES } from '../../shared/media.ts'
 import type { MediaKind } from '../../shared/media.ts'
 import { requireScope, requireSession } from '../auth/scopes.ts'
+import { idempotencyKeyHeader, idempotencyOf } from './idempotency.ts'
 import type { GatewayApp, GatewayEnv } from '../app.ts'
 import { SentMessage } from './messages.ts'
 import { envelope, errorResponses, json, Recipient, SessionIdParam } from './schemas.ts'
@@ -94,7 +95,8 @@ const sendMedia = (kind: MediaKind) => async (c: Context<GatewayEnv>) => {
     const body = c.req.raw.body
     if (!body) throw appError('VALIDATION_ERROR', 'The upload is empty', { fields: [{ path: kind, message: 'Required' }] })
     const capped = capStream(body, MAX_MULTIPART_BYTES)
-    const path = `/internal/sessions/${sessionId}/messages/${kind}/upload?${new URLSearchParams({ country: deps.config.DEFAULT_COUNTRY })}`
+    const key = idempotencyKeyHeader(c)
+    const path = `/internal/sessions/${sessionId}/messages/${kind}/upload?${new URLSearchParams({ country: deps.config.DEFAULT_COUNTRY, ...(key ? { idempotencyKey: key } : {}) })}`
     try {
       sent = await deps.host.stream<Sent>(path, { stream: capped.stream, contentType, contentLength })
     } catch (error) {
@@ -110,11 +112,12 @@ const sendMedia = (kind: MediaKind) => async (c: Context<GatewayEnv>) => {
     }
     const body = mediaFields(kind).extend({ url: MediaUrl }).parse(raw)
     const phone = deps.phone(body.to)
-    sent = await deps.host.call<Sent>('POST', `/internal/sessions/${sessionId}/messages/${kind}`, { ...body, to: undefined, jid: phone.jid })
+    const idempotency = await idempotencyOf(c, body)
+    sent = await deps.host.call<Sent>('POST', `/internal/sessions/${sessionId}/messages/${kind}`, { ...body, to: undefined, jid: phone.jid, ...(idempotency ? { idempotency } : {}) })
   } else {
     throw appError('UNSUPPORTED_MEDIA_TYPE', 'Send multipart/form-data with the file, or JSON with a url')
   }
-  return c.json({ success: true as const, message: 'Message sent', data: { ...sent, to: `+${sent.to.split('@')[0]}` } }, 200)
+  return c.json({ success: true as const, message: 'Message accepted', data: sent }, 200)
 }
 
 /**

@@ -1,11 +1,35 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { requireScope, requireSession } from '../auth/scopes.ts'
+import { hasScope, requireScope, requireSession } from '../auth/scopes.ts'
 import type { GatewayApp } from '../app.ts'
+import { IDEMPOTENCY_KEY_TTL_HOURS, idempotencyOf } from './idempotency.ts'
 import { envelope, errorResponses, json, jsonRequest, Recipient, SessionIdParam } from './schemas.ts'
 
+const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'delivered', 'read', 'failed'] as const
+const instant = z.string().nullable()
+
 export const SentMessage = z
-  .object({ sessionId: z.string(), to: z.string(), messageId: z.string(), status: z.string(), timestamp: z.string() })
-  .openapi('SentMessage')
+  .object({
+    sessionId: z.string(),
+    to: z.string().openapi({ example: '+6281234567890' }),
+    messageId: z.string(),
+    kind: z.string(),
+    status: z.enum(MESSAGE_STATUSES).openapi({ description: '`queued` while the session reconnects; `sent` once WhatsApp acknowledged it; `delivered` and `read` from receipts; `failed` with `error`' }),
+    error: z.string().nullable().openapi({ description: 'Why it failed, e.g. `whatsapp_refused_463: …` or `expired_before_send: …`' }),
+    otpId: z.string().nullable(),
+    timestamp: z.string(),
+    sentAt: instant,
+    deliveredAt: instant,
+    readAt: instant,
+    failedAt: instant
+  })
+  .openapi('Message')
+
+const idempotencyHeader = z.object({
+  'idempotency-key': z
+    .string()
+    .optional()
+    .openapi({ description: `Send once: a retry with the same key and body returns the first result; another body under the key is a 422. Keys are kept ${IDEMPOTENCY_KEY_TTL_HOURS} h.` })
+})
 
 const text = createRoute({
   method: 'post',
@@ -15,18 +39,38 @@ const text = createRoute({
   security: [{ bearerAuth: [] }],
   request: {
     params: z.object({ sessionId: SessionIdParam }),
+    headers: idempotencyHeader,
     body: jsonRequest(z.object({ to: Recipient, text: z.string().min(1).max(4096) }))
   },
   responses: { 200: json(envelope(SentMessage), 'Sent'), ...errorResponses(404, 422) }
 })
 
+const status = createRoute({
+  method: 'get',
+  path: '/api/messages/{sessionId}/{messageId}',
+  tags: ['Messages'],
+  summary: 'A message and its status: queued, sent, delivered, read or failed, with timestamps',
+  security: [{ bearerAuth: [] }],
+  request: { params: z.object({ sessionId: SessionIdParam, messageId: z.string().regex(/^[A-Za-z0-9]{8,64}$/).openapi({ param: { name: 'messageId', in: 'path' } }) }) },
+  responses: { 200: json(envelope(SentMessage), 'Message'), ...errorResponses(404) }
+})
+
 export const registerMessages = (app: GatewayApp) =>
-  app.openapi(text, async c => {
+  app
+  .openapi(status, async c => {
+    const { sessionId, messageId } = c.req.valid('param')
+    if (!hasScope(c.var.principal, 'messages:send')) requireScope(c.var.principal, 'sessions:read')
+    requireSession(c.var.principal, sessionId)
+    const data = await c.var.deps.host.call<z.infer<typeof SentMessage>>('GET', `/internal/sessions/${sessionId}/messages/${messageId}`)
+    return c.json({ success: true as const, message: 'Message', data }, 200)
+  })
+  .openapi(text, async c => {
     const { sessionId } = c.req.valid('param')
     requireScope(c.var.principal, 'messages:send')
     requireSession(c.var.principal, sessionId)
     const body = c.req.valid('json')
     const phone = c.var.deps.phone(body.to)
-    const data = await c.var.deps.host.call<z.infer<typeof SentMessage>>('POST', `/internal/sessions/${sessionId}/messages/text`, { jid: phone.jid, text: body.text })
-    return c.json({ success: true as const, message: 'Message sent', data: { ...data, to: phone.e164 } }, 200)
+    const idempotency = await idempotencyOf(c, body)
+    const data = await c.var.deps.host.call<z.infer<typeof SentMessage>>('POST', `/internal/sessions/${sessionId}/messages/text`, { jid: phone.jid, text: body.text, ...(idempotency ? { idempotency } : {}) })
+    return c.json({ success: true as const, message: 'Message accepted', data }, 200)
   })

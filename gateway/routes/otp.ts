@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { appError } from '../../shared/errors.ts'
 import { requireScope, requireSession } from '../auth/scopes.ts'
 import type { GatewayApp } from '../app.ts'
+import { idempotencyOf } from './idempotency.ts'
 import { generateOtpCode } from '../otp/otp-code.ts'
 import { hashOtpCode } from '../otp/otp-hash.ts'
 import { OtpTemplateError, renderOtpMessage } from '../otp/otp-templates.ts'
@@ -137,7 +138,9 @@ export const registerOtp = (app: GatewayApp) =>
         throw error
       }
       const codeHash = await hashOtpCode({ pepper: await c.var.deps.otpPepper, otpId, code })
+      const idempotency = await idempotencyOf(c, body)
       const data = await host.call<View>('POST', `/internal/sessions/${sessionId}/otp`, {
+        ...(idempotency ? { idempotency } : {}),
         otpId,
         destination: phone.e164.slice(1),
         jid: phone.jid,

@@ -3,6 +3,7 @@ import { RICH_CONTENT, RICH_KINDS } from '../../shared/rich-messages.ts'
 import type { RichKind } from '../../shared/rich-messages.ts'
 import { requireScope, requireSession } from '../auth/scopes.ts'
 import type { GatewayApp } from '../app.ts'
+import { idempotencyOf } from './idempotency.ts'
 import { SentMessage } from './messages.ts'
 import { envelope, errorResponses, json, jsonRequest, Recipient, SessionIdParam } from './schemas.ts'
 
@@ -46,7 +47,8 @@ export const registerRichMessages = (app: GatewayApp) => {
         const cards = content.contacts as { phoneNumber: string }[]
         content.contacts = cards.map(card => ({ ...card, phoneNumber: deps.phone(card.phoneNumber).e164 }))
       }
-      const sent = await deps.host.call<Sent>('POST', `/internal/sessions/${sessionId}/messages/${kind}`, { ...content, jid: phone.jid })
+      const idempotency = await idempotencyOf(c, c.req.valid('json'))
+      const sent = await deps.host.call<Sent>('POST', `/internal/sessions/${sessionId}/messages/${kind}`, { ...content, jid: phone.jid, ...(idempotency ? { idempotency } : {}) })
       return c.json({ success: true as const, message: 'Message sent', data: { ...sent, to: phone.e164 } }, 200)
     })
   }

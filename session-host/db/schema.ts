@@ -138,3 +138,43 @@ export const webhookDeliveries = sqliteTable(
     index('webhook_deliveries_due_idx').on(table.status, table.nextAttemptAt)
   ]
 )
+
+export const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'delivered', 'read', 'failed'] as const
+
+/**
+ * Outbound messages: a send is recorded here before it is attempted, so a reconnect or a crash
+ * never loses it. The id is the WhatsApp message id, chosen before the first attempt, so a resend
+ * after a crash carries the same id and the recipient's phone keeps one copy.
+ */
+export const messages = sqliteTable(
+  'messages',
+  {
+    id: text('id').primaryKey(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    jid: text('jid').notNull(),
+    kind: text('kind').notNull(),
+    /** The sealed message content (see outbox/payload-cipher.ts); wiped once sent or failed. */
+    payload: text('payload'),
+    status: text('status', { enum: MESSAGE_STATUSES }).notNull().default('queued'),
+    error: text('error'),
+    otpId: text('otp_id').references(() => otps.id, { onDelete: 'set null' }),
+    /** Never send after this moment: an OTP past its TTL is failed, not sent late. */
+    notAfter: integer('not_after', { mode: 'timestamp_ms' }),
+    attempts: integer('attempts').notNull().default(0),
+    idempotencyKey: text('idempotency_key'),
+    requestHash: text('request_hash'),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+    sentAt: integer('sent_at', { mode: 'timestamp_ms' }),
+    deliveredAt: integer('delivered_at', { mode: 'timestamp_ms' }),
+    readAt: integer('read_at', { mode: 'timestamp_ms' }),
+    failedAt: integer('failed_at', { mode: 'timestamp_ms' })
+  },
+  table => [
+    // SQLite treats NULLs as distinct, so only messages sent with a key take part.
+    uniqueIndex('messages_session_idempotency_key_idx').on(table.sessionId, table.idempotencyKey),
+    index('messages_session_status_idx').on(table.sessionId, table.status, table.createdAt)
+  ]
+)

@@ -1,3 +1,7 @@
+import { createHash, randomUUID } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { ReadableStream as NodeWebStream } from 'node:stream/web'
 import type { AnyMessageContent } from '@whiskeysockets/baileys'
@@ -14,13 +18,16 @@ import type { FetchPolicy } from '../media/safe-fetch.ts'
 import { receiveUpload } from '../media/multipart-upload.ts'
 import type { UploadSpool } from '../media/upload-spool.ts'
 import type { RecipientCheck } from '../messages/recipient-check.ts'
-import { sendOutgoing, sentView } from '../messages/send-outgoing.ts'
-import type { SessionManager } from '../sessions/session-manager.ts'
+import { acceptSend } from '../messages/accept-send.ts'
+import type { AcceptDeps } from '../messages/accept-send.ts'
+import { moveFile, fileDigest } from '../media/outbox-files.ts'
+import { checkRecipient, Idempotency, Jid } from './messages.ts'
 import { jsonBody } from './json-body.ts'
 
-export type MediaRoutesDeps = {
-  sessions: SessionManager
+export type MediaRoutesDeps = AcceptDeps & {
   recipients: RecipientCheck
+  /** Where accepted media waits, across restarts, until its message is sent or has failed. */
+  outboxDir: string
   spool: UploadSpool
   fetchPolicy?: FetchPolicy
   maxBytes?: number
@@ -32,7 +39,7 @@ const Fields = z.object({
   mimetype: z.string().min(3).max(128).optional(),
   ptt: z.boolean().optional()
 })
-const ByUrl = Fields.extend({ jid: z.string().regex(/^\d{5,20}@s\.whatsapp\.net$/), url: z.string().min(1).max(2048) })
+const ByUrl = Fields.extend({ jid: Jid, url: z.string().min(1).max(2048), idempotency: Idempotency })
 // Multipart fields arrive as text; `ptt` as "true"/"false".
 const FormFields = Fields.extend({
   to: z.string().min(3).max(64),
@@ -57,29 +64,42 @@ const content = (kind: MediaKind, { path, mimetype, fileName, fields }: Media): 
  * gateway or from a URL the host fetches. Either way the file waits in the spool folder only
  * while it is checked and sent, and is removed afterwards on every path.
  */
-export const mediaMessageRoutes = ({ sessions, recipients, spool, fetchPolicy, maxBytes = MAX_MEDIA_BYTES }: MediaRoutesDeps) => {
+export const mediaMessageRoutes = (deps: MediaRoutesDeps) => {
+  const { sessions, spool, fetchPolicy, maxBytes = MAX_MEDIA_BYTES, outboxDir } = deps
+  mkdirSync(outboxDir, { recursive: true })
   const app = new Hono()
-  const send = async (sessionId: string, jid: string, kind: MediaKind, media: Media) => {
-    const socket = sessions.socket(sessionId)
-    const messageId = await sendOutgoing(socket, jid, { content: content(kind, media) })
-    return ok('Message sent', sentView(sessionId, jid, messageId))
+  /** Moves the checked file out of the spool into the outbox folder and queues its message. */
+  const send = async (sessionId: string, jid: string, kind: MediaKind, media: Media, idempotencyKey: string | undefined) => {
+    const hash = idempotencyKey ? createHash('sha256').update(JSON.stringify([kind, jid, media.fields, media.mimetype, media.fileName])).update(await fileDigest(media.path)).digest('hex') : undefined
+    const durable = join(outboxDir, randomUUID())
+    await moveFile(media.path, durable)
+    try {
+      const sent = await acceptSend(deps, { sessionId, jid, kind, outgoing: { content: content(kind, { ...media, path: durable }) }, files: [durable], ...(idempotencyKey && hash ? { idempotency: { key: idempotencyKey, hash } } : {}) })
+      // A replayed key queued nothing: the copy just made is not needed.
+      if (sent.replayed) await rm(durable, { force: true })
+      return ok(sent.replayed ? 'Message already accepted (Idempotency-Key)' : 'Message accepted', sent)
+    } catch (error) {
+      await rm(durable, { force: true })
+      throw error
+    }
   }
   for (const kind of MEDIA_KINDS) {
     app.post(`/:id/messages/${kind}`, async c => {
       const sessionId = c.req.param('id')
-      const { jid, url, ...fields } = await jsonBody(c, ByUrl)
+      const { jid, url, idempotency, ...fields } = await jsonBody(c, ByUrl)
       // Refuse what cannot be sent before fetching anything.
-      await recipients.require(sessionId, sessions.socket(sessionId), jid)
+      sessions.requireQueueable(sessionId)
+      await checkRecipient(deps, sessionId, jid)
       const result = await spool.withFile(async path => {
         const fetched = await fetchToFile(url, path, { maxBytes, ...(fetchPolicy ? { policy: fetchPolicy } : {}) })
         const mimetype = await checkContent(path, kind, fields.mimetype)
-        return send(sessionId, jid, kind, { path, mimetype, fileName: fields.fileName ?? fetched.fileName, fields })
+        return send(sessionId, jid, kind, { path, mimetype, fileName: fields.fileName ?? fetched.fileName, fields }, idempotency?.key)
       })
       return c.json(result)
     })
     app.post(`/:id/messages/${kind}/upload`, async c => {
       const sessionId = c.req.param('id')
-      sessions.socket(sessionId)
+      sessions.requireQueueable(sessionId)
       const country = z.string().regex(/^[A-Z]{2}$/).default('ID').parse(c.req.query('country'))
       const body = c.req.raw.body
       if (!body) throw appError('VALIDATION_ERROR', 'The upload is empty', { fields: [{ path: kind, message: 'Required' }] })
@@ -96,10 +116,10 @@ export const mediaMessageRoutes = ({ sessions, recipients, spool, fetchPolicy, m
         if (!upload.file) throw appError('VALIDATION_ERROR', `The upload has no file in the "${kind}" field`, { fields: [{ path: kind, message: 'Required' }] })
         const fields = FormFields.parse(upload.fields)
         const { jid } = requireJid(fields.to, country)
-        await recipients.require(sessionId, sessions.socket(sessionId), jid)
+        await checkRecipient(deps, sessionId, jid)
         const declared = fields.mimetype ?? (upload.file.declaredType === 'application/octet-stream' ? undefined : upload.file.declaredType)
         const mimetype = await checkContent(path, kind, declared)
-        return send(sessionId, jid, kind, { path, mimetype, fileName: fields.fileName ?? upload.file.fileName, fields })
+        return send(sessionId, jid, kind, { path, mimetype, fileName: fields.fileName ?? upload.file.fileName, fields }, c.req.query('idempotencyKey'))
       })
       return c.json(result)
     })

@@ -2,9 +2,12 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { ok } from '../../shared/errors.ts'
 import type { Db } from '../db/connection.ts'
-import { attachMessageId, cancelOtp, createOtp, findLatestPendingOtp, getOtp, markOtpFailed, verifyOtp } from '../otp/otp-store.ts'
+import { attachMessageId, cancelOtp, createOtp, findLatestPendingOtp, getOtp, verifyOtp } from '../otp/otp-store.ts'
 import type { OtpRecord, OtpSendLimits } from '../otp/otp-store.ts'
-import type { SessionManager } from '../sessions/session-manager.ts'
+import { acceptSend } from '../messages/accept-send.ts'
+import type { AcceptDeps } from '../messages/accept-send.ts'
+import { Idempotency } from './messages.ts'
+import { recordEvent } from '../webhooks/record-event.ts'
 import { jsonBody } from './json-body.ts'
 
 const SendOtp = z.object({
@@ -14,12 +17,13 @@ const SendOtp = z.object({
   codeHash: z.string().min(16).max(128),
   ttlSeconds: z.number().int().min(30).max(86_400),
   /** The rendered message: it holds the code, so it is sent and never stored or logged. */
-  text: z.string().min(1).max(4096)
+  text: z.string().min(1).max(4096),
+  idempotency: Idempotency
 })
 
 const OtpId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/)
 
-export type OtpRoutesDeps = { db: Db; sessions: SessionManager; clock: () => number; limits?: Partial<OtpSendLimits> }
+export type OtpRoutesDeps = AcceptDeps & { clock: () => number; limits?: Partial<OtpSendLimits> }
 
 /** What the gateway sees of an OTP: never the code or its hash. */
 export const otpView = (otp: OtpRecord) => ({
@@ -33,36 +37,47 @@ export const otpView = (otp: OtpRecord) => ({
   createdAt: otp.createdAt.toISOString()
 })
 
-export const otpRoutes = ({ db, sessions, clock, limits }: OtpRoutesDeps) => {
-  const deps = { db, clock }
+export const otpRoutes = (deps: OtpRoutesDeps) => {
+  const { db, clock, limits } = deps
+  const store = { db, clock }
   return new Hono()
     .post('/sessions/:id/otp', async c => {
       const sessionId = c.req.param('id')
       const input = await jsonBody(c, SendOtp)
-      // Refuse before recording: a code that cannot go out now must not count against the limits.
-      const socket = sessions.socket(sessionId)
-      const otp = createOtp(deps, { id: input.otpId, sessionId, destination: input.destination, codeHash: input.codeHash, ttlSeconds: input.ttlSeconds, limits })
-      try {
-        const sent = await socket.sendMessage(input.jid, { text: input.text })
-        const withMessage = sent?.key.id ? attachMessageId(deps, { otpId: otp.id, messageId: sent.key.id }) : otp
-        return c.json(ok('OTP sent', otpView(withMessage)), 201)
-      } catch (error) {
-        markOtpFailed(deps, { otpId: otp.id })
-        throw error
-      }
+      const sent = await acceptSend(deps, {
+        sessionId,
+        jid: input.jid,
+        kind: 'otp',
+        outgoing: { content: { text: input.text } },
+        otpId: input.otpId,
+        // Never sent late: past its TTL the message fails instead.
+        notAfter: new Date(clock() + input.ttlSeconds * 1000),
+        ...(input.idempotency ? { idempotency: input.idempotency } : {}),
+        before: tx => void createOtp({ db: tx as unknown as Db, clock }, { id: input.otpId, sessionId, destination: input.destination, codeHash: input.codeHash, ttlSeconds: input.ttlSeconds, limits }),
+        after: (tx, message) => void attachMessageId({ db: tx as unknown as Db, clock }, { otpId: input.otpId, messageId: message.messageId })
+      })
+      // A replayed Idempotency-Key answers with the OTP first sent under it.
+      const otp = getOtp({ db, clock }, { otpId: sent.otpId ?? input.otpId })
+      return c.json(ok(sent.replayed ? 'OTP already sent (Idempotency-Key)' : 'OTP sent', { ...otpView(otp), messageStatus: sent.status }), sent.replayed ? 200 : 201)
     })
     .get('/otp/latest', c => {
       const query = z.object({ sessionId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), destination: z.string().regex(/^\d{5,20}$/) }).parse(c.req.query())
-      return c.json(ok('Latest pending OTP', otpView(findLatestPendingOtp(deps, query))))
+      return c.json(ok('Latest pending OTP', otpView(findLatestPendingOtp(store, query))))
     })
-    .get('/otp/:otpId', c => c.json(ok('OTP', otpView(getOtp(deps, { otpId: OtpId.parse(c.req.param('otpId')) })))))
+    .get('/otp/:otpId', c => c.json(ok('OTP', otpView(getOtp(store, { otpId: OtpId.parse(c.req.param('otpId')) })))))
     .post('/otp/:otpId/verify', async c => {
       const { codeHash, allowedSessions } = await jsonBody(
         c,
         z.object({ codeHash: z.string().min(16).max(128), allowedSessions: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)).max(1000).optional() })
       )
       const otpId = OtpId.parse(c.req.param('otpId'))
-      return c.json(ok('OTP checked', verifyOtp(deps, { otpId, codeHash, ...(allowedSessions ? { allowedSessions } : {}) })))
+      // The verdict and its otp.status event are committed together.
+      const verdict = db.transaction(tx => {
+        const result = verifyOtp({ db: tx as unknown as Db, clock }, { otpId, codeHash, ...(allowedSessions ? { allowedSessions } : {}) })
+        if (result.valid) recordEvent(tx, { sessionId: getOtp({ db: tx as unknown as Db, clock }, { otpId }).sessionId, type: 'otp.status', data: { otpId, status: 'verified' }, at: clock() })
+        return result
+      })
+      return c.json(ok('OTP checked', verdict))
     })
-    .post('/otp/:otpId/cancel', c => c.json(ok('OTP canceled', otpView(cancelOtp(deps, { otpId: OtpId.parse(c.req.param('otpId')) })))))
+    .post('/otp/:otpId/cancel', c => c.json(ok('OTP canceled', otpView(cancelOtp(store, { otpId: OtpId.parse(c.req.param('otpId')) })))))
 }

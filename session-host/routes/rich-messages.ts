@@ -6,11 +6,10 @@ import type { RichKind } from '../../shared/rich-messages.ts'
 import type { RecipientCheck } from '../messages/recipient-check.ts'
 import { buttonsMessage, contactsMessage, listMessage, locationMessage, pollMessage, reactionMessage } from '../messages/rich-content.ts'
 import type { Outgoing } from '../messages/rich-content.ts'
-import { sendOutgoing, sentView } from '../messages/send-outgoing.ts'
-import type { SessionManager } from '../sessions/session-manager.ts'
+import { acceptSend } from '../messages/accept-send.ts'
+import type { AcceptDeps } from '../messages/accept-send.ts'
+import { checkRecipient, Idempotency, Jid } from './messages.ts'
 import { jsonBody } from './json-body.ts'
-
-const Jid = z.string().regex(/^\d{5,20}@s\.whatsapp\.net$/)
 
 const BUILD: { [K in RichKind]: (jid: string, input: z.infer<(typeof RICH_CONTENT)[K]>) => Outgoing } = {
   location: (_jid, input) => locationMessage(input),
@@ -21,20 +20,21 @@ const BUILD: { [K in RichKind]: (jid: string, input: z.infer<(typeof RICH_CONTEN
   poll: (_jid, input) => pollMessage(input)
 }
 
-const route = <K extends RichKind>(app: Hono, kind: K, sessions: SessionManager, recipients: RecipientCheck) =>
+const route = <K extends RichKind>(app: Hono, kind: K, deps: AcceptDeps & { recipients: RecipientCheck }) =>
   app.post(`/:id/messages/${kind}`, async c => {
     const sessionId = c.req.param('id') as string
-    const { jid, ...input } = (await jsonBody(c, RICH_CONTENT[kind].safeExtend({ jid: Jid }))) as { jid: string }
-    const socket = sessions.socket(sessionId)
-    await recipients.require(sessionId, socket, jid)
-    const messageId = await sendOutgoing(socket, jid, BUILD[kind](jid, input as z.infer<(typeof RICH_CONTENT)[K]>))
-    return c.json(ok('Message sent', sentView(sessionId, jid, messageId)))
+    const { jid, idempotency, ...input } = (await jsonBody(c, RICH_CONTENT[kind].safeExtend({ jid: Jid, idempotency: Idempotency }))) as { jid: string; idempotency?: { key: string; hash: string } }
+    await checkRecipient(deps, sessionId, jid)
+    const outgoing = BUILD[kind](jid, input as z.infer<(typeof RICH_CONTENT)[K]>)
+    const sent = await acceptSend(deps, { sessionId, jid, kind, outgoing, ...(idempotency ? { idempotency } : {}) })
+    return c.json(ok(sent.replayed ? 'Message already accepted (Idempotency-Key)' : 'Message accepted', sent))
   })
 
 /** Location, buttons, list, contact cards, reaction, poll; and whether a number is on WhatsApp. */
-export const richMessageRoutes = (sessions: SessionManager, recipients: RecipientCheck) => {
+export const richMessageRoutes = (deps: AcceptDeps & { recipients: RecipientCheck }) => {
+  const { sessions, recipients } = deps
   const app = new Hono()
-  for (const kind of Object.keys(RICH_CONTENT) as RichKind[]) route(app, kind, sessions, recipients)
+  for (const kind of Object.keys(RICH_CONTENT) as RichKind[]) route(app, kind, deps)
   app.get('/:id/numbers/:digits', async c => {
     const sessionId = c.req.param('id') as string
     const digits = z.string().regex(/^\d{5,20}$/).parse(c.req.param('digits'))

@@ -97,6 +97,22 @@ export class SessionManager {
     this.deps.db.delete(sessions).where(eq(sessions.id, sessionId)).run()
   }
 
+  /** The socket while the session is connected; the send queue asks before each message. */
+  connectedSocket(sessionId: string): WASocket | undefined {
+    return this.running.get(sessionId)?.connectedSocket
+  }
+
+  /**
+   * Sends may wait in the queue while a linked session reconnects; a session that was never
+   * linked, or that WhatsApp logged out, would never send them, so it refuses with a 503.
+   */
+  requireQueueable(sessionId: string): void {
+    const view = this.view(sessionId)
+    const session = this.running.get(sessionId)
+    if (!session || !view.phoneNumber || view.status === 'logged_out' || view.status === 'qr')
+      throw appError('SESSION_NOT_CONNECTED', `Session ${sessionId} is not linked`, { status: view.status })
+  }
+
   /** The connected socket of a session, or a 503 that says why it cannot send now. */
   socket(sessionId: string): WASocket {
     const session = this.require(sessionId)

@@ -5,6 +5,8 @@ import type { UserFacingSocketConfig, WAMessage, WASocket } from '@whiskeysocket
 import type { Logger } from 'pino'
 import type { Db, DbExecutor } from '../db/connection.ts'
 import { authCreds, authKeys, sessions } from '../db/schema.ts'
+import { fromBaileysStatus } from '../outbox/message-status.ts'
+import type { MessageStatus } from '../outbox/message-status.ts'
 import { reconnectDelayMs } from './reconnect-backoff.ts'
 import { sqliteAuthState } from './sqlite-auth-state.ts'
 
@@ -14,6 +16,14 @@ export type SessionEvent =
   | { type: 'status'; sessionId: string; status: SessionStatus; phoneNumber?: string; reason?: number }
   | { type: 'qr'; sessionId: string; qr: string }
   | { type: 'messages'; sessionId: string; messages: WAMessage[] }
+  /** The server's ack of a message we sent: accepted, or refused with an error code. */
+  | { type: 'message-ack'; sessionId: string; messageId: string; error?: string }
+  /** A receipt or a refusal Baileys reported for a message we sent. */
+  | { type: 'message-status'; sessionId: string; messageId: string; status: MessageStatus; error?: string }
+  /** WhatsApp limits whom the account may message (the reach-out time-lock). */
+  | { type: 'restriction'; sessionId: string; restriction: SessionRestriction | undefined }
+
+export type SessionRestriction = { kind: 'reachout_timelock'; until: string | null; enforcement: string | null }
 
 export type WaSessionOptions = {
   id: string
@@ -39,6 +49,7 @@ export class WaSession {
   status: SessionStatus = 'connecting'
   qr?: string
   phoneNumber?: string
+  restriction?: SessionRestriction
   private socket?: WASocket
   private attempt = 0
   private retryTimer?: NodeJS.Timeout
@@ -120,10 +131,36 @@ export class WaSession {
         const code = (update.lastDisconnect?.error as Boom | undefined)?.output?.statusCode ?? 0
         this.onClose(code)
       }
+      if (update.reachoutTimeLock) this.setRestriction(update.reachoutTimeLock)
     })
     socket.ev.on('messages.upsert', ({ messages, type }) => {
+      // Baileys folds updates of our own messages into a buffered upsert: read their status here too.
+      for (const message of messages) if (message.key.fromMe) this.reportStatus(message.key.id, message.status, message.messageStubParameters)
       if (type === 'notify') this.emit({ type: 'messages', sessionId: this.id, messages })
     })
+    socket.ev.on('messages.update', updates => {
+      for (const { key, update } of updates) if (key.fromMe) this.reportStatus(key.id, update.status, update.messageStubParameters)
+    })
+    // Baileys reports only refused acks; the accepted ones are what turns a message into "sent".
+    socket.ws.on('CB:ack,class:message', (node: { attrs: Record<string, string> }) => {
+      if (socket !== this.socket || !node.attrs.id) return
+      this.emit({ type: 'message-ack', sessionId: this.id, messageId: node.attrs.id, ...(node.attrs.error ? { error: node.attrs.error } : {}) })
+    })
+  }
+
+  private reportStatus(messageId: string | null | undefined, baileysStatus: number | null | undefined, parameters: string[] | null | undefined): void {
+    const status = fromBaileysStatus(baileysStatus)
+    if (!messageId || !status) return
+    const error = status === 'failed' ? parameters?.[0] : undefined
+    this.emit({ type: 'message-status', sessionId: this.id, messageId, status, ...(error ? { error } : {}) })
+  }
+
+  private setRestriction(timelock: { isActive?: boolean; timeEnforcementEnds?: Date; enforcementType?: string }): void {
+    this.restriction = timelock.isActive
+      ? { kind: 'reachout_timelock', until: timelock.timeEnforcementEnds?.toISOString() ?? null, enforcement: timelock.enforcementType ?? null }
+      : undefined
+    this.log.warn({ restriction: this.restriction ?? null }, 'WhatsApp reach-out restriction changed')
+    this.emit({ type: 'restriction', sessionId: this.id, restriction: this.restriction })
   }
 
   private onClose(code: number): void {

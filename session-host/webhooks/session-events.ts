@@ -14,7 +14,7 @@ export const journalSessionEvent = (tx: DbExecutor, event: SessionEvent): void =
     recordEvent(tx, { sessionId, type: 'session.status', data })
   } else if (event.type === 'qr') {
     recordEvent(tx, { sessionId, type: 'session.qr', data: { qr: event.qr } })
-  } else {
+  } else if (event.type === 'messages') {
     for (const message of event.messages) {
       const data = describeInboundMessage(message)
       if (data) recordEvent(tx, { sessionId, type: 'message.received', data })

@@ -9,6 +9,7 @@ import { parseGatewayConfig } from '../../gateway/config.ts'
 import { createHostClient } from '../../gateway/host-client.ts'
 import { createHostApp } from '../../session-host/app.ts'
 import { openDatabase } from '../../session-host/db/connection.ts'
+import { startSendQueue } from '../../session-host/outbox/start-send-queue.ts'
 import { SessionManager } from '../../session-host/sessions/session-manager.ts'
 import { createUploadSpool } from '../../session-host/media/upload-spool.ts'
 import type { FetchPolicy } from '../../session-host/media/safe-fetch.ts'
@@ -34,6 +35,7 @@ export type HostOptions = {
   /** Where webhook deliveries go; without it events are stored and never delivered. */
   sendWebhook?: SendWebhook
   webhookRetry?: Partial<RetryPolicy>
+  ackTimeoutMs?: number
 }
 
 /**
@@ -51,9 +53,11 @@ export const startInProcessHost = async ({ clock = Date.now, ...options }: HostO
   const database = openDatabase(join(dir, 'host.db'))
   const logger = auditedLogger('in-process-stack')
   recordSensitive(JWT_SECRET, INTERNAL_SECRET, OTP_PEPPER)
-  const sessions = new SessionManager({
+  const queue = startSendQueue({ db: database.db, logger, internalSecret: INTERNAL_SECRET, sessions: () => sessions, wakeWebhooks: () => webhooks?.wake(), clock, ...(options.ackTimeoutMs ? { ackTimeoutMs: options.ackTimeoutMs } : {}) })
+  const sessions: SessionManager = new SessionManager({
     db: database.db,
     logger,
+    onEvent: event => queue.onSessionEvent(event),
     socketConfig: () => ({ waWebSocketUrl: url, connectTimeoutMs: 10_000, defaultQueryTimeoutMs: 10_000, ...(agents ? baileysTrustConfig(agents) : {}) }),
     backoff: { baseMs: 50, maxMs: 200 },
     journal: (tx, event) => {
@@ -65,8 +69,9 @@ export const startInProcessHost = async ({ clock = Date.now, ...options }: HostO
     ? new WebhookDispatcher({ db: database.db, logger, pollMs: 50, ...(options.webhookRetry ? { retry: options.webhookRetry } : {}), send: options.sendWebhook })
     : undefined
   webhooks?.start()
-  const hostApp = createHostApp({ db: database.db, clock, sessions, internalSecret: INTERNAL_SECRET, logger, media: { spool, ...(options.fetchPolicy ? { fetchPolicy: options.fetchPolicy } : {}) } })
+  const hostApp = createHostApp({ db: database.db, clock, sessions, internalSecret: INTERNAL_SECRET, logger, queue, media: { outboxDir: join(dir, 'outbox-files'), spool, ...(options.fetchPolicy ? { fetchPolicy: options.fetchPolicy } : {}) } })
   const stop = async () => {
+    queue.stop()
     await webhooks?.stop()
     await sessions.stopAll()
     await agents?.close()
@@ -75,7 +80,7 @@ export const startInProcessHost = async ({ clock = Date.now, ...options }: HostO
     spool.close()
     rmSync(dir, { recursive: true, force: true })
   }
-  return { sim, sessions, hostApp, logger, spool, webhooks, db: database.db, stop }
+  return { sim, sessions, hostApp, logger, spool, webhooks, queue, db: database.db, stop }
 }
 
 /**

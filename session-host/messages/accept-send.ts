@@ -1,0 +1,47 @@
+import { appError } from '../../shared/errors.ts'
+import type { Db } from '../db/connection.ts'
+import type { EnqueueInput, MessageView, SendQueue } from '../outbox/send-queue.ts'
+import type { SessionManager } from '../sessions/session-manager.ts'
+import type { Outgoing } from './rich-content.ts'
+
+export type AcceptDeps = { db: Db; queue: SendQueue; sessions: SessionManager }
+
+/** How long a send request waits for WhatsApp's ack before it answers with `queued`/`sending`. */
+const SETTLE_WAIT_MS = 5_000
+
+export type AcceptInput = Omit<EnqueueInput, 'content'> & {
+  outgoing: Outgoing
+  /** Runs in the same transaction before the message is queued (OTP limits and record). */
+  before?: (tx: Tx) => void
+  /** Runs in the same transaction once the message is queued (links the OTP to its message). */
+  after?: (tx: Tx, message: MessageView) => void
+}
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
+
+/**
+ * Accepts a send: refuses sessions that could never send it, answers a repeated Idempotency-Key
+ * with the first result (or 422 for another body), records the message in the queue in one
+ * transaction, and waits briefly so a connected session usually answers with `sent`.
+ */
+export const acceptSend = async ({ db, queue, sessions }: AcceptDeps, { outgoing, before, after, ...input }: AcceptInput): Promise<MessageView & { replayed: boolean }> => {
+  sessions.requireQueueable(input.sessionId)
+  const accepted = db.transaction(tx => {
+    if (input.idempotency) {
+      const earlier = queue.findByIdempotencyKey(tx, input.sessionId, input.idempotency.key)
+      if (earlier && earlier.requestHash !== input.idempotency.hash)
+        throw appError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request', { messageId: earlier.messageId })
+      if (earlier) return { view: earlier, replayed: true }
+    }
+    before?.(tx)
+    const view = queue.enqueue(tx, { ...input, content: outgoing })
+    after?.(tx, view)
+    return { view, replayed: false }
+  })
+  if (!accepted.replayed) {
+    queue.kick(input.sessionId)
+    // A session that is away answers `queued` at once; the message goes out when it is back.
+    if (sessions.connectedSocket(input.sessionId)) await queue.settled(accepted.view.messageId, SETTLE_WAIT_MS)
+  }
+  return { ...queue.view(input.sessionId, accepted.view.messageId), replayed: accepted.replayed }
+}

@@ -1,0 +1,315 @@
+import { rmSync } from 'node:fs'
+import { and, asc, eq, inArray, isNotNull, lte, sql } from 'drizzle-orm'
+import { generateMessageID } from '@whiskeysockets/baileys'
+import type { WASocket } from '@whiskeysockets/baileys'
+import type { Logger } from 'pino'
+import { appError } from '../../shared/errors.ts'
+import type { Db } from '../db/connection.ts'
+import { MESSAGE_STATUSES, messages } from '../db/schema.ts'
+import type { SessionEvent } from '../sessions/wa-session.ts'
+import type { Outgoing } from '../messages/rich-content.ts'
+import { sendOutgoing } from '../messages/send-outgoing.ts'
+import { canMoveTo, refusalReason } from './message-status.ts'
+import type { MessageStatus } from './message-status.ts'
+import type { PayloadCipher } from './payload-cipher.ts'
+
+type Row = typeof messages.$inferSelect
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
+
+/** What callers see of a message: never its content. */
+export type MessageView = {
+  sessionId: string
+  messageId: string
+  to: string
+  kind: string
+  status: MessageStatus
+  error: string | null
+  otpId: string | null
+  timestamp: string
+  sentAt: string | null
+  deliveredAt: string | null
+  readAt: string | null
+  failedAt: string | null
+}
+
+export type MessageChange = { message: MessageView; previous: MessageStatus }
+
+export type EnqueueInput = {
+  sessionId: string
+  jid: string
+  kind: string
+  content: Outgoing
+  /** Spooled files the content points at; removed once the message is sent or has failed. */
+  files?: string[]
+  otpId?: string
+  notAfter?: Date
+  idempotency?: { key: string; hash: string }
+}
+
+type Sealed = { content: Outgoing; files?: string[] }
+
+export type SendQueueDeps = {
+  db: Db
+  cipher: PayloadCipher
+  logger: Logger
+  /** The session's socket while it is connected. */
+  socketOf: (sessionId: string) => WASocket | undefined
+  clock?: () => number
+  /** How long a sent message may wait for the server's ack before it counts as failed. */
+  ackTimeoutMs?: number
+  /** Called inside the transaction that changed a message's status (webhook outbox, OTP status). */
+  onChange?: (tx: Tx, change: MessageChange) => void
+}
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null)
+
+export const messageView = (row: Row): MessageView => ({
+  sessionId: row.sessionId,
+  messageId: row.id,
+  to: `+${row.jid.split('@')[0]}`,
+  kind: row.kind,
+  status: row.status,
+  error: row.error,
+  otpId: row.otpId,
+  timestamp: row.createdAt.toISOString(),
+  sentAt: iso(row.sentAt),
+  deliveredAt: iso(row.deliveredAt),
+  readAt: iso(row.readAt),
+  failedAt: iso(row.failedAt)
+})
+
+// The statuses each status may be reached from, so one UPDATE … WHERE status IN (…) enforces the order.
+const FROM = Object.fromEntries(MESSAGE_STATUSES.map(next => [next, MESSAGE_STATUSES.filter(current => canMoveTo(current, next))])) as Record<MessageStatus, MessageStatus[]>
+const FINAL = new Set<MessageStatus>(['sent', 'delivered', 'read', 'failed'])
+const TIMESTAMP_COLUMN = { sent: 'sentAt', delivered: 'deliveredAt', read: 'readAt', failed: 'failedAt' } as const
+
+/**
+ * The durable send queue. Each send is a row before it is attempted; each session sends its rows
+ * one at a time in order while it is connected. A row is `sending` from the socket write until
+ * the server's ack, which makes it `sent` (or `failed` when refused); receipts move it on to
+ * `delivered` and `read`. After a crash or a drop, rows still `sending` go out again with the
+ * same WhatsApp id.
+ */
+export class SendQueue {
+  private readonly draining = new Map<string, boolean>()
+  private readonly ackTimers = new Map<string, NodeJS.Timeout>()
+  private readonly waiters = new Map<string, (() => void)[]>()
+  private sweepTimer?: NodeJS.Timeout
+  private stopped = false
+  private readonly clock: () => number
+
+  constructor(private readonly deps: SendQueueDeps) {
+    this.clock = deps.clock ?? Date.now
+  }
+
+  /** Puts rows a crash left `sending` back in line, and fails what expired meanwhile. */
+  start(sweepEveryMs = 5_000): void {
+    this.deps.db.update(messages).set({ status: 'queued', updatedAt: new Date(this.clock()) }).where(eq(messages.status, 'sending')).run()
+    this.sweep()
+    this.sweepTimer = setInterval(() => this.sweep(), sweepEveryMs)
+    this.sweepTimer.unref()
+  }
+
+  stop(): void {
+    this.stopped = true
+    clearInterval(this.sweepTimer)
+    for (const timer of this.ackTimers.values()) clearTimeout(timer)
+    this.ackTimers.clear()
+  }
+
+  /** Records a send; call inside the transaction that checks limits and idempotency. */
+  enqueue(tx: Tx | Db, input: EnqueueInput): MessageView {
+    const id = generateMessageID()
+    const now = new Date(this.clock())
+    const sealed: Sealed = { content: input.content, ...(input.files?.length ? { files: input.files } : {}) }
+    const row = tx
+      .insert(messages)
+      .values({
+        id,
+        sessionId: input.sessionId,
+        jid: input.jid,
+        kind: input.kind,
+        payload: this.deps.cipher.seal(id, sealed),
+        otpId: input.otpId ?? null,
+        notAfter: input.notAfter ?? null,
+        idempotencyKey: input.idempotency?.key ?? null,
+        requestHash: input.idempotency?.hash ?? null,
+        createdAt: now,
+        updatedAt: now
+      })
+      .returning()
+      .get()
+    return messageView(row)
+  }
+
+  /** The earlier message sent with this key, if any (keys are kept for IDEMPOTENCY_KEY_TTL_MS). */
+  findByIdempotencyKey(tx: Tx | Db, sessionId: string, key: string): (MessageView & { requestHash: string | null }) | undefined {
+    const row = tx
+      .select()
+      .from(messages)
+      .where(and(eq(messages.sessionId, sessionId), eq(messages.idempotencyKey, key)))
+      .get()
+    return row ? { ...messageView(row), requestHash: row.requestHash } : undefined
+  }
+
+  view(sessionId: string, messageId: string): MessageView {
+    const row = this.deps.db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.sessionId, sessionId), eq(messages.id, messageId)))
+      .get()
+    if (!row) throw appError('MESSAGE_NOT_FOUND', `Message ${messageId} does not exist in session ${sessionId}`)
+    return messageView(row)
+  }
+
+  /** Resolves once the message has left `queued`/`sending`, or after `ms`, whichever is first. */
+  async settled(messageId: string, ms: number): Promise<void> {
+    const row = this.deps.db.select({ status: messages.status }).from(messages).where(eq(messages.id, messageId)).get()
+    if (!row || FINAL.has(row.status)) return
+    await new Promise<void>(resolve => {
+      const timer = setTimeout(done, ms)
+      function done() {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.waiters.set(messageId, [...(this.waiters.get(messageId) ?? []), done])
+    })
+  }
+
+  /** Starts sending a session's queue if it is connected and not already sending. */
+  kick(sessionId: string): void {
+    if (this.stopped) return
+    if (this.draining.has(sessionId)) {
+      this.draining.set(sessionId, true)
+      return
+    }
+    this.draining.set(sessionId, false)
+    void this.drain(sessionId)
+      .catch(error => this.deps.logger.error({ err: error, sessionId }, 'send queue stopped unexpectedly'))
+      .finally(() => {
+        const again = this.draining.get(sessionId)
+        this.draining.delete(sessionId)
+        if (again) this.kick(sessionId)
+      })
+  }
+
+  /** Follows the session: sends when it connects, and reads acks and receipts of what it sent. */
+  onSessionEvent(event: SessionEvent): void {
+    if (event.type === 'status' && event.status === 'connected') {
+      // What was written but never acked before the drop goes out again, under the same id.
+      this.deps.db
+        .update(messages)
+        .set({ status: 'queued', updatedAt: new Date(this.clock()) })
+        .where(and(eq(messages.sessionId, event.sessionId), eq(messages.status, 'sending')))
+        .run()
+      this.kick(event.sessionId)
+    }
+    if (event.type === 'status' && event.status !== 'connected') this.clearAckTimers(event.sessionId)
+    if (event.type === 'message-ack') {
+      if (event.error) this.transition(event.messageId, 'failed', refusalReason(event.error))
+      else this.transition(event.messageId, 'sent')
+    }
+    if (event.type === 'message-status') this.transition(event.messageId, event.status, event.status === 'failed' ? refusalReason(event.error) : undefined)
+  }
+
+  /** Fails queued messages whose deadline passed, even while their session is away. */
+  sweep(): void {
+    const expired = this.deps.db
+      .select({ id: messages.id })
+      .from(messages)
+      .where(and(inArray(messages.status, ['queued', 'sending']), isNotNull(messages.notAfter), lte(messages.notAfter, new Date(this.clock()))))
+      .all()
+    for (const { id } of expired) this.transition(id, 'failed', 'expired_before_send: the OTP expired before the session could send it')
+  }
+
+  private async drain(sessionId: string): Promise<void> {
+    while (!this.stopped) {
+      this.sweep()
+      const socket = this.deps.socketOf(sessionId)
+      if (!socket) return
+      const row = this.deps.db
+        .select()
+        .from(messages)
+        .where(and(eq(messages.sessionId, sessionId), eq(messages.status, 'queued')))
+        .orderBy(asc(messages.createdAt), asc(sql`rowid`))
+        .limit(1)
+        .get()
+      if (!row?.payload) return
+      const claimed = this.deps.db
+        .update(messages)
+        .set({ status: 'sending', attempts: sql`${messages.attempts} + 1`, updatedAt: new Date(this.clock()) })
+        .where(and(eq(messages.id, row.id), eq(messages.status, 'queued')))
+        .returning({ id: messages.id })
+        .get()
+      if (!claimed) continue
+      const { content } = this.deps.cipher.open<Sealed>(row.id, row.payload)
+      try {
+        await sendOutgoing(socket, row.jid, content, row.id)
+      } catch (error) {
+        // The socket went away mid-send: the row waits for the next connection.
+        this.deps.logger.warn({ err: error, sessionId, messageId: row.id }, 'send interrupted; will retry after reconnect')
+        this.deps.db.update(messages).set({ status: 'queued', updatedAt: new Date(this.clock()) }).where(and(eq(messages.id, row.id), eq(messages.status, 'sending'))).run()
+        return
+      }
+      this.startAckTimer(sessionId, row.id)
+    }
+  }
+
+  private startAckTimer(sessionId: string, messageId: string): void {
+    const timer = setTimeout(() => {
+      this.ackTimers.delete(messageId)
+      this.transition(messageId, 'failed', 'not_acknowledged: WhatsApp did not confirm the message', ['sending'])
+    }, this.deps.ackTimeoutMs ?? 60_000)
+    timer.unref()
+    this.ackTimers.set(`${sessionId}\n${messageId}`, timer)
+  }
+
+  private clearAckTimers(sessionId: string): void {
+    for (const [key, timer] of this.ackTimers) {
+      if (!key.startsWith(`${sessionId}\n`)) continue
+      clearTimeout(timer)
+      this.ackTimers.delete(key)
+    }
+  }
+
+  /** One guarded UPDATE: the database refuses a step backwards, so racing events cannot regress. */
+  private transition(messageId: string, next: MessageStatus, error?: string, from: MessageStatus[] = FROM[next]): void {
+    const now = new Date(this.clock())
+    let changed: { row: Row; previous: MessageStatus; payload: string | null } | undefined
+    this.deps.db.transaction(tx => {
+      const before = tx.select({ status: messages.status, payload: messages.payload }).from(messages).where(eq(messages.id, messageId)).get()
+      if (!before || !from.includes(before.status)) return
+      const row = tx
+        .update(messages)
+        .set({
+          status: next,
+          updatedAt: now,
+          ...(next === 'queued' || next === 'sending' ? {} : { [TIMESTAMP_COLUMN[next]]: now }),
+          ...(error ? { error } : {}),
+          ...(FINAL.has(next) ? { payload: null } : {})
+        })
+        .where(and(eq(messages.id, messageId), inArray(messages.status, from)))
+        .returning()
+        .get()
+      if (!row) return
+      changed = { row, previous: before.status, payload: before.payload }
+      this.deps.onChange?.(tx, { message: messageView(row), previous: before.status })
+    })
+    if (!changed) return
+    if (FINAL.has(next)) {
+      if (changed.payload) this.removeFiles(messageId, changed.payload)
+      for (const key of [...this.ackTimers.keys()].filter(k => k.endsWith(`\n${messageId}`))) {
+        clearTimeout(this.ackTimers.get(key))
+        this.ackTimers.delete(key)
+      }
+      for (const done of this.waiters.get(messageId) ?? []) done()
+      this.waiters.delete(messageId)
+    }
+    this.deps.logger.debug({ sessionId: changed.row.sessionId, messageId, status: next, error }, 'message status')
+  }
+
+  private removeFiles(messageId: string, payload: string): void {
+    const { files = [] } = this.deps.cipher.open<Sealed>(messageId, payload)
+    for (const file of files) rmSync(file, { force: true })
+  }
+}

@@ -1,0 +1,28 @@
+import type { Logger } from 'pino'
+import type { Db } from '../db/connection.ts'
+import type { SessionManager } from '../sessions/session-manager.ts'
+import { journalMessageChange } from './message-events.ts'
+import { createPayloadCipher } from './payload-cipher.ts'
+import { SendQueue } from './send-queue.ts'
+
+/**
+ * The host's send queue, wired to its sessions and to the webhook outbox. Start it before the
+ * sessions are restored, so messages a crash left half-sent are back in line when they connect.
+ */
+export const startSendQueue = (deps: { db: Db; logger: Logger; internalSecret: string; sessions: () => SessionManager; wakeWebhooks: () => void; clock?: () => number; ackTimeoutMs?: number }): SendQueue => {
+  const clock = deps.clock ?? Date.now
+  const queue = new SendQueue({
+    db: deps.db,
+    cipher: createPayloadCipher(deps.internalSecret),
+    logger: deps.logger.child({ module: 'send-queue' }),
+    socketOf: sessionId => deps.sessions().connectedSocket(sessionId),
+    clock,
+    ...(deps.ackTimeoutMs ? { ackTimeoutMs: deps.ackTimeoutMs } : {}),
+    onChange: (tx, change) => {
+      journalMessageChange(tx, change, clock())
+      deps.wakeWebhooks()
+    }
+  })
+  queue.start()
+  return queue
+}
