@@ -69,6 +69,8 @@ export type SentMessage = {
   failures: { jid: string; error: string }[]
   /** The error code the server's ack carried when it refused the message. */
   refusedWith?: string
+  /** A resend of a message id the recipient already has: its phone shows it once. */
+  duplicate?: boolean
 }
 
 /** The ack error for a message to a number that has no WhatsApp account (the emulator's choice). */
@@ -105,6 +107,7 @@ export class WaSim extends EventEmitter {
   private readonly waiters = new Map<string, Waiter>()
   private readonly iqRefusals: { key: string; code: number; text: string }[] = []
   private readonly muted = new Set<Connection>()
+  private down = false
   private readonly sendRefusals = new Map<string, string>()
   /** Pairing-code requests by phone number, waiting for the user to type the code on the phone. */
   private readonly linkCodeRequests = new Map<string, { connection: Connection; hello: CompanionHello; ref: Buffer }>()
@@ -140,6 +143,11 @@ export class WaSim extends EventEmitter {
       wss.once('error', reject)
     })
     wss.on('connection', ws => {
+      // During an outage the server is unreachable: every new socket is cut at once.
+      if (this.down) {
+        ws.terminate()
+        return
+      }
       const connection = new Connection(ws, new NoiseServer(this.serverStatic, this.certChain.encoded), {
         onClientFinish: (conn, finish) => this.onClientFinish(conn, finish),
         onNode: (conn, node) => this.onNode(conn, node),
@@ -317,6 +325,15 @@ export class WaSim extends EventEmitter {
   }
 
   // ---- faults --------------------------------------------------------------------------------
+
+  /**
+   * An outage: every socket is cut and reconnects are refused until `outage(false)`, so sessions
+   * stay away (and their sends queue up) for as long as a test needs.
+   */
+  outage(down: boolean): void {
+    this.down = down
+    if (down) this.dropAll()
+  }
 
   /** Cuts every socket, as a network failure would. */
   dropAll(): void {
@@ -510,7 +527,9 @@ export class WaSim extends EventEmitter {
     // A refused message reaches nobody, so nobody decrypts it.
     const { decrypted, failures } = refusedWith ? { decrypted: [], failures: [] } : await decryptOutgoing(stanza, device, this.directory)
     for (const failure of failures) this.logger.warn({ id, ...failure }, 'sim could not decrypt a copy')
-    const sent: SentMessage = { id, accountPn: device.account.pn, deviceId: device.id, to, node: stanza, decrypted, failures, ...(refusedWith ? { refusedWith } : {}) }
+    // A phone keeps one copy per sender and message id, as WhatsApp clients do with a resend.
+    const duplicate = !refusedWith && this.sent.some(m => m.id === id && m.accountPn === device.account.pn && !m.refusedWith)
+    const sent: SentMessage = { id, accountPn: device.account.pn, deviceId: device.id, to, node: stanza, decrypted, failures, ...(refusedWith ? { refusedWith } : {}), ...(duplicate ? { duplicate } : {}) }
     this.sent.push(sent)
     this.emit('message-sent', sent)
   }

@@ -8,10 +8,10 @@ import type { SendWebhook } from './dispatcher.ts'
  * Hands one delivery attempt to the gateway, which signs and posts it (the host never calls
  * receivers itself). The request is signed with the internal secret, as the gateway's are.
  */
-export const gatewaySender = ({ gatewayUrl, secret, fetch: doFetch = fetch, timeoutMs = 30_000 }: { gatewayUrl: string; secret: SigningSecret; fetch?: typeof fetch; timeoutMs?: number }): SendWebhook =>
+export const gatewaySender = ({ gatewayUrl, secret, fetch: doFetch = fetch, timeoutMs = 30_000, clock = Date.now }: { gatewayUrl: string; secret: SigningSecret; fetch?: typeof fetch; timeoutMs?: number; clock?: () => number }): SendWebhook =>
   async (request: WebhookDeliveryRequest): Promise<WebhookDeliveryResult> => {
     const body = JSON.stringify(request)
-    const headers = await signRequest({ secret, method: 'POST', pathWithQuery: WEBHOOK_DELIVERY_PATH, body })
+    const headers = await signRequest({ secret, method: 'POST', pathWithQuery: WEBHOOK_DELIVERY_PATH, body, timestamp: clock() })
     let response: Response
     try {
       response = await doFetch(new URL(WEBHOOK_DELIVERY_PATH, gatewayUrl), {

@@ -66,7 +66,7 @@ export const startInProcessHost = async ({ clock = Date.now, ...options }: HostO
     }
   })
   const webhooks = options.sendWebhook
-    ? new WebhookDispatcher({ db: database.db, logger, pollMs: 50, ...(options.webhookRetry ? { retry: options.webhookRetry } : {}), send: options.sendWebhook })
+    ? new WebhookDispatcher({ db: database.db, logger, clock, pollMs: 50, ...(options.webhookRetry ? { retry: options.webhookRetry } : {}), send: options.sendWebhook })
     : undefined
   webhooks?.start()
   const hostApp = createHostApp({ db: database.db, clock, sessions, internalSecret: INTERNAL_SECRET, logger, queue, media: { outboxDir: join(dir, 'outbox-files'), spool, ...(options.fetchPolicy ? { fetchPolicy: options.fetchPolicy } : {}) } })
@@ -119,7 +119,7 @@ export const startInProcessStack = async (options: { maxBodyBytes?: number; medi
     onUnexpectedError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error')
   })
   // The reverse direction: the host hands webhook deliveries to the gateway app directly.
-  webhookSender.current = gatewaySender({ gatewayUrl: 'http://gateway.internal', secret: INTERNAL_SECRET, fetch: (input, init) => Promise.resolve(gateway.request(String(input), init)) })
+  webhookSender.current = gatewaySender({ gatewayUrl: 'http://gateway.internal', secret: INTERNAL_SECRET, clock, fetch: (input, init) => Promise.resolve(gateway.request(String(input), init)) })
 
   const token = async (scopes: string, extra: { sessions?: string[]; audience?: string } = {}) => {
     const minted = await mintToken({ secret: JWT_SECRET, scopes: scopes.split(' ') as Scope[], ttlSeconds: 600, audience: extra.audience ?? 'otp-gateway', ...(extra.sessions ? { sessions: extra.sessions } : {}) })

@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { codesIn, recordSensitive } from '../support/log-audit.ts'
+import { startInProcessStack } from '../support/in-process-stack.ts'
+import { startWebhookReceiver } from '../support/webhook-receiver.ts'
+
+type Stack = Awaited<ReturnType<typeof startInProcessStack>>
+type Message = { messageId: string; status: string; error: string | null; otpId: string | null; deliveredAt: string | null; readAt: string | null }
+type Otp = { otpId: string; messageId: string; status: string }
+
+const ACCOUNT = '6281200000100'
+
+/**
+ * Delivery guarantees through the gateway and host, with real Baileys on the emulator and a
+ * receiver built on the `standardwebhooks` package: acks and receipts drive each message's
+ * status, refusals fail it, sends wait out a session's outage, and a repeated key sends once.
+ */
+describe('delivery status, refusals, queued sends and idempotency', () => {
+  let stack: Stack
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>
+  let admin: string
+
+  const post = (path: string, body: unknown, key?: string) =>
+    stack.gateway.request(path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+      body: JSON.stringify(body)
+    })
+  const get = async <T>(path: string): Promise<T> => ((await stack.call('GET', path, { token: admin })).body.data as T)
+  const until = async <T>(check: () => Promise<T | undefined>, what: string, tries = 400): Promise<T> => {
+    for (let i = 0; i < tries; i++) {
+      const value = await check()
+      if (value !== undefined) return value
+      await new Promise(r => setTimeout(r, 25))
+    }
+    throw new Error(`timed out waiting for ${what}`)
+  }
+  const recipientCopies = (messageId: string) => stack.sim.sent.filter(m => m.id === messageId && !m.refusedWith && !m.duplicate)
+
+  before(async () => {
+    stack = await startInProcessStack()
+    receiver = await startWebhookReceiver()
+    admin = await stack.token('admin')
+    const created = (await stack.linkSession('shop', ACCOUNT, { webhook: { url: receiver.url, events: ['message.status', 'otp.status'] } })) as { webhook: { secret: string } }
+    receiver.setSecret(created.webhook.secret)
+  })
+  after(async () => {
+    await stack?.stop()
+    await receiver?.stop()
+  })
+
+  it('moves a message to delivered then read from receipts, by API and by message.status events', async () => {
+    const response = await post('/api/messages/shop/text', { to: '081234560001', text: 'receipts please' })
+    const sent = ((await response.json()) as { data: Message }).data
+    assert.equal(sent.status, 'sent')
+    const copy = await stack.sim.waitForSent(m => m.id === sent.messageId)
+    stack.sim.sendReceipt(copy, 'delivery')
+    const delivered = await until(async () => {
+      const view = await get<Message>(`/api/messages/shop/${sent.messageId}`)
+      return view.status === 'delivered' ? view : undefined
+    }, 'delivered')
+    assert.ok(delivered.deliveredAt)
+    stack.sim.sendReceipt(copy, 'read')
+    const read = await until(async () => {
+      const view = await get<Message>(`/api/messages/shop/${sent.messageId}`)
+      return view.status === 'read' ? view : undefined
+    }, 'read')
+    assert.ok(read.readAt)
+    const statuses = await receiver.waitFor(r => {
+      const mine = r.filter(e => e.type === 'message.status' && e.data.messageId === sent.messageId).map(e => e.data.status)
+      return mine.includes('read') ? mine : undefined
+    }, 'message.status read')
+    assert.deepEqual(statuses, ['sent', 'delivered', 'read'])
+    const unknown = await stack.call('GET', '/api/messages/shop/3EB0FFFFFFFFFFFFFFFF', { token: admin })
+    assert.equal(unknown.body.error.code, 'MESSAGE_NOT_FOUND')
+  })
+
+  it('fails a message WhatsApp refuses with 463, and its OTP, never delivered', async () => {
+    stack.sim.refuseMessagesTo('6281234560002', '463')
+    const response = await post('/api/messages/shop/otp', { to: '081234560002' })
+    assert.equal(response.status, 201)
+    const otp = ((await response.json()) as { data: Otp }).data
+    const failed = await until(async () => {
+      const view = await get<Message>(`/api/messages/shop/${otp.messageId}`)
+      return view.status === 'failed' ? view : undefined
+    }, 'message failed')
+    assert.match(failed.error ?? '', /^whatsapp_refused_463/)
+    assert.equal((await get<Otp>(`/api/otp/${otp.otpId}`)).status, 'failed')
+    const events = await receiver.waitFor(r => {
+      const otpEvent = r.find(e => e.type === 'otp.status' && e.data.otpId === otp.otpId)
+      return otpEvent ? r.filter(e => e.data.messageId === otp.messageId || e.data.otpId === otp.otpId) : undefined
+    }, 'otp.status failed')
+    assert.deepEqual(events.map(e => [e.type, e.data.status]), [['message.status', 'failed'], ['otp.status', 'failed']])
+    assert.match(String(events[1]?.data.reason), /463/)
+    assert.equal(recipientCopies(otp.messageId).length, 0)
+    stack.sim.refuseMessagesTo('6281234560002', undefined)
+  })
+
+  it('sends once for a repeated Idempotency-Key, and refuses another body under it with 422', async () => {
+    const body = { to: '081234560003', text: 'only once' }
+    const first = ((await (await post('/api/messages/shop/text', body, 'order-42')).json()) as { data: Message }).data
+    const again = await post('/api/messages/shop/text', body, 'order-42')
+    assert.equal(again.status, 200)
+    assert.equal(((await again.json()) as { data: Message }).data.messageId, first.messageId)
+    const other = await post('/api/messages/shop/text', { ...body, text: 'something else' }, 'order-42')
+    assert.equal(other.status, 422)
+    assert.equal(((await other.json()) as { error: { code: string } }).error.code, 'IDEMPOTENCY_KEY_REUSED')
+
+    const otpFirst = ((await (await post('/api/messages/shop/otp', { to: '081234560004' }, 'login-7')).json()) as { data: Otp }).data
+    const otpAgain = ((await (await post('/api/messages/shop/otp', { to: '081234560004' }, 'login-7')).json()) as { data: Otp }).data
+    assert.equal(otpAgain.otpId, otpFirst.otpId)
+    await stack.sim.waitForSent(m => m.id === otpFirst.messageId)
+    const toRecipient = (pn: string) => stack.sim.sent.filter(m => m.to.startsWith(`${pn}@`))
+    assert.equal(toRecipient('6281234560003').length, 1)
+    assert.equal(toRecipient('6281234560004').length, 1)
+    for (const copy of toRecipient('6281234560004')[0]?.decrypted ?? []) recordSensitive(...codesIn(copy.message.extendedTextMessage?.text))
+  })
+
+  it('holds 20 OTPs through an outage and sends them after the reconnect; one past its TTL fails', async () => {
+    stack.sim.outage(true)
+    await until(async () => (stack.sessions.view('shop').status === 'connected' ? undefined : true), 'session down')
+    const short = ((await (await post('/api/messages/shop/otp', { to: '081234560100', ttlSeconds: 30 })).json()) as { data: Otp }).data
+    const queued: Otp[] = []
+    for (let i = 1; i <= 20; i++) {
+      const response = await post('/api/messages/shop/otp', { to: `0812345601${String(i).padStart(2, '0')}` })
+      assert.equal(response.status, 201)
+      queued.push(((await response.json()) as { data: Otp }).data)
+    }
+    assert.equal((await get<Message>(`/api/messages/shop/${queued[0]?.messageId}`)).status, 'queued')
+    stack.advanceClock(31_000)
+    stack.sim.outage(false)
+    for (const otp of queued) {
+      const copy = await stack.sim.waitForSent(m => m.id === otp.messageId, 20_000)
+      const code = codesIn(copy.decrypted.find(d => d.jid.startsWith(copy.to.split('@')[0] ?? '-'))?.message.extendedTextMessage?.text)[0]
+      recordSensitive(code)
+      assert.ok(code)
+      assert.equal(recipientCopies(otp.messageId).length, 1)
+    }
+    const expired = await get<Message>(`/api/messages/shop/${short.messageId}`)
+    assert.equal(expired.status, 'failed')
+    assert.match(expired.error ?? '', /^expired_before_send/)
+    assert.equal(recipientCopies(short.messageId).length, 0)
+    await receiver.waitFor(r => r.find(e => e.type === 'otp.status' && e.data.otpId === short.otpId && e.data.status === 'failed'), 'otp.status failed for the expired OTP')
+  })
+})
