@@ -27,13 +27,19 @@ export type StackProcesses = {
   startHost(): Promise<void>
   killHost(signal?: NodeJS.Signals): Promise<void>
   stop(): Promise<void>
+  /** The process id of `host` or `gateway` (for CPU accounting in the bench). */
+  pid(name: 'host' | 'gateway'): number | undefined
 }
 
 /**
  * Runs the session host and the gateway as separate Node processes with the environment
  * `npm start` gives them, on free loopback ports and a temporary data folder.
  */
-export const startProcesses = async (extraEnv: Record<string, string>): Promise<StackProcesses> => {
+export const startProcesses = async (
+  extraEnv: Record<string, string>,
+  /** Extra Node flags per process, such as `--cpu-prof` for the bench. */
+  { nodeArgs = () => [] }: { nodeArgs?: (name: 'host' | 'gateway') => string[] } = {}
+): Promise<StackProcesses> => {
   const dataDir = mkdtempSync(join(tmpdir(), 'e2e-'))
   const [gatewayPort, hostPort] = [await freePort(), await freePort()]
   const env: Record<string, string> = {
@@ -49,8 +55,8 @@ export const startProcesses = async (extraEnv: Record<string, string>): Promise<
     ...extraEnv
   }
   const children = new Map<string, ChildProcess>()
-  const run = (name: string, entry: string): ChildProcess => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry)], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const run = (name: 'host' | 'gateway', entry: string): ChildProcess => {
+    const child = spawn(process.execPath, [...nodeArgs(name), '--import', 'tsx', join(ROOT, entry)], { env, stdio: ['ignore', 'pipe', 'pipe'] })
     for (const stream of [child.stdout, child.stderr]) stream?.on('data', chunk => capturedLogs.push(`[${name}] ${String(chunk)}`))
     children.set(name, child)
     return child
@@ -82,6 +88,7 @@ export const startProcesses = async (extraEnv: Record<string, string>): Promise<
       host?.kill(signal)
       if (host) await exited(host)
     },
+    pid: name => children.get(name)?.pid,
     stop: async () => {
       for (const child of children.values()) child.kill('SIGTERM')
       await Promise.all([...children.values()].map(exited))
