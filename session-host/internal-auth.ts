@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono'
 import { appError } from '../shared/errors.ts'
 import { createNonceCache, verifyRequest } from '../shared/internal-signing.ts'
 import type { SigningSecret } from '../shared/internal-signing.ts'
+import { nodeSigningCrypto } from './node-signing-crypto.ts'
 
 /**
  * The host trusts no network: every internal request must carry a fresh signature over its
@@ -19,7 +20,8 @@ export const internalAuth = (secret: SigningSecret, toleranceMs = 30_000): Middl
       body,
       headers: c.req.raw.headers,
       toleranceMs,
-      seenNonce
+      seenNonce,
+      primitives: nodeSigningCrypto
     })
     if (!result.ok) throw appError('INTERNAL_AUTH_FAILED', 'Internal request signature refused', { reason: result.reason })
     await next()
