@@ -15,7 +15,7 @@ import { startProcesses } from '../support/processes.ts'
  * JWT, signed internal HTTP, SQLite), beside a bare Hono route measured in the same run with the
  * same client. Every verify does the whole work: each OTP gets four wrong codes and then the right
  * one, in order, and every answer is checked. `BENCH_PROFILE=<dir>` writes a CPU profile of each
- * server process there (summarise them with `node --import tsx test/bench/profile-summary.ts <dir>`).
+ * server process there (summarise one with `node --import tsx test/bench/profile-summary.ts <dir>/gateway`).
  */
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
@@ -85,7 +85,8 @@ const measure = async (
   return { rps: latencies.length / seconds, p50: at(0.5), p99: at(0.99), errors, cpuMsPerRequest }
 }
 
-const profileArgs = (name: string) => (PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : [])
+// One folder per process: tsx's loader thread writes a profile of its own, with the same name flags.
+const profileArgs = (name: string) => (PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, name)}`] : [])
 
 const sim = new WaSim({ autoContacts: true })
 const stack = await startProcesses({ WA_MODE: 'live', WA_WEBSOCKET_URL: await sim.start(), LOG_LEVEL: 'warn' }, { nodeArgs: profileArgs })
