@@ -5,6 +5,7 @@ import { createGateway } from './app.ts'
 import { createJwtVerifier } from './auth/jwt-verifier.ts'
 import { parseGatewayConfig } from './config.ts'
 import { createHostClient } from './host-client.ts'
+import { createNodeHostFetch } from './node-host-fetch.ts'
 
 /** Node entry: parses the environment once, serves the app, and stops on SIGTERM/SIGINT. */
 const config = (() => {
@@ -21,9 +22,10 @@ const verifier = createJwtVerifier({
   ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}),
   ...(config.JWT_AUDIENCE ? { audience: config.JWT_AUDIENCE } : {})
 })
+const hostFetch = createNodeHostFetch()
 const app = createGateway({
   config,
-  host: createHostClient({ baseUrl: config.HOST_URL, secret: config.INTERNAL_SECRET }),
+  host: createHostClient({ baseUrl: config.HOST_URL, secret: config.INTERNAL_SECRET, fetch: hostFetch }),
   verifier,
   onUnexpectedError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error')
 })
@@ -33,7 +35,7 @@ const server = serve({ fetch: app.fetch, port, hostname: process.env.BIND ?? '12
 })
 const stop = (signal: string) => {
   logger.info({ signal }, 'gateway stopping')
-  server.close(() => process.exit(0))
+  server.close(() => void hostFetch.close().finally(() => process.exit(0)))
   setTimeout(() => process.exit(1), 5_000).unref()
 }
 process.on('SIGTERM', () => stop('SIGTERM'))
