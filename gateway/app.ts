@@ -59,15 +59,18 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
     c.set('deps', requestDeps)
     await next()
   })
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: deps.config.MAX_BODY_BYTES,
-      onError: () => {
-        throw appError('PAYLOAD_TOO_LARGE', `Request body exceeds ${deps.config.MAX_BODY_BYTES} bytes`)
-      }
-    })
-  )
+  const tooLarge = () => {
+    throw appError('PAYLOAD_TOO_LARGE', `Request body exceeds ${deps.config.MAX_BODY_BYTES} bytes`)
+  }
+  const countedLimit = bodyLimit({ maxSize: deps.config.MAX_BODY_BYTES, onError: tooLarge })
+  app.use('/api/*', async (c, next) => {
+    // A declared length is checked from the header, as bodyLimit would, without asking for the body
+    // stream (which on Node builds a whole Web Request); only chunked bodies are counted.
+    const length = c.req.header('content-length')
+    if (length === undefined || c.req.header('transfer-encoding') !== undefined) return countedLimit(c, next)
+    if (Number.parseInt(length, 10) > deps.config.MAX_BODY_BYTES) tooLarge()
+    await next()
+  })
   app.use('/api/*', except(PUBLIC_PATHS, auth))
 
   registerHealth(app)
