@@ -11,8 +11,9 @@ import { bearerAuth } from './auth/middleware.ts'
 import type { JwtVerifier } from './auth/jwt-verifier.ts'
 import type { Principal } from './auth/scopes.ts'
 import type { GatewayConfig } from './config.ts'
+import type { SigningCrypto } from '../shared/internal-signing.ts'
 import { importPepper } from './otp/otp-hash.ts'
-import type { PepperKey } from './otp/otp-hash.ts'
+import type { PepperKey, PepperSigner } from './otp/otp-hash.ts'
 import type { HostClient } from './host-client.ts'
 import { registerHealth } from './routes/health.ts'
 import { registerMessages } from './routes/messages.ts'
@@ -24,6 +25,8 @@ export type GatewayDeps = {
   host: HostClient
   verifier: JwtVerifier
   clock?: () => number
+  /** HMAC for the OTP hashes; Web Crypto by default (Workers), node:crypto from the Node entry. */
+  signingCrypto?: SigningCrypto
   /** Where unexpected errors are reported; the gateway itself stays free of Node APIs. */
   onUnexpectedError?: (error: unknown, requestId: string) => void
 }
@@ -33,7 +36,7 @@ type RequestDeps = GatewayDeps & {
   phone(input: string): NormalizedPhone
   phoneInfo(input: string): NormalizedPhone
   /** The OTP pepper, imported once. */
-  otpPepper: Promise<PepperKey>
+  otpPepper: Promise<PepperKey | PepperSigner>
 }
 
 export type GatewayApp = OpenAPIHono<{ Variables: { deps: RequestDeps; principal: Principal } }>
@@ -46,7 +49,9 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
     ...deps,
     phone: input => requireJid(input, deps.config.DEFAULT_COUNTRY),
     phoneInfo: input => normalizePhone(input, deps.config.DEFAULT_COUNTRY),
-    otpPepper: importPepper(deps.config.OTP_PEPPER)
+    otpPepper: deps.signingCrypto
+      ? Promise.resolve({ sign: (data: Uint8Array) => deps.signingCrypto!.hmacSha256(deps.config.OTP_PEPPER, data) })
+      : importPepper(deps.config.OTP_PEPPER)
   }
   const app: GatewayApp = new OpenAPIHono({
     defaultHook: result => {

@@ -1,7 +1,7 @@
 import { AppError, appError } from '../shared/errors.ts'
 import type { ErrorCode, ErrorEnvelope, SuccessEnvelope } from '../shared/errors.ts'
 import { signRequest } from '../shared/internal-signing.ts'
-import type { SigningSecret } from '../shared/internal-signing.ts'
+import type { SigningCrypto, SigningSecret } from '../shared/internal-signing.ts'
 
 const passesThrough = (code: string, status: number): boolean =>
   code !== 'INTERNAL_AUTH_FAILED' && (status < 500 || code === 'SESSION_NOT_CONNECTED')
@@ -14,10 +14,21 @@ export type HostClient = {
  * The one place that talks to the session host: each request is signed with the shared secret;
  * the host's error envelopes come back as the same AppError, and an unreachable host is a 502.
  */
-export const createHostClient = ({ baseUrl, secret, fetch: doFetch = fetch }: { baseUrl: string; secret: SigningSecret; fetch?: typeof fetch }): HostClient => ({
+export const createHostClient = ({
+  baseUrl,
+  secret,
+  fetch: doFetch = fetch,
+  primitives
+}: {
+  baseUrl: string
+  secret: SigningSecret
+  fetch?: typeof fetch
+  /** Web Crypto by default; the Node entry passes node:crypto. */
+  primitives?: SigningCrypto
+}): HostClient => ({
   async call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const text = body === undefined ? undefined : JSON.stringify(body)
-    const headers = await signRequest({ secret, method, pathWithQuery: path, body: text })
+    const headers = await signRequest({ secret, method, pathWithQuery: path, body: text, ...(primitives ? { primitives } : {}) })
     let response: Response
     try {
       response = await doFetch(new URL(path, baseUrl), {

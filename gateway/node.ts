@@ -1,6 +1,8 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import { serve } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
 import pino from 'pino'
+import type { SigningCrypto } from '../shared/internal-signing.ts'
 import { createGateway } from './app.ts'
 import { createJwtVerifier } from './auth/jwt-verifier.ts'
 import { parseGatewayConfig } from './config.ts'
@@ -22,10 +24,21 @@ const verifier = createJwtVerifier({
   ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}),
   ...(config.JWT_AUDIENCE ? { audience: config.JWT_AUDIENCE } : {})
 })
+// Web Crypto runs each call as a thread-pool job, which costs more than the hashing itself; the
+// same primitives on node:crypto answer synchronously (the session host uses the same).
+const nodeSigningCrypto: SigningCrypto = {
+  sha256: data => createHash('sha256').update(data).digest(),
+  hmacSha256: (secret, data) => createHmac('sha256', secret).update(data).digest(),
+  hmacSha256Matches: (secret, mac, data) => {
+    const expected = createHmac('sha256', secret).update(data).digest()
+    return mac.byteLength === expected.byteLength && timingSafeEqual(mac, expected)
+  }
+}
 const hostFetch = createNodeHostFetch()
 const app = createGateway({
   config,
-  host: createHostClient({ baseUrl: config.HOST_URL, secret: config.INTERNAL_SECRET, fetch: hostFetch }),
+  host: createHostClient({ baseUrl: config.HOST_URL, secret: config.INTERNAL_SECRET, fetch: hostFetch, primitives: nodeSigningCrypto }),
+  signingCrypto: nodeSigningCrypto,
   verifier,
   onUnexpectedError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error')
 })
