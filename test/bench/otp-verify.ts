@@ -95,16 +95,22 @@ const profileArgs = (name: string) => (PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-
 const sim = new WaSim({ autoContacts: true })
 const stack = await startProcesses({ WA_MODE: 'live', WA_WEBSOCKET_URL: await sim.start(), LOG_LEVEL: 'warn' }, { nodeArgs: profileArgs })
 const bare = spawn(process.execPath, [...profileArgs('bare'), '--import', 'tsx', join(import.meta.dirname, 'bare-hono.ts')], { stdio: ['ignore', 'pipe', 'inherit'] })
+// The setup polls the stack; a stack that never links must fail the bench, not hang it.
+const setupDeadline = Date.now() + 30_000
+const pause = async () => {
+  if (Date.now() > setupDeadline) throw new Error('the bench session did not link within 30 s')
+  await new Promise(r => setTimeout(r, 50))
+}
 try {
   const admin = await mintToken({ secret: stack.env.JWT_SECRET!, scopes: ['admin'], ttlSeconds: 600 })
   const adminHeaders = { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }
   const post = (path: string, body: unknown) => fetch(`${stack.url}${path}`, { method: 'POST', headers: adminHeaders, body: JSON.stringify(body) }).then(r => r.json() as Promise<{ data: Record<string, unknown> }>)
   await post('/api/sessions/create', { sessionId: 'bench' })
-  for (let linked = false; !linked; await new Promise(r => setTimeout(r, 50))) {
+  for (let linked = false; !linked; await pause()) {
     const qr = await fetch(`${stack.url}/api/sessions/bench/qr`, { headers: adminHeaders }).then(r => (r.ok ? (r.json() as Promise<{ data: { qr: string } }>) : undefined))
     if (qr) linked = Boolean(await sim.scanQr(qr.data.qr, { accountPn: '6281200009999' }))
   }
-  for (let status = ''; status !== 'connected'; await new Promise(r => setTimeout(r, 50))) {
+  for (let status = ''; status !== 'connected'; await pause()) {
     status = ((await fetch(`${stack.url}/api/sessions/bench/status`, { headers: adminHeaders }).then(r => r.json())) as { data: { status: string } }).data.status
   }
   // One code really sent over WhatsApp and verified, to show the path works end to end.
