@@ -1,6 +1,10 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import type { AddressInfo } from 'node:net'
+import { Readable } from 'node:stream'
+import { serve } from '@hono/node-server'
 import { SignJWT } from 'jose'
+import { request } from 'undici'
 import { mintToken } from './auth/mint-token.ts'
 import { JWT_SECRET, startInProcessStack } from '../test/support/in-process-stack.ts'
 
@@ -82,6 +86,31 @@ describe('the gateway in front of the session host', () => {
     }
     const validation = await call('POST', '/api/sessions/create', { token: admin, body: { sessionId: 42 } })
     assert.ok(JSON.stringify(validation.body.error.details).includes('sessionId'))
+  })
+
+  it('refuses an oversized body over a real socket, whether its length is declared or chunked', async () => {
+    const server = serve({ fetch: stack.gateway.fetch, port: 0, hostname: '127.0.0.1' })
+    await new Promise(resolve => server.once('listening', resolve))
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/messages/shop-1/text`
+      const headers = { authorization: `Bearer ${await token('messages:send')}`, 'content-type': 'application/json' }
+      const body = (text: string) => JSON.stringify({ to: ALICE_LOCAL, text })
+      const send = async (payload: string | Readable) => {
+        const response = await request(url, { method: 'POST', headers, body: payload })
+        return { status: response.statusCode, body: (await response.body.json()) as { error?: { code: string } } }
+      }
+      const chunked = (text: string) => Readable.from([Buffer.from(body(text))])
+      const declared = await send(body('x'.repeat(5000)))
+      assert.equal(declared.status, 413)
+      assert.equal(declared.body.error?.code, 'PAYLOAD_TOO_LARGE')
+      const streamed = await send(chunked('x'.repeat(5000)))
+      assert.equal(streamed.status, 413)
+      assert.equal(streamed.body.error?.code, 'PAYLOAD_TOO_LARGE')
+      assert.equal((await send(body('within the limit'))).status, 200)
+      assert.equal((await send(chunked('within the limit, chunked'))).status, 200)
+    } finally {
+      await new Promise(resolve => server.close(resolve))
+    }
   })
 
   it('serves its OpenAPI 3.1 document and the interactive reference without a token', async () => {

@@ -13,8 +13,9 @@ import type { QrPageKey } from './auth/qr-page-link.ts'
 import type { JwtVerifier } from './auth/jwt-verifier.ts'
 import type { Principal } from './auth/scopes.ts'
 import type { GatewayConfig } from './config.ts'
+import type { SigningCrypto } from '../shared/internal-signing.ts'
 import { importPepper } from './otp/otp-hash.ts'
-import type { PepperKey } from './otp/otp-hash.ts'
+import type { PepperKey, PepperSigner } from './otp/otp-hash.ts'
 import type { HostClient } from './host-client.ts'
 import { registerHealth } from './routes/health.ts'
 import { isMediaUpload, registerMediaMessages } from './routes/media-messages.ts'
@@ -35,6 +36,8 @@ export type GatewayDeps = {
   clock?: () => number
   /** How webhooks reach receivers; the global fetch unless a test or runtime passes its own. */
   webhookFetch?: typeof fetch
+  /** HMAC for the OTP hashes; Web Crypto by default (Workers), node:crypto from the Node entry. */
+  signingCrypto?: SigningCrypto
   /** Where unexpected errors are reported; the gateway itself stays free of Node APIs. */
   onUnexpectedError?: (error: unknown, requestId: string) => void
 }
@@ -44,7 +47,7 @@ type RequestDeps = GatewayDeps & {
   phone(input: string): NormalizedPhone
   phoneInfo(input: string): NormalizedPhone
   /** The OTP pepper, imported once. */
-  otpPepper: Promise<PepperKey>
+  otpPepper: Promise<PepperKey | PepperSigner>
   /** Signs and checks QR page links. */
   qrPageKey: Promise<QrPageKey>
   now(): number
@@ -62,7 +65,9 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
     ...deps,
     phone: input => requireJid(input, deps.config.DEFAULT_COUNTRY),
     phoneInfo: input => normalizePhone(input, deps.config.DEFAULT_COUNTRY),
-    otpPepper: importPepper(deps.config.OTP_PEPPER),
+    otpPepper: deps.signingCrypto
+      ? Promise.resolve({ sign: (data: Uint8Array) => deps.signingCrypto!.hmacSha256(deps.config.OTP_PEPPER, data) })
+      : importPepper(deps.config.OTP_PEPPER),
     qrPageKey: deriveQrPageKey(deps.config.INTERNAL_SECRET),
     now: deps.clock ?? Date.now
   }
@@ -79,15 +84,21 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
     // Every answer says when it comes from the sandbox, so no one mistakes it for WhatsApp.
     if (deps.config.WA_MODE === 'sandbox') c.header('x-wa-mode', 'sandbox')
   })
+  const tooLarge = () => {
+    throw appError('PAYLOAD_TOO_LARGE', `Request body exceeds ${deps.config.MAX_BODY_BYTES} bytes`)
+  }
+  const countedLimit = bodyLimit({ maxSize: deps.config.MAX_BODY_BYTES, onError: tooLarge })
   // Media uploads stream through with their own 50 MB cap (routes/media-messages.ts).
   app.use(
     '/api/*',
-    except(isMediaUpload, bodyLimit({
-      maxSize: deps.config.MAX_BODY_BYTES,
-      onError: () => {
-        throw appError('PAYLOAD_TOO_LARGE', `Request body exceeds ${deps.config.MAX_BODY_BYTES} bytes`)
-      }
-    }))
+    except(isMediaUpload, async (c, next) => {
+      // A declared length is checked from the header, as bodyLimit would, without asking for the body
+      // stream (which on Node builds a whole Web Request); only chunked bodies are counted.
+      const length = c.req.header('content-length')
+      if (length === undefined || c.req.header('transfer-encoding') !== undefined) return countedLimit(c, next)
+      if (Number.parseInt(length, 10) > deps.config.MAX_BODY_BYTES) tooLarge()
+      await next()
+    })
   )
   app.use('/api/*', except(PUBLIC_PATHS, auth))
 

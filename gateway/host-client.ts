@@ -1,7 +1,7 @@
 import { AppError, appError } from '../shared/errors.ts'
 import type { ErrorCode, ErrorEnvelope, SuccessEnvelope } from '../shared/errors.ts'
 import { signRequest, signStreamRequest } from '../shared/internal-signing.ts'
-import type { SigningSecret } from '../shared/internal-signing.ts'
+import type { SigningCrypto, SigningSecret } from '../shared/internal-signing.ts'
 
 const passesThrough = (code: string, status: number): boolean =>
   code !== 'INTERNAL_AUTH_FAILED' && (status < 500 || code === 'SESSION_NOT_CONNECTED')
@@ -22,13 +22,16 @@ export const createHostClient = ({
   baseUrl,
   secret,
   fetch: doFetch = fetch,
-  streamFetch
+  streamFetch,
+  primitives
 }: {
   baseUrl: string
   secret: SigningSecret
   fetch?: typeof fetch
   /** Sends stream bodies; Node's fetch holds a whole request body in memory, so node.ts passes one built on node:http. */
   streamFetch?: typeof fetch
+  /** Web Crypto by default; the Node entry passes node:crypto. */
+  primitives?: SigningCrypto
 }): HostClient => ({
   async stream<T>(path: string, { stream, contentType, contentLength }: StreamBody): Promise<T> {
     const headers = await signStreamRequest({ secret, method: 'POST', pathWithQuery: path, contentType, contentLength })
@@ -47,7 +50,7 @@ export const createHostClient = ({
   },
   async call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const text = body === undefined ? undefined : JSON.stringify(body)
-    const headers = await signRequest({ secret, method, pathWithQuery: path, body: text })
+    const headers = await signRequest({ secret, method, pathWithQuery: path, body: text, ...(primitives ? { primitives } : {}) })
     let response: Response
     try {
       response = await doFetch(new URL(path, baseUrl), {

@@ -1,3 +1,4 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import { serve } from '@hono/node-server'
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
@@ -5,10 +6,12 @@ import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import type { ReadableStream as NodeWebStream } from 'node:stream/web'
 import pino from 'pino'
+import type { SigningCrypto } from '../shared/internal-signing.ts'
 import { createGateway } from './app.ts'
 import { createJwtVerifier } from './auth/jwt-verifier.ts'
 import { parseGatewayConfig } from './config.ts'
 import { createHostClient } from './host-client.ts'
+import { createNodeHostFetch } from './node-host-fetch.ts'
 
 /** Node entry: parses the environment once, serves the app, and stops on SIGTERM/SIGINT. */
 const config = (() => {
@@ -40,9 +43,21 @@ const streamFetch = ((input: URL, init: RequestInit) =>
     Readable.fromWeb(body as NodeWebStream<Uint8Array>).on('error', error => outgoing.destroy(error)).pipe(outgoing)
   })) as typeof fetch
 
+// Web Crypto runs each call as a thread-pool job, which costs more than the hashing itself; the
+// same primitives on node:crypto answer synchronously (the session host uses the same).
+const nodeSigningCrypto: SigningCrypto = {
+  sha256: data => createHash('sha256').update(data).digest(),
+  hmacSha256: (secret, data) => createHmac('sha256', secret).update(data).digest(),
+  hmacSha256Matches: (secret, mac, data) => {
+    const expected = createHmac('sha256', secret).update(data).digest()
+    return mac.byteLength === expected.byteLength && timingSafeEqual(mac, expected)
+  }
+}
+const hostFetch = createNodeHostFetch()
 const app = createGateway({
   config,
-  host: createHostClient({ baseUrl: config.HOST_URL, secret: config.INTERNAL_SECRET, streamFetch }),
+  host: createHostClient({ baseUrl: config.HOST_URL, secret: config.INTERNAL_SECRET, fetch: hostFetch, streamFetch, primitives: nodeSigningCrypto }),
+  signingCrypto: nodeSigningCrypto,
   verifier,
   onUnexpectedError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error')
 })
@@ -52,7 +67,7 @@ const server = serve({ fetch: app.fetch, port, hostname: process.env.BIND ?? '12
 })
 const stop = (signal: string) => {
   logger.info({ signal }, 'gateway stopping')
-  server.close(() => process.exit(0))
+  server.close(() => void hostFetch.close().finally(() => process.exit(0)))
   setTimeout(() => process.exit(1), 5_000).unref()
 }
 process.on('SIGTERM', () => stop('SIGTERM'))

@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono'
 import { appError } from '../shared/errors.ts'
 import { createNonceCache, isUnsignedStream, verifyRequest, verifyStreamRequest } from '../shared/internal-signing.ts'
 import type { SigningSecret } from '../shared/internal-signing.ts'
+import { nodeSigningCrypto } from './node-signing-crypto.ts'
 
 /**
  * The host trusts no network: every internal request must carry a fresh signature over its
@@ -32,7 +33,8 @@ export const internalAuth = (secret: SigningSecret, toleranceMs = 30_000, stream
       body,
       headers: c.req.raw.headers,
       toleranceMs,
-      seenNonce
+      seenNonce,
+      primitives: nodeSigningCrypto
     })
     if (!result.ok) throw appError('INTERNAL_AUTH_FAILED', 'Internal request signature refused', { reason: result.reason })
     await next()

@@ -11,6 +11,17 @@ export const INTERNAL_HEADERS = {
 } as const;
 
 export type SigningSecret = string | readonly string[];
+
+/**
+ * SHA-256 and HMAC-SHA-256 as signing needs them. Web Crypto by default; a Node process may pass
+ * node:crypto, which answers synchronously instead of through a thread-pool job per call.
+ */
+export type SigningCrypto = {
+  sha256(data: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  hmacSha256(secret: string, data: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /** Whether `mac` is the HMAC of `data`, compared in constant time. */
+  hmacSha256Matches(secret: string, mac: Uint8Array, data: Uint8Array): boolean | Promise<boolean>;
+};
 export type SignableBody = Uint8Array | string | undefined;
 
 export type SignRequestInput = {
@@ -22,6 +33,8 @@ export type SignRequestInput = {
   timestamp?: number;
   /** Defaults to 16 random bytes, base64url. */
   nonce?: string;
+  /** Defaults to Web Crypto. */
+  primitives?: SigningCrypto;
 };
 
 export type VerifyRequestInput = {
@@ -34,6 +47,8 @@ export type VerifyRequestInput = {
   toleranceMs?: number;
   /** Records the nonce and returns true if it had already been seen. */
   seenNonce: (nonce: string, expiresAtMs: number) => boolean | Promise<boolean>;
+  /** Defaults to Web Crypto. */
+  primitives?: SigningCrypto;
 };
 
 export type VerifyFailureReason = 'missing' | 'stale' | 'bad_digest' | 'bad_signature' | 'replayed';
@@ -59,10 +74,10 @@ export async function signRequest(input: SignRequestInput): Promise<Record<strin
   if (!NONCE_PATTERN.test(nonce)) {
     throw new TypeError('nonce must be 8-128 base64url characters');
   }
-  const digest = await bodyDigest(input.body);
+  const primitives = input.primitives ?? webCryptoSigning;
+  const digest = await bodyDigest(primitives, input.body);
   const canonical = canonicalString(input.method, input.pathWithQuery, String(timestamp), nonce, digest);
-  const key = await hmacKey(secrets[0] as string);
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(canonical)));
+  const mac = await primitives.hmacSha256(secrets[0] as string, encoder.encode(canonical));
   return {
     [INTERNAL_HEADERS.timestamp]: String(timestamp),
     [INTERNAL_HEADERS.nonce]: nonce,
@@ -96,7 +111,8 @@ export async function verifyRequest(input: VerifyRequestInput): Promise<VerifyRe
   const timestamp = Number(timestampHeader);
   if (Math.abs(now - timestamp) > toleranceMs) return { ok: false, reason: 'stale' };
 
-  const digest = await bodyDigest(input.body);
+  const primitives = input.primitives ?? webCryptoSigning;
+  const digest = await bodyDigest(primitives, input.body);
   if (digest !== claimedDigest) return { ok: false, reason: 'bad_digest' };
 
   const mac = decodeBase64url(signatureHeader.slice(SIGNATURE_VERSION.length));
@@ -106,8 +122,8 @@ export async function verifyRequest(input: VerifyRequestInput): Promise<VerifyRe
   );
   let verified = false;
   for (const secret of secrets) {
-    // subtle.verify compares in constant time; string equality would leak the MAC byte by byte.
-    if (await crypto.subtle.verify('HMAC', await hmacKey(secret), mac, canonical)) {
+    // A constant-time comparison: string equality would leak the MAC byte by byte.
+    if (await primitives.hmacSha256Matches(secret, mac, canonical)) {
       verified = true;
       break;
     }
@@ -196,9 +212,16 @@ function hmacKey(secret: string) {
   return key;
 }
 
-async function bodyDigest(body: SignableBody): Promise<string> {
+export const webCryptoSigning: SigningCrypto = {
+  sha256: async (data) => new Uint8Array(await crypto.subtle.digest('SHA-256', data)),
+  hmacSha256: async (secret, data) => new Uint8Array(await crypto.subtle.sign('HMAC', await hmacKey(secret), data)),
+  // subtle.verify compares in constant time.
+  hmacSha256Matches: async (secret, mac, data) => crypto.subtle.verify('HMAC', await hmacKey(secret), mac, data),
+};
+
+async function bodyDigest(primitives: SigningCrypto, body: SignableBody): Promise<string> {
   const bytes = body === undefined ? new Uint8Array(0) : typeof body === 'string' ? encoder.encode(body) : body;
-  return base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)));
+  return base64url(await primitives.sha256(bytes));
 }
 
 function readHeader(headers: VerifyRequestInput['headers'], name: string): string | undefined {

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { hashOtpCode, importPepper, otpCodeMatches } from './otp-hash.ts';
 
 const pepper = 'a-server-side-pepper-of-decent-length';
@@ -38,6 +39,12 @@ describe('hashOtpCode', () => {
     const fromKey = await hashOtpCode({ pepper: await importPepper(pepper), otpId, code });
     assert.equal(fromBytes, fromString);
     assert.equal(fromKey, fromString);
+  });
+
+  it('is the same through a signer holding the pepper (node:crypto on Node)', async () => {
+    const signer = { sign: (data: Uint8Array) => createHmac('sha256', pepper).update(data).digest() };
+    assert.equal(await hashOtpCode({ pepper: signer, otpId, code }), await hashOtpCode({ pepper, otpId, code }));
+    await assert.rejects(hashOtpCode({ pepper: signer, otpId: 'a:b', code }), RangeError);
   });
 
   it('refuses an empty pepper and an OTP id with the separator', async () => {

@@ -4,6 +4,9 @@ export type PepperKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
 
 export type Pepper = string | Uint8Array | PepperKey;
 
+/** HMAC-SHA256 under the pepper by other means than Web Crypto (node:crypto on Node). */
+export type PepperSigner = { sign(data: Uint8Array): Uint8Array | Promise<Uint8Array> };
+
 const hmac = { name: 'HMAC', hash: 'SHA-256' } as const;
 const encoder = new TextEncoder();
 
@@ -22,13 +25,17 @@ export async function hashOtpCode({
   otpId,
   code,
 }: {
-  pepper: Pepper;
+  pepper: Pepper | PepperSigner;
   otpId: string;
   code: string;
 }): Promise<string> {
-  const key = await toKey(pepper);
-  const signature = await crypto.subtle.sign('HMAC', key, hashInput(otpId, code));
-  return encodeBase64Url(new Uint8Array(signature));
+  const input = hashInput(otpId, code);
+  const signature = isSigner(pepper) ? await pepper.sign(input) : new Uint8Array(await crypto.subtle.sign('HMAC', await toKey(pepper), input));
+  return encodeBase64Url(signature);
+}
+
+function isSigner(pepper: Pepper | PepperSigner): pepper is PepperSigner {
+  return typeof (pepper as { sign?: unknown }).sign === 'function';
 }
 
 export async function otpCodeMatches({

@@ -24,6 +24,7 @@ export const idempotencyOf = async (c: Context<GatewayEnv>, body: unknown): Prom
   const key = idempotencyKeyHeader(c)
   if (!key) return undefined
   const message = new TextEncoder().encode(`idempotency\n${c.req.method} ${c.req.path}\n${JSON.stringify(body)}`)
-  const digest = await crypto.subtle.sign('HMAC', await c.var.deps.otpPepper, message)
+  const pepper = await c.var.deps.otpPepper
+  const digest = 'sign' in pepper ? await pepper.sign(message) : await crypto.subtle.sign('HMAC', pepper, message)
   return { key, hash: [...new Uint8Array(digest)].map(b => b.toString(16).padStart(2, '0')).join('') }
 }

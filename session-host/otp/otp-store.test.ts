@@ -163,6 +163,21 @@ describe('verifying an OTP', () => {
     assert.equal(verify(deps, otp.id, '123456').valid, false)
   })
 
+  it("leaves an OTP of a session outside the token's list untouched, and verifies it for a list that has it", () => {
+    const { deps } = setup()
+    const otp = send(deps, { code: '123456' })
+    const forbidden = () => verifyOtp(deps, { otpId: otp.id, codeHash: hash(otp.id, '123456'), allowedSessions: ['shop-2', 'shop-3'] })
+    assert.throws(forbidden, isAppError('SESSION_FORBIDDEN'))
+    assert.throws(forbidden, isAppError('SESSION_FORBIDDEN'))
+    assert.equal(getOtp(deps, { otpId: otp.id }).attempts, 0, 'a refused attempt is not counted')
+    assert.deepEqual(verifyOtp(deps, { otpId: otp.id, codeHash: hash(otp.id, '123456'), allowedSessions: ['shop-2', SESSION] }), {
+      otpId: otp.id,
+      valid: true,
+      status: 'approved',
+      attemptsLeft: 4
+    })
+  })
+
   it('answers OTP_NOT_FOUND for an unknown id', () => {
     const { deps } = setup()
     assert.throws(() => verify(deps, 'nope', '123456'), isAppError('OTP_NOT_FOUND'))

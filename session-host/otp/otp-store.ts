@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm'
+import { and, desc, eq, gt, lte, sql } from 'drizzle-orm'
 import { appError } from '../../shared/errors.ts'
 import type { Db } from '../db/connection.ts'
 import { otps } from '../db/schema.ts'
@@ -128,6 +128,50 @@ export const createOtp = (
 }
 
 /**
+ * The verify path's statements, prepared once per database: building and preparing them per call
+ * cost more than running them. A token's session list is bound as one JSON array (or null for all).
+ */
+const verifyStatements = (db: Db) => {
+  const now = sql.placeholder('now')
+  const codeHash = sql.placeholder('codeHash')
+  const otpId = sql.placeholder('otpId')
+  const allowed = sql.placeholder('allowedSessions')
+  const matches = sql`ct_equal(${otps.codeHash}, ${codeHash})`
+  return {
+    attempt: db
+      .update(otps)
+      .set({
+        attempts: sql`${otps.attempts} + 1`,
+        status: sql`CASE WHEN ${matches} THEN 'approved' WHEN ${otps.attempts} + 1 >= ${otps.maxAttempts} THEN 'max_attempts_reached' ELSE 'pending' END`,
+        approvedAt: sql`CASE WHEN ${matches} THEN ${now} ELSE NULL END`,
+        updatedAt: sql`${now}`
+      })
+      .where(
+        and(
+          eq(otps.id, otpId),
+          eq(otps.status, 'pending'),
+          sql`${otps.expiresAt} > ${now}`,
+          sql`(${allowed} IS NULL OR ${otps.sessionId} IN (SELECT value FROM json_each(${allowed})))`
+        )
+      )
+      .returning({ status: otps.status, attempts: otps.attempts, maxAttempts: otps.maxAttempts })
+      .prepare(),
+    expireIfDue: db
+      .update(otps)
+      .set({ status: 'expired', updatedAt: sql`${now}` })
+      .where(and(eq(otps.id, otpId), eq(otps.status, 'pending'), sql`${otps.expiresAt} <= ${now}`))
+      .prepare(),
+    read: db.select(publicColumns).from(otps).where(eq(otps.id, otpId)).prepare()
+  }
+}
+const prepared = new WeakMap<Db, ReturnType<typeof verifyStatements>>()
+const statementsFor = (db: Db) => {
+  let statements = prepared.get(db)
+  if (!statements) prepared.set(db, (statements = verifyStatements(db)))
+  return statements
+}
+
+/**
  * Checks a code hash against a pending OTP. The attempt count, the constant-time comparison and the
  * status change are one UPDATE, so concurrent verifies can neither approve twice nor lose a wrong
  * attempt. Every attempt counts, the right one included.
@@ -142,24 +186,15 @@ export const verifyOtp = (
   }
 ): VerifyResult => {
   const now = clock()
-  const allowed = input.allowedSessions ? inArray(otps.sessionId, [...input.allowedSessions]) : undefined
-  const matches = sql`ct_equal(${otps.codeHash}, ${input.codeHash})`
-  const updated = db
-    .update(otps)
-    .set({
-      attempts: sql`${otps.attempts} + 1`,
-      status: sql`CASE WHEN ${matches} THEN 'approved' WHEN ${otps.attempts} + 1 >= ${otps.maxAttempts} THEN 'max_attempts_reached' ELSE 'pending' END`,
-      approvedAt: sql`CASE WHEN ${matches} THEN ${now} ELSE NULL END`,
-      updatedAt: new Date(now)
-    })
-    .where(and(eq(otps.id, input.otpId), eq(otps.status, 'pending'), gt(otps.expiresAt, new Date(now)), allowed))
-    .returning({ status: otps.status, attempts: otps.attempts, maxAttempts: otps.maxAttempts })
-    .get()
+  const statements = statementsFor(db)
+  const allowedSessions = input.allowedSessions ? JSON.stringify(input.allowedSessions) : null
+  const updated = statements.attempt.get({ otpId: input.otpId, codeHash: input.codeHash, now, allowedSessions })
   if (updated) return { otpId: input.otpId, valid: updated.status === 'approved', status: updated.status, attemptsLeft: attemptsLeft(updated) }
 
   // Nothing was updated: say why, without counting an attempt. (An expired OTP is expired for anyone.)
-  expireIfDue(db, input.otpId, now)
-  const otp = readOtp(db, input.otpId)
+  statements.expireIfDue.run({ otpId: input.otpId, now })
+  const otp = statements.read.get({ otpId: input.otpId })
+  if (!otp) throw notFound()
   if (input.allowedSessions && !input.allowedSessions.includes(otp.sessionId)) {
     throw appError('SESSION_FORBIDDEN', 'This token may not use the session of this OTP', { sessionId: otp.sessionId })
   }

@@ -22,6 +22,9 @@ const SendOtp = z.object({
 })
 
 const OtpId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/)
+// Built once: a zod schema costs more to construct than to run.
+const VerifyOtp = z.object({ codeHash: z.string().min(16).max(128), allowedSessions: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)).max(1000).optional() })
+const LatestQuery = z.object({ sessionId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), destination: z.string().regex(/^\d{5,20}$/) })
 
 export type OtpRoutesDeps = AcceptDeps & { clock: () => number; limits?: Partial<OtpSendLimits> }
 
@@ -61,15 +64,12 @@ export const otpRoutes = (deps: OtpRoutesDeps) => {
       return c.json(ok(sent.replayed ? 'OTP already sent (Idempotency-Key)' : 'OTP sent', { ...otpView(otp), messageStatus: sent.status }), sent.replayed ? 200 : 201)
     })
     .get('/otp/latest', c => {
-      const query = z.object({ sessionId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), destination: z.string().regex(/^\d{5,20}$/) }).parse(c.req.query())
+      const query = LatestQuery.parse(c.req.query())
       return c.json(ok('Latest pending OTP', otpView(findLatestPendingOtp(store, query))))
     })
     .get('/otp/:otpId', c => c.json(ok('OTP', otpView(getOtp(store, { otpId: OtpId.parse(c.req.param('otpId')) })))))
     .post('/otp/:otpId/verify', async c => {
-      const { codeHash, allowedSessions } = await jsonBody(
-        c,
-        z.object({ codeHash: z.string().min(16).max(128), allowedSessions: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)).max(1000).optional() })
-      )
+      const { codeHash, allowedSessions } = await jsonBody(c, VerifyOtp)
       const otpId = OtpId.parse(c.req.param('otpId'))
       // The verdict and its otp.status event are committed together.
       const verdict = db.transaction(tx => {

@@ -27,7 +27,7 @@ export type StackProcesses = {
   dataDir: string
   startHost(): Promise<void>
   killHost(signal?: NodeJS.Signals): Promise<void>
-  /** The process id of `gateway` or `host`, for reading its memory from /proc. */
+  /** The process id of `gateway` or `host`: its memory and CPU time are read from /proc. */
   pid(name: 'gateway' | 'host'): number | undefined
   stop(): Promise<void>
 }
@@ -36,7 +36,11 @@ export type StackProcesses = {
  * Runs the session host and the gateway as separate Node processes with the environment
  * `npm start` gives them, on free loopback ports and a temporary data folder.
  */
-export const startProcesses = async (extraEnv: Record<string, string>): Promise<StackProcesses> => {
+export const startProcesses = async (
+  extraEnv: Record<string, string>,
+  /** Extra Node flags per process, such as `--cpu-prof` for the bench. */
+  { nodeArgs = () => [] }: { nodeArgs?: (name: 'host' | 'gateway') => string[] } = {}
+): Promise<StackProcesses> => {
   const dataDir = mkdtempSync(join(tmpdir(), 'e2e-'))
   const [gatewayPort, hostPort] = [await freePort(), await freePort()]
   const env: Record<string, string> = {
@@ -53,8 +57,8 @@ export const startProcesses = async (extraEnv: Record<string, string>): Promise<
   }
   recordSensitive(env.INTERNAL_SECRET, env.JWT_SECRET, env.OTP_PEPPER)
   const children = new Map<string, ChildProcess>()
-  const run = (name: string, entry: string): ChildProcess => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry)], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const run = (name: 'host' | 'gateway', entry: string): ChildProcess => {
+    const child = spawn(process.execPath, [...nodeArgs(name), '--import', 'tsx', join(ROOT, entry)], { env, stdio: ['ignore', 'pipe', 'pipe'] })
     for (const stream of [child.stdout, child.stderr])
       stream?.on('data', chunk => {
         capturedLogs.push(`[${name}] ${String(chunk)}`)
