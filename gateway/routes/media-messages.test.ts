@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { readdirSync } from 'node:fs'
 import { startInProcessStack } from '../../test/support/in-process-stack.ts'
 import { baileysTempFiles, mediaSamples, sha256, startFileServer } from '../../test/support/media-fixtures.ts'
 
@@ -169,8 +170,9 @@ describe('media messages through the gateway, by upload and by URL', () => {
     assert.equal(missing.body.error.code, 'VALIDATION_ERROR')
   })
 
-  it('leaves no file behind in the spool folder or the temporary folder', () => {
+  it('leaves no file behind in the spool, outbox or temporary folder', () => {
     assert.deepEqual(stack.spool.files(), [])
+    assert.deepEqual(readdirSync(stack.outboxDir), [])
     assert.deepEqual(baileysTempFiles().filter(name => !baileysFilesBefore.has(name)), [])
   })
 })

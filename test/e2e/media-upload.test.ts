@@ -79,6 +79,8 @@ describe('50 MB uploads through gateway and host processes', () => {
 
   it('leaves nothing in the spool folder between requests, and removes the folder on shutdown', async () => {
     assert.deepEqual(filesUnder(mediaTmp), [])
+    // Accepted media waits in the outbox folder only until its message is sent or has failed.
+    assert.deepEqual(readdirSync(join(stack.dataDir, 'outbox-files')), [])
     assert.equal(readdirSync(mediaTmp).length, 1, 'one spool folder for the host process')
     await stack.stop()
     assert.deepEqual(readdirSync(mediaTmp), [])

@@ -80,7 +80,7 @@ export const startInProcessHost = async ({ clock = Date.now, ...options }: HostO
     spool.close()
     rmSync(dir, { recursive: true, force: true })
   }
-  return { sim, sessions, hostApp, logger, spool, webhooks, queue, db: database.db, stop }
+  return { sim, sessions, hostApp, logger, spool, outboxDir: join(dir, 'outbox-files'), webhooks, queue, db: database.db, stop }
 }
 
 /**
@@ -91,7 +91,7 @@ export const startInProcessStack = async (options: { maxBodyBytes?: number; medi
   let offsetMs = 0
   const clock = () => Date.now() + offsetMs
   const webhookSender: { current?: SendWebhook } = {}
-  const { sim, sessions, hostApp, logger, spool, webhooks, db, stop } = await startInProcessHost({
+  const { sim, sessions, hostApp, logger, spool, outboxDir, webhooks, db, stop } = await startInProcessHost({
     clock,
     ...(options.media ? { media: true } : {}),
     ...(options.fetchPolicy ? { fetchPolicy: options.fetchPolicy } : {}),
@@ -166,5 +166,5 @@ export const startInProcessStack = async (options: { maxBodyBytes?: number; medi
     await stop()
   }
 
-  return { sim, sessions, gateway, spool, webhooks, db, call, token, linkSession, stop: stopStack, advanceClock: (ms: number) => (offsetMs += ms) }
+  return { sim, sessions, gateway, spool, outboxDir, webhooks, db, call, token, linkSession, stop: stopStack, advanceClock: (ms: number) => (offsetMs += ms) }
 }
