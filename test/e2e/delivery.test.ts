@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test'
 import { codesIn, recordSensitive } from '../support/log-audit.ts'
 import { startInProcessStack } from '../support/in-process-stack.ts'
 import { startWebhookReceiver } from '../support/webhook-receiver.ts'
+import { until } from '../support/until.ts'
 
 type Stack = Awaited<ReturnType<typeof startInProcessStack>>
 type Message = { messageId: string; status: string; error: string | null; otpId: string | null; deliveredAt: string | null; readAt: string | null }
@@ -27,14 +28,6 @@ describe('delivery status, refusals, queued sends and idempotency', () => {
       body: JSON.stringify(body)
     })
   const get = async <T>(path: string): Promise<T> => ((await stack.call('GET', path, { token: admin })).body.data as T)
-  const until = async <T>(check: () => Promise<T | undefined>, what: string, tries = 400): Promise<T> => {
-    for (let i = 0; i < tries; i++) {
-      const value = await check()
-      if (value !== undefined) return value
-      await new Promise(r => setTimeout(r, 25))
-    }
-    throw new Error(`timed out waiting for ${what}`)
-  }
   const recipientCopies = (messageId: string) => stack.sim.sent.filter(m => m.id === messageId && !m.refusedWith && !m.duplicate)
 
   before(async () => {

@@ -5,6 +5,7 @@ import { WaSim } from '../../session-host/sim/index.ts'
 import { recordSensitive } from '../support/log-audit.ts'
 import { capturedLogs, startProcesses } from '../support/processes.ts'
 import type { StackProcesses } from '../support/processes.ts'
+import { until } from '../support/until.ts'
 
 type Envelope<T> = { success: boolean; data: T; error?: { code: string } }
 
@@ -25,14 +26,6 @@ describe('gateway and session host as processes', () => {
       ...(body === undefined ? {} : { body: JSON.stringify(body) })
     })
     return { status: response.status, body: (await response.json()) as Envelope<T> }
-  }
-  const until = async <T>(check: () => Promise<T | undefined>, what: string): Promise<T> => {
-    for (let i = 0; i < 300; i++) {
-      const value = await check()
-      if (value !== undefined) return value
-      await new Promise(r => setTimeout(r, 50))
-    }
-    throw new Error(`timed out waiting for ${what}`)
   }
   const connected = (sessionId: string) =>
     until(async () => ((await api<{ status: string }>('GET', `/api/sessions/${sessionId}/status`)).body.data?.status === 'connected' ? true : undefined), `${sessionId} connected`)

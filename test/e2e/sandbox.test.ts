@@ -6,6 +6,7 @@ import { codesIn, recordSensitive } from '../support/log-audit.ts'
 import { capturedLogs, startProcesses } from '../support/processes.ts'
 import type { StackProcesses } from '../support/processes.ts'
 import { startInProcessStack } from '../support/in-process-stack.ts'
+import { until } from '../support/until.ts'
 
 type Envelope<T> = { success: boolean; sandbox?: boolean; message: string; data: T; error?: { code: string } }
 type SandboxMessage = { messageId: string; sessionId: string | null; to: string; text: string | null }
@@ -27,14 +28,6 @@ describe('sandbox mode', () => {
       ...(body === undefined ? {} : { body: JSON.stringify(body) })
     })
     return { status: response.status, headers: response.headers, body: (await response.json()) as Envelope<T> }
-  }
-  const until = async <T>(check: () => Promise<T | undefined>, what: string): Promise<T> => {
-    for (let i = 0; i < 300; i++) {
-      const value = await check()
-      if (value !== undefined) return value
-      await new Promise(r => setTimeout(r, 50))
-    }
-    throw new Error(`timed out waiting for ${what}`)
   }
 
   before(async () => {

@@ -10,6 +10,7 @@ import { INTERNAL_SECRET, JWT_SECRET, startInProcessHost } from '../support/in-p
 import { recordSensitive } from '../support/log-audit.ts'
 import { startWorkerd } from '../support/workerd.ts'
 import type { RunningWorker } from '../support/workerd.ts'
+import { until } from '../support/until.ts'
 
 type Envelope<T> = { success: boolean; message: string; data: T; error?: { code: string } }
 
@@ -47,14 +48,6 @@ describe('the gateway on the Workers runtime', () => {
       ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) })
     })
     return { status: response.status, headers: response.headers, body: (await response.json()) as Envelope<T> }
-  }
-  const until = async <T>(check: () => Promise<T | undefined>, what: string): Promise<T> => {
-    for (let i = 0; i < 200; i++) {
-      const value = await check()
-      if (value !== undefined) return value
-      await new Promise(r => setTimeout(r, 50))
-    }
-    throw new Error(`timed out waiting for ${what}`)
   }
 
   before(async () => {
