@@ -1,9 +1,9 @@
 import { and, desc, eq, gt, lte, sql } from 'drizzle-orm'
 import { appError } from '../../shared/errors.ts'
-import type { Db } from '../db/connection.ts'
+import type { Db, DbExecutor } from '../db/connection.ts'
 import { otps } from '../db/schema.ts'
 
-export type OtpDeps = { db: Db; clock: () => number }
+export type OtpDeps = { db: DbExecutor; clock: () => number }
 
 export type OtpStatus = (typeof otps.$inferSelect)['status']
 

@@ -219,12 +219,15 @@ export class SendQueue {
       .from(messages)
       .where(and(inArray(messages.status, ['queued', 'sending']), isNotNull(messages.notAfter), lte(messages.notAfter, new Date(this.clock()))))
       .all()
-    for (const { id } of expired) this.transition(id, 'failed', 'expired_before_send: the OTP expired before the session could send it')
+    for (const { id } of expired) this.expire(id)
+  }
+
+  private expire(messageId: string): void {
+    this.transition(messageId, 'failed', 'expired_before_send: the OTP expired before the session could send it')
   }
 
   private async drain(sessionId: string): Promise<void> {
     while (!this.stopped) {
-      this.sweep()
       const socket = this.deps.socketOf(sessionId)
       if (!socket) return
       const row = this.deps.db
@@ -235,6 +238,10 @@ export class SendQueue {
         .limit(1)
         .get()
       if (!row?.payload) return
+      if (row.notAfter && row.notAfter.getTime() <= this.clock()) {
+        this.expire(row.id)
+        continue
+      }
       const claimed = this.deps.db
         .update(messages)
         .set({ status: 'sending', attempts: sql`${messages.attempts} + 1`, updatedAt: new Date(this.clock()) })
@@ -256,12 +263,13 @@ export class SendQueue {
   }
 
   private startAckTimer(sessionId: string, messageId: string): void {
+    const key = `${sessionId}\n${messageId}`
     const timer = setTimeout(() => {
-      this.ackTimers.delete(messageId)
+      this.ackTimers.delete(key)
       this.transition(messageId, 'failed', 'not_acknowledged: WhatsApp did not confirm the message', ['sending'])
     }, this.deps.ackTimeoutMs ?? 60_000)
     timer.unref()
-    this.ackTimers.set(`${sessionId}\n${messageId}`, timer)
+    this.ackTimers.set(key, timer)
   }
 
   private clearAckTimers(sessionId: string): void {
@@ -298,10 +306,9 @@ export class SendQueue {
     if (!changed) return
     if (FINAL.has(next)) {
       if (changed.payload) this.removeFiles(messageId, changed.payload)
-      for (const key of [...this.ackTimers.keys()].filter(k => k.endsWith(`\n${messageId}`))) {
-        clearTimeout(this.ackTimers.get(key))
-        this.ackTimers.delete(key)
-      }
+      const key = `${changed.row.sessionId}\n${messageId}`
+      clearTimeout(this.ackTimers.get(key))
+      this.ackTimers.delete(key)
       for (const done of this.waiters.get(messageId) ?? []) done()
       this.waiters.delete(messageId)
     }

@@ -56,8 +56,8 @@ export const otpRoutes = (deps: OtpRoutesDeps) => {
         // Never sent late: past its TTL the message fails instead.
         notAfter: new Date(clock() + input.ttlSeconds * 1000),
         ...(input.idempotency ? { idempotency: input.idempotency } : {}),
-        before: tx => void createOtp({ db: tx as unknown as Db, clock }, { id: input.otpId, sessionId, destination: input.destination, codeHash: input.codeHash, ttlSeconds: input.ttlSeconds, limits }),
-        after: (tx, message) => void attachMessageId({ db: tx as unknown as Db, clock }, { otpId: input.otpId, messageId: message.messageId })
+        before: tx => void createOtp({ db: tx, clock }, { id: input.otpId, sessionId, destination: input.destination, codeHash: input.codeHash, ttlSeconds: input.ttlSeconds, limits }),
+        after: (tx, message) => void attachMessageId({ db: tx, clock }, { otpId: input.otpId, messageId: message.messageId })
       })
       // A replayed Idempotency-Key answers with the OTP first sent under it.
       const otp = getOtp({ db, clock }, { otpId: sent.otpId ?? input.otpId })
@@ -71,10 +71,12 @@ export const otpRoutes = (deps: OtpRoutesDeps) => {
     .post('/otp/:otpId/verify', async c => {
       const { codeHash, allowedSessions } = await jsonBody(c, VerifyOtp)
       const otpId = OtpId.parse(c.req.param('otpId'))
-      // The verdict and its otp.status event are committed together.
+      // The verdict and its otp.status event are committed together. better-sqlite3 has one
+      // connection, so the verify statements prepared once on `db` run inside this transaction;
+      // handing them the transaction object would prepare them again on every request.
       const verdict = db.transaction(tx => {
-        const result = verifyOtp({ db: tx as unknown as Db, clock }, { otpId, codeHash, ...(allowedSessions ? { allowedSessions } : {}) })
-        if (result.valid) recordEvent(tx, { sessionId: getOtp({ db: tx as unknown as Db, clock }, { otpId }).sessionId, type: 'otp.status', data: { otpId, status: 'verified' }, at: clock() })
+        const result = verifyOtp(store, { otpId, codeHash, ...(allowedSessions ? { allowedSessions } : {}) })
+        if (result.valid) recordEvent(tx, { sessionId: getOtp({ db: tx, clock }, { otpId }).sessionId, type: 'otp.status', data: { otpId, status: 'verified' }, at: clock() })
         return result
       })
       return c.json(ok('OTP checked', verdict))
