@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { parseHostConfig } from './config.ts'
+import { parseHostConfig, retryPolicy } from './config.ts'
 
 const base = { INTERNAL_SECRET: 'internal-secret-for-tests-0123456789' }
 const SECRET = 'whsec_' + Buffer.alloc(32, 7).toString('base64')
@@ -20,5 +20,11 @@ describe('session host configuration: webhooks', () => {
       return true
     })
     assert.throws(() => parseHostConfig({ ...base, WEBHOOK_EVENTS: 'otp.sent' }), /WEBHOOK_EVENTS/)
+  })
+
+  it('keeps the day-long retry schedule unless the operator shortens it', () => {
+    assert.deepEqual(retryPolicy(parseHostConfig(base)), {})
+    assert.deepEqual(retryPolicy(parseHostConfig({ ...base, WEBHOOK_RETRY_DELAYS_MS: '200, 500,2000', WEBHOOK_RETRY_FOR_MS: '60000' })), { capsMs: [200, 500, 2000], minDelayMs: 200, retryForMs: 60_000 })
+    assert.throws(() => parseHostConfig({ ...base, WEBHOOK_RETRY_DELAYS_MS: '5s' }), /WEBHOOK_RETRY_DELAYS_MS/)
   })
 })

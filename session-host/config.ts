@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import { WEBHOOK_EVENT_TYPES } from '../shared/webhook-events.ts'
+import { DEFAULT_RETRY_POLICY } from './webhooks/retry-schedule.ts'
+import type { RetryPolicy } from './webhooks/retry-schedule.ts'
 
 const list = (text: string | undefined): string[] => (text ?? '').split(/[\s,]+/).filter(Boolean)
 
@@ -41,7 +43,18 @@ export const HostConfigSchema = z
       .string()
       .optional()
       .transform(text => (text ? list(text) : undefined))
-      .pipe(z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1).optional())
+      .pipe(z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1).optional()),
+    /**
+     * The upper bounds of the jittered delays before retries 1, 2, … (the last repeats), in
+     * milliseconds; unset keeps 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h.
+     */
+    WEBHOOK_RETRY_DELAYS_MS: z
+      .string()
+      .optional()
+      .transform(text => (text ? list(text).map(Number) : undefined))
+      .pipe(z.array(z.number().int().min(1).max(86_400_000)).min(1).optional()),
+    /** How long after its first failure an event is retried before it is dead-lettered; default 24 h. */
+    WEBHOOK_RETRY_FOR_MS: z.coerce.number().int().min(1).optional()
   })
   .refine(env => !env.WEBHOOK_URL || env.WEBHOOK_SECRET.length > 0, { message: 'WEBHOOK_URL needs WEBHOOK_SECRET', path: ['WEBHOOK_SECRET'] })
 
@@ -53,3 +66,9 @@ export const parseHostConfig = (env: Record<string, string | undefined>): HostCo
   if (result.success) return result.data
   throw new Error(`Invalid session host configuration: ${result.error.issues.map(i => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
 }
+
+/** The webhook retry settings the operator changed; the rest keep their defaults. */
+export const retryPolicy = (config: HostConfig): Partial<RetryPolicy> => ({
+  ...(config.WEBHOOK_RETRY_DELAYS_MS ? { capsMs: config.WEBHOOK_RETRY_DELAYS_MS, minDelayMs: Math.min(DEFAULT_RETRY_POLICY.minDelayMs, ...config.WEBHOOK_RETRY_DELAYS_MS) } : {}),
+  ...(config.WEBHOOK_RETRY_FOR_MS ? { retryForMs: config.WEBHOOK_RETRY_FOR_MS } : {})
+})

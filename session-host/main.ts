@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { serve } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
 import { createHostApp } from './app.ts'
-import { parseHostConfig } from './config.ts'
+import { parseHostConfig, retryPolicy } from './config.ts'
 import { openDatabase } from './db/connection.ts'
 import { containLibsignalConsole } from './libsignal-console.ts'
 import { createLogger } from './logger.ts'
@@ -30,7 +30,7 @@ const main = async (): Promise<void> => {
   syncGlobalEndpoint(database.db, { url: config.WEBHOOK_URL, secrets: config.WEBHOOK_SECRET, events: config.WEBHOOK_EVENTS })
   if (!config.GATEWAY_URL) logger.warn('GATEWAY_URL is not set: webhook events are stored but not delivered')
   const webhooks = config.GATEWAY_URL
-    ? new WebhookDispatcher({ db: database.db, logger, send: gatewaySender({ gatewayUrl: config.GATEWAY_URL, secret: config.INTERNAL_SECRET }) })
+    ? new WebhookDispatcher({ db: database.db, logger, retry: retryPolicy(config), send: gatewaySender({ gatewayUrl: config.GATEWAY_URL, secret: config.INTERNAL_SECRET }) })
     : undefined
   const sandbox = config.WA_MODE === 'sandbox' ? new Sandbox(logger) : undefined
   await sandbox?.start()

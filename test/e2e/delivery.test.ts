@@ -1,39 +1,32 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { codesIn, recordSensitive } from '../support/log-audit.ts'
-import { startInProcessStack } from '../support/in-process-stack.ts'
+import { startProcessStack } from '../support/process-stack.ts'
+import type { ProcessStack } from '../support/process-stack.ts'
 import { startWebhookReceiver } from '../support/webhook-receiver.ts'
 import { until } from '../support/until.ts'
 
-type Stack = Awaited<ReturnType<typeof startInProcessStack>>
 type Message = { messageId: string; status: string; error: string | null; otpId: string | null; deliveredAt: string | null; readAt: string | null }
 type Otp = { otpId: string; messageId: string; status: string }
 
 const ACCOUNT = '6281200000100'
 
 /**
- * Delivery guarantees through the gateway and host, with real Baileys on the emulator and a
- * receiver built on the `standardwebhooks` package: acks and receipts drive each message's
+ * Delivery guarantees through the gateway and host processes, with real Baileys on the emulator
+ * and a receiver built on the `standardwebhooks` package: acks and receipts drive each message's
  * status, refusals fail it, sends wait out a session's outage, and a repeated key sends once.
  */
 describe('delivery status, refusals, queued sends and idempotency', () => {
-  let stack: Stack
+  let stack: ProcessStack
   let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>
-  let admin: string
 
-  const post = (path: string, body: unknown, key?: string) =>
-    stack.gateway.request(path, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
-      body: JSON.stringify(body)
-    })
-  const get = async <T>(path: string): Promise<T> => ((await stack.call('GET', path, { token: admin })).body.data as T)
+  const post = (path: string, body: unknown, key?: string) => stack.call('POST', path, { body, ...(key ? { headers: { 'idempotency-key': key } } : {}) })
+  const get = <T>(path: string): Promise<T> => stack.data<T>(path)
   const recipientCopies = (messageId: string) => stack.sim.sent.filter(m => m.id === messageId && !m.refusedWith && !m.duplicate)
 
   before(async () => {
-    stack = await startInProcessStack()
+    stack = await startProcessStack()
     receiver = await startWebhookReceiver()
-    admin = await stack.token('admin')
     const created = (await stack.linkSession('shop', ACCOUNT, { webhook: { url: receiver.url, events: ['message.status', 'otp.status'] } })) as { webhook: { secret: string } }
     receiver.setSecret(created.webhook.secret)
   })
@@ -43,8 +36,7 @@ describe('delivery status, refusals, queued sends and idempotency', () => {
   })
 
   it('moves a message to delivered then read from receipts, by API and by message.status events', async () => {
-    const response = await post('/api/messages/shop/text', { to: '081234560001', text: 'receipts please' })
-    const sent = ((await response.json()) as { data: Message }).data
+    const sent = (await post('/api/messages/shop/text', { to: '081234560001', text: 'receipts please' })).body.data as Message
     assert.equal(sent.status, 'sent')
     const copy = await stack.sim.waitForSent(m => m.id === sent.messageId)
     stack.sim.sendReceipt(copy, 'delivery')
@@ -64,7 +56,7 @@ describe('delivery status, refusals, queued sends and idempotency', () => {
       return mine.includes('read') ? mine : undefined
     }, 'message.status read')
     assert.deepEqual(statuses, ['sent', 'delivered', 'read'])
-    const unknown = await stack.call('GET', '/api/messages/shop/3EB0FFFFFFFFFFFFFFFF', { token: admin })
+    const unknown = await stack.call('GET', '/api/messages/shop/3EB0FFFFFFFFFFFFFFFF')
     assert.equal(unknown.body.error.code, 'MESSAGE_NOT_FOUND')
   })
 
@@ -72,7 +64,7 @@ describe('delivery status, refusals, queued sends and idempotency', () => {
     stack.sim.refuseMessagesTo('6281234560002', '463')
     const response = await post('/api/messages/shop/otp', { to: '081234560002' })
     assert.equal(response.status, 201)
-    const otp = ((await response.json()) as { data: Otp }).data
+    const otp = response.body.data as Otp
     const failed = await until(async () => {
       const view = await get<Message>(`/api/messages/shop/${otp.messageId}`)
       return view.status === 'failed' ? view : undefined
@@ -91,16 +83,16 @@ describe('delivery status, refusals, queued sends and idempotency', () => {
 
   it('sends once for a repeated Idempotency-Key, and refuses another body under it with 422', async () => {
     const body = { to: '081234560003', text: 'only once' }
-    const first = ((await (await post('/api/messages/shop/text', body, 'order-42')).json()) as { data: Message }).data
+    const first = (await post('/api/messages/shop/text', body, 'order-42')).body.data as Message
     const again = await post('/api/messages/shop/text', body, 'order-42')
     assert.equal(again.status, 200)
-    assert.equal(((await again.json()) as { data: Message }).data.messageId, first.messageId)
+    assert.equal((again.body.data as Message).messageId, first.messageId)
     const other = await post('/api/messages/shop/text', { ...body, text: 'something else' }, 'order-42')
     assert.equal(other.status, 422)
-    assert.equal(((await other.json()) as { error: { code: string } }).error.code, 'IDEMPOTENCY_KEY_REUSED')
+    assert.equal(other.body.error.code, 'IDEMPOTENCY_KEY_REUSED')
 
-    const otpFirst = ((await (await post('/api/messages/shop/otp', { to: '081234560004' }, 'login-7')).json()) as { data: Otp }).data
-    const otpAgain = ((await (await post('/api/messages/shop/otp', { to: '081234560004' }, 'login-7')).json()) as { data: Otp }).data
+    const otpFirst = (await post('/api/messages/shop/otp', { to: '081234560004' }, 'login-7')).body.data as Otp
+    const otpAgain = (await post('/api/messages/shop/otp', { to: '081234560004' }, 'login-7')).body.data as Otp
     assert.equal(otpAgain.otpId, otpFirst.otpId)
     await stack.sim.waitForSent(m => m.id === otpFirst.messageId)
     const toRecipient = (pn: string) => stack.sim.sent.filter(m => m.to.startsWith(`${pn}@`))
@@ -111,19 +103,22 @@ describe('delivery status, refusals, queued sends and idempotency', () => {
 
   it('holds 20 OTPs through an outage and sends them after the reconnect; one past its TTL fails', async () => {
     stack.sim.outage(true)
-    await until(async () => (stack.sessions.view('shop').status === 'connected' ? undefined : true), 'session down')
-    const short = ((await (await post('/api/messages/shop/otp', { to: '081234560100', ttlSeconds: 30 })).json()) as { data: Otp }).data
+    await until(async () => ((await stack.sessionStatus('shop')) === 'connected' ? undefined : true), 'session down')
+    // The shortest TTL there is: the outage outlasts it, in real time, as the host's clock is real.
+    const shortSentAt = Date.now()
+    const short = (await post('/api/messages/shop/otp', { to: '081234560100', ttlSeconds: 30 })).body.data as Otp
     const queued: Otp[] = []
     for (let i = 1; i <= 20; i++) {
       const response = await post('/api/messages/shop/otp', { to: `0812345601${String(i).padStart(2, '0')}` })
       assert.equal(response.status, 201)
-      queued.push(((await response.json()) as { data: Otp }).data)
+      queued.push(response.body.data as Otp)
     }
-    assert.equal((await get<Message>(`/api/messages/shop/${queued[0]?.messageId}`)).status, 'queued')
-    stack.advanceClock(31_000)
+    for (const otp of [short, ...queued]) assert.equal((await get<Message>(`/api/messages/shop/${otp.messageId}`)).status, 'queued')
+    await new Promise(resolve => setTimeout(resolve, shortSentAt + 31_000 - Date.now()))
     stack.sim.outage(false)
     for (const otp of queued) {
-      const copy = await stack.sim.waitForSent(m => m.id === otp.messageId, 20_000)
+      // The host's reconnect backoff (up to a minute, jittered) decides when the session is back.
+      const copy = await stack.sim.waitForSent(m => m.id === otp.messageId, 90_000)
       const code = codesIn(copy.decrypted.find(d => d.jid.startsWith(copy.to.split('@')[0] ?? '-'))?.message.extendedTextMessage?.text)[0]
       recordSensitive(code)
       assert.ok(code)

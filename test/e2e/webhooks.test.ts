@@ -1,23 +1,22 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { count, eq } from 'drizzle-orm'
-import { webhookEvents } from '../../session-host/db/schema.ts'
-import { startInProcessStack } from '../support/in-process-stack.ts'
+import { startProcessStack } from '../support/process-stack.ts'
+import type { ProcessStack } from '../support/process-stack.ts'
 import { startWebhookReceiver } from '../support/webhook-receiver.ts'
 
-type Stack = Awaited<ReturnType<typeof startInProcessStack>>
+type Stack = ProcessStack
 type Receiver = Awaited<ReturnType<typeof startWebhookReceiver>>
 
 const ACCOUNT = '6281100000001'
 const CUSTOMER = '6281199990001'
 
-describe('webhooks through gateway, host and real Baileys', () => {
+describe('webhooks through the gateway and host processes and real Baileys', () => {
   let stack: Stack
   let receiver: Receiver
   let admin: string
   before(async () => {
     // Fast retries; the retry window is long enough that nothing dies during these tests.
-    stack = await startInProcessStack({ webhookRetry: { capsMs: [20, 50, 100], minDelayMs: 10, retryForMs: 10 * 60_000 } })
+    stack = await startProcessStack({ WEBHOOK_RETRY_DELAYS_MS: '20,50,100' })
     receiver = await startWebhookReceiver()
     admin = await stack.token('admin')
   })
@@ -78,8 +77,7 @@ describe('webhooks through gateway, host and real Baileys', () => {
       assert.equal(b.webhook.secret, undefined, 'a caller-chosen secret is not echoed')
       down.setSecret(a.webhook.secret)
       down.state.down = true
-      const recorded = () =>
-        stack.db.select({ n: count() }).from(webhookEvents).where(eq(webhookEvents.type, 'message.received')).get()?.n ?? 0
+      const recorded = () => stack.query<{ n: number }>(`SELECT count(*) AS n FROM webhook_events WHERE type = 'message.received'`)[0]?.n ?? 0
       const before = recorded()
       for (let i = 0; i < 25; i++) {
         await stack.sim.injectText(CUSTOMER, '6281100000002', `a-${i}`)
@@ -120,7 +118,7 @@ describe('webhooks through gateway, host and real Baileys', () => {
 
   it('lets only the host call the gateway delivery route', async () => {
     const body = JSON.stringify({ eventId: 'evt_abcdefgh', type: 'otp.status', timestamp: new Date().toISOString(), data: {}, url: receiver.url, secrets: ['whsec_' + Buffer.alloc(32).toString('base64')] })
-    const response = await stack.gateway.request('/internal/webhook-deliveries', { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    const response = await fetch(`${stack.url}/internal/webhook-deliveries`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
     assert.equal(response.status, 401)
     assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'INTERNAL_AUTH_FAILED')
   })
@@ -130,7 +128,7 @@ describe('webhook dead letters', () => {
   let stack: Stack
   let receiver: Receiver
   before(async () => {
-    stack = await startInProcessStack({ webhookRetry: { capsMs: [10, 20], minDelayMs: 5, retryForMs: 200 } })
+    stack = await startProcessStack({ WEBHOOK_RETRY_DELAYS_MS: '10,20', WEBHOOK_RETRY_FOR_MS: '200' })
     receiver = await startWebhookReceiver()
   })
   after(async () => {

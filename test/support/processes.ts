@@ -49,6 +49,7 @@ export const startProcesses = async (
     PORT: String(gatewayPort),
     HOST_PORT: String(hostPort),
     HOST_URL: `http://127.0.0.1:${hostPort}`,
+    GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
     INTERNAL_SECRET: 'e2e-internal-secret-0123456789abcdefghij',
     JWT_SECRET: 'e2e-jwt-secret-0123456789abcdefghijklmn',
     OTP_PEPPER: 'e2e-otp-pepper-0123456789abcdefghijklmn',

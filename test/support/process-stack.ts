@@ -1,0 +1,82 @@
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { mintToken } from '../../gateway/auth/mint-token.ts'
+import type { Scope } from '../../gateway/auth/scopes.ts'
+import { WaSim } from '../../session-host/sim/index.ts'
+import { codesIn, recordSensitive } from './log-audit.ts'
+import { startProcesses } from './processes.ts'
+import { until } from './until.ts'
+
+export type Envelope = { success: boolean; message: string; data: unknown; error: { code: string; details?: Record<string, unknown> } }
+export type Call = { status: number; headers: Headers; body: Envelope }
+export type CallInit = { token?: string; body?: unknown; headers?: Record<string, string> }
+
+/**
+ * The gateway and the session host as separate processes (as `npm start` runs them), their real
+ * Baileys sessions linked to the emulator running in this test process, and helpers to call the
+ * public API. The host can be killed and started again on the same data folder.
+ */
+export const startProcessStack = async (env: Record<string, string> = {}) => {
+  const sim = new WaSim({ autoContacts: true })
+  const wsUrl = await sim.start()
+  // Test webhook receivers listen on loopback.
+  const processes = await startProcesses({ WA_MODE: 'live', WA_WEBSOCKET_URL: wsUrl, WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', ...env })
+  const otpMessageIds = new Set<string>()
+
+  const token = async (scopes: string, extra: { sessions?: string[] } = {}) => {
+    const minted = await mintToken({ secret: processes.env.JWT_SECRET!, scopes: scopes.split(' ') as Scope[], ttlSeconds: 900, ...extra })
+    recordSensitive(minted)
+    return minted
+  }
+  const admin = await token('admin')
+
+  const call = async (method: string, path: string, init: CallInit = {}): Promise<Call> => {
+    const response = await fetch(`${processes.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${init.token ?? admin}`, 'content-type': 'application/json', ...init.headers },
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) })
+    })
+    const body = (await response.json().catch(() => undefined)) as Envelope
+    const messageId = (body?.data as { messageId?: string } | undefined)?.messageId
+    if (path.endsWith('/otp') && messageId) otpMessageIds.add(messageId)
+    return { status: response.status, headers: response.headers, body }
+  }
+  const data = async <T>(path: string): Promise<T> => (await call('GET', path)).body.data as T
+
+  const sessionStatus = async (sessionId: string) => (await data<{ status: string } | undefined>(`/api/sessions/${sessionId}/status`))?.status
+
+  /** Creates a session through the API (with `extra` create fields) and links it with the emulator's phone. */
+  const linkSession = async (sessionId: string, accountPn: string, extra: Record<string, unknown> = {}): Promise<Envelope['data']> => {
+    const created = await call('POST', '/api/sessions/create', { body: { sessionId, ...extra } })
+    if (created.status !== 201) throw new Error(`create failed: ${created.status} ${created.body?.error?.code}`)
+    const qr = await until(async () => {
+      const response = await call('GET', `/api/sessions/${sessionId}/qr`)
+      return response.status === 200 ? (response.body.data as { qr: string }).qr : undefined
+    }, `a QR code for ${sessionId}`)
+    await sim.scanQr(qr, { accountPn })
+    await until(async () => ((await sessionStatus(sessionId)) === 'connected' ? true : undefined), `${sessionId} connected`)
+    return created.body.data
+  }
+
+  /** A read-only look at the host's database, for what the API does not show (the webhook outbox). */
+  const query = <T>(sql: string, ...params: unknown[]): T[] => {
+    const db = new Database(join(processes.dataDir, 'host.db'), { readonly: true, fileMustExist: true })
+    try {
+      return db.prepare(sql).all(...params) as T[]
+    } finally {
+      db.close()
+    }
+  }
+
+  const stop = async () => {
+    // The log audit learns every code the gateway generated and the emulator's recipients read.
+    for (const sent of sim.sent.filter(m => otpMessageIds.has(m.id)))
+      for (const copy of sent.decrypted) recordSensitive(...codesIn(copy.message.extendedTextMessage?.text ?? copy.message.conversation))
+    await processes.stop()
+    await sim.stop()
+  }
+
+  return { sim, processes, url: processes.url, admin, token, call, data, sessionStatus, linkSession, query, stop }
+}
+
+export type ProcessStack = Awaited<ReturnType<typeof startProcessStack>>
