@@ -6,16 +6,19 @@ export type ReceivedWebhook = { id: string; type: string; timestamp: string; dat
 
 /**
  * A webhook receiver as a customer would write it, on the off-the-shelf `standardwebhooks`
- * package: it verifies each request and answers 401 to one that fails. `down` makes it answer 503.
+ * package: it verifies each request and answers 401 to one that fails. `down` makes it answer 503,
+ * `delayMs` makes it answer late.
  */
 export const startWebhookReceiver = async () => {
   let secret: string | undefined
-  const state = { down: false, verified: [] as ReceivedWebhook[], refused: 0, attempts: 0 }
+  const state = { down: false, delayMs: 0, verified: [] as ReceivedWebhook[], refused: 0, attempts: 0 }
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', chunk => chunks.push(chunk))
-    req.on('end', () => {
+    req.on('end', async () => {
       state.attempts++
+      // A slow receiver keeps deliveries in flight longer.
+      if (state.delayMs > 0) await new Promise(resolve => setTimeout(resolve, state.delayMs))
       if (state.down) {
         res.statusCode = 503
         return res.end()
