@@ -1,5 +1,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { Webhook } from 'standardwebhooks'
+import { generateWebhookSecret } from '../../gateway/webhooks/standard-webhooks.ts'
 import { startProcessStack } from '../support/process-stack.ts'
 import type { ProcessStack } from '../support/process-stack.ts'
 import { startWebhookReceiver } from '../support/webhook-receiver.ts'
@@ -39,6 +41,21 @@ describe('webhooks through the gateway and host processes and real Baileys', () 
     const types = receiver.state.verified.map(e => e.type)
     assert.ok(types.indexOf('session.qr') < types.lastIndexOf('session.status'))
     assert.equal(receiver.state.refused, 0)
+
+    // The same library refuses a real delivery that was tampered with, checked with another
+    // secret, or presented after its timestamp left the tolerance (five minutes).
+    const { body, headers } = receiver.state.lastRaw!
+    const library = new Webhook(created.webhook.secret)
+    assert.doesNotThrow(() => library.verify(body, headers))
+    assert.throws(() => library.verify(body.replace(/}$/, ',"tampered":true}'), headers), /signature/i)
+    assert.throws(() => new Webhook(generateWebhookSecret()).verify(body, headers), /signature/i)
+    const realNow = Date.now
+    Date.now = () => realNow() + 6 * 60_000
+    try {
+      assert.throws(() => library.verify(body, headers), /timestamp/i)
+    } finally {
+      Date.now = realNow
+    }
 
     // The secret was shown once: reading the webhook back does not show it.
     const read = await stack.call('GET', '/api/sessions/shop-1/webhook', { token: admin })

@@ -11,7 +11,7 @@ export type ReceivedWebhook = { id: string; type: string; timestamp: string; dat
  */
 export const startWebhookReceiver = async () => {
   let secret: string | undefined
-  const state = { down: false, delayMs: 0, verified: [] as ReceivedWebhook[], refused: 0, attempts: 0 }
+  const state = { down: false, delayMs: 0, verified: [] as ReceivedWebhook[], refused: 0, attempts: 0, lastRaw: undefined as { body: string; headers: Record<string, string> } | undefined }
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', chunk => chunks.push(chunk))
@@ -28,6 +28,7 @@ export const startWebhookReceiver = async () => {
         if (!secret) throw new Error('no secret yet')
         const payload = new Webhook(secret).verify(body, req.headers as Record<string, string>) as Omit<ReceivedWebhook, 'id'>
         state.verified.push({ id: String(req.headers['webhook-id']), ...payload })
+        state.lastRaw = { body, headers: req.headers as Record<string, string> }
         res.statusCode = 204
       } catch {
         state.refused++
