@@ -34,7 +34,10 @@ export type GatewayDeps = {
   host: HostClient
   verifier: JwtVerifier
   clock?: () => number
-  /** How webhooks reach receivers; the global fetch unless a test or runtime passes its own. */
+  /**
+   * How webhooks reach receivers: the global fetch by default (Workers, where fetch cannot reach our
+   * private network); node.ts passes one that resolves host names and refuses private addresses.
+   */
   webhookFetch?: typeof fetch
   /** HMAC for the OTP hashes; Web Crypto by default (Workers), node:crypto from the Node entry. */
   signingCrypto?: SigningCrypto
@@ -112,7 +115,7 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
   registerNumbers(app)
   if (deps.config.WA_MODE === 'sandbox') registerSandbox(app)
   registerWebhooks(app)
-  app.route('/', webhookDeliveryRoute({ secret: deps.config.INTERNAL_SECRET, timeoutMs: deps.config.WEBHOOK_TIMEOUT_MS, ...(deps.clock ? { clock: deps.clock } : {}), ...(deps.webhookFetch ? { fetch: deps.webhookFetch } : {}) }))
+  app.route('/', webhookDeliveryRoute({ secret: deps.config.INTERNAL_SECRET, timeoutMs: deps.config.WEBHOOK_TIMEOUT_MS, allowedHosts: deps.config.WEBHOOK_ALLOWED_HOSTS, ...(deps.clock ? { clock: deps.clock } : {}), ...(deps.webhookFetch ? { fetch: deps.webhookFetch } : {}) }))
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
   app.doc31('/api/openapi.json', {

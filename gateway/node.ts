@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import { lookup } from 'node:dns/promises'
 import { serve } from '@hono/node-server'
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
@@ -12,6 +13,7 @@ import { createJwtVerifier } from './auth/jwt-verifier.ts'
 import { parseGatewayConfig } from './config.ts'
 import { createHostClient } from './host-client.ts'
 import { createNodeHostFetch } from './node-host-fetch.ts'
+import { createNodeWebhookFetch } from './node-webhook-fetch.ts'
 
 /** Node entry: parses the environment once, serves the app, and stops on SIGTERM/SIGINT. */
 const config = (() => {
@@ -54,10 +56,13 @@ const nodeSigningCrypto: SigningCrypto = {
   }
 }
 const hostFetch = createNodeHostFetch()
+// Webhook URLs are user input: their host names are resolved and checked like media URLs.
+const webhookFetch = createNodeWebhookFetch({ resolve: host => lookup(host, { all: true, verbatim: true }), allowedHosts: config.WEBHOOK_ALLOWED_HOSTS })
 const app = createGateway({
   config,
   host: createHostClient({ baseUrl: config.HOST_URL, secret: config.INTERNAL_SECRET, fetch: hostFetch, streamFetch, primitives: nodeSigningCrypto }),
   signingCrypto: nodeSigningCrypto,
+  webhookFetch,
   verifier,
   onUnexpectedError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error')
 })
@@ -67,7 +72,7 @@ const server = serve({ fetch: app.fetch, port, hostname: process.env.BIND ?? '12
 })
 const stop = (signal: string) => {
   logger.info({ signal }, 'gateway stopping')
-  server.close(() => void hostFetch.close().finally(() => process.exit(0)))
+  server.close(() => void Promise.allSettled([hostFetch.close(), webhookFetch.close()]).finally(() => process.exit(0)))
   setTimeout(() => process.exit(1), 5_000).unref()
 }
 process.on('SIGTERM', () => stop('SIGTERM'))

@@ -45,23 +45,26 @@ describe('webhook delivery', () => {
     secrets: [secret]
   })
 
+  // The receiver listens on loopback, which WEBHOOK_ALLOWED_HOSTS allows in tests.
+  const loopback = { allowedHosts: ['127.0.0.1'] }
+
   it('posts the signed { type, timestamp, data } body and counts a 2xx as delivered', async () => {
-    assert.deepEqual(await deliverWebhook(request('/ok')), { delivered: true, status: 204 })
+    assert.deepEqual(await deliverWebhook(request('/ok'), loopback), { delivered: true, status: 204 })
     assert.deepEqual(seen.at(-1)?.verified, { type: 'message.received', timestamp: '2026-01-01T00:00:00.000Z', data: { sessionId: 'shop-1', text: 'hi' } })
   })
 
   it('counts an error status as a failure', async () => {
-    assert.deepEqual(await deliverWebhook(request('/fail')), { delivered: false, status: 500, error: 'HTTP 500' })
+    assert.deepEqual(await deliverWebhook(request('/fail'), loopback), { delivered: false, status: 500, error: 'HTTP 500' })
   })
 
   it('does not follow redirects', async () => {
     const before = seen.length
-    assert.deepEqual(await deliverWebhook(request('/redirect')), { delivered: false, status: 307, error: 'HTTP 307' })
+    assert.deepEqual(await deliverWebhook(request('/redirect'), loopback), { delivered: false, status: 307, error: 'HTTP 307' })
     assert.deepEqual(seen.slice(before).map(s => s.path), ['/redirect'])
   })
 
   it('gives up on a receiver that does not answer in time', async () => {
-    assert.deepEqual(await deliverWebhook(request('/slow'), { timeoutMs: 100 }), { delivered: false, error: 'timeout' })
+    assert.deepEqual(await deliverWebhook(request('/slow'), { ...loopback, timeoutMs: 100 }), { delivered: false, error: 'timeout' })
   })
 
   it('reports a refused connection', async () => {
@@ -69,6 +72,13 @@ describe('webhook delivery', () => {
     await new Promise<void>(resolve => closed.listen(0, '127.0.0.1', resolve))
     const port = (closed.address() as AddressInfo).port
     await new Promise(resolve => closed.close(resolve))
-    assert.deepEqual(await deliverWebhook({ ...request('/'), url: `http://127.0.0.1:${port}/` }), { delivered: false, error: 'connection failed' })
+    assert.deepEqual(await deliverWebhook({ ...request('/'), url: `http://127.0.0.1:${port}/` }, loopback), { delivered: false, error: 'connection failed' })
+  })
+
+  it('refuses a private address literal at delivery too, for URLs that were never checked', async () => {
+    const before = seen.length
+    assert.deepEqual(await deliverWebhook(request('/ok')), { delivered: false, error: 'address not allowed' })
+    assert.deepEqual(await deliverWebhook({ ...request('/'), url: 'http://[::ffff:a9fe:a9fe]/latest/meta-data' }, loopback), { delivered: false, error: 'address not allowed' })
+    assert.equal(seen.length, before)
   })
 })

@@ -19,6 +19,7 @@ describe('webhook URL policy', () => {
     for (const url of [
       'http://127.0.0.1/',
       'http://localhost:3000/',
+      'http://localhost./',
       'http://api.localhost/',
       'http://2130706433/',
       'http://0x7f.1/',
@@ -30,6 +31,10 @@ describe('webhook URL policy', () => {
       'http://0.0.0.0/',
       'http://[::1]/',
       'http://[::ffff:127.0.0.1]/',
+      'http://[::ffff:169.254.169.254]/',
+      'http://[::ffff:0:a00:1]/',
+      'http://198.18.0.1/',
+      'http://[fd00:ec2::254]/',
       'http://[fd00::1]/',
       'http://[fe80::1]/'
     ])

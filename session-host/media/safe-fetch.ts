@@ -3,7 +3,7 @@ import { isIP } from 'node:net'
 import type { LookupFunction } from 'node:net'
 import { Agent, request } from 'undici'
 import { AppError, appError } from '../../shared/errors.ts'
-import { isPublicAddress } from './address-policy.ts'
+import { isPublicAddress } from '../../shared/address-policy.ts'
 import { fileTooLarge, writeCapped } from './upload-spool.ts'
 
 export type FetchPolicy = {

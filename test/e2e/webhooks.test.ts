@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { Webhook } from 'standardwebhooks'
 import { generateWebhookSecret } from '../../gateway/webhooks/standard-webhooks.ts'
+import { startInProcessStack } from '../support/in-process-stack.ts'
 import { startProcessStack } from '../support/process-stack.ts'
 import type { ProcessStack } from '../support/process-stack.ts'
 import { startWebhookReceiver } from '../support/webhook-receiver.ts'
@@ -186,5 +187,41 @@ describe('webhook dead letters', () => {
     const event = await receiver.waitFor(r => r.find(e => e.data.messageId === messageId), 'the replayed event')
     assert.equal(event.id, eventId)
     assert.deepEqual((await stack.call('GET', '/api/webhooks/dead-letters', { token: admin })).body.data, [])
+  })
+})
+
+describe('webhook host names that resolve into private networks', () => {
+  let stack: Awaited<ReturnType<typeof startInProcessStack>>
+  let receiver: Receiver
+  before(async () => {
+    // The test answers DNS: one name points at the loopback receiver, as a hostile one could.
+    const webhookResolve = async (name: string) => (name === 'hooks.example.test' ? [{ address: '127.0.0.1', family: 4 }] : [])
+    stack = await startInProcessStack({ webhookRetry: { capsMs: [10, 20], minDelayMs: 5, retryForMs: 200 }, webhookResolve })
+    receiver = await startWebhookReceiver()
+  })
+  after(async () => {
+    await stack?.stop()
+    await receiver?.stop()
+  })
+
+  it('never delivers to a host name that resolves to a private address, and dead-letters those events as "address not allowed"', async () => {
+    const admin = await stack.token('admin')
+    const url = new URL(receiver.url)
+    url.hostname = 'hooks.example.test'
+    const created = (await stack.linkSession('shop-3', '6281100000004', { webhook: { url: url.href, events: ['message.received'] } })) as { webhook: { url: string; secret: string } }
+    assert.equal(created.webhook.url, url.href, 'a host name passes the check when it is set')
+    receiver.setSecret(created.webhook.secret)
+    const attemptsBefore = receiver.state.attempts
+    await stack.sim.injectText(CUSTOMER, '6281100000004', 'to a rebinding name')
+
+    let letters: { sessionId: string; url: string; lastError: string }[] = []
+    for (let i = 0; i < 300 && letters.length === 0; i++) {
+      await new Promise(r => setTimeout(r, 20))
+      letters = ((await stack.call('GET', '/api/webhooks/dead-letters', { token: admin })).body.data as typeof letters).filter(l => l.sessionId === 'shop-3')
+    }
+    assert.equal(letters.length, 1)
+    assert.equal(letters[0]?.url, url.href)
+    assert.equal(letters[0]?.lastError, 'address not allowed')
+    assert.equal(receiver.state.attempts, attemptsBefore)
   })
 })

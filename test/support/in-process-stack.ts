@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns/promises'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,6 +8,8 @@ import { mintToken } from '../../gateway/auth/mint-token.ts'
 import type { Scope } from '../../gateway/auth/scopes.ts'
 import { parseGatewayConfig } from '../../gateway/config.ts'
 import { createHostClient } from '../../gateway/host-client.ts'
+import { createNodeWebhookFetch } from '../../gateway/node-webhook-fetch.ts'
+import type { ResolveHost } from '../../gateway/node-webhook-fetch.ts'
 import { createHostApp } from '../../session-host/app.ts'
 import { openDatabase } from '../../session-host/db/connection.ts'
 import { startSendQueue } from '../../session-host/outbox/start-send-queue.ts'
@@ -87,7 +90,9 @@ export const startInProcessHost = async ({ clock = Date.now, ...options }: HostO
  * The gateway, the host app and real Baileys sessions on the emulator, in one process: the host
  * client's fetch calls the host app directly. A movable clock drives OTP expiry on the host.
  */
-export const startInProcessStack = async (options: { maxBodyBytes?: number; media?: boolean; fetchPolicy?: FetchPolicy; webhookRetry?: Partial<RetryPolicy> } = {}) => {
+export const startInProcessStack = async (
+  options: { maxBodyBytes?: number; media?: boolean; fetchPolicy?: FetchPolicy; webhookRetry?: Partial<RetryPolicy>; webhookResolve?: ResolveHost } = {}
+) => {
   let offsetMs = 0
   const clock = () => Date.now() + offsetMs
   const webhookSender: { current?: SendWebhook } = {}
@@ -111,10 +116,13 @@ export const startInProcessStack = async (options: { maxBodyBytes?: number; medi
     WEBHOOK_ALLOWED_HOSTS: '127.0.0.1'
   })
   const host = createHostClient({ baseUrl: config.HOST_URL, secret: INTERNAL_SECRET, fetch: (input, init) => Promise.resolve(hostApp.request(String(input), init)) })
+  // Deliveries go out as the Node gateway sends them; a test may answer the DNS questions itself.
+  const webhookFetch = createNodeWebhookFetch({ resolve: options.webhookResolve ?? (name => lookup(name, { all: true, verbatim: true })), allowedHosts: config.WEBHOOK_ALLOWED_HOSTS })
   const gateway = createGateway({
     config,
     host,
     clock,
+    webhookFetch,
     verifier: createJwtVerifier({ secret: JWT_SECRET, audience: 'otp-gateway' }),
     onUnexpectedError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error')
   })
@@ -164,6 +172,7 @@ export const startInProcessStack = async (options: { maxBodyBytes?: number; medi
     for (const sent of sim.sent.filter(m => otpMessageIds.includes(m.id)))
       for (const copy of sent.decrypted) recordSensitive(...codesIn(copy.message.extendedTextMessage?.text ?? copy.message.conversation))
     await stop()
+    await webhookFetch.close()
   }
 
   return { sim, sessions, gateway, spool, outboxDir, webhooks, db, call, token, linkSession, stop: stopStack, advanceClock: (ms: number) => (offsetMs += ms) }
