@@ -158,4 +158,36 @@ describe('webhook dispatcher', () => {
     assert.deepEqual(state.received.map(r => [r.eventId, r.type, r.data.status]), [[id, 'session.status', 'connected']])
     database.close()
   })
+
+  it('keeps delivering other streams while one receiver takes its time', async () => {
+    const database = open()
+    seed(database.db)
+    const delivered: { url: string; n: unknown }[] = []
+    let release = () => {}
+    const slow = new Promise<void>(resolve => (release = resolve))
+    const send = async (request: WebhookDeliveryRequest): Promise<WebhookDeliveryResult> => {
+      if (request.url === 'https://one.example/hook') await slow
+      delivered.push({ url: request.url, n: request.data.n })
+      return { delivered: true, status: 200 }
+    }
+    const dispatcher = new WebhookDispatcher({ db: database.db, send, logger, pollMs: 10 })
+    dispatcher.start()
+    emit(database.db, 'shop-1', 0)
+    dispatcher.wake()
+    for (let n = 1; n <= 3; n++) {
+      emit(database.db, 'shop-2', n)
+      dispatcher.wake()
+    }
+    for (let i = 0; i < 200 && delivered.length < 4; i++) await new Promise(r => setTimeout(r, 10))
+    // The global endpoint got shop-1's event and all of shop-2's while shop-1's own receiver hangs.
+    assert.deepEqual(
+      [...delivered].sort((a, b) => Number(a.n) - Number(b.n)),
+      [0, 1, 2, 3].map(n => ({ url: 'https://ops.example/hook', n }))
+    )
+    release()
+    for (let i = 0; i < 200 && delivered.length < 5; i++) await new Promise(r => setTimeout(r, 10))
+    await dispatcher.stop()
+    assert.deepEqual(delivered.at(-1), { url: 'https://one.example/hook', n: 0 })
+    database.close()
+  })
 })

@@ -1,4 +1,4 @@
-import { and, asc, eq, lte, min, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, lte, min, sql } from 'drizzle-orm'
 import type { Logger } from 'pino'
 import type { WebhookDeliveryRequest, WebhookDeliveryResult, WebhookEventType } from '../../shared/webhook-events.ts'
 import type { Db } from '../db/connection.ts'
@@ -43,9 +43,8 @@ export class WebhookDispatcher {
   private readonly log: Logger
   private timer: unknown
   private running = false
-  private pass?: Promise<number>
-  private again = false
-  private readonly inFlight = new Set<string>()
+  /** Attempts under way, by stream: a stream never has two, and no attempt waits for another stream's. */
+  private readonly inFlight = new Map<string, Promise<void>>()
 
   constructor(private readonly deps: DispatcherDeps) {
     this.clock = deps.clock ?? Date.now
@@ -65,60 +64,68 @@ export class WebhookDispatcher {
     this.running = false
     this.timers.clearTimeout(this.timer)
     this.timer = undefined
-    await this.pass
+    await Promise.all(this.inFlight.values())
   }
 
-  /** New events were written: look for work now rather than at the next poll. */
+  /** New events were written, or an attempt finished: look for work now rather than at the next poll. */
   wake(): void {
-    if (!this.running) return
-    if (this.pass) this.again = true
-    else this.schedule(0)
+    if (this.running) this.schedule(0)
   }
 
-  /** One pass: attempts every due stream head once. Returns how many attempts it made. */
+  /** Starts every due stream head there is room for and waits for them. Returns how many it started. */
   async runDue(): Promise<number> {
-    const now = this.clock()
-    const heads = this.dueHeads(now)
-    await Promise.all(heads.map(head => this.attempt(head)))
-    return heads.length
+    const started = this.startDue()
+    await Promise.all(started)
+    return started.length
+  }
+
+  private startDue(): Promise<void>[] {
+    const room = (this.deps.concurrency ?? 8) - this.inFlight.size
+    if (room <= 0) return []
+    return this.dueHeads(this.clock(), room).map(head => {
+      const key = streamKey(head)
+      const attempt = this.attempt(head)
+        .catch(error => this.log.error({ err: error, eventId: head.eventId }, 'webhook attempt could not be saved'))
+        .finally(() => {
+          this.inFlight.delete(key)
+          // Its stream may have a next event, and a slot is free.
+          this.wake()
+        })
+      this.inFlight.set(key, attempt)
+      return attempt
+    })
   }
 
   private schedule(ms: number): void {
     this.timers.clearTimeout(this.timer)
-    this.timer = this.timers.setTimeout(() => void this.loop(), ms)
+    this.timer = this.timers.setTimeout(() => this.loop(), ms)
   }
 
-  private async loop(): Promise<void> {
+  private loop(): void {
     this.timer = undefined
-    if (!this.running || this.pass) return
-    let attempted = 0
-    this.pass = this.runDue()
+    if (!this.running) return
     try {
-      attempted = await this.pass
+      this.startDue()
     } catch (error) {
       this.log.error({ err: error }, 'webhook dispatch pass failed')
-    } finally {
-      this.pass = undefined
     }
-    if (!this.running) return
-    const again = this.again || attempted > 0
-    this.again = false
-    this.schedule(again ? 0 : this.msUntilNextDue())
+    // Attempts wake the loop when they finish; otherwise the next retry, or the poll, does.
+    this.schedule(this.msUntilNextDue())
   }
 
   private msUntilNextDue(): number {
     const poll = this.deps.pollMs ?? 1000
+    const now = this.clock()
     const row = this.deps.db
       .select({ next: min(webhookDeliveries.nextAttemptAt) })
       .from(webhookDeliveries)
-      .where(eq(webhookDeliveries.status, 'pending'))
+      .where(and(eq(webhookDeliveries.status, 'pending'), gt(webhookDeliveries.nextAttemptAt, now)))
       .get()
     if (row?.next == null) return poll
-    return Math.max(0, Math.min(poll, row.next - this.clock()))
+    return Math.max(0, Math.min(poll, row.next - now))
   }
 
-  private dueHeads(now: number): Due[] {
-    const limit = this.deps.concurrency ?? 8
+  private dueHeads(now: number, limit: number): Due[] {
     const rows = this.deps.db
       .select({
         delivery: webhookDeliveries,
@@ -149,27 +156,21 @@ export class WebhookDispatcher {
   }
 
   private async attempt(due: Due): Promise<void> {
-    const key = streamKey(due)
-    this.inFlight.add(key)
+    const secrets = activeSecrets(due.secrets, this.clock())
+    let result: WebhookDeliveryResult
     try {
-      const secrets = activeSecrets(due.secrets, this.clock())
-      let result: WebhookDeliveryResult
-      try {
-        result = await this.deps.send({
-          eventId: due.eventId,
-          type: due.type as WebhookEventType,
-          timestamp: due.createdAt.toISOString(),
-          data: due.payload,
-          url: due.url,
-          secrets
-        })
-      } catch (error) {
-        result = { delivered: false, error: error instanceof Error ? error.message : 'send failed' }
-      }
-      this.save(due, result)
-    } finally {
-      this.inFlight.delete(key)
+      result = await this.deps.send({
+        eventId: due.eventId,
+        type: due.type as WebhookEventType,
+        timestamp: due.createdAt.toISOString(),
+        data: due.payload,
+        url: due.url,
+        secrets
+      })
+    } catch (error) {
+      result = { delivered: false, error: error instanceof Error ? error.message : 'send failed' }
     }
+    this.save(due, result)
   }
 
   private save(due: Due, result: WebhookDeliveryResult): void {
