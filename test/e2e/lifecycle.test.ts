@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { startInProcessStack } from '../support/in-process-stack.ts'
 import { startWebhookReceiver } from '../support/webhook-receiver.ts'
+import { until } from '../support/until.ts'
 
 type Stack = Awaited<ReturnType<typeof startInProcessStack>>
 type Otp = { otpId: string; messageId: string; status: string }
@@ -103,5 +104,56 @@ describe('OTP expiry and Idempotency-Key retention', () => {
     assert.equal(again.data.messageId, later.data.messageId)
     // The first message is still readable; only its key is forgotten.
     assert.equal((await stack.call('GET', `/api/messages/shop/${first.data.messageId}`, { token: admin })).status, 200)
+  })
+})
+
+describe('WhatsApp restrictions on the session status', () => {
+  const RESTRICTED = '6281300000200'
+  let stack: Stack
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>
+  let admin: string
+  type Status = { status: string; restriction: { kind: string; until: string | null; enforcement: string | null } | null }
+  const status = async () => (await stack.call('GET', '/api/sessions/shop-r/status', { token: admin })).body.data as Status
+
+  before(async () => {
+    stack = await startInProcessStack()
+    receiver = await startWebhookReceiver()
+    admin = await stack.token('admin')
+    const created = (await stack.linkSession('shop-r', RESTRICTED, { webhook: { url: receiver.url, events: ['session.status'] } })) as { webhook: { secret: string } }
+    receiver.setSecret(created.webhook.secret)
+  })
+  after(async () => {
+    await stack?.stop()
+    await receiver?.stop()
+  })
+
+  it('shows the reach-out time-lock WhatsApp pushes on the status and in session.status, and drops it when lifted', async () => {
+    const connected = await receiver.waitFor(r => r.find(e => e.data.status === 'connected'), 'session.status connected')
+    assert.equal(connected.data.restriction, null)
+    assert.equal((await status()).restriction, null)
+
+    const ends = new Date(Math.floor(Date.now() / 1000) * 1000 + 3_600_000)
+    stack.sim.setReachoutTimelock(RESTRICTED, { until: ends, enforcement: 'BIZ_QUALITY' })
+    const expected = { kind: 'reachout_timelock', until: ends.toISOString(), enforcement: 'BIZ_QUALITY' }
+    const restricted = await until(async () => ((await status()).restriction ? status() : undefined), 'restriction on the status')
+    assert.deepEqual(restricted, { sessionId: 'shop-r', status: 'connected', phoneNumber: RESTRICTED, restriction: expected })
+    const event = await receiver.waitFor(r => r.find(e => e.data.restriction !== null), 'session.status with the restriction')
+    assert.deepEqual(event.data, { sessionId: 'shop-r', status: 'connected', phoneNumber: RESTRICTED, restriction: expected })
+
+    stack.sim.setReachoutTimelock(RESTRICTED, undefined)
+    await until(async () => ((await status()).restriction === null ? true : undefined), 'restriction lifted on the status')
+    const lifted = await receiver.waitFor(r => r.find((e, i) => i > r.indexOf(event) && e.data.restriction === null), 'session.status after the lift')
+    assert.equal(lifted.data.status, 'connected')
+  })
+
+  it('reads the time-lock after WhatsApp refuses a message with 463', async () => {
+    const ends = new Date(Math.floor(Date.now() / 1000) * 1000 + 7_200_000)
+    // The server's state only: no push, so the status can learn it only by asking.
+    stack.sim.setReachoutTimelock(RESTRICTED, { until: ends }, { push: false })
+    stack.sim.refuseMessagesTo('6281300009999', '463')
+    const sent = await stack.call('POST', '/api/messages/shop-r/text', { token: admin, body: { to: '081300009999', text: 'hello new chat' } })
+    assert.equal(sent.status, 200)
+    const restricted = await until(async () => (await status()).restriction ?? undefined, 'restriction read after the 463')
+    assert.deepEqual(restricted, { kind: 'reachout_timelock', until: ends.toISOString(), enforcement: 'DEFAULT' })
   })
 })
