@@ -29,12 +29,14 @@ export type HostDeps = {
   sandbox?: Hono
   /** The durable send queue every message goes through. */
   queue: SendQueue
+  /** Webhook events were written outside the queue (OTP verified or expired): deliver them now. */
+  wakeWebhooks?: () => void
   /** Where media waits while it is checked, then until it is sent; and how URLs are fetched. */
   media: { outboxDir: string; spool?: UploadSpool; fetchPolicy?: FetchPolicy; maxBytes?: number }
 }
 
 /** The session host's internal API: only the gateway, holding the shared secret, may call it. */
-export const createHostApp = ({ db, clock = Date.now, sessions, internalSecret, logger, sandbox, queue, media }: HostDeps) => {
+export const createHostApp = ({ db, clock = Date.now, sessions, internalSecret, logger, sandbox, queue, media, wakeWebhooks }: HostDeps) => {
   const app = new Hono()
   const recipients = createRecipientCheck({ clock })
   const spool = media.spool ?? createUploadSpool(tmpdir())
@@ -45,7 +47,7 @@ export const createHostApp = ({ db, clock = Date.now, sessions, internalSecret, 
   app.route('/internal/sessions', messageRoutes(send))
   app.route('/internal/sessions', richMessageRoutes(send))
   app.route('/internal/sessions', mediaMessageRoutes({ ...send, ...media, spool }))
-  app.route('/internal', otpRoutes({ ...send, clock }))
+  app.route('/internal', otpRoutes({ ...send, clock, ...(wakeWebhooks ? { wakeWebhooks } : {}) }))
   app.route('/internal/webhooks', webhookRoutes({ db, clock }))
   if (sandbox) app.route('/internal/sandbox', sandbox)
   app.notFound(c => c.json(errorEnvelope('NOT_FOUND', 'No such route'), 404))

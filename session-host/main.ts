@@ -61,6 +61,7 @@ const main = async (): Promise<void> => {
     internalSecret: config.INTERNAL_SECRET,
     logger,
     queue,
+    wakeWebhooks: () => webhooks?.wake(),
     media: { outboxDir: join(config.DATA_DIR, 'outbox-files'), spool, fetchPolicy: { allowHosts: config.MEDIA_URL_ALLOW_HOSTS, timeoutMs: config.MEDIA_FETCH_TIMEOUT_MS, maxRedirects: 5 } },
     ...(sandbox ? { sandbox: sandbox.routes(pn => sessions.list().find(s => s.phoneNumber === pn)?.sessionId) } : {})
   })

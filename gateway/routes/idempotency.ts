@@ -2,8 +2,7 @@ import type { Context } from 'hono'
 import type { GatewayEnv } from '../app.ts'
 import { appError } from '../../shared/errors.ts'
 
-/** How long the host keeps a key; a repeat within this time returns the first result. */
-export const IDEMPOTENCY_KEY_TTL_HOURS = 24
+export { IDEMPOTENCY_KEY_TTL_HOURS } from '../../shared/idempotency.ts'
 
 const KEY = /^[\x21-\x7e]{1,255}$/
 

@@ -42,7 +42,17 @@ export const SessionView = z
   .object({
     sessionId: z.string(),
     status: z.enum(['connecting', 'qr', 'connected', 'disconnected', 'logged_out']),
-    phoneNumber: z.string().nullable()
+    phoneNumber: z.string().nullable(),
+    restriction: z
+      .object({
+        kind: z.literal('reachout_timelock'),
+        until: z.string().nullable().openapi({ description: 'When WhatsApp lifts it (ISO 8601)' }),
+        enforcement: z.string().nullable().openapi({ description: "WhatsApp's enforcement type, e.g. DEFAULT or BIZ_QUALITY" })
+      })
+      .nullable()
+      .openapi('SessionRestriction', {
+        description: 'Set while WhatsApp limits the account (the reach-out time-lock: no new chats; sends to new numbers fail with 463), else null.'
+      })
   })
   .openapi('Session')
 

@@ -60,6 +60,8 @@ export const otps = sqliteTable(
   table => [
     // Latest OTP to a destination, and the send limits counted from created_at.
     index('otps_session_destination_created_idx').on(table.sessionId, table.destination, table.createdAt),
+    // The expiry sweep: only pending OTPs, by expiry (queries must say status = 'pending' literally).
+    index('otps_pending_expiry_idx').on(table.expiresAt).where(sql`status = 'pending'`),
     // The gateway hashes `${otpId}:${code}`; a ':' in the id would make that input ambiguous.
     check('otps_id_no_colon', sql`instr(${table.id}, ':') = 0`)
   ]
@@ -175,6 +177,8 @@ export const messages = sqliteTable(
   table => [
     // SQLite treats NULLs as distinct, so only messages sent with a key take part.
     uniqueIndex('messages_session_idempotency_key_idx').on(table.sessionId, table.idempotencyKey),
+    // The retention sweep: messages still holding a key, oldest first.
+    index('messages_idempotency_created_idx').on(table.createdAt).where(sql`idempotency_key IS NOT NULL`),
     index('messages_session_status_idx').on(table.sessionId, table.status, table.createdAt)
   ]
 )

@@ -2,6 +2,7 @@ import { and, desc, eq, gt, lte, sql } from 'drizzle-orm'
 import { appError } from '../../shared/errors.ts'
 import type { Db, DbExecutor } from '../db/connection.ts'
 import { otps } from '../db/schema.ts'
+import { expiredColumns, isPending, journalOtpExpired } from './otp-expiry.ts'
 
 export type OtpDeps = { db: DbExecutor; clock: () => number }
 
@@ -40,15 +41,23 @@ const attemptsLeft = (otp: { attempts: number; maxAttempts: number }): number =>
 
 const notFound = () => appError('OTP_NOT_FOUND')
 
-/** A pending OTP past its expiry is only `expired` once someone looks: persist that, atomically. */
-const expireIfDue = (db: Db, otpId: string, now: number): void => {
-  db.update(otps)
-    .set({ status: 'expired', updatedAt: new Date(now) })
-    .where(and(eq(otps.id, otpId), eq(otps.status, 'pending'), lte(otps.expiresAt, new Date(now))))
-    .run()
+/**
+ * A pending OTP past its expiry that someone looks at before the sweep did: expire it now, with
+ * its event, atomically (the guarded UPDATE lets only one path expire it).
+ */
+const expireIfDue = (db: DbExecutor, otpId: string, now: number): void => {
+  db.transaction(tx => {
+    const expired = tx
+      .update(otps)
+      .set({ status: 'expired', updatedAt: new Date(now) })
+      .where(and(eq(otps.id, otpId), eq(otps.status, 'pending'), lte(otps.expiresAt, new Date(now))))
+      .returning(expiredColumns)
+      .get()
+    if (expired) journalOtpExpired(tx, expired, now)
+  })
 }
 
-const readOtp = (db: Db, otpId: string): OtpRecord => {
+const readOtp = (db: DbExecutor, otpId: string): OtpRecord => {
   const otp = db.select(publicColumns).from(otps).where(eq(otps.id, otpId)).get()
   if (!otp) throw notFound()
   return otp
@@ -103,10 +112,15 @@ export const createOtp = (
         throw appError('RATE_LIMITED', 'Too many codes sent to this number; try again later.', { retryAfterSeconds: wait }, { 'Retry-After': String(wait) })
       }
 
-      tx.update(otps)
-        .set({ status: sql`CASE WHEN ${otps.expiresAt} <= ${now} THEN 'expired' ELSE 'canceled' END`, updatedAt: new Date(now) })
-        .where(and(eq(otps.sessionId, input.sessionId), eq(otps.destination, input.destination), eq(otps.status, 'pending')))
-        .run()
+      const sameDestination = and(eq(otps.sessionId, input.sessionId), eq(otps.destination, input.destination), isPending)
+      const expired = tx
+        .update(otps)
+        .set({ status: 'expired', updatedAt: new Date(now) })
+        .where(and(sameDestination, lte(otps.expiresAt, new Date(now))))
+        .returning(expiredColumns)
+        .all()
+      for (const otp of expired) journalOtpExpired(tx, otp, now)
+      tx.update(otps).set({ status: 'canceled', updatedAt: new Date(now) }).where(sameDestination).run()
 
       return tx
         .insert(otps)
@@ -160,6 +174,7 @@ const verifyStatements = (db: Db) => {
       .update(otps)
       .set({ status: 'expired', updatedAt: sql`${now}` })
       .where(and(eq(otps.id, otpId), eq(otps.status, 'pending'), sql`${otps.expiresAt} <= ${now}`))
+      .returning(expiredColumns)
       .prepare(),
     read: db.select(publicColumns).from(otps).where(eq(otps.id, otpId)).prepare()
   }
@@ -191,8 +206,12 @@ export const verifyOtp = (
   const updated = statements.attempt.get({ otpId: input.otpId, codeHash: input.codeHash, now, allowedSessions })
   if (updated) return { otpId: input.otpId, valid: updated.status === 'approved', status: updated.status, attemptsLeft: attemptsLeft(updated) }
 
-  // Nothing was updated: say why, without counting an attempt. (An expired OTP is expired for anyone.)
-  statements.expireIfDue.run({ otpId: input.otpId, now })
+  // Nothing was updated: say why, without counting an attempt. (An expired OTP is expired for anyone;
+  // if this call is the first to notice, it writes the expiry and its event together.)
+  db.transaction(tx => {
+    const expired = statements.expireIfDue.get({ otpId: input.otpId, now })
+    if (expired) journalOtpExpired(tx, expired, now)
+  })
   const otp = statements.read.get({ otpId: input.otpId })
   if (!otp) throw notFound()
   if (input.allowedSessions && !input.allowedSessions.includes(otp.sessionId)) {

@@ -12,6 +12,7 @@ import { sendOutgoing } from '../messages/send-outgoing.ts'
 import { canMoveTo, refusalReason } from './message-status.ts'
 import type { MessageStatus } from './message-status.ts'
 import type { PayloadCipher } from './payload-cipher.ts'
+import { idempotencyCutoff } from './idempotency-retention.ts'
 
 type Row = typeof messages.$inferSelect
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
@@ -59,6 +60,8 @@ export type SendQueueDeps = {
   ackTimeoutMs?: number
   /** Called inside the transaction that changed a message's status (webhook outbox, OTP status). */
   onChange?: (tx: Tx, change: MessageChange) => void
+  /** Runs after each sweep, on the same timer: the host's other time-based upkeep. */
+  afterSweep?: (now: number) => void
 }
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null)
@@ -142,14 +145,23 @@ export class SendQueue {
     return messageView(row)
   }
 
-  /** The earlier message sent with this key, if any (keys are kept for IDEMPOTENCY_KEY_TTL_MS). */
+  /**
+   * The earlier message sent with this key, if any. Keys count for IDEMPOTENCY_KEY_TTL_MS: one
+   * older than that which the sweep has not reached yet is forgotten here, so the key sends anew
+   * (and the unique index lets the new message take it).
+   */
   findByIdempotencyKey(tx: Tx | Db, sessionId: string, key: string): (MessageView & { requestHash: string | null }) | undefined {
     const row = tx
       .select()
       .from(messages)
       .where(and(eq(messages.sessionId, sessionId), eq(messages.idempotencyKey, key)))
       .get()
-    return row ? { ...messageView(row), requestHash: row.requestHash } : undefined
+    if (!row) return undefined
+    if (row.createdAt <= idempotencyCutoff(this.clock())) {
+      tx.update(messages).set({ idempotencyKey: null, requestHash: null }).where(eq(messages.id, row.id)).run()
+      return undefined
+    }
+    return { ...messageView(row), requestHash: row.requestHash }
   }
 
   view(sessionId: string, messageId: string): MessageView {
@@ -220,6 +232,12 @@ export class SendQueue {
       .where(and(inArray(messages.status, ['queued', 'sending']), isNotNull(messages.notAfter), lte(messages.notAfter, new Date(this.clock()))))
       .all()
     for (const { id } of expired) this.expire(id)
+    // After the messages: an OTP whose message expired unsent is `failed` (expired_before_send) first.
+    try {
+      this.deps.afterSweep?.(this.clock())
+    } catch (error) {
+      this.deps.logger.error({ err: error }, 'sweep upkeep failed')
+    }
   }
 
   private expire(messageId: string): void {

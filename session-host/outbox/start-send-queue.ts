@@ -1,6 +1,8 @@
 import type { Logger } from 'pino'
 import type { Db } from '../db/connection.ts'
+import { expireDueOtps } from '../otp/otp-expiry.ts'
 import type { SessionManager } from '../sessions/session-manager.ts'
+import { forgetExpiredIdempotencyKeys } from './idempotency-retention.ts'
 import { journalMessageChange } from './message-events.ts'
 import { createPayloadCipher } from './payload-cipher.ts'
 import { SendQueue } from './send-queue.ts'
@@ -8,8 +10,18 @@ import { SendQueue } from './send-queue.ts'
 /**
  * The host's send queue, wired to its sessions and to the webhook outbox. Start it before the
  * sessions are restored, so messages a crash left half-sent are back in line when they connect.
+ * Its sweep also expires OTPs past their TTL (with their events) and forgets old Idempotency-Keys.
  */
-export const startSendQueue = (deps: { db: Db; logger: Logger; internalSecret: string; sessions: () => SessionManager; wakeWebhooks: () => void; clock?: () => number; ackTimeoutMs?: number }): SendQueue => {
+export const startSendQueue = (deps: {
+  db: Db
+  logger: Logger
+  internalSecret: string
+  sessions: () => SessionManager
+  wakeWebhooks: () => void
+  clock?: () => number
+  ackTimeoutMs?: number
+  sweepEveryMs?: number
+}): SendQueue => {
   const clock = deps.clock ?? Date.now
   const queue = new SendQueue({
     db: deps.db,
@@ -21,8 +33,12 @@ export const startSendQueue = (deps: { db: Db; logger: Logger; internalSecret: s
     onChange: (tx, change) => {
       journalMessageChange(tx, change, clock())
       deps.wakeWebhooks()
+    },
+    afterSweep: now => {
+      if (expireDueOtps(deps.db, now) > 0) deps.wakeWebhooks()
+      forgetExpiredIdempotencyKeys(deps.db, now)
     }
   })
-  queue.start()
+  queue.start(deps.sweepEveryMs)
   return queue
 }

@@ -26,7 +26,7 @@ const OtpId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/)
 const VerifyOtp = z.object({ codeHash: z.string().min(16).max(128), allowedSessions: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)).max(1000).optional() })
 const LatestQuery = z.object({ sessionId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), destination: z.string().regex(/^\d{5,20}$/) })
 
-export type OtpRoutesDeps = AcceptDeps & { clock: () => number; limits?: Partial<OtpSendLimits> }
+export type OtpRoutesDeps = AcceptDeps & { clock: () => number; limits?: Partial<OtpSendLimits>; wakeWebhooks?: () => void }
 
 /** What the gateway sees of an OTP: never the code or its hash. */
 export const otpView = (otp: OtpRecord) => ({
@@ -43,6 +43,12 @@ export const otpView = (otp: OtpRecord) => ({
 export const otpRoutes = (deps: OtpRoutesDeps) => {
   const { db, clock, limits } = deps
   const store = { db, clock }
+  // A verdict or an expiry (noticed here before the sweep) wrote an otp.status event: deliver it now.
+  // A pending answer wrote none, so the benchmarked wrong-code path does not wake anything.
+  const woke = <T extends { status: string; valid?: boolean }>(result: T): T => {
+    if (result.valid || result.status === 'expired') deps.wakeWebhooks?.()
+    return result
+  }
   return new Hono()
     .post('/sessions/:id/otp', async c => {
       const sessionId = c.req.param('id')
@@ -67,7 +73,7 @@ export const otpRoutes = (deps: OtpRoutesDeps) => {
       const query = LatestQuery.parse(c.req.query())
       return c.json(ok('Latest pending OTP', otpView(findLatestPendingOtp(store, query))))
     })
-    .get('/otp/:otpId', c => c.json(ok('OTP', otpView(getOtp(store, { otpId: OtpId.parse(c.req.param('otpId')) })))))
+    .get('/otp/:otpId', c => c.json(ok('OTP', otpView(woke(getOtp(store, { otpId: OtpId.parse(c.req.param('otpId')) }))))))
     .post('/otp/:otpId/verify', async c => {
       const { codeHash, allowedSessions } = await jsonBody(c, VerifyOtp)
       const otpId = OtpId.parse(c.req.param('otpId'))
@@ -79,7 +85,7 @@ export const otpRoutes = (deps: OtpRoutesDeps) => {
         if (result.valid) recordEvent(tx, { sessionId: getOtp({ db: tx, clock }, { otpId }).sessionId, type: 'otp.status', data: { otpId, status: 'verified' }, at: clock() })
         return result
       })
-      return c.json(ok('OTP checked', verdict))
+      return c.json(ok('OTP checked', woke(verdict)))
     })
-    .post('/otp/:otpId/cancel', c => c.json(ok('OTP canceled', otpView(cancelOtp(store, { otpId: OtpId.parse(c.req.param('otpId')) })))))
+    .post('/otp/:otpId/cancel', c => c.json(ok('OTP canceled', otpView(woke(cancelOtp(store, { otpId: OtpId.parse(c.req.param('otpId')) }))))))
 }

@@ -5,9 +5,9 @@ import { appError } from '../../shared/errors.ts'
 import type { Db, DbExecutor } from '../db/connection.ts'
 import { sessions } from '../db/schema.ts'
 import { WaSession } from './wa-session.ts'
-import type { SessionEvent, SessionStatus } from './wa-session.ts'
+import type { SessionEvent, SessionRestriction, SessionStatus } from './wa-session.ts'
 
-export type SessionView = { sessionId: string; status: SessionStatus; phoneNumber: string | null }
+export type SessionView = { sessionId: string; status: SessionStatus; phoneNumber: string | null; restriction: SessionRestriction | null }
 
 export type SessionManagerDeps = {
   db: Db
@@ -49,6 +49,7 @@ export class SessionManager {
       .from(sessions)
       .orderBy(sessions.createdAt)
       .all()
+      .map(row => this.withRestriction(row))
   }
 
   view(sessionId: string): SessionView {
@@ -58,7 +59,12 @@ export class SessionManager {
       .where(eq(sessions.id, sessionId))
       .get()
     if (!row) throw appError('SESSION_NOT_FOUND', `Session ${sessionId} does not exist`)
-    return row
+    return this.withRestriction(row)
+  }
+
+  /** What WhatsApp told the running session about limits on it (held in memory: it re-reports them). */
+  private withRestriction(row: Omit<SessionView, 'restriction'>): SessionView {
+    return { ...row, restriction: this.running.get(row.sessionId)?.restriction ?? null }
   }
 
   /** The QR a linking session shows right now; 409 once the session is linked. */
@@ -69,10 +75,10 @@ export class SessionManager {
     return session.qr
   }
 
-  /** Status and, while linking, the current QR: what the QR page polls. */
-  linkState(sessionId: string): SessionView & { qr: string | null } {
-    const view = this.view(sessionId)
-    return { ...view, qr: view.status === 'connected' ? null : (this.running.get(sessionId)?.qr ?? null) }
+  /** Status and, while linking, the current QR: what the QR page polls (nothing more). */
+  linkState(sessionId: string): Omit<SessionView, 'restriction'> & { qr: string | null } {
+    const { sessionId: id, status, phoneNumber } = this.view(sessionId)
+    return { sessionId: id, status, phoneNumber, qr: status === 'connected' ? null : (this.running.get(sessionId)?.qr ?? null) }
   }
 
   async pairingCode(sessionId: string, phoneNumber: string): Promise<string> {

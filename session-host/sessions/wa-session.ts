@@ -13,7 +13,7 @@ import { sqliteAuthState } from './sqlite-auth-state.ts'
 export type SessionStatus = 'connecting' | 'qr' | 'connected' | 'disconnected' | 'logged_out'
 
 export type SessionEvent =
-  | { type: 'status'; sessionId: string; status: SessionStatus; phoneNumber?: string; reason?: number }
+  | { type: 'status'; sessionId: string; status: SessionStatus; phoneNumber?: string; reason?: number; restriction?: SessionRestriction }
   | { type: 'qr'; sessionId: string; qr: string }
   | { type: 'messages'; sessionId: string; messages: WAMessage[] }
   /** The server's ack of a message we sent: accepted, or refused with an error code. */
@@ -21,7 +21,7 @@ export type SessionEvent =
   /** A receipt or a refusal Baileys reported for a message we sent. */
   | { type: 'message-status'; sessionId: string; messageId: string; status: MessageStatus; error?: string }
   /** WhatsApp limits whom the account may message (the reach-out time-lock). */
-  | { type: 'restriction'; sessionId: string; restriction: SessionRestriction | undefined }
+  | { type: 'restriction'; sessionId: string; restriction: SessionRestriction | undefined; status: SessionStatus; phoneNumber?: string }
 
 export type SessionRestriction = { kind: 'reachout_timelock'; until: string | null; enforcement: string | null }
 
@@ -36,6 +36,9 @@ export type WaSessionOptions = {
   /** Records an event in the caller's transaction, with the status change it reports (webhooks). */
   journal?: (tx: DbExecutor, event: SessionEvent) => void
 }
+
+/** The ack error of a message WhatsApp refused because the account may not start new chats. */
+const REACHOUT_REFUSAL = '463'
 
 /** Closes after which retrying is pointless: the phone unlinked us, or another client took over. */
 const FINAL_CLOSES = new Set<number>([DisconnectReason.loggedOut, DisconnectReason.connectionReplaced, DisconnectReason.forbidden])
@@ -54,6 +57,7 @@ export class WaSession {
   private attempt = 0
   private retryTimer?: NodeJS.Timeout
   private stopped = false
+  private readingRestriction = false
   private readonly log: Logger
 
   constructor(private readonly options: WaSessionOptions) {
@@ -145,6 +149,7 @@ export class WaSession {
     socket.ws.on('CB:ack,class:message', (node: { attrs: Record<string, string> }) => {
       if (socket !== this.socket || !node.attrs.id) return
       this.emit({ type: 'message-ack', sessionId: this.id, messageId: node.attrs.id, ...(node.attrs.error ? { error: node.attrs.error } : {}) })
+      if (node.attrs.error === REACHOUT_REFUSAL) this.readRestriction(socket)
     })
   }
 
@@ -155,12 +160,26 @@ export class WaSession {
     this.emit({ type: 'message-status', sessionId: this.id, messageId, status, ...(error ? { error } : {}) })
   }
 
+  /**
+   * A 463 refusal may mean the account is time-locked. Baileys rc14 handles 463 as a missing
+   * privacy token and never reaches its own time-lock fetch, so ask (one query at a time): the
+   * answer arrives as `connection.update.reachoutTimeLock`, like the server's push.
+   */
+  private readRestriction(socket: WASocket): void {
+    if (this.readingRestriction) return
+    this.readingRestriction = true
+    socket
+      .fetchAccountReachoutTimelock()
+      .catch(error => this.log.debug({ err: error }, 'could not read the reach-out time-lock'))
+      .finally(() => (this.readingRestriction = false))
+  }
+
   private setRestriction(timelock: { isActive?: boolean; timeEnforcementEnds?: Date; enforcementType?: string }): void {
     this.restriction = timelock.isActive
       ? { kind: 'reachout_timelock', until: timelock.timeEnforcementEnds?.toISOString() ?? null, enforcement: timelock.enforcementType ?? null }
       : undefined
     this.log.warn({ restriction: this.restriction ?? null }, 'WhatsApp reach-out restriction changed')
-    this.emit({ type: 'restriction', sessionId: this.id, restriction: this.restriction })
+    this.emit({ type: 'restriction', sessionId: this.id, restriction: this.restriction, status: this.status, ...(this.phoneNumber ? { phoneNumber: this.phoneNumber } : {}) })
   }
 
   private onClose(code: number): void {
@@ -197,7 +216,14 @@ export class WaSession {
 
   private setStatus(status: SessionStatus, reason?: number): void {
     this.status = status
-    const event: SessionEvent = { type: 'status', sessionId: this.id, status, ...(this.phoneNumber ? { phoneNumber: this.phoneNumber } : {}), ...(reason ? { reason } : {}) }
+    const event: SessionEvent = {
+      type: 'status',
+      sessionId: this.id,
+      status,
+      ...(this.phoneNumber ? { phoneNumber: this.phoneNumber } : {}),
+      ...(reason ? { reason } : {}),
+      ...(this.restriction ? { restriction: this.restriction } : {})
+    }
     this.options.db.transaction(tx => {
       tx.update(sessions)
         .set({ status, phoneNumber: this.phoneNumber ?? null, updatedAt: new Date() })

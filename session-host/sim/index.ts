@@ -2,5 +2,6 @@
 export { WaSim, NOT_ON_WHATSAPP_ACK_ERROR } from './wa-sim.ts'
 export type { InjectOptions, LinkResult, SentMessage, SimLogger, WaSimOptions } from './wa-sim.ts'
 export type { DecryptedCopy } from './message-crypto.ts'
+export type { ReachoutTimelock } from './reachout-timelock.ts'
 export { baileysTrustConfig, makeTrustingAgents } from './tls-authority.ts'
 export type { BaileysTrustConfig, TrustingAgents } from './tls-authority.ts'

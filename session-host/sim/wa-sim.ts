@@ -30,6 +30,8 @@ import {
   unwrapCompanionEphemeral
 } from './pairing-code.ts'
 import type { CompanionFinish, CompanionHello } from './pairing-code.ts'
+import { isReachoutTimelockQuery, reachoutTimelockNotification, reachoutTimelockQueryResult } from './reachout-timelock.ts'
+import type { ReachoutTimelock } from './reachout-timelock.ts'
 import { newPairingRefs, pairDeviceNode, pairSuccessNode, parsePairingQr, sameKey, verifyPairDeviceSign } from './pairing.ts'
 
 /** The subset of a pino logger the emulator writes to. */
@@ -109,6 +111,7 @@ export class WaSim extends EventEmitter {
   private readonly muted = new Set<Connection>()
   private down = false
   private readonly sendRefusals = new Map<string, string>()
+  private readonly reachoutTimelocks = new Map<string, ReachoutTimelock>()
   /** Pairing-code requests by phone number, waiting for the user to type the code on the phone. */
   private readonly linkCodeRequests = new Map<string, { connection: Connection; hello: CompanionHello; ref: Buffer }>()
   private readonly linkCodeFinishes = new Map<string, (finish: CompanionFinish) => void>()
@@ -377,6 +380,18 @@ export class WaSim extends EventEmitter {
     else this.sendRefusals.set(pn, code)
   }
 
+  /**
+   * Puts an account under WhatsApp's reach-out time-lock until `until` (or lifts it with
+   * `undefined`): the time-lock query answers with it from now on, and unless `push` is false its
+   * linked devices get the `mex` notification at once (or at their next login).
+   */
+  setReachoutTimelock(accountPn: string, lock: ReachoutTimelock | undefined, { push = true }: { push?: boolean } = {}): void {
+    const account = this.requireAccount(accountPn)
+    if (lock) this.reachoutTimelocks.set(account.pn, lock)
+    else this.reachoutTimelocks.delete(account.pn)
+    if (push) for (const device of account.devices.values()) this.deliver(device, reachoutTimelockNotification(newMessageId(), now(), lock))
+  }
+
   /** Stops answering an account's sockets (pings included) without closing them. */
   mute(accountPn: string): void {
     for (const connection of this.liveConnections(accountPn)) this.muted.add(connection)
@@ -464,6 +479,11 @@ export class WaSim extends EventEmitter {
       return
     }
     if (key === 'md/set/link_code_companion_reg') return this.onLinkCode(connection, iq)
+    if (isReachoutTimelockQuery(iq)) {
+      const pn = connection.device?.account.pn
+      await connection.sendNode(reachoutTimelockQueryResult(iq, pn ? this.reachoutTimelocks.get(pn) : undefined))
+      return
+    }
     if (key === 'md/set/remove-companion-device') {
       const device = connection.device
       if (device) device.account.devices.delete(device.id)

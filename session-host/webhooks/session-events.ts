@@ -5,12 +5,14 @@ import { recordEvent } from './record-event.ts'
 
 /**
  * Turns a session's events into webhook events, inside the transaction that stores the change:
- * `session.status`, `session.qr`, and `message.received` for each inbound user message.
+ * `session.status` (also when WhatsApp restricts or frees the account, with its `restriction`),
+ * `session.qr`, and `message.received` for each inbound user message.
  */
 export const journalSessionEvent = (tx: DbExecutor, event: SessionEvent): void => {
   const { sessionId } = event
-  if (event.type === 'status') {
-    const data = { status: event.status, phoneNumber: event.phoneNumber ?? null, ...(event.reason ? { reason: event.reason } : {}) }
+  if (event.type === 'status' || event.type === 'restriction') {
+    const reason = event.type === 'status' ? event.reason : undefined
+    const data = { status: event.status, phoneNumber: event.phoneNumber ?? null, restriction: event.restriction ?? null, ...(reason ? { reason } : {}) }
     recordEvent(tx, { sessionId, type: 'session.status', data })
   } else if (event.type === 'qr') {
     recordEvent(tx, { sessionId, type: 'session.qr', data: { qr: event.qr } })

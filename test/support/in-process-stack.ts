@@ -72,7 +72,7 @@ export const startInProcessHost = async ({ clock = Date.now, ...options }: HostO
     ? new WebhookDispatcher({ db: database.db, logger, clock, pollMs: 50, ...(options.webhookRetry ? { retry: options.webhookRetry } : {}), send: options.sendWebhook })
     : undefined
   webhooks?.start()
-  const hostApp = createHostApp({ db: database.db, clock, sessions, internalSecret: INTERNAL_SECRET, logger, queue, media: { outboxDir: join(dir, 'outbox-files'), spool, ...(options.fetchPolicy ? { fetchPolicy: options.fetchPolicy } : {}) } })
+  const hostApp = createHostApp({ db: database.db, clock, sessions, internalSecret: INTERNAL_SECRET, logger, queue, wakeWebhooks: () => webhooks?.wake(), media: { outboxDir: join(dir, 'outbox-files'), spool, ...(options.fetchPolicy ? { fetchPolicy: options.fetchPolicy } : {}) } })
   const stop = async () => {
     queue.stop()
     await webhooks?.stop()
@@ -96,7 +96,7 @@ export const startInProcessStack = async (
   let offsetMs = 0
   const clock = () => Date.now() + offsetMs
   const webhookSender: { current?: SendWebhook } = {}
-  const { sim, sessions, hostApp, logger, spool, outboxDir, webhooks, db, stop } = await startInProcessHost({
+  const { sim, sessions, hostApp, logger, spool, outboxDir, webhooks, queue, db, stop } = await startInProcessHost({
     clock,
     ...(options.media ? { media: true } : {}),
     ...(options.fetchPolicy ? { fetchPolicy: options.fetchPolicy } : {}),
@@ -129,8 +129,9 @@ export const startInProcessStack = async (
   // The reverse direction: the host hands webhook deliveries to the gateway app directly.
   webhookSender.current = gatewaySender({ gatewayUrl: 'http://gateway.internal', secret: INTERNAL_SECRET, clock, fetch: (input, init) => Promise.resolve(gateway.request(String(input), init)) })
 
-  const token = async (scopes: string, extra: { sessions?: string[]; audience?: string } = {}) => {
-    const minted = await mintToken({ secret: JWT_SECRET, scopes: scopes.split(' ') as Scope[], ttlSeconds: 600, audience: extra.audience ?? 'otp-gateway', ...(extra.sessions ? { sessions: extra.sessions } : {}) })
+  /** A token the gateway accepts; give a `ttlSeconds` longer than any `advanceClock` the test makes. */
+  const token = async (scopes: string, extra: { sessions?: string[]; audience?: string; ttlSeconds?: number } = {}) => {
+    const minted = await mintToken({ secret: JWT_SECRET, scopes: scopes.split(' ') as Scope[], ttlSeconds: extra.ttlSeconds ?? 600, audience: extra.audience ?? 'otp-gateway', ...(extra.sessions ? { sessions: extra.sessions } : {}) })
     recordSensitive(minted)
     return minted
   }
@@ -175,5 +176,20 @@ export const startInProcessStack = async (
     await webhookFetch.close()
   }
 
-  return { sim, sessions, gateway, spool, outboxDir, webhooks, db, call, token, linkSession, stop: stopStack, advanceClock: (ms: number) => (offsetMs += ms) }
+  return {
+    sim,
+    sessions,
+    gateway,
+    spool,
+    outboxDir,
+    webhooks,
+    db,
+    call,
+    token,
+    linkSession,
+    stop: stopStack,
+    advanceClock: (ms: number) => (offsetMs += ms),
+    /** Runs the host's periodic sweep now, rather than at its next tick (every 5 s). */
+    sweep: () => queue.sweep()
+  }
 }

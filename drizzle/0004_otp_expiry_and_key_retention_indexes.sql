@@ -1,0 +1,2 @@
+CREATE INDEX `messages_idempotency_created_idx` ON `messages` (`created_at`) WHERE idempotency_key IS NOT NULL;--> statement-breakpoint
+CREATE INDEX `otps_pending_expiry_idx` ON `otps` (`expires_at`) WHERE status = 'pending';

@@ -1,0 +1,35 @@
+import { and, lte, sql } from 'drizzle-orm'
+import type { DbExecutor } from '../db/connection.ts'
+import { otps } from '../db/schema.ts'
+import { recordEvent } from '../webhooks/record-event.ts'
+
+export type ExpiredOtp = { otpId: string; sessionId: string; messageId: string | null }
+
+/** What an expiring UPDATE returns: enough for its event. */
+export const expiredColumns = { otpId: otps.id, sessionId: otps.sessionId, messageId: otps.messageId }
+
+// Literal, not a bound value, so SQLite can use the partial index `otps_pending_expiry_idx`.
+export const isPending = sql`${otps.status} = 'pending'`
+
+/**
+ * The `otp.status` "expired" event. Whoever flips an OTP to `expired` (the sweep, or a read or
+ * verify that noticed first) writes it in the same transaction, from the rows its guarded
+ * UPDATE … RETURNING changed: a row changes once, so the event is written once.
+ */
+export const journalOtpExpired = (tx: DbExecutor, otp: ExpiredOtp, at: number): void => {
+  const data = { otpId: otp.otpId, ...(otp.messageId ? { messageId: otp.messageId } : {}), status: 'expired' }
+  recordEvent(tx, { sessionId: otp.sessionId, type: 'otp.status', data, at })
+}
+
+/** Expires every pending OTP past its TTL, with their events. Returns how many expired. */
+export const expireDueOtps = (db: DbExecutor, now: number): number =>
+  db.transaction(tx => {
+    const expired = tx
+      .update(otps)
+      .set({ status: 'expired', updatedAt: new Date(now) })
+      .where(and(isPending, lte(otps.expiresAt, new Date(now))))
+      .returning(expiredColumns)
+      .all()
+    for (const otp of expired) journalOtpExpired(tx, otp, now)
+    return expired.length
+  })

@@ -1,0 +1,19 @@
+import { and, isNotNull, lte } from 'drizzle-orm'
+import { IDEMPOTENCY_KEY_TTL_MS } from '../../shared/idempotency.ts'
+import type { DbExecutor } from '../db/connection.ts'
+import { messages } from '../db/schema.ts'
+
+/** Messages sent at or before this moment no longer hold their Idempotency-Key. */
+export const idempotencyCutoff = (now: number): Date => new Date(now - IDEMPOTENCY_KEY_TTL_MS)
+
+/**
+ * Forgets the Idempotency-Keys older than the retention time, so the same key sends anew. The
+ * message rows stay (their status is still readable); only the key and its request digest go.
+ * Walks the partial index `messages_idempotency_created_idx`. Returns how many keys went.
+ */
+export const forgetExpiredIdempotencyKeys = (db: DbExecutor, now: number): number =>
+  db
+    .update(messages)
+    .set({ idempotencyKey: null, requestHash: null })
+    .where(and(isNotNull(messages.idempotencyKey), lte(messages.createdAt, idempotencyCutoff(now))))
+    .run().changes

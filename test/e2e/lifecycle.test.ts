@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { startInProcessStack } from '../support/in-process-stack.ts'
+import { startWebhookReceiver } from '../support/webhook-receiver.ts'
+import { until } from '../support/until.ts'
+
+type Stack = Awaited<ReturnType<typeof startInProcessStack>>
+type Otp = { otpId: string; messageId: string; status: string }
+type Message = { messageId: string; status: string }
+
+const ACCOUNT = '6281300000100'
+const DAY_MS = 24 * 60 * 60 * 1000
+
+/**
+ * What happens with time, through gateway, host and real Baileys on the emulator, on the stack's
+ * movable clock: OTPs expire by themselves (with one `otp.status` event), Idempotency-Keys stop
+ * counting after 24 hours.
+ */
+describe('OTP expiry and Idempotency-Key retention', () => {
+  let stack: Stack
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>
+  let admin: string
+
+  const post = async <T>(path: string, body: unknown, key?: string): Promise<{ status: number; data: T }> => {
+    const response = await stack.gateway.request(path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+      body: JSON.stringify(body)
+    })
+    return { status: response.status, data: ((await response.json()) as { data: T }).data }
+  }
+  const otpEvents = (otpId: string) => receiver.state.verified.filter(e => e.type === 'otp.status' && e.data.otpId === otpId)
+  /** Events of a session arrive in order: once this later one is in, any earlier one is too. */
+  const fence = async () => {
+    const marker = await post<Otp>('/api/messages/shop/otp', { to: `08133300${String(Math.floor(Math.random() * 1e4)).padStart(4, '0')}` })
+    const copy = await stack.sim.waitForSent(m => m.id === marker.data.messageId)
+    stack.sim.sendReceipt(copy, 'delivery')
+    await receiver.waitFor(r => r.find(e => e.type === 'otp.status' && e.data.otpId === marker.data.otpId && e.data.status === 'delivered'), 'the fence event')
+  }
+
+  before(async () => {
+    stack = await startInProcessStack()
+    receiver = await startWebhookReceiver()
+    // Outlives every advanceClock below.
+    admin = await stack.token('admin', { ttlSeconds: 3 * 24 * 60 * 60 })
+    const created = (await stack.linkSession('shop', ACCOUNT, { webhook: { url: receiver.url, events: ['otp.status'] } })) as { webhook: { secret: string } }
+    receiver.setSecret(created.webhook.secret)
+  })
+  after(async () => {
+    await stack?.stop()
+    await receiver?.stop()
+  })
+
+  it('expires an OTP past its TTL by itself, with one otp.status "expired" event, and verifying it later still says expired', async () => {
+    const sent = await post<Otp>('/api/messages/shop/otp', { to: '081333000001', ttlSeconds: 60 })
+    assert.equal(sent.status, 201)
+    const otp = sent.data
+    await stack.sim.waitForSent(m => m.id === otp.messageId)
+    stack.advanceClock(61_000)
+
+    // Nobody reads or verifies it: the host's periodic sweep (every 5 s) expires it.
+    const event = await receiver.waitFor(r => r.find(e => e.type === 'otp.status' && e.data.otpId === otp.otpId && e.data.status === 'expired'), 'otp.status expired')
+    assert.deepEqual(event.data, { sessionId: 'shop', otpId: otp.otpId, messageId: otp.messageId, status: 'expired' })
+
+    const read = await stack.call('GET', `/api/otp/${otp.otpId}`, { token: admin })
+    assert.equal((read.body.data as Otp).status, 'expired')
+    const verified = await post<{ valid: boolean; status: string }>('/api/otp/verify', { otpId: otp.otpId, code: '123456' })
+    assert.equal(verified.status, 200)
+    assert.deepEqual([verified.data.valid, verified.data.status], [false, 'expired'])
+    stack.sweep()
+    await fence()
+    assert.deepEqual(otpEvents(otp.otpId).map(e => e.data.status), ['expired'])
+  })
+
+  it('expires an OTP that a verify notices first, with one event, which the sweep does not repeat', async () => {
+    const otp = (await post<Otp>('/api/messages/shop/otp', { to: '081333000002', ttlSeconds: 60 })).data
+    await stack.sim.waitForSent(m => m.id === otp.messageId)
+    stack.advanceClock(61_000)
+    const verified = await post<{ valid: boolean; status: string }>('/api/otp/verify', { otpId: otp.otpId, code: '123456' })
+    assert.deepEqual([verified.data.valid, verified.data.status], [false, 'expired'])
+    stack.sweep()
+    assert.equal((await stack.call('GET', `/api/otp/${otp.otpId}`, { token: admin }).then(r => r.body.data as Otp)).status, 'expired')
+    await fence()
+    assert.deepEqual(otpEvents(otp.otpId).map(e => [e.data.status, e.data.messageId]), [['expired', otp.messageId]])
+  })
+
+  it('answers a repeated Idempotency-Key with the first message for 24 hours, then sends anew', async () => {
+    const body = { to: '081333000010', text: 'your order shipped' }
+    const first = await post<Message>('/api/messages/shop/text', body, 'ship-77')
+    assert.equal(first.status, 200)
+    stack.advanceClock(DAY_MS - 60_000)
+    stack.sweep()
+    const within = await post<Message>('/api/messages/shop/text', body, 'ship-77')
+    assert.equal(within.data.messageId, first.data.messageId)
+
+    stack.advanceClock(60_000)
+    stack.sweep()
+    const later = await post<Message>('/api/messages/shop/text', body, 'ship-77')
+    assert.notEqual(later.data.messageId, first.data.messageId)
+    await stack.sim.waitForSent(m => m.id === later.data.messageId)
+    assert.equal(stack.sim.sent.filter(m => m.to.startsWith('6281333000010@')).length, 2)
+    // The key now stands for the new message.
+    const again = await post<Message>('/api/messages/shop/text', body, 'ship-77')
+    assert.equal(again.data.messageId, later.data.messageId)
+    // The first message is still readable; only its key is forgotten.
+    assert.equal((await stack.call('GET', `/api/messages/shop/${first.data.messageId}`, { token: admin })).status, 200)
+  })
+})
+
+describe('WhatsApp restrictions on the session status', () => {
+  const RESTRICTED = '6281300000200'
+  let stack: Stack
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>
+  let admin: string
+  type Status = { status: string; restriction: { kind: string; until: string | null; enforcement: string | null } | null }
+  const status = async () => (await stack.call('GET', '/api/sessions/shop-r/status', { token: admin })).body.data as Status
+
+  before(async () => {
+    stack = await startInProcessStack()
+    receiver = await startWebhookReceiver()
+    admin = await stack.token('admin')
+    const created = (await stack.linkSession('shop-r', RESTRICTED, { webhook: { url: receiver.url, events: ['session.status'] } })) as { webhook: { secret: string } }
+    receiver.setSecret(created.webhook.secret)
+  })
+  after(async () => {
+    await stack?.stop()
+    await receiver?.stop()
+  })
+
+  it('shows the reach-out time-lock WhatsApp pushes on the status and in session.status, and drops it when lifted', async () => {
+    const connected = await receiver.waitFor(r => r.find(e => e.data.status === 'connected'), 'session.status connected')
+    assert.equal(connected.data.restriction, null)
+    assert.equal((await status()).restriction, null)
+
+    const ends = new Date(Math.floor(Date.now() / 1000) * 1000 + 3_600_000)
+    stack.sim.setReachoutTimelock(RESTRICTED, { until: ends, enforcement: 'BIZ_QUALITY' })
+    const expected = { kind: 'reachout_timelock', until: ends.toISOString(), enforcement: 'BIZ_QUALITY' }
+    const restricted = await until(async () => ((await status()).restriction ? status() : undefined), 'restriction on the status')
+    assert.deepEqual(restricted, { sessionId: 'shop-r', status: 'connected', phoneNumber: RESTRICTED, restriction: expected })
+    const event = await receiver.waitFor(r => r.find(e => e.data.restriction !== null), 'session.status with the restriction')
+    assert.deepEqual(event.data, { sessionId: 'shop-r', status: 'connected', phoneNumber: RESTRICTED, restriction: expected })
+
+    stack.sim.setReachoutTimelock(RESTRICTED, undefined)
+    await until(async () => ((await status()).restriction === null ? true : undefined), 'restriction lifted on the status')
+    const lifted = await receiver.waitFor(r => r.find((e, i) => i > r.indexOf(event) && e.data.restriction === null), 'session.status after the lift')
+    assert.equal(lifted.data.status, 'connected')
+  })
+
+  it('reads the time-lock after WhatsApp refuses a message with 463', async () => {
+    const ends = new Date(Math.floor(Date.now() / 1000) * 1000 + 7_200_000)
+    // The server's state only: no push, so the status can learn it only by asking.
+    stack.sim.setReachoutTimelock(RESTRICTED, { until: ends }, { push: false })
+    stack.sim.refuseMessagesTo('6281300009999', '463')
+    const sent = await stack.call('POST', '/api/messages/shop-r/text', { token: admin, body: { to: '081300009999', text: 'hello new chat' } })
+    assert.equal(sent.status, 200)
+    const restricted = await until(async () => (await status()).restriction ?? undefined, 'restriction read after the 463')
+    assert.deepEqual(restricted, { kind: 'reachout_timelock', until: ends.toISOString(), enforcement: 'DEFAULT' })
+  })
+})
