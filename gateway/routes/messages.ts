@@ -7,21 +7,26 @@ import { envelope, errorResponses, json, jsonRequest, Recipient, SessionIdParam 
 const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'delivered', 'read', 'failed'] as const
 const instant = z.string().nullable()
 
+/** Where a message stands on its way to the recipient, with the time of each step. */
+export const MessageDelivery = z.object({
+  status: z.enum(MESSAGE_STATUSES).openapi({ description: '`queued` while the session reconnects; `sent` once WhatsApp acknowledged it; `delivered` and `read` from receipts; `failed` with `error`' }),
+  error: z.string().nullable().openapi({ description: 'Why it failed, e.g. `whatsapp_refused_463: …` or `expired_before_send: …`' }),
+  sentAt: instant,
+  deliveredAt: instant,
+  readAt: instant,
+  failedAt: instant
+})
+
 export const SentMessage = z
   .object({
     sessionId: z.string(),
     to: z.string().openapi({ example: '+6281234567890' }),
     messageId: z.string(),
     kind: z.string(),
-    status: z.enum(MESSAGE_STATUSES).openapi({ description: '`queued` while the session reconnects; `sent` once WhatsApp acknowledged it; `delivered` and `read` from receipts; `failed` with `error`' }),
-    error: z.string().nullable().openapi({ description: 'Why it failed, e.g. `whatsapp_refused_463: …` or `expired_before_send: …`' }),
     otpId: z.string().nullable(),
-    timestamp: z.string(),
-    sentAt: instant,
-    deliveredAt: instant,
-    readAt: instant,
-    failedAt: instant
+    timestamp: z.string()
   })
+  .extend(MessageDelivery.shape)
   .openapi('Message')
 
 const idempotencyHeader = z.object({

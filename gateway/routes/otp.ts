@@ -3,6 +3,7 @@ import { appError } from '../../shared/errors.ts'
 import { requireScope, requireSession } from '../auth/scopes.ts'
 import type { GatewayApp } from '../app.ts'
 import { idempotencyOf } from './idempotency.ts'
+import { MessageDelivery } from './messages.ts'
 import { generateOtpCode } from '../otp/otp-code.ts'
 import { hashOtpCode } from '../otp/otp-hash.ts'
 import { OtpTemplateError, renderOtpMessage } from '../otp/otp-templates.ts'
@@ -17,7 +18,10 @@ const OtpView = z
     attemptsLeft: z.number(),
     messageId: z.string().nullable(),
     expiresAt: z.string(),
-    createdAt: z.string()
+    createdAt: z.string(),
+    delivery: MessageDelivery.nullable()
+      .optional()
+      .openapi({ description: 'On GET: where the message carrying the code stands (sent, delivered, read or failed, with times); null before it is queued' })
   })
   .openapi('Otp')
 

@@ -6,6 +6,7 @@ import { attachMessageId, cancelOtp, createOtp, findLatestPendingOtp, getOtp, ve
 import type { OtpRecord, OtpSendLimits } from '../otp/otp-store.ts'
 import { acceptSend } from '../messages/accept-send.ts'
 import type { AcceptDeps } from '../messages/accept-send.ts'
+import type { MessageView } from '../outbox/send-queue.ts'
 import { Idempotency } from './messages.ts'
 import { recordEvent } from '../webhooks/record-event.ts'
 import { jsonBody } from './json-body.ts'
@@ -40,6 +41,9 @@ export const otpView = (otp: OtpRecord) => ({
   createdAt: otp.createdAt.toISOString()
 })
 
+/** The message's progress, for the OTP it carries. */
+const deliveryOf = ({ status, error, sentAt, deliveredAt, readAt, failedAt }: MessageView) => ({ status, error, sentAt, deliveredAt, readAt, failedAt })
+
 export const otpRoutes = (deps: OtpRoutesDeps) => {
   const { db, clock, limits } = deps
   const store = { db, clock }
@@ -73,7 +77,10 @@ export const otpRoutes = (deps: OtpRoutesDeps) => {
       const query = LatestQuery.parse(c.req.query())
       return c.json(ok('Latest pending OTP', otpView(findLatestPendingOtp(store, query))))
     })
-    .get('/otp/:otpId', c => c.json(ok('OTP', otpView(woke(getOtp(store, { otpId: OtpId.parse(c.req.param('otpId')) }))))))
+    .get('/otp/:otpId', c => {
+      const otp = woke(getOtp(store, { otpId: OtpId.parse(c.req.param('otpId')) }))
+      return c.json(ok('OTP', { ...otpView(otp), delivery: otp.messageId ? deliveryOf(deps.queue.view(otp.sessionId, otp.messageId)) : null }))
+    })
     .post('/otp/:otpId/verify', async c => {
       const { codeHash, allowedSessions } = await jsonBody(c, VerifyOtp)
       const otpId = OtpId.parse(c.req.param('otpId'))

@@ -7,7 +7,7 @@ import { startWebhookReceiver } from '../support/webhook-receiver.ts'
 import { until } from '../support/until.ts'
 
 type Message = { messageId: string; status: string; error: string | null; otpId: string | null; deliveredAt: string | null; readAt: string | null }
-type Otp = { otpId: string; messageId: string; status: string }
+type Otp = { otpId: string; messageId: string; status: string; delivery?: { status: string; error: string | null; sentAt: string | null; deliveredAt: string | null; readAt: string | null; failedAt: string | null } | null }
 
 const ACCOUNT = '6281200000100'
 
@@ -56,6 +56,20 @@ describe('delivery status, refusals, queued sends and idempotency', () => {
       return mine.includes('read') ? mine : undefined
     }, 'message.status read')
     assert.deepEqual(statuses, ['sent', 'delivered', 'read'])
+
+    // An OTP shows its message's progress too, and says `delivered` by an otp.status event.
+    const otp = (await post('/api/messages/shop/otp', { to: '081234560011' })).body.data as Otp
+    const otpCopy = await stack.sim.waitForSent(m => m.id === otp.messageId)
+    stack.sim.sendReceipt(otpCopy, 'delivery')
+    const otpDelivered = await until(async () => {
+      const view = await get<Otp>(`/api/otp/${otp.otpId}`)
+      return view.delivery?.status === 'delivered' ? view : undefined
+    }, 'OTP delivered')
+    assert.equal(otpDelivered.status, 'pending')
+    assert.ok(otpDelivered.delivery?.sentAt && otpDelivered.delivery.deliveredAt)
+    assert.equal(otpDelivered.delivery.readAt, null)
+    await receiver.waitFor(r => r.find(e => e.type === 'otp.status' && e.data.otpId === otp.otpId && e.data.status === 'delivered'), 'otp.status delivered')
+
     const unknown = await stack.call('GET', '/api/messages/shop/3EB0FFFFFFFFFFFFFFFF')
     assert.equal(unknown.body.error.code, 'MESSAGE_NOT_FOUND')
   })
@@ -70,7 +84,11 @@ describe('delivery status, refusals, queued sends and idempotency', () => {
       return view.status === 'failed' ? view : undefined
     }, 'message failed')
     assert.match(failed.error ?? '', /^whatsapp_refused_463/)
-    assert.equal((await get<Otp>(`/api/otp/${otp.otpId}`)).status, 'failed')
+    const failedOtp = await get<Otp>(`/api/otp/${otp.otpId}`)
+    assert.equal(failedOtp.status, 'failed')
+    assert.equal(failedOtp.delivery?.status, 'failed')
+    assert.match(failedOtp.delivery?.error ?? '', /^whatsapp_refused_463/)
+    assert.ok(failedOtp.delivery?.failedAt)
     const events = await receiver.waitFor(r => {
       const otpEvent = r.find(e => e.type === 'otp.status' && e.data.otpId === otp.otpId)
       return otpEvent ? r.filter(e => e.data.messageId === otp.messageId || e.data.otpId === otp.otpId) : undefined
