@@ -102,7 +102,11 @@ export const webhookEvents = sqliteTable(
     payload: text('payload', { mode: 'json' }).notNull().$type<Record<string, unknown>>(),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull()
   },
-  table => [uniqueIndex('webhook_events_session_seq_idx').on(table.sessionId, table.seq)]
+  table => [
+    uniqueIndex('webhook_events_session_seq_idx').on(table.sessionId, table.seq),
+    // The retention sweep walks events by age.
+    index('webhook_events_created_idx').on(table.createdAt)
+  ]
 )
 
 export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'delivered', 'dead'] as const

@@ -3,6 +3,7 @@ import type { Db } from '../db/connection.ts'
 import { expireDueOtps } from '../otp/otp-expiry.ts'
 import type { SessionManager } from '../sessions/session-manager.ts'
 import { forgetExpiredIdempotencyKeys } from './idempotency-retention.ts'
+import { pruneDeliveredEvents } from '../webhooks/event-retention.ts'
 import { journalMessageChange } from './message-events.ts'
 import { createPayloadCipher } from './payload-cipher.ts'
 import { SendQueue } from './send-queue.ts'
@@ -10,7 +11,8 @@ import { SendQueue } from './send-queue.ts'
 /**
  * The host's send queue, wired to its sessions and to the webhook outbox. Start it before the
  * sessions are restored, so messages a crash left half-sent are back in line when they connect.
- * Its sweep also expires OTPs past their TTL (with their events) and forgets old Idempotency-Keys.
+ * Its sweep also expires OTPs past their TTL (with their events), forgets old Idempotency-Keys and
+ * removes delivered webhook events after a week.
  */
 export const startSendQueue = (deps: {
   db: Db
@@ -37,6 +39,7 @@ export const startSendQueue = (deps: {
     afterSweep: now => {
       if (expireDueOtps(deps.db, now) > 0) deps.wakeWebhooks()
       forgetExpiredIdempotencyKeys(deps.db, now)
+      pruneDeliveredEvents(deps.db, now)
     }
   })
   queue.start(deps.sweepEveryMs)
