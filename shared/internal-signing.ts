@@ -87,43 +87,53 @@ export async function signRequest(input: SignRequestInput): Promise<Record<strin
 }
 
 export async function verifyRequest(input: VerifyRequestInput): Promise<VerifyResult> {
-  const secrets = secretList(input.secret);
-  const now = input.now ?? Date.now();
-  const toleranceMs = input.toleranceMs ?? DEFAULT_TOLERANCE_MS;
+  const claimedDigest = readHeader(input.headers, INTERNAL_HEADERS.contentSha256);
+  if (claimedDigest === undefined) return { ok: false, reason: 'missing' };
+  const signed = readSignedHeaders(input);
+  if ('reason' in signed) return { ok: false, reason: signed.reason };
 
+  const primitives = input.primitives ?? webCryptoSigning;
+  const digest = await bodyDigest(primitives, input.body);
+  if (digest !== claimedDigest) return { ok: false, reason: 'bad_digest' };
+  const canonical = canonicalString(input.method, input.pathWithQuery, signed.timestampHeader, signed.nonce, digest);
+  return checkSignature(input, signed, canonical);
+}
+
+type SignedHeaders = { timestampHeader: string; timestamp: number; nonce: string; mac: Uint8Array };
+
+/**
+ * The timestamp, nonce and MAC every signed request carries, checked for form and freshness. A
+ * malformed header is treated like an absent one: there is nothing usable to check.
+ */
+function readSignedHeaders(input: Omit<VerifyRequestInput, 'body'>): SignedHeaders | { reason: VerifyFailureReason } {
   const timestampHeader = readHeader(input.headers, INTERNAL_HEADERS.timestamp);
   const nonce = readHeader(input.headers, INTERNAL_HEADERS.nonce);
-  const claimedDigest = readHeader(input.headers, INTERNAL_HEADERS.contentSha256);
   const signatureHeader = readHeader(input.headers, INTERNAL_HEADERS.signature);
-  // A malformed header is treated like an absent one: there is nothing usable to check.
   if (
     timestampHeader === undefined ||
     !TIMESTAMP_PATTERN.test(timestampHeader) ||
     nonce === undefined ||
     !NONCE_PATTERN.test(nonce) ||
-    claimedDigest === undefined ||
     signatureHeader === undefined ||
     !signatureHeader.startsWith(SIGNATURE_VERSION)
   ) {
-    return { ok: false, reason: 'missing' };
+    return { reason: 'missing' };
   }
-
   const timestamp = Number(timestampHeader);
-  if (Math.abs(now - timestamp) > toleranceMs) return { ok: false, reason: 'stale' };
-
-  const primitives = input.primitives ?? webCryptoSigning;
-  const digest = await bodyDigest(primitives, input.body);
-  if (digest !== claimedDigest) return { ok: false, reason: 'bad_digest' };
-
+  if (Math.abs((input.now ?? Date.now()) - timestamp) > (input.toleranceMs ?? DEFAULT_TOLERANCE_MS)) return { reason: 'stale' };
   const mac = decodeBase64url(signatureHeader.slice(SIGNATURE_VERSION.length));
-  if (mac === undefined) return { ok: false, reason: 'bad_signature' };
-  const canonical = encoder.encode(
-    canonicalString(input.method, input.pathWithQuery, timestampHeader, nonce, digest),
-  );
+  if (mac === undefined) return { reason: 'bad_signature' };
+  return { timestampHeader, timestamp, nonce, mac };
+}
+
+/** The MAC against each accepted secret, then the nonce: one use per signed request. */
+async function checkSignature(input: Omit<VerifyRequestInput, 'body'>, signed: SignedHeaders, canonical: string): Promise<VerifyResult> {
+  const primitives = input.primitives ?? webCryptoSigning;
+  const data = encoder.encode(canonical);
   let verified = false;
-  for (const secret of secrets) {
+  for (const secret of secretList(input.secret)) {
     // A constant-time comparison: string equality would leak the MAC byte by byte.
-    if (await primitives.hmacSha256Matches(secret, mac, canonical)) {
+    if (await primitives.hmacSha256Matches(secret, signed.mac, data)) {
       verified = true;
       break;
     }
@@ -132,7 +142,8 @@ export async function verifyRequest(input: VerifyRequestInput): Promise<VerifyRe
 
   // Only authenticated requests may write to the nonce store, so it cannot be flooded by strangers.
   // Past timestamp + tolerance a replay is rejected as stale anyway, so the nonce can be forgotten.
-  if (await input.seenNonce(nonce, timestamp + toleranceMs)) return { ok: false, reason: 'replayed' };
+  const toleranceMs = input.toleranceMs ?? DEFAULT_TOLERANCE_MS;
+  if (await input.seenNonce(signed.nonce, signed.timestamp + toleranceMs)) return { ok: false, reason: 'replayed' };
   return { ok: true };
 }
 
@@ -281,6 +292,8 @@ export type SignStreamRequestInput = {
   contentLength: number | undefined;
   timestamp?: number;
   nonce?: string;
+  /** Defaults to Web Crypto. */
+  primitives?: SigningCrypto;
 };
 
 export type VerifyStreamRequestInput = Omit<VerifyRequestInput, 'body'> & { contentType: string };
@@ -297,7 +310,7 @@ export async function signStreamRequest(input: SignStreamRequestInput): Promise<
   if (!NONCE_PATTERN.test(nonce)) throw new TypeError('nonce must be 8-128 base64url characters');
   const length = input.contentLength === undefined ? '' : String(input.contentLength);
   const canonical = streamCanonicalString(input.method, input.pathWithQuery, String(timestamp), nonce, input.contentType, length);
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', await hmacKey(secrets[0] as string), encoder.encode(canonical)));
+  const mac = await (input.primitives ?? webCryptoSigning).hmacSha256(secrets[0] as string, encoder.encode(canonical));
   return {
     [INTERNAL_HEADERS.timestamp]: String(timestamp),
     [INTERNAL_HEADERS.nonce]: nonce,
@@ -309,40 +322,13 @@ export async function signStreamRequest(input: SignStreamRequestInput): Promise<
 
 /** Verifies a streamed request's headers without reading its body; the caller counts the bytes. */
 export async function verifyStreamRequest(input: VerifyStreamRequestInput): Promise<VerifiedStream> {
-  const secrets = secretList(input.secret);
-  const now = input.now ?? Date.now();
-  const toleranceMs = input.toleranceMs ?? DEFAULT_TOLERANCE_MS;
-  const timestampHeader = readHeader(input.headers, INTERNAL_HEADERS.timestamp);
-  const nonce = readHeader(input.headers, INTERNAL_HEADERS.nonce);
   const length = readHeader(input.headers, STREAM_LENGTH_HEADER) ?? '';
-  const signatureHeader = readHeader(input.headers, INTERNAL_HEADERS.signature);
-  if (
-    !isUnsignedStream(input.headers) ||
-    timestampHeader === undefined ||
-    !TIMESTAMP_PATTERN.test(timestampHeader) ||
-    nonce === undefined ||
-    !NONCE_PATTERN.test(nonce) ||
-    !/^\d{0,16}$/.test(length) ||
-    signatureHeader === undefined ||
-    !signatureHeader.startsWith(SIGNATURE_VERSION)
-  ) {
-    return { ok: false, reason: 'missing' };
-  }
-  const timestamp = Number(timestampHeader);
-  if (Math.abs(now - timestamp) > toleranceMs) return { ok: false, reason: 'stale' };
-  const mac = decodeBase64url(signatureHeader.slice(SIGNATURE_VERSION.length));
-  if (mac === undefined) return { ok: false, reason: 'bad_signature' };
-  const canonical = encoder.encode(streamCanonicalString(input.method, input.pathWithQuery, timestampHeader, nonce, input.contentType, length));
-  let verified = false;
-  for (const secret of secrets) {
-    if (await crypto.subtle.verify('HMAC', await hmacKey(secret), mac, canonical)) {
-      verified = true;
-      break;
-    }
-  }
-  if (!verified) return { ok: false, reason: 'bad_signature' };
-  if (await input.seenNonce(nonce, timestamp + toleranceMs)) return { ok: false, reason: 'replayed' };
-  return { ok: true, contentLength: length === '' ? undefined : Number(length) };
+  if (!isUnsignedStream(input.headers) || !/^\d{0,16}$/.test(length)) return { ok: false, reason: 'missing' };
+  const signed = readSignedHeaders(input);
+  if ('reason' in signed) return { ok: false, reason: signed.reason };
+  const canonical = streamCanonicalString(input.method, input.pathWithQuery, signed.timestampHeader, signed.nonce, input.contentType, length);
+  const verdict = await checkSignature(input, signed, canonical);
+  return verdict.ok ? { ok: true, contentLength: length === '' ? undefined : Number(length) } : verdict;
 }
 
 function streamCanonicalString(method: string, pathWithQuery: string, timestamp: string, nonce: string, contentType: string, length: string): string {
