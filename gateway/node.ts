@@ -1,4 +1,3 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import { lookup } from 'node:dns/promises'
 import { serve } from '@hono/node-server'
 import { request as httpRequest } from 'node:http'
@@ -7,7 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import type { ReadableStream as NodeWebStream } from 'node:stream/web'
 import pino from 'pino'
-import type { SigningCrypto } from '../shared/internal-signing.ts'
+import { nodeSigningCrypto } from '../shared/node-signing-crypto.ts'
 import { createGateway } from './app.ts'
 import { createJwtVerifier } from './auth/jwt-verifier.ts'
 import { parseGatewayConfig } from './config.ts'
@@ -45,16 +44,6 @@ const streamFetch = ((input: URL, init: RequestInit) =>
     Readable.fromWeb(body as NodeWebStream<Uint8Array>).on('error', error => outgoing.destroy(error)).pipe(outgoing)
   })) as typeof fetch
 
-// Web Crypto runs each call as a thread-pool job, which costs more than the hashing itself; the
-// same primitives on node:crypto answer synchronously (the session host uses the same).
-const nodeSigningCrypto: SigningCrypto = {
-  sha256: data => createHash('sha256').update(data).digest(),
-  hmacSha256: (secret, data) => createHmac('sha256', secret).update(data).digest(),
-  hmacSha256Matches: (secret, mac, data) => {
-    const expected = createHmac('sha256', secret).update(data).digest()
-    return mac.byteLength === expected.byteLength && timingSafeEqual(mac, expected)
-  }
-}
 const hostFetch = createNodeHostFetch()
 // Webhook URLs are user input: their host names are resolved and checked like media URLs.
 const webhookFetch = createNodeWebhookFetch({ resolve: host => lookup(host, { all: true, verbatim: true }), allowedHosts: config.WEBHOOK_ALLOWED_HOSTS })

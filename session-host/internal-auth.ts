@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono'
 import { appError } from '../shared/errors.ts'
 import { createNonceCache, isUnsignedStream, verifyRequest, verifyStreamRequest } from '../shared/internal-signing.ts'
 import type { SigningSecret } from '../shared/internal-signing.ts'
-import { nodeSigningCrypto } from './node-signing-crypto.ts'
+import { nodeSigningCrypto } from '../shared/node-signing-crypto.ts'
 
 /**
  * The host trusts no network: every internal request must carry a fresh signature over its

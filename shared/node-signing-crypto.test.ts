@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { signRequest, verifyRequest, webCryptoSigning } from '../shared/internal-signing.ts'
+import { signRequest, verifyRequest, webCryptoSigning } from './internal-signing.ts'
 import { nodeSigningCrypto } from './node-signing-crypto.ts'
 
 const SECRET = 'current-secret-0123456789abcdef'

@@ -1,8 +1,9 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
-import type { SigningCrypto } from '../shared/internal-signing.ts'
+import type { SigningCrypto } from './internal-signing.ts'
 
 /**
- * The signing primitives on node:crypto. Web Crypto runs each call as a thread-pool job, which
+ * For the Node entry points only (the session host and gateway/node.ts; Workers keep Web Crypto):
+ * the signing primitives on node:crypto. Web Crypto runs each call as a thread-pool job, which
  * costs the host more than the hashing itself; these answer synchronously on the same OpenSSL.
  */
 export const nodeSigningCrypto: SigningCrypto = {
