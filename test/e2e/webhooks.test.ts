@@ -5,6 +5,7 @@ import { generateWebhookSecret } from '../../gateway/webhooks/standard-webhooks.
 import { startInProcessStack } from '../support/in-process-stack.ts'
 import { startProcessStack } from '../support/process-stack.ts'
 import type { ProcessStack } from '../support/process-stack.ts'
+import { recordSensitive } from '../support/log-audit.ts'
 import { startWebhookReceiver } from '../support/webhook-receiver.ts'
 
 type Stack = ProcessStack
@@ -223,5 +224,32 @@ describe('webhook host names that resolve into private networks', () => {
     assert.equal(letters[0]?.url, url.href)
     assert.equal(letters[0]?.lastError, 'address not allowed')
     assert.equal(receiver.state.attempts, attemptsBefore)
+  })
+})
+
+describe('the global webhook from the host environment', () => {
+  let stack: Stack
+  let receiver: Receiver
+  const [current, previous] = [generateWebhookSecret(), generateWebhookSecret()]
+  before(async () => {
+    recordSensitive(current, previous)
+    receiver = await startWebhookReceiver()
+    // The receiver still holds the previous secret: during a rotation both sign.
+    receiver.setSecret(previous)
+    stack = await startProcessStack({ WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: `${current} ${previous}`, WEBHOOK_EVENTS: 'message.received,otp.status' })
+  })
+  after(async () => {
+    await stack?.stop()
+    await receiver?.stop()
+  })
+
+  it("gets every session's events of the types it asked for, and no others", async () => {
+    await stack.linkSession('global-1', '6281100000005')
+    const messageId = await stack.sim.injectText(CUSTOMER, '6281100000005', 'to the operator')
+    const event = await receiver.waitFor(r => r.find(e => e.data.messageId === messageId), 'message.received on the global webhook')
+    assert.deepEqual([event.type, event.data.sessionId, event.data.text], ['message.received', 'global-1', 'to the operator'])
+    // The session's status events came first in its stream; filtered out, none arrived.
+    assert.deepEqual(receiver.state.verified.map(e => e.type), ['message.received'])
+    assert.equal(receiver.state.refused, 0)
   })
 })
