@@ -20,6 +20,7 @@ import {
   verifyOtp
 } from './otp-store.ts'
 import type { OtpDeps, VerifyResult } from './otp-store.ts'
+import { expireDueOtps } from './otp-expiry.ts'
 import type { WorkerJob, WorkerOutcome } from './otp-store.worker-fixture.ts'
 
 const SESSION = 'shop-1'
@@ -230,6 +231,16 @@ describe('the latest OTP to a number', () => {
     const latest = findLatestPendingOtp(fixture.deps, { sessionId: SESSION, destination: TO })
     assert.equal(verify(fixture.deps, latest.id, '123456').status, 'expired')
     assert.equal(latest.id, otp.id)
+  })
+
+  it('still finds it once the sweep has expired it, so verifying by number answers expired, not not-found', () => {
+    const fixture = setup()
+    const otp = send(fixture.deps, { code: '123456', ttlSeconds: 60 })
+    fixture.advance(120_000)
+    assert.equal(expireDueOtps(fixture.deps.db, fixture.deps.clock()), 1)
+    const latest = findLatestPendingOtp(fixture.deps, { sessionId: SESSION, destination: TO })
+    assert.deepEqual([latest.id, latest.status], [otp.id, 'expired'])
+    assert.equal(verify(fixture.deps, latest.id, '123456').status, 'expired')
   })
 })
 

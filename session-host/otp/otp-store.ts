@@ -229,11 +229,13 @@ export const findLatestPendingOtp = ({ db }: OtpDeps, input: { sessionId: string
   const otp = db
     .select(publicColumns)
     .from(otps)
-    .where(and(eq(otps.sessionId, input.sessionId), eq(otps.destination, input.destination), eq(otps.status, 'pending')))
+    .where(and(eq(otps.sessionId, input.sessionId), eq(otps.destination, input.destination)))
     .orderBy(desc(otps.createdAt))
     .limit(1)
     .get()
-  if (!otp) throw appError('OTP_NOT_FOUND', 'No pending OTP for this number.')
+  // The newest OTP, when still pending or merely expired (the sweep may have got there before the
+  // user typed): verifying it then answers `expired` rather than not-found.
+  if (!otp || (otp.status !== 'pending' && otp.status !== 'expired')) throw appError('OTP_NOT_FOUND', 'No pending OTP for this number.')
   return otp
 }
 
