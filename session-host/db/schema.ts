@@ -141,7 +141,9 @@ export const webhookDeliveries = sqliteTable(
     primaryKey({ columns: [table.endpointId, table.eventId] }),
     // The head of each stream, and the due heads.
     index('webhook_deliveries_stream_idx').on(table.endpointId, table.sessionId, table.status, table.seq),
-    index('webhook_deliveries_due_idx').on(table.status, table.nextAttemptAt)
+    index('webhook_deliveries_due_idx').on(table.status, table.nextAttemptAt),
+    // An event's deliveries: the retention sweep's check and the cascade when an event goes.
+    index('webhook_deliveries_event_idx').on(table.eventId, table.status)
   ]
 )
 

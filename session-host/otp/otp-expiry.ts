@@ -1,4 +1,4 @@
-import { and, lte, sql } from 'drizzle-orm'
+import { and, inArray, lte, sql } from 'drizzle-orm'
 import type { DbExecutor } from '../db/connection.ts'
 import { otps } from '../db/schema.ts'
 import { recordEvent } from '../webhooks/record-event.ts'
@@ -21,13 +21,17 @@ export const journalOtpExpired = (tx: DbExecutor, otp: ExpiredOtp, at: number): 
   recordEvent(tx, { sessionId: otp.sessionId, type: 'otp.status', data, at })
 }
 
-/** Expires every pending OTP past its TTL, with their events. Returns how many expired. */
-export const expireDueOtps = (db: DbExecutor, now: number): number =>
+/**
+ * Expires pending OTPs past their TTL, with their events, at most `batch` per call so a backlog
+ * never holds the database for long (the next sweep takes the rest). Returns how many expired.
+ */
+export const expireDueOtps = (db: DbExecutor, now: number, batch = 500): number =>
   db.transaction(tx => {
+    const due = tx.select({ id: otps.id }).from(otps).where(and(isPending, lte(otps.expiresAt, new Date(now)))).limit(batch)
     const expired = tx
       .update(otps)
       .set({ status: 'expired', updatedAt: new Date(now) })
-      .where(and(isPending, lte(otps.expiresAt, new Date(now))))
+      .where(and(isPending, inArray(otps.id, due)))
       .returning(expiredColumns)
       .all()
     for (const otp of expired) journalOtpExpired(tx, otp, now)

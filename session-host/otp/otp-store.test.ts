@@ -233,6 +233,13 @@ describe('the latest OTP to a number', () => {
     assert.equal(latest.id, otp.id)
   })
 
+  it('expires a backlog in batches, each OTP once', () => {
+    const fixture = setup()
+    for (const to of ['15550001111', '15550002222', '15550003333']) send(fixture.deps, { to, ttlSeconds: 60 })
+    fixture.advance(120_000)
+    assert.deepEqual([1, 2, 3].map(() => expireDueOtps(fixture.deps.db, fixture.deps.clock(), 2)), [2, 1, 0])
+  })
+
   it('still finds it once the sweep has expired it, so verifying by number answers expired, not not-found', () => {
     const fixture = setup()
     const otp = send(fixture.deps, { code: '123456', ttlSeconds: 60 })

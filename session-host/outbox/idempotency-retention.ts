@@ -1,4 +1,4 @@
-import { and, isNotNull, lte } from 'drizzle-orm'
+import { and, inArray, isNotNull, lte } from 'drizzle-orm'
 import { IDEMPOTENCY_KEY_TTL_MS } from '../../shared/idempotency.ts'
 import type { DbExecutor } from '../db/connection.ts'
 import { messages } from '../db/schema.ts'
@@ -11,9 +11,12 @@ export const idempotencyCutoff = (now: number): Date => new Date(now - IDEMPOTEN
  * message rows stay (their status is still readable); only the key and its request digest go.
  * Walks the partial index `messages_idempotency_created_idx`. Returns how many keys went.
  */
-export const forgetExpiredIdempotencyKeys = (db: DbExecutor, now: number): number =>
-  db
-    .update(messages)
-    .set({ idempotencyKey: null, requestHash: null })
+export const forgetExpiredIdempotencyKeys = (db: DbExecutor, now: number, batch = 1000): number => {
+  // In batches, like the other sweeps: the next sweep takes the rest.
+  const old = db
+    .select({ id: messages.id })
+    .from(messages)
     .where(and(isNotNull(messages.idempotencyKey), lte(messages.createdAt, idempotencyCutoff(now))))
-    .run().changes
+    .limit(batch)
+  return db.update(messages).set({ idempotencyKey: null, requestHash: null }).where(inArray(messages.id, old)).run().changes
+}

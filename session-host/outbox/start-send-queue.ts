@@ -25,10 +25,11 @@ export const startSendQueue = (deps: {
   sweepEveryMs?: number
 }): SendQueue => {
   const clock = deps.clock ?? Date.now
+  const logger = deps.logger.child({ module: 'send-queue' })
   const queue = new SendQueue({
     db: deps.db,
     cipher: createPayloadCipher(deps.internalSecret),
-    logger: deps.logger.child({ module: 'send-queue' }),
+    logger,
     socketOf: sessionId => deps.sessions().connectedSocket(sessionId),
     clock,
     ...(deps.ackTimeoutMs ? { ackTimeoutMs: deps.ackTimeoutMs } : {}),
@@ -37,9 +38,19 @@ export const startSendQueue = (deps: {
       deps.wakeWebhooks()
     },
     afterSweep: now => {
-      if (expireDueOtps(deps.db, now) > 0) deps.wakeWebhooks()
-      forgetExpiredIdempotencyKeys(deps.db, now)
-      pruneDeliveredEvents(deps.db, now)
+      // Each on its own, so one failing never stops the others.
+      const upkeep: [string, () => void][] = [
+        ['OTP expiry', () => expireDueOtps(deps.db, now) > 0 && deps.wakeWebhooks()],
+        ['Idempotency-Key retention', () => forgetExpiredIdempotencyKeys(deps.db, now)],
+        ['webhook event retention', () => pruneDeliveredEvents(deps.db, now)]
+      ]
+      for (const [job, run] of upkeep) {
+        try {
+          run()
+        } catch (error) {
+          logger.error({ err: error, job }, 'sweep upkeep failed')
+        }
+      }
     }
   })
   queue.start(deps.sweepEveryMs)
