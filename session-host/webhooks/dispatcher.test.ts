@@ -190,4 +190,36 @@ describe('webhook dispatcher', () => {
     assert.deepEqual(delivered.at(-1), { url: 'https://one.example/hook', n: 0 })
     database.close()
   })
+
+  it('keeps half the slots from a slow receiver that serves many sessions', async () => {
+    const database = open()
+    seed(database.db)
+    const many = Array.from({ length: 9 }, (_, i) => `busy-${i}`)
+    database.db.insert(sessions).values(many.map(id => ({ id }))).run()
+    let release = () => {}
+    const slow = new Promise<void>(resolve => (release = resolve))
+    const delivered: string[] = []
+    const started: string[] = []
+    const send = async (request: WebhookDeliveryRequest): Promise<WebhookDeliveryResult> => {
+      started.push(request.url)
+      if (request.url === 'https://ops.example/hook') await slow
+      delivered.push(`${request.url} ${String(request.data.sessionId)}`)
+      return { delivered: true, status: 200 }
+    }
+    const dispatcher = new WebhookDispatcher({ db: database.db, send, logger, pollMs: 10, concurrency: 8 })
+    // Nine streams for the (slow) global webhook first, then one for shop-1's own endpoint.
+    for (const id of many) emit(database.db, id, 0)
+    now += 1
+    recordEvent(database.db, { sessionId: 'shop-1', type: 'session.status', data: { status: 'connected' }, at: now })
+    dispatcher.start()
+    dispatcher.wake()
+    for (let i = 0; i < 200 && delivered.length === 0; i++) await new Promise(r => setTimeout(r, 10))
+    assert.deepEqual(delivered, ['https://one.example/hook shop-1'])
+    assert.equal(started.filter(url => url === 'https://ops.example/hook').length, 4, 'the slow receiver holds half the slots')
+    release()
+    for (let i = 0; i < 200 && delivered.length < 10; i++) await new Promise(r => setTimeout(r, 10))
+    await dispatcher.stop()
+    assert.equal(delivered.length, 10)
+    database.close()
+  })
 })

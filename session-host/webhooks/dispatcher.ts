@@ -125,7 +125,31 @@ export class WebhookDispatcher {
     return Math.max(0, Math.min(poll, row.next - now))
   }
 
-  private dueHeads(now: number, limit: number): Due[] {
+  /**
+   * Due stream heads, at most `room`, and at most half the slots for any one endpoint: a slow
+   * receiver that serves many sessions (the global webhook) can hold only its share while the
+   * others keep being delivered. Endpoints take turns in the order their oldest due head came due.
+   */
+  private dueHeads(now: number, room: number): Due[] {
+    const perEndpoint = Math.max(1, Math.floor((this.deps.concurrency ?? 8) / 2))
+    const endpoints = this.deps.db
+      .select({ endpointId: webhookDeliveries.endpointId, since: min(webhookDeliveries.nextAttemptAt) })
+      .from(webhookDeliveries)
+      .where(and(eq(webhookDeliveries.status, 'pending'), lte(webhookDeliveries.nextAttemptAt, now)))
+      .groupBy(webhookDeliveries.endpointId)
+      .orderBy(asc(min(webhookDeliveries.nextAttemptAt)))
+      .all()
+    const picked: Due[] = []
+    for (const { endpointId } of endpoints) {
+      const busy = [...this.inFlight.keys()].filter(key => key.startsWith(`${endpointId}\n`)).length
+      const share = Math.min(perEndpoint - busy, room - picked.length)
+      if (share > 0) picked.push(...this.endpointHeads(endpointId, now, share, busy))
+      if (picked.length >= room) break
+    }
+    return picked
+  }
+
+  private endpointHeads(endpointId: string, now: number, share: number, busy: number): Due[] {
     const rows = this.deps.db
       .select({
         delivery: webhookDeliveries,
@@ -140,6 +164,7 @@ export class WebhookDispatcher {
       .innerJoin(webhookEvents, eq(webhookEvents.id, webhookDeliveries.eventId))
       .where(
         and(
+          eq(webhookDeliveries.endpointId, endpointId),
           eq(webhookDeliveries.status, 'pending'),
           lte(webhookDeliveries.nextAttemptAt, now),
           // Only the head of its stream: no earlier pending event to the same endpoint and session.
@@ -147,12 +172,13 @@ export class WebhookDispatcher {
         )
       )
       .orderBy(asc(webhookDeliveries.nextAttemptAt))
-      .limit(limit + this.inFlight.size)
+      // Heads of streams already in flight come back too; they are skipped below.
+      .limit(share + busy)
       .all()
     return rows
       .map(({ delivery, ...rest }) => ({ ...delivery, ...rest }))
       .filter(row => !this.inFlight.has(streamKey(row)))
-      .slice(0, limit)
+      .slice(0, share)
   }
 
   private async attempt(due: Due): Promise<void> {
