@@ -130,6 +130,9 @@ export class WaSession {
         this.qr = undefined
         this.phoneNumber = state.creds.me?.id.split(':')[0]?.split('@')[0]
         this.setStatus('connected')
+        // The time-lock lives on WhatsApp's side: ask once per connection, or a restarted host
+        // would show none until the next push or refusal.
+        this.readRestriction(socket)
       }
       if (update.connection === 'close') {
         const code = (update.lastDisconnect?.error as Boom | undefined)?.output?.statusCode ?? 0
@@ -175,9 +178,12 @@ export class WaSession {
   }
 
   private setRestriction(timelock: { isActive?: boolean; timeEnforcementEnds?: Date; enforcementType?: string }): void {
-    this.restriction = timelock.isActive
+    const restriction: SessionRestriction | undefined = timelock.isActive
       ? { kind: 'reachout_timelock', until: timelock.timeEnforcementEnds?.toISOString() ?? null, enforcement: timelock.enforcementType ?? null }
       : undefined
+    // Every read reports the lock; only a change is news (a session.status event, a warning).
+    if (JSON.stringify(restriction) === JSON.stringify(this.restriction)) return
+    this.restriction = restriction
     this.log.warn({ restriction: this.restriction ?? null }, 'WhatsApp reach-out restriction changed')
     this.emit({ type: 'restriction', sessionId: this.id, restriction: this.restriction, status: this.status, ...(this.phoneNumber ? { phoneNumber: this.phoneNumber } : {}) })
   }

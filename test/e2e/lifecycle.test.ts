@@ -155,5 +155,30 @@ describe('WhatsApp restrictions on the session status', () => {
     assert.equal(sent.status, 200)
     const restricted = await until(async () => (await status()).restriction ?? undefined, 'restriction read after the 463')
     assert.deepEqual(restricted, { kind: 'reachout_timelock', until: ends.toISOString(), enforcement: 'DEFAULT' })
+
+    // Another refusal reads the same lock again: no news, so no second session.status event. The
+    // lift that follows is one, and arrives after anything the second read could have caused.
+    const again = await stack.call('POST', '/api/messages/shop-r/text', { token: admin, body: { to: '081300009999', text: 'hello again' } })
+    await until(async () => ((await stack.call('GET', `/api/messages/shop-r/${(again.body.data as { messageId: string }).messageId}`, { token: admin })).body.data as { status: string }).status === 'failed' || undefined, 'second refusal')
+    stack.sim.setReachoutTimelock(RESTRICTED, undefined)
+    const isThisLock = (e: { data: Record<string, unknown> }) => (e.data.restriction as { until?: string } | null)?.until === ends.toISOString()
+    const lifted = await receiver.waitFor(r => r.slice(r.findIndex(isThisLock)).find(e => e.data.restriction === null), 'the lift')
+    const sinceLock = receiver.state.verified.slice(receiver.state.verified.findIndex(isThisLock))
+    assert.deepEqual(sinceLock.map(e => (e.data.restriction as { until?: string } | null)?.until ?? null), [ends.toISOString(), null])
+    assert.equal(sinceLock[1], lifted)
+    stack.sim.refuseMessagesTo('6281300009999', undefined)
+  })
+
+  it('reads the time-lock again on every connection, so a restarted host does not forget it', async () => {
+    assert.equal((await status()).restriction, null)
+    const ends = new Date(Math.floor(Date.now() / 1000) * 1000 + 1_800_000)
+    // WhatsApp's state changes without a push while the session is away.
+    stack.sim.setReachoutTimelock(RESTRICTED, { until: ends }, { push: false })
+    stack.sim.dropAll()
+    const restricted = await until(async () => {
+      const now = await status()
+      return now.status === 'connected' && now.restriction ? now.restriction : undefined
+    }, 'restriction read on reconnect')
+    assert.deepEqual(restricted, { kind: 'reachout_timelock', until: ends.toISOString(), enforcement: 'DEFAULT' })
   })
 })
