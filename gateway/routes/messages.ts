@@ -2,20 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { hasScope, requireScope, requireSession } from '../auth/scopes.ts'
 import type { GatewayApp } from '../app.ts'
 import { IDEMPOTENCY_KEY_TTL_HOURS, idempotencyOf } from './idempotency.ts'
-import { envelope, errorResponses, json, jsonRequest, Recipient, SessionIdParam } from './schemas.ts'
-
-const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'delivered', 'read', 'failed'] as const
-const instant = z.string().nullable()
-
-/** Where a message stands on its way to the recipient, with the time of each step. */
-export const MessageDelivery = z.object({
-  status: z.enum(MESSAGE_STATUSES).openapi({ description: '`queued` while the session reconnects; `sent` once WhatsApp acknowledged it; `delivered` and `read` from receipts; `failed` with `error`' }),
-  error: z.string().nullable().openapi({ description: 'Why it failed, e.g. `whatsapp_refused_463: …` or `expired_before_send: …`' }),
-  sentAt: instant,
-  deliveredAt: instant,
-  readAt: instant,
-  failedAt: instant
-})
+import { envelope, errorResponses, json, jsonRequest, MessageDelivery, Recipient, SessionIdParam } from './schemas.ts'
 
 export const SentMessage = z
   .object({

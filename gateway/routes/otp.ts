@@ -3,11 +3,10 @@ import { appError } from '../../shared/errors.ts'
 import { requireScope, requireSession } from '../auth/scopes.ts'
 import type { GatewayApp } from '../app.ts'
 import { idempotencyOf } from './idempotency.ts'
-import { MessageDelivery } from './messages.ts'
 import { generateOtpCode } from '../otp/otp-code.ts'
 import { hashOtpCode } from '../otp/otp-hash.ts'
 import { OtpTemplateError, renderOtpMessage } from '../otp/otp-templates.ts'
-import { envelope, errorResponses, json, jsonRequest, Recipient, SessionIdParam } from './schemas.ts'
+import { envelope, errorResponses, json, jsonRequest, MessageDelivery, Recipient, SessionIdParam } from './schemas.ts'
 
 const OtpView = z
   .object({

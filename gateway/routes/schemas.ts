@@ -61,3 +61,16 @@ export const Recipient = z.string().min(3).max(64).openapi({ example: '081234567
 
 /** A required JSON request body. */
 export const jsonRequest = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } })
+
+const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'delivered', 'read', 'failed'] as const
+const instant = z.string().nullable()
+
+/** Where a message stands on its way to the recipient, with the time of each step. */
+export const MessageDelivery = z.object({
+  status: z.enum(MESSAGE_STATUSES).openapi({ description: '`queued` while the session reconnects; `sent` once WhatsApp acknowledged it; `delivered` and `read` from receipts; `failed` with `error`' }),
+  error: z.string().nullable().openapi({ description: 'Why it failed, e.g. `whatsapp_refused_463: …` or `expired_before_send: …`' }),
+  sentAt: instant,
+  deliveredAt: instant,
+  readAt: instant,
+  failedAt: instant
+})
