@@ -17,7 +17,7 @@ import { SessionManager } from '../../session-host/sessions/session-manager.ts'
 import { createUploadSpool } from '../../session-host/media/upload-spool.ts'
 import type { FetchPolicy } from '../../session-host/media/safe-fetch.ts'
 import { baileysTrustConfig, makeTrustingAgents, WaSim } from '../../session-host/sim/index.ts'
-import { auditedLogger, codesIn, recordSensitive } from './log-audit.ts'
+import { auditedLogger, recordCodesSent, recordSensitive } from './log-audit.ts'
 import { WebhookDispatcher } from '../../session-host/webhooks/dispatcher.ts'
 import type { SendWebhook } from '../../session-host/webhooks/dispatcher.ts'
 import { gatewaySender } from '../../session-host/webhooks/gateway-sender.ts'
@@ -170,8 +170,7 @@ export const startInProcessStack = async (
   }
 
   const stopStack = async () => {
-    for (const sent of sim.sent.filter(m => otpMessageIds.includes(m.id)))
-      for (const copy of sent.decrypted) recordSensitive(...codesIn(copy.message.extendedTextMessage?.text ?? copy.message.conversation))
+    recordCodesSent(sim.sent.filter(m => otpMessageIds.includes(m.id)))
     await stop()
     await webhookFetch.close()
   }

@@ -31,3 +31,10 @@ export const auditedLogger = (name: string): Logger =>
  * process ids and port numbers that every log line carries, which would make the audit flaky.
  */
 export const codesIn = (text: string | null | undefined): string[] => [...(text ?? '').matchAll(/(?<!\d)\d{6,10}(?!\d)/g)].map(m => m[0])
+
+type DecryptedText = { message: { extendedTextMessage?: { text?: string | null } | null; conversation?: string | null } }
+
+/** Records every code in the copies the emulator's recipients decrypted of these messages. */
+export const recordCodesSent = (messages: readonly { decrypted: readonly DecryptedText[] }[]): void => {
+  for (const sent of messages) for (const copy of sent.decrypted) recordSensitive(...codesIn(copy.message.extendedTextMessage?.text ?? copy.message.conversation))
+}

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3'
 import { mintToken } from '../../gateway/auth/mint-token.ts'
 import type { Scope } from '../../gateway/auth/scopes.ts'
 import { WaSim } from '../../session-host/sim/index.ts'
-import { codesIn, recordSensitive } from './log-audit.ts'
+import { recordCodesSent, recordSensitive } from './log-audit.ts'
 import { startProcesses } from './processes.ts'
 import { until } from './until.ts'
 
@@ -70,8 +70,7 @@ export const startProcessStack = async (env: Record<string, string> = {}) => {
 
   const stop = async () => {
     // The log audit learns every code the gateway generated and the emulator's recipients read.
-    for (const sent of sim.sent.filter(m => otpMessageIds.has(m.id)))
-      for (const copy of sent.decrypted) recordSensitive(...codesIn(copy.message.extendedTextMessage?.text ?? copy.message.conversation))
+    recordCodesSent(sim.sent.filter(m => otpMessageIds.has(m.id)))
     await processes.stop()
     await sim.stop()
   }
