@@ -11,6 +11,12 @@ export type Registration = {
   registrationId: number
   signedPreKey: { keyId: number; publicKey: Buffer; signature: Buffer }
   refs: string[]
+  /** What the companion registered as (DeviceProps): `os` is the name the phone lists it under. */
+  device: { label: string; platformType: number }
+  /** ADV secrets the server retired for this registration: a QR that still carries one is refused. */
+  retiredAdvSecrets: Buffer[]
+  /** The `companion_reg_refresh` sent after the first scan; resolves with whether the companion acked it. */
+  advRefresh?: Promise<boolean>
 }
 
 export type ConnectionHandlers = {

@@ -15,6 +15,10 @@ export type LinkedDevice = {
   preKeys: Map<number, Buffer>
   /** Stanzas for this device that arrived while it was offline, delivered on its next login. */
   offline: BinaryNode[]
+  /** The name the phone shows under Linked devices (the companion's DeviceProps `os`). */
+  label: string
+  /** Top-level `<status>` stanzas the device has not acked, by id: redelivered at each login. */
+  pendingStatuses: Map<string, BinaryNode>
 }
 
 /** A WhatsApp account whose simulated phone links Baileys clients as companion devices. */
@@ -26,6 +30,8 @@ export type Account = {
   phone: SignalPeer
   devices: Map<number, LinkedDevice>
   nextDeviceId: number
+  /** The account must pass a passkey (WebAuthn) step before a device may link. */
+  passkeyRequired: boolean
 }
 
 /** Someone the accounts can talk to. */
@@ -51,16 +57,20 @@ export class Directory {
 
   constructor(private readonly autoContacts: boolean) {}
 
-  addAccount(pn: string, options: { lid?: string; pushName?: string } = {}): Account {
+  addAccount(pn: string, options: { lid?: string; pushName?: string; passkeyRequired?: boolean } = {}): Account {
     const existing = this.accounts.get(pn)
-    if (existing) return existing
+    if (existing) {
+      if (options.passkeyRequired !== undefined) existing.passkeyRequired = options.passkeyRequired
+      return existing
+    }
     const account: Account = {
       pn,
       lid: options.lid ?? randomLid(),
       pushName: options.pushName ?? `Account ${pn}`,
       phone: new SignalPeer(),
       devices: new Map(),
-      nextDeviceId: 1
+      nextDeviceId: 1,
+      passkeyRequired: options.passkeyRequired ?? false
     }
     this.accounts.set(pn, account)
     this.byLid.set(account.lid, { kind: 'account', account })

@@ -1,6 +1,7 @@
 /** The WhatsApp Web protocol emulator: what the session host's sandbox mode and the tests use. */
-export { WaSim, NOT_ON_WHATSAPP_ACK_ERROR } from './wa-sim.ts'
-export type { InjectOptions, LinkResult, SentMessage, SimLogger, WaSimOptions } from './wa-sim.ts'
+export { LinkRefusedError, WaSim, NOT_ON_WHATSAPP_ACK_ERROR } from './wa-sim.ts'
+export type { InjectOptions, LinkOutcome, LinkResult, LinkedDeviceView, SentMessage, ServerGeneration, SimLogger, WaSimOptions } from './wa-sim.ts'
+export type { QrRefreshChild } from './server-2026-stanzas.ts'
 export type { DecryptedCopy } from './message-crypto.ts'
 export type { ReachoutTimelock } from './reachout-timelock.ts'
 export { baileysTrustConfig, makeTrustingAgents } from './tls-authority.ts'

@@ -177,9 +177,10 @@ const HANDLERS: Record<string, IqHandler> = {
   'w:m/set/media_conn': mediaConn
 }
 
+/** `xmlns/type/firstChild`, and `/stage` when the child has one (the pairing-code stages). */
 export const iqKey = (iq: BinaryNode): string => {
-  const first = Array.isArray(iq.content) ? iq.content[0]?.tag ?? '' : ''
-  return `${iq.attrs.xmlns ?? ''}/${iq.attrs.type ?? ''}/${first}`
+  const first = Array.isArray(iq.content) ? iq.content[0] : undefined
+  return `${iq.attrs.xmlns ?? ''}/${iq.attrs.type ?? ''}/${first?.tag ?? ''}${first?.attrs.stage ? `/${first.attrs.stage}` : ''}`
 }
 
 /**

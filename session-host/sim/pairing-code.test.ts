@@ -22,6 +22,7 @@ import {
 import type { AuthenticationCreds, BinaryNode, KeyPair } from '@whiskeysockets/baileys'
 import {
   companionFinishResult,
+  companionHelloRefusal,
   companionHelloResult,
   linkCodeNotification,
   makePrimaryHello,
@@ -257,5 +258,18 @@ describe('pairing code, phone side', () => {
     assert.throws(() => open(phoneIdentity), /primary identity/)
     // Control: the bundle itself is fine, only the identity check refused it.
     assert.deepEqual(open(impostor).advSecretKey, Buffer.from(creds.advSecretKey, 'base64'))
+  })
+
+  test('the late-2026 server accepts only `Browser (OS)` displays with a common browser and a real OS, and no platform id 0', () => {
+    for (const platformDisplay of ['Chrome (Windows)', 'Chrome (Mac OS)', 'Firefox (Linux)', 'Edge (Windows)', 'Safari (iOS)', 'Opera (Ubuntu)', 'IE (Windows)', 'Chrome (Fedora)', 'Chrome (Android)']) {
+      assert.equal(companionHelloRefusal({ platformId: '1', platformDisplay }), undefined, platformDisplay)
+    }
+    assert.match(companionHelloRefusal({ platformId: '1', platformDisplay: 'Chrome (Acme)' }) ?? '', /real OS/)
+    assert.match(companionHelloRefusal({ platformId: '1', platformDisplay: 'Brave (Linux)' }) ?? '', /common browser/)
+    assert.match(companionHelloRefusal({ platformId: '1', platformDisplay: 'Chrome Linux' }) ?? '', /common browser/)
+    assert.match(companionHelloRefusal({ platformId: '1', platformDisplay: '' }) ?? '', /common browser/)
+    assert.match(companionHelloRefusal({ platformId: '0', platformDisplay: 'Chrome (Linux)' }) ?? '', /platform_id/)
+    assert.match(companionHelloRefusal({ platformId: '', platformDisplay: 'Chrome (Linux)' }) ?? '', /platform_id/)
+    assert.match(companionHelloRefusal({ platformId: '1', platformDisplay: 'Chrome (Linux)' }, { browsers: ['Chrome'], oses: ['Windows'] }) ?? '', /real OS/)
   })
 })

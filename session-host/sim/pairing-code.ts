@@ -181,6 +181,67 @@ export type CompanionFinish = {
   ref: Buffer
 }
 
+/** What the late-2026 server accepts in `companion_platform_display`: `Browser (OS)` from these lists. */
+export type AcceptedDisplays = { browsers: string[]; oses: string[] }
+
+export const defaultAcceptedDisplays = (): AcceptedDisplays => ({
+  browsers: ['Chrome', 'Edge', 'Firefox', 'Safari', 'Opera', 'IE'],
+  oses: ['Windows', 'Mac OS', 'Linux', 'Ubuntu', 'Fedora', 'Android', 'iOS']
+})
+
+/**
+ * Why the late-2026 server answers a `companion_hello` with `400 bad-request`, or undefined when it
+ * accepts it: the display must be `Browser (OS)` with a common browser and a real OS name, and the
+ * platform id must not be 0 (UNKNOWN).
+ */
+export const companionHelloRefusal = (
+  hello: Pick<CompanionHello, 'platformId' | 'platformDisplay'>,
+  accepted: AcceptedDisplays = defaultAcceptedDisplays()
+): string | undefined => {
+  const display = /^(.+) \((.+)\)$/.exec(hello.platformDisplay)
+  const [browser, os] = [display?.[1], display?.[2]]
+  if (!browser || !accepted.browsers.includes(browser)) return `companion_platform_display ${JSON.stringify(hello.platformDisplay)} does not name a common browser`
+  if (!os || !accepted.oses.includes(os)) return `companion_platform_display ${JSON.stringify(hello.platformDisplay)} does not name a real OS`
+  if (!/^\d+$/.test(hello.platformId) || Number(hello.platformId) === 0) return `companion_platform_id ${JSON.stringify(hello.platformId)} is refused`
+  return undefined
+}
+
+/**
+ * What the late-2026 server sends a companion waiting for its code while the user opens Linked
+ * devices on the phone, before the code is typed: a frame with no `link_code_companion_reg` child,
+ * one whose child lacks the crypto fields, and a `stage=refresh_code` frame. WA Web continues the
+ * link only on `stage=primary_hello`; the refresh frame carries the same fields as a primary
+ * hello (wrapped under a code the companion does not know), so a client that ignores the stage
+ * answers it with a `companion_finish` the server refuses.
+ */
+export const linkCodeRefreshFrames = async (input: { ids: [string, string, string]; ref: Uint8Array; phoneIdentityPub: Uint8Array }): Promise<BinaryNode[]> => {
+  const attrs = (id: string) => ({ from: S_WHATSAPP_NET, type: 'link_code_companion_reg', id, t: `${Math.floor(Date.now() / 1000)}` })
+  const { wrappedPrimaryEphemeralPub } = await makePrimaryHello({ code: randomBytes(5).toString('hex').slice(0, 8) })
+  return [
+    { tag: 'notification', attrs: attrs(input.ids[0]) },
+    {
+      tag: 'notification',
+      attrs: attrs(input.ids[1]),
+      content: [{ tag: 'link_code_companion_reg', attrs: {}, content: [{ tag: 'link_code_pairing_ref', attrs: {}, content: bytes(input.ref) }] }]
+    },
+    {
+      tag: 'notification',
+      attrs: attrs(input.ids[2]),
+      content: [
+        {
+          tag: 'link_code_companion_reg',
+          attrs: { stage: 'refresh_code' },
+          content: [
+            { tag: 'link_code_pairing_wrapped_primary_ephemeral_pub', attrs: {}, content: bytes(wrappedPrimaryEphemeralPub) },
+            { tag: 'primary_identity_pub', attrs: {}, content: bytes(input.phoneIdentityPub) },
+            { tag: 'link_code_pairing_ref', attrs: {}, content: bytes(input.ref) }
+          ]
+        }
+      ]
+    }
+  ]
+}
+
 /** Reads Baileys' `companion_finish` iq. */
 export const parseCompanionFinish = (iq: BinaryNode): CompanionFinish => {
   const reg = linkCodeRegChild(iq, 'companion_finish')

@@ -19,8 +19,11 @@ import { NoiseServer } from './noise-server.ts'
 import type { ClientFinish } from './noise-server.ts'
 import {
   companionFinishResult,
+  companionHelloRefusal,
   companionHelloResult,
+  defaultAcceptedDisplays,
   linkCodeNotification,
+  linkCodeRefreshFrames,
   makePrimaryHello,
   newLinkCodePairingRef,
   normalizePairingCode,
@@ -29,10 +32,12 @@ import {
   parseCompanionHello,
   unwrapCompanionEphemeral
 } from './pairing-code.ts'
-import type { CompanionFinish, CompanionHello } from './pairing-code.ts'
+import type { AcceptedDisplays, CompanionFinish, CompanionHello } from './pairing-code.ts'
 import { isReachoutTimelockQuery, reachoutTimelockNotification, reachoutTimelockQueryResult } from './reachout-timelock.ts'
 import type { ReachoutTimelock } from './reachout-timelock.ts'
 import { newPairingRefs, pairDeviceNode, pairSuccessNode, parsePairingQr, sameKey, verifyPairDeviceSign } from './pairing.ts'
+import { companionRegRefreshNotification, passkeyPrologueRequest, statusRecycleError, statusStanza } from './server-2026-stanzas.ts'
+import type { QrRefreshChild } from './server-2026-stanzas.ts'
 
 /** The subset of a pino logger the emulator writes to. */
 export type SimLogger = {
@@ -43,8 +48,26 @@ export type SimLogger = {
 
 const silent: SimLogger = { debug: () => {}, info: () => {}, warn: () => {} }
 
+/**
+ * The WhatsApp server the emulator plays. `late-2026` answers as WhatsApp does today
+ * (`../shared/wa-sim/SERVER-2026.md`); `spring-2026` is the server it was first written against,
+ * kept only for the emulator's own unit tests.
+ */
+export type ServerGeneration = 'late-2026' | 'spring-2026'
+
 export type WaSimOptions = {
   logger?: SimLogger
+  /** Default `late-2026`. */
+  server?: ServerGeneration
+  /** The child of the `companion_reg_refresh` notification sent after a QR scan (late-2026). */
+  qrRefreshChild?: QrRefreshChild
+  /**
+   * How long a linked device may leave a top-level `<status>` un-acked before the server
+   * recycles its stream (late-2026); about 50 minutes, as WhatsApp does.
+   */
+  statusAckBudgetMs?: number
+  /** How long the server waits for the ack of a notification the companion must act on. */
+  ackTimeoutMs?: number
   /**
    * Ends Baileys' 20 s wait for a first history sync by having the phone send a FULL
    * history-sync notification after each login (Baileys skips FULL syncs by default).
@@ -80,6 +103,26 @@ export const NOT_ON_WHATSAPP_ACK_ERROR = '404'
 
 export type LinkResult = { accountPn: string; lid: string; deviceId: number; jid: string }
 
+/**
+ * What a scan or a typed pairing code led to: a linked device; on the late-2026 server, a first
+ * scan only makes the server refresh the QR's ADV secret (scan the refreshed QR again); and a
+ * passkey-protected account gets a passkey request instead of a link.
+ */
+export type LinkOutcome = { kind: 'linked'; link: LinkResult } | { kind: 'refresh-requested' } | { kind: 'passkey-requested' }
+
+/** What the phone shows under Linked devices. */
+export type LinkedDeviceView = { id: number; label: string }
+
+/** The phone (or the server) refused to link: what a user sees as "couldn't link device". */
+export class LinkRefusedError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'LinkRefusedError'
+  }
+}
+
+type LinkCodeRequest = { connection: Connection; hello: CompanionHello; ref: Buffer; primaryHelloSent: boolean }
+
 export type InjectOptions = {
   /** `lid`: the stanza comes from the contact's LID with `sender_pn`, as WhatsApp sends most chats now. */
   addressing?: 'pn' | 'lid'
@@ -101,6 +144,11 @@ export class WaSim extends EventEmitter {
   readonly directory: Directory
   /** Everything linked devices sent, in order. */
   readonly sent: SentMessage[] = []
+  /**
+   * The `Browser (OS)` pairing displays the late-2026 server accepts; a test may narrow them to
+   * play a server that tightened its rules.
+   */
+  readonly acceptedDisplays: AcceptedDisplays = defaultAcceptedDisplays()
   private readonly logger: SimLogger
   private readonly serverStatic = Curve.generateKeyPair()
   private readonly certChain: CertChain
@@ -113,8 +161,13 @@ export class WaSim extends EventEmitter {
   private readonly sendRefusals = new Map<string, string>()
   private readonly reachoutTimelocks = new Map<string, ReachoutTimelock>()
   /** Pairing-code requests by phone number, waiting for the user to type the code on the phone. */
-  private readonly linkCodeRequests = new Map<string, { connection: Connection; hello: CompanionHello; ref: Buffer }>()
-  private readonly linkCodeFinishes = new Map<string, (finish: CompanionFinish) => void>()
+  private readonly linkCodeRequests = new Map<string, LinkCodeRequest>()
+  /** Why the server dropped a pairing-code request, by phone number (late-2026). */
+  private readonly retiredLinkCodes = new Map<string, string>()
+  private readonly linkCodeFinishes = new Map<string, { resolve(finish: CompanionFinish): void; reject(error: Error): void }>()
+  private readonly ackWaiters = new Map<string, (ack: BinaryNode) => void>()
+  /** Per connection, the un-acked `<status>` stanzas it was sent and the recycle timer of each. */
+  private readonly statusTimers = new Map<Connection, Map<string, NodeJS.Timeout>>()
   private wss?: WebSocketServer
   private mediaHost?: MediaHost
   private iqCounter = 0
@@ -127,6 +180,10 @@ export class WaSim extends EventEmitter {
   }
 
   /** The public half of the certificate root; a client that verifies the chain must trust it. */
+  get late2026(): boolean {
+    return (this.options.server ?? 'late-2026') === 'late-2026'
+  }
+
   get certRoot(): Buffer {
     return Buffer.from(this.certChain.root.public)
   }
@@ -173,6 +230,9 @@ export class WaSim extends EventEmitter {
       waiter.reject(new Error('emulator stopped'))
     }
     this.waiters.clear()
+    this.ackWaiters.clear()
+    for (const timers of this.statusTimers.values()) for (const timer of timers.values()) clearTimeout(timer)
+    this.statusTimers.clear()
     for (const connection of this.connections) connection.drop()
     this.connections.clear()
     const wss = this.wss
@@ -181,7 +241,8 @@ export class WaSim extends EventEmitter {
     await this.mediaHost?.stop()
   }
 
-  addAccount(pn: string, options?: { lid?: string; pushName?: string }): Account {
+  /** `passkeyRequired`: the account must pass a passkey step to link a device (late-2026). */
+  addAccount(pn: string, options?: { lid?: string; pushName?: string; passkeyRequired?: boolean }): Account {
     return this.directory.addAccount(pn, options)
   }
 
@@ -194,8 +255,13 @@ export class WaSim extends EventEmitter {
     return this.directory.addContact(pn, { onWhatsApp: false })
   }
 
-  /** Plays the account's phone scanning a linking QR code shown by a registering client. */
-  async scanQr(qr: string, options: { accountPn?: string } = {}): Promise<LinkResult> {
+  /**
+   * Plays the account's phone scanning a linking QR code shown by a registering client. On the
+   * late-2026 server the first scan of a registration does not link: the server sends
+   * `companion_reg_refresh`, retires the ADV secret the QR carried, and the phone must scan the
+   * refreshed QR (`refresh-requested`); a QR that still carries a retired secret is refused.
+   */
+  async scanQr(qr: string, options: { accountPn?: string } = {}): Promise<LinkOutcome> {
     const scanned = parsePairingQr(qr)
     const connection = this.registrationsByRef.get(scanned.ref)
     const registration = connection?.registration
@@ -204,31 +270,85 @@ export class WaSim extends EventEmitter {
     if (!sameKey(scanned.noiseKey, registration.noiseKey) || !sameKey(scanned.identityKey, registration.identityKey)) {
       throw new Error('QR code keys do not match the registering connection')
     }
+    if (this.late2026) {
+      if (registration.retiredAdvSecrets.some(secret => sameKey(secret, scanned.advSecret))) {
+        throw new LinkRefusedError("couldn't link device: the QR code carries an ADV secret the server retired")
+      }
+      if (!registration.advRefresh) {
+        registration.retiredAdvSecrets.push(scanned.advSecret)
+        registration.advRefresh = this.refreshAdvSecret(connection)
+        if (!(await registration.advRefresh)) throw new LinkRefusedError("couldn't link device: the companion did not acknowledge companion_reg_refresh")
+        return { kind: 'refresh-requested' }
+      }
+      // A scan racing the refresh's ack waits for it, as the server orders them.
+      if (!(await registration.advRefresh)) throw new LinkRefusedError("couldn't link device: the companion did not acknowledge companion_reg_refresh")
+    }
     const account = this.directory.addAccount(options.accountPn ?? this.nextAccountPn())
-    return this.completePairing(connection, registration, account, scanned.advSecret)
+    if (this.late2026 && account.passkeyRequired) return this.requestPasskey(connection, account)
+    return { kind: 'linked', link: await this.completePairing(connection, registration, account, scanned.advSecret) }
+  }
+
+  /**
+   * Plays the user linking with the QR a client shows: scans it, and each time the server asks
+   * the client to refresh it, waits for the refreshed QR (`currentQr` returns what is shown now)
+   * and scans again. A passkey request ends it with an error, as nothing can answer it.
+   */
+  async linkWithQr(currentQr: () => string | undefined | Promise<string | undefined>, options: { accountPn?: string; timeoutMs?: number } = {}): Promise<LinkResult> {
+    const deadline = Date.now() + (options.timeoutMs ?? 10_000)
+    let scannedQr: string | undefined
+    while (Date.now() < deadline) {
+      const qr = await currentQr()
+      if (!qr || qr === scannedQr) {
+        await new Promise(resolve => setTimeout(resolve, 20))
+        continue
+      }
+      scannedQr = qr
+      const outcome = await this.scanQr(qr, options)
+      if (outcome.kind === 'linked') return outcome.link
+      if (outcome.kind === 'passkey-requested') throw new LinkRefusedError('the account requires a passkey to link a device')
+    }
+    throw new Error('no QR code to scan (or no refreshed one) appeared in time')
   }
 
   /**
    * Plays the user typing the pairing code that `requestPairingCode` showed into the phone of
-   * the number it was requested for. A wrong code fails here, as it does on a phone.
+   * the number it was requested for. A wrong code fails here, as it does on a phone. On the
+   * late-2026 server, opening Linked devices first sends the companion frames that are not a
+   * primary hello; a companion that answers one with `companion_finish` loses the request.
    */
-  async enterPairingCode(phoneNumber: string, typedCode: string): Promise<LinkResult> {
+  async enterPairingCode(phoneNumber: string, typedCode: string): Promise<LinkOutcome> {
     const request = this.linkCodeRequests.get(phoneNumber) ?? (await this.nextLinkCodeRequest(phoneNumber))
     const registration = request?.connection.registration
-    if (!request?.connection.isOpen || !registration) throw new Error(`no pairing code was requested for ${phoneNumber}`)
+    if (!request?.connection.isOpen || !registration) {
+      const retired = this.retiredLinkCodes.get(phoneNumber)
+      throw new LinkRefusedError(retired ? `the server dropped the pairing request for ${phoneNumber}: ${retired}` : `no pairing code was requested for ${phoneNumber}`)
+    }
     // The companion's noise key travels in the hello: only the connection that asked can be linked.
     if (!sameKey(request.hello.companionNoiseKeyPub, registration.noiseKey)) throw new Error('pairing request does not match its connection')
     const code = normalizePairingCode(typedCode)
     const account = this.directory.addAccount(phoneNumber)
+    if (this.late2026) {
+      const frames = await linkCodeRefreshFrames({ ids: [this.nextIqId(), this.nextIqId(), this.nextIqId()], ref: request.ref, phoneIdentityPub: account.phone.identity.public })
+      for (const frame of frames) await this.sendAwaitingAck(request.connection, frame)
+      const retired = this.retiredLinkCodes.get(phoneNumber)
+      if (retired) throw new LinkRefusedError(`the server dropped the pairing request for ${phoneNumber}: ${retired}`)
+    }
     const companionEphemeralPub = await unwrapCompanionEphemeral(request.hello.wrappedCompanionEphemeralPub, code)
     const { primaryEphemeral, wrappedPrimaryEphemeralPub } = await makePrimaryHello({ code })
     const finished = new Promise<CompanionFinish>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('companion did not finish pairing')), 10_000)
-      this.linkCodeFinishes.set(phoneNumber, finish => {
-        clearTimeout(timer)
-        resolve(finish)
+      this.linkCodeFinishes.set(phoneNumber, {
+        resolve: finish => {
+          clearTimeout(timer)
+          resolve(finish)
+        },
+        reject: error => {
+          clearTimeout(timer)
+          reject(error)
+        }
       })
     })
+    request.primaryHelloSent = true
     await request.connection.sendNode(
       linkCodeNotification({ id: this.nextIqId(), ref: request.ref, phoneIdentityPub: account.phone.identity.public, wrappedPrimaryEphemeralPub })
     )
@@ -242,7 +362,33 @@ export class WaSim extends EventEmitter {
       phoneIdentity: account.phone.identity,
       companionIdentityPub: finish.companionIdentityPub
     })
-    return this.completePairing(request.connection, registration, account, advSecretKey)
+    if (this.late2026 && account.passkeyRequired) return this.requestPasskey(request.connection, account)
+    return { kind: 'linked', link: await this.completePairing(request.connection, registration, account, advSecretKey) }
+  }
+
+  /** What the account's phone shows under Linked devices. */
+  linkedDevices(accountPn: string): LinkedDeviceView[] {
+    return [...this.requireAccount(accountPn).devices.values()].map(device => ({ id: device.id, label: device.label }))
+  }
+
+  /**
+   * A contact posts a status update that reaches the account's linked devices as a top-level
+   * `<status>` stanza (late-2026). Until a device acks it, it is redelivered at each login, and
+   * once it has waited `statusAckBudgetMs` on a stream the server recycles that stream.
+   */
+  async postStatus(fromPn: string, accountPn: string, text: string): Promise<string> {
+    if (!this.late2026) throw new Error('status updates arrive as top-level <status> stanzas only on the late-2026 server')
+    const contact = this.directory.contact(fromPn) ?? this.directory.addContact(fromPn)
+    const account = this.requireAccount(accountPn)
+    const id = newMessageId()
+    for (const device of account.devices.values()) {
+      const { type, ciphertext } = await encryptForDevice(contact.peer, device, { extendedTextMessage: { text } })
+      const stanza = statusStanza({ id, participant: `${contact.pn}@s.whatsapp.net`, pushName: contact.pushName, encType: type, ciphertext })
+      device.pendingStatuses.set(id, stanza)
+      const [connection] = this.liveConnections(account.pn, device.id)
+      if (connection) this.sendStatus(connection, stanza)
+    }
+    return id
   }
 
   /** Delivers a message from a contact (or anyone) to every device linked to an account. */
@@ -412,7 +558,9 @@ export class WaSim extends EventEmitter {
           publicKey: Buffer.from(pairing.eSkeyVal ?? []),
           signature: Buffer.from(pairing.eSkeySig ?? [])
         },
-        refs
+        refs,
+        device: deviceOf(pairing.deviceProps),
+        retiredAdvSecrets: []
       }
       for (const ref of refs) this.registrationsByRef.set(ref, connection)
       await connection.sendNode(pairDeviceNode(this.nextIqId(), refs))
@@ -433,7 +581,9 @@ export class WaSim extends EventEmitter {
     })
     const offline = device.offline.splice(0)
     for (const node of offline) await connection.sendNode(node)
-    await connection.sendNode({ tag: 'ib', attrs: { from: S_WHATSAPP_NET }, content: [{ tag: 'offline', attrs: { count: `${offline.length}` } }] })
+    // Status updates the device never acked come again on every stream.
+    for (const status of device.pendingStatuses.values()) this.sendStatus(connection, status)
+    await connection.sendNode({ tag: 'ib', attrs: { from: S_WHATSAPP_NET }, content: [{ tag: 'offline', attrs: { count: `${offline.length + device.pendingStatuses.size}` } }] })
     this.logger.debug({ accountPn: account.pn, deviceId: device.id }, 'sim login')
     this.emit('login', { accountPn: account.pn, deviceId: device.id })
   }
@@ -452,6 +602,9 @@ export class WaSim extends EventEmitter {
           attrs: { class: 'receipt', id: node.attrs.id ?? '', from: node.attrs.to ?? S_WHATSAPP_NET, ...(node.attrs.type ? { type: node.attrs.type } : {}) }
         })
         this.emit('client-receipt', node)
+        return
+      case 'ack':
+        this.onAck(connection, node)
         return
       default:
         // ack, presence, ib, call and the like need no answer.
@@ -473,12 +626,12 @@ export class WaSim extends EventEmitter {
     }
     const key = iqKey(iq)
     const refusal = this.iqRefusals.find(r => key.startsWith(r.key))
+    if (refusal) this.iqRefusals.splice(this.iqRefusals.indexOf(refusal), 1)
+    if (key.startsWith('md/set/link_code_companion_reg')) return this.onLinkCode(connection, iq, refusal)
     if (refusal) {
-      this.iqRefusals.splice(this.iqRefusals.indexOf(refusal), 1)
       await connection.sendNode(errorIq(iq, refusal.code, refusal.text))
       return
     }
-    if (key === 'md/set/link_code_companion_reg') return this.onLinkCode(connection, iq)
     if (isReachoutTimelockQuery(iq)) {
       const pn = connection.device?.account.pn
       await connection.sendNode(reachoutTimelockQueryResult(iq, pn ? this.reachoutTimelocks.get(pn) : undefined))
@@ -499,9 +652,9 @@ export class WaSim extends EventEmitter {
     }
   }
 
-  /** The client sends its request without waiting for an answer, so it may still be on the wire. */
+  /** rc14 sends its request without waiting for an answer, so it may still be on the wire. */
   private nextLinkCodeRequest(phoneNumber: string, timeoutMs = 5_000) {
-    return new Promise<{ connection: Connection; hello: CompanionHello; ref: Buffer } | undefined>(resolve => {
+    return new Promise<LinkCodeRequest | undefined>(resolve => {
       const onRequest = (event: { phoneNumber: string }) => {
         if (event.phoneNumber !== phoneNumber) return
         done()
@@ -519,22 +672,104 @@ export class WaSim extends EventEmitter {
     })
   }
 
-  private async onLinkCode(connection: Connection, iq: BinaryNode): Promise<void> {
+  private async onLinkCode(connection: Connection, iq: BinaryNode, refusal?: { code: number; text: string }): Promise<void> {
     const stage = getBinaryNodeChild(iq, 'link_code_companion_reg')?.attrs.stage
     if (stage === 'companion_hello') {
       const hello = parseCompanionHello(iq)
+      const invalid = this.late2026 ? companionHelloRefusal(hello, this.acceptedDisplays) : undefined
+      const refused = refusal ?? (invalid ? { code: 400, text: 'bad-request' } : undefined)
+      if (refused) {
+        this.logger.debug({ display: hello.platformDisplay, platformId: hello.platformId, code: refused.code }, 'sim refuses companion_hello')
+        await connection.sendNode(errorIq(iq, refused.code, refused.text))
+        this.emit('pairing-code-refused', { phoneNumber: hello.phoneNumber, code: refused.code, reason: invalid ?? refused.text })
+        return
+      }
       const ref = newLinkCodePairingRef()
-      this.linkCodeRequests.set(hello.phoneNumber, { connection, hello, ref })
+      this.retiredLinkCodes.delete(hello.phoneNumber)
+      this.linkCodeRequests.set(hello.phoneNumber, { connection, hello, ref, primaryHelloSent: false })
       await connection.sendNode(companionHelloResult({ iqId: hello.iqId, ref }))
       this.emit('pairing-code-requested', { phoneNumber: hello.phoneNumber })
       return
     }
     const finish = parseCompanionFinish(iq)
+    const phoneNumber = finish.jid.split('@')[0]?.split(':')[0] ?? ''
+    const request = this.linkCodeRequests.get(phoneNumber)
+    const outOfOrder = this.late2026 && !request?.primaryHelloSent
+    if (refusal || outOfOrder) {
+      // The request is spent either way: the code the user was shown no longer links.
+      const reason = refusal ? `companion_finish refused with ${refusal.code}` : 'companion_finish answered a frame that was not a primary hello'
+      await connection.sendNode(errorIq(iq, refusal?.code ?? 400, refusal?.text ?? 'bad-request'))
+      this.linkCodeRequests.delete(phoneNumber)
+      this.retiredLinkCodes.set(phoneNumber, reason)
+      this.linkCodeFinishes.get(phoneNumber)?.reject(new LinkRefusedError(reason))
+      this.linkCodeFinishes.delete(phoneNumber)
+      return
+    }
     // Answer first: Baileys waits for this result before it acknowledges the notification.
     await connection.sendNode(companionFinishResult({ iqId: finish.iqId }))
-    const phoneNumber = finish.jid.split('@')[0]?.split(':')[0] ?? ''
-    this.linkCodeFinishes.get(phoneNumber)?.(finish)
+    this.linkCodeFinishes.get(phoneNumber)?.resolve(finish)
     this.linkCodeFinishes.delete(phoneNumber)
+  }
+
+  /** Sends `companion_reg_refresh` and resolves with whether the companion acked it in time. */
+  private async refreshAdvSecret(connection: Connection): Promise<boolean> {
+    const acked = await this.sendAwaitingAck(connection, companionRegRefreshNotification({ id: this.nextIqId(), child: this.options.qrRefreshChild ?? 'companion_reg_refresh' }))
+    this.emit('qr-refresh', { acked })
+    return acked
+  }
+
+  /** The account is passkey-protected: the server asks for the passkey step and the link waits for it. */
+  private async requestPasskey(connection: Connection, account: Account): Promise<LinkOutcome> {
+    await connection.sendNode(passkeyPrologueRequest({ id: this.nextIqId() }))
+    this.emit('passkey-requested', { accountPn: account.pn })
+    return { kind: 'passkey-requested' }
+  }
+
+  /** Sends a notification and resolves with whether the client acked it within `ackTimeoutMs`. */
+  private sendAwaitingAck(connection: Connection, node: BinaryNode): Promise<boolean> {
+    const id = node.attrs.id ?? ''
+    return new Promise(resolve => {
+      const timer = setTimeout(() => {
+        this.ackWaiters.delete(id)
+        resolve(false)
+      }, this.options.ackTimeoutMs ?? 5_000)
+      this.ackWaiters.set(id, () => {
+        clearTimeout(timer)
+        this.ackWaiters.delete(id)
+        resolve(true)
+      })
+      void connection.sendNode(node)
+    })
+  }
+
+  private onAck(connection: Connection, ack: BinaryNode): void {
+    const id = ack.attrs.id ?? ''
+    if (ack.attrs.class === 'status' && connection.device?.pendingStatuses.delete(id)) {
+      clearTimeout(this.statusTimers.get(connection)?.get(id))
+      this.statusTimers.get(connection)?.delete(id)
+      this.emit('status-acked', { accountPn: connection.device.account.pn, deviceId: connection.device.id, id })
+      return
+    }
+    if (ack.attrs.class === 'notification') this.ackWaiters.get(id)?.(ack)
+  }
+
+  /** Sends a status update; if the device leaves it un-acked for the budget, the stream is recycled. */
+  private sendStatus(connection: Connection, status: BinaryNode): void {
+    const id = status.attrs.id ?? ''
+    void connection.sendNode(status)
+    const timers = this.statusTimers.get(connection) ?? new Map<string, NodeJS.Timeout>()
+    this.statusTimers.set(connection, timers)
+    clearTimeout(timers.get(id))
+    timers.set(
+      id,
+      setTimeout(() => {
+        timers.delete(id)
+        if (!connection.isOpen || !connection.device?.pendingStatuses.has(id)) return
+        this.logger.debug({ accountPn: connection.device.account.pn, id }, 'sim recycles a stream that owes a status ack')
+        this.emit('stream-recycled', { accountPn: connection.device.account.pn, deviceId: connection.device.id, statusId: id })
+        void this.streamError(connection, statusRecycleError(status))
+      }, this.options.statusAckBudgetMs ?? 50 * 60_000)
+    )
   }
 
   private async onMessage(connection: Connection, stanza: BinaryNode): Promise<void> {
@@ -580,7 +815,9 @@ export class WaSim extends EventEmitter {
       keyIndex,
       signedPreKey: registration.signedPreKey,
       preKeys: new Map(),
-      offline: []
+      offline: [],
+      label: registration.device.label,
+      pendingStatuses: new Map()
     }
     account.devices.set(deviceId, device)
     // WhatsApp makes the freshly linked client reconnect and log in with its new identity.
@@ -620,6 +857,8 @@ export class WaSim extends EventEmitter {
   private forget(connection: Connection): void {
     this.connections.delete(connection)
     this.muted.delete(connection)
+    for (const timer of this.statusTimers.get(connection)?.values() ?? []) clearTimeout(timer)
+    this.statusTimers.delete(connection)
     for (const ref of connection.registration?.refs ?? []) this.registrationsByRef.delete(ref)
     for (const [phoneNumber, request] of this.linkCodeRequests) if (request.connection === connection) this.linkCodeRequests.delete(phoneNumber)
     this.emit('connection-closed', connection.device && { accountPn: connection.device.account.pn, deviceId: connection.device.id })
@@ -638,6 +877,12 @@ export class WaSim extends EventEmitter {
   private nextAccountPn(): string {
     return `1555${`${Math.floor(Math.random() * 1e7)}`.padStart(7, '0')}`
   }
+}
+
+/** What a registering companion says it is (DeviceProps); `os` is the name under Linked devices. */
+const deviceOf = (deviceProps: Uint8Array | null | undefined): Registration['device'] => {
+  const props = deviceProps?.length ? proto.DeviceProps.decode(deviceProps) : undefined
+  return { label: props?.os ?? '', platformType: props?.platformType ?? 0 }
 }
 
 /** Baileys skips FULL history syncs by default, so this ends its wait for the initial sync at once. */

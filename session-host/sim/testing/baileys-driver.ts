@@ -11,6 +11,7 @@ import type {
   UserFacingSocketConfig,
   WASocket
 } from '@whiskeysockets/baileys'
+import { ackStatusStanzas, handleQrRotation, withAdvSecret } from '../../sessions/server-2026-handlers.ts'
 import type { WaSim } from '../wa-sim.ts'
 
 /** Auth state kept in memory: enough for a client that lives as long as one test. */
@@ -48,6 +49,11 @@ export type DriverOptions = {
   reconnect?: boolean
   /** Called after each `creds.update` has been applied, to persist the creds. */
   onCreds?: () => void
+  /**
+   * `product` (default): the session host's handlers for the late-2026 server (QR secret
+   * rotation, status acks), as the product runs Baileys; `none`: Baileys as published.
+   */
+  handlers?: 'product' | 'none'
 }
 
 type Recorded = { [K in keyof BaileysEventMap]?: BaileysEventMap[K][] }
@@ -63,6 +69,8 @@ export class BaileysDriver {
   readonly auth: AuthenticationState
   readonly events: Recorded = {}
   readonly closeCodes: number[] = []
+  /** Every QR the application showed, with the ADV secret it had at the time. */
+  readonly qrs: string[] = []
   socket!: WASocket
   private stopped = false
   private readonly listeners = new Set<() => void>()
@@ -132,6 +140,14 @@ export class BaileysDriver {
       Object.assign(this.auth.creds, update)
       this.options.onCreds?.()
     })
+    const product = (this.options.handlers ?? 'product') === 'product'
+    if (product) {
+      handleQrRotation(socket, () => {
+        const current = this.qrs.at(-1)
+        if (current) void this.showQr(withAdvSecret(current, this.auth.creds.advSecretKey))
+      })
+      ackStatusStanzas(socket, logger)
+    }
     socket.ev.process(events => {
       for (const [name, value] of Object.entries(events) as [keyof BaileysEventMap, never][]) {
         ;((this.events[name] ??= []) as unknown[]).push(value)
@@ -142,10 +158,16 @@ export class BaileysDriver {
     })
   }
 
+  /** Shows a QR; with `scanAs`, the account's phone scans it (a stale or refused one fails quietly). */
+  private async showQr(qr: string): Promise<void> {
+    this.qrs.push(qr)
+    for (const listener of this.listeners) listener()
+    if (this.options.scanAs) await this.options.sim.scanQr(qr, { accountPn: this.options.scanAs }).catch(() => undefined)
+  }
+
   private async onConnectionUpdate(socket: WASocket, update: Partial<ConnectionState>): Promise<void> {
-    if (update.qr && this.options.scanAs) {
-      await this.options.sim.scanQr(update.qr, { accountPn: this.options.scanAs }).catch(() => undefined)
-    }
+    const product = (this.options.handlers ?? 'product') === 'product'
+    if (update.qr) await this.showQr(product ? withAdvSecret(update.qr, this.auth.creds.advSecretKey) : update.qr)
     if (update.connection !== 'close' || socket !== this.socket) return
     const code = (update.lastDisconnect?.error as Boom | undefined)?.output?.statusCode ?? 0
     this.closeCodes.push(code)
