@@ -125,4 +125,20 @@ describe('the gateway in front of the session host', () => {
     assert.equal(health.data.host, 'ok')
     assert.equal(health.data.sessions.connected, 1)
   })
+
+  it('documents link_failed with its reasons, deviceLabel, the refreshed QR and PAIRING_CODE_REFUSED as a 422', async () => {
+    type Schema = { properties: Record<string, { enum?: string[]; anyOf?: { enum?: string[] }[]; type?: string | string[] }> }
+    type Operation = { requestBody?: { content: { 'application/json': { schema: Schema } } }; responses: Record<string, { description: string; content?: { 'application/json': { schema: { properties: { data: Schema } } } } }> }
+    const doc = (await (await stack.gateway.request('/api/openapi.json')).json()) as { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, Schema & { properties: { error: { properties: { code: { enum: string[] } } } } }> } }
+    const session = doc.components.schemas.Session!
+    assert.ok(session.properties.status?.enum?.includes('link_failed'))
+    const reasons = session.properties.reason?.enum ?? session.properties.reason?.anyOf?.flatMap(s => s.enum ?? [])
+    assert.deepEqual(reasons?.filter(r => r !== null), ['refs_exhausted', 'pairing_code_expired', 'pairing_refused', 'passkey_required'])
+    assert.ok(session.properties.serverError)
+    assert.ok(session.properties.deviceLabel)
+    assert.ok(doc.paths['/api/sessions/create']!.post!.requestBody!.content['application/json'].schema.properties.deviceLabel)
+    assert.ok(doc.paths['/api/sessions/{sessionId}/qr']!.get!.responses['200']!.content!['application/json'].schema.properties.data.properties.refreshed)
+    assert.match(doc.paths['/api/sessions/{sessionId}/pairing-code']!.post!.responses['422']!.description, /PAIRING_CODE_REFUSED/)
+    assert.ok(doc.components.schemas.Error!.properties.error.properties.code.enum.includes('PAIRING_CODE_REFUSED'))
+  })
 })

@@ -78,10 +78,10 @@ describe('the session host internal API', () => {
     }
     assert.ok(qr)
     assert.match(qr.qrImage, /^data:image\/png;base64,/)
-    await sim.scanQr(qr.qr, { accountPn: '15550080001' })
+    await sim.linkWithQr(() => sessions.linkState('shop-1').qr ?? undefined, { accountPn: '15550080001' })
     for (let i = 0; i < 200 && sessions.view('shop-1').status !== 'connected'; i++) await new Promise(resolve => setTimeout(resolve, 20))
     const status = await read(await call('GET', '/internal/sessions/shop-1'))
-    assert.deepEqual(status.data, { sessionId: 'shop-1', status: 'connected', phoneNumber: '15550080001', restriction: null })
+    assert.deepEqual(status.data, { sessionId: 'shop-1', status: 'connected', reason: null, serverError: null, phoneNumber: '15550080001', deviceLabel: 'OTP Gateway', restriction: null })
     assert.equal((await call('GET', '/internal/sessions/shop-1/qr')).status, 409)
 
     const sent = await call('POST', '/internal/sessions/shop-1/messages/text', { jid: `${ALICE}@s.whatsapp.net`, text: 'hello from the host' })

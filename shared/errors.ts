@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   NOT_ON_WHATSAPP: { status: 422, description: 'The phone number is not registered on WhatsApp.' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, description: 'The Idempotency-Key was already used with a different request body.' },
   URL_NOT_ALLOWED: { status: 422, description: 'The URL is not allowed.' },
+  PAIRING_CODE_REFUSED: { status: 422, description: 'WhatsApp refused the pairing-code request, so no code was issued; error.details has the server\'s serverCode and serverText.' },
   RATE_LIMITED: { status: 429, description: 'Too many requests; retry after the time given in Retry-After.' },
   INTERNAL_ERROR: { status: 500, description: 'An unexpected error occurred.' },
   HOST_UNAVAILABLE: { status: 502, description: 'The session host is unavailable.' },

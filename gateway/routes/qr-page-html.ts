@@ -7,10 +7,29 @@ main { background: #fff; padding: 2rem; border-radius: 12px; box-shadow: 0 2px 1
 img { width: 264px; height: 264px; image-rendering: pixelated }
 .sandbox { background: #fff3c4; border: 1px solid #e0b400; padding: .5rem; border-radius: 6px; font-size: .9rem }
 .connected { color: #128c4a; font-size: 1.4rem }
+.refreshed { color: #8a5a00; font-weight: 600 }
+.failed { color: #b3261e }
 `
 
-// Polls the signed state URL; stops when linked, logged out or when the link expires.
+/**
+ * What the page says beyond the QR: once WhatsApp refreshed the code after a scan, and for each
+ * reason a link failed (the README's "When linking fails" says the same to operators).
+ */
+export const QR_PAGE_MESSAGES = {
+  scan: 'Scan with WhatsApp: Settings → Linked devices → Link a device',
+  refreshed: 'WhatsApp refreshed this code after your scan. Scan it again: Settings → Linked devices → Link a device',
+  link_failed: {
+    refs_exhausted: 'No code was scanned in time. Restart the session to get new QR codes, then open a new link.',
+    pairing_code_expired: 'The pairing code was not entered in time. Request a new pairing code.',
+    pairing_refused: 'WhatsApp refused to finish linking with the pairing code. Request a new code, or link with the QR code instead.',
+    passkey_required:
+      'This WhatsApp account asks for a passkey to link new devices, which this gateway cannot provide. On the phone, remove the passkey (WhatsApp → Settings → Account → Passkeys), restart the session and link again; the passkey can be created again afterwards.'
+  }
+} as const
+
+// Polls the signed state URL; stops when linked, logged out, failed, or when the link expires.
 const SCRIPT = `
+const MESSAGES = ${JSON.stringify(QR_PAGE_MESSAGES)}
 const main = document.querySelector('main')
 const img = document.querySelector('img')
 const status = document.querySelector('#status')
@@ -28,7 +47,8 @@ const poll = async () => {
     return
   }
   if (data.status === 'logged_out') { img.hidden = true; status.textContent = 'Logged out. Restart the session to link again.'; return }
-  if (data.qrImage) { img.src = data.qrImage; img.hidden = false; status.textContent = 'Scan with WhatsApp: Settings → Linked devices → Link a device' }
+  if (data.status === 'link_failed') { img.hidden = true; status.className = 'failed'; status.textContent = 'Linking failed: ' + (MESSAGES.link_failed[data.reason] || data.reason); return }
+  if (data.qrImage) { img.src = data.qrImage; img.hidden = false; status.className = data.qrRefreshed ? 'refreshed' : ''; status.textContent = data.qrRefreshed ? MESSAGES.refreshed : MESSAGES.scan }
   else status.textContent = 'Waiting for a QR code (' + data.status + ')…'
   setTimeout(poll, 2000)
 }

@@ -52,10 +52,10 @@ describe('QR page behind a signed link', () => {
     assert.equal(state.status, 'qr')
     assert.match(state.qrImage ?? '', /^data:image\/png;base64,/)
 
-    const qr = (await stack.call('GET', '/api/sessions/desk/qr', { token: admin })).body.data as { qr: string }
-    await stack.sim.scanQr(qr.qr, { accountPn: '6281200000777' })
+    const currentQr = async () => ((await stack.call('GET', '/api/sessions/desk/qr', { token: admin })).body.data as { qr: string } | undefined)?.qr
+    await stack.sim.linkWithQr(currentQr, { accountPn: '6281200000777' })
     for (let i = 0; i < 300 && state.status !== 'connected'; i++, state = await poll()) await new Promise(r => setTimeout(r, 20))
-    assert.deepEqual(state, { sessionId: 'desk', status: 'connected', phoneNumber: '6281200000777', qrImage: null })
+    assert.deepEqual(state, { sessionId: 'desk', status: 'connected', reason: null, phoneNumber: '6281200000777', qrImage: null, qrRefreshed: false })
   })
 
   it('refuses a missing, forged, borrowed or expired link', async () => {

@@ -45,12 +45,20 @@ const state = createRoute({
   summary: 'What the QR page polls: status and the current QR image (needs a signed link)',
   request: { params: Params, query: LinkQuery },
   responses: {
-    200: json(envelope(SessionView.extend({ qrImage: z.string().nullable() })), 'Link state'),
+    200: json(
+      envelope(
+        SessionView.pick({ sessionId: true, status: true, reason: true, phoneNumber: true }).extend({
+          qrImage: z.string().nullable(),
+          qrRefreshed: z.boolean().openapi({ description: 'WhatsApp rotated the code after a scan: scan the code shown now again' })
+        })
+      ),
+      'Link state'
+    ),
     ...errorResponses(404)
   }
 })
 
-type LinkState = z.infer<typeof SessionView> & { qrImage: string | null }
+type LinkState = Pick<z.infer<typeof SessionView>, 'sessionId' | 'status' | 'reason' | 'phoneNumber'> & { qrImage: string | null; qrRefreshed: boolean }
 
 export const registerQrPage = (app: GatewayApp) =>
   app

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { ERROR_CODES } from '../../shared/errors.ts'
+import { LINK_FAILURE_REASONS, SESSION_STATUSES } from '../../shared/sessions.ts'
 
 /** Shared OpenAPI pieces: the envelope, the error body and the path parameters. */
 export const SessionIdParam = z
@@ -41,8 +42,22 @@ export const errorResponses = (...statuses: number[]) =>
 export const SessionView = z
   .object({
     sessionId: z.string(),
-    status: z.enum(['connecting', 'qr', 'connected', 'disconnected', 'logged_out']),
+    status: z.enum(SESSION_STATUSES).openapi({
+      description: '`link_failed`: the session could not link and waits for the operator (restart it, or request a new pairing code); `reason` says why'
+    }),
+    reason: z
+      .enum(LINK_FAILURE_REASONS)
+      .nullable()
+      .openapi({
+        description:
+          'Set with `link_failed`: `refs_exhausted` (no QR was scanned in time), `pairing_code_expired` (the code was not entered in time), `pairing_refused` (WhatsApp refused to finish the code link; see `serverError`), `passkey_required` (the account must confirm new links with a passkey, which only WhatsApp\'s own clients can do)'
+      }),
+    serverError: z
+      .object({ code: z.number().int(), text: z.string() })
+      .nullable()
+      .openapi({ description: 'What WhatsApp answered when it refused the link (`pairing_refused`), else null' }),
     phoneNumber: z.string().nullable(),
+    deviceLabel: z.string().openapi({ description: 'The name the phone lists this session under (Settings → Linked devices)' }),
     restriction: z
       .object({
         kind: z.literal('reachout_timelock'),

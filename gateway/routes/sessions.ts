@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
+import { DEFAULT_DEVICE_LABEL, DeviceLabel } from '../../shared/sessions.ts'
 import { filterSessions, requireScope, requireSession } from '../auth/scopes.ts'
 import type { GatewayApp } from '../app.ts'
 import { envelope, errorResponses, json, jsonRequest, Recipient, SessionIdParam, SessionView } from './schemas.ts'
@@ -13,7 +14,18 @@ const create = createRoute({
   tags: ['Sessions'],
   summary: 'Create a session and start linking it',
   security,
-  request: { body: jsonRequest(z.object({ sessionId: SessionIdParam.openapi({ param: undefined }), webhook: WebhookInput.optional() })) },
+  request: {
+    body: jsonRequest(
+      z.object({
+        sessionId: SessionIdParam.openapi({ param: undefined }),
+        webhook: WebhookInput.optional(),
+        deviceLabel: DeviceLabel.optional().openapi({
+          description: `The name the phone lists the session under (Settings → Linked devices); default "${DEFAULT_DEVICE_LABEL}". Pairing by code works whatever it is.`,
+          example: 'Toko Maju OTP'
+        })
+      })
+    )
+  },
   responses: { 201: json(envelope(SessionView.extend({ webhook: WebhookView.optional() })), 'Created'), ...errorResponses(409, 422) }
 })
 
@@ -43,7 +55,19 @@ const qr = createRoute({
   summary: 'The QR code to link the session (raw and PNG data URL)',
   security,
   request: { params: Params },
-  responses: { 200: json(envelope(z.object({ qr: z.string(), qrImage: z.string() })), 'QR code'), ...errorResponses(404, 409) }
+  responses: {
+    200: json(
+      envelope(
+        z.object({
+          qr: z.string(),
+          qrImage: z.string(),
+          refreshed: z.boolean().openapi({ description: 'WhatsApp rotated this code after the phone scanned it: scan the code shown now again' })
+        })
+      ),
+      'QR code'
+    ),
+    ...errorResponses(404, 409)
+  }
 })
 
 const pairingCode = createRoute({
@@ -51,6 +75,8 @@ const pairingCode = createRoute({
   path: '/api/sessions/{sessionId}/pairing-code',
   tags: ['Sessions'],
   summary: 'Link by phone number: a code to type on the phone',
+  description:
+    'Answers once WhatsApp accepted the request; a refusal is 422 PAIRING_CODE_REFUSED with the server\'s `serverCode` and `serverText` in `details`. A session whose link failed starts a new registration first.',
   security,
   request: { params: Params, body: jsonRequest(z.object({ phoneNumber: Recipient })) },
   responses: { 200: json(envelope(z.object({ code: z.string() })), 'Pairing code'), ...errorResponses(404, 409, 422) }
@@ -82,10 +108,10 @@ export const registerSessions = (app: GatewayApp) =>
   app
     .openapi(create, async c => {
       requireScope(c.var.principal, 'sessions:write')
-      const { sessionId, webhook } = c.req.valid('json')
+      const { sessionId, webhook, deviceLabel } = c.req.valid('json')
       requireSession(c.var.principal, sessionId)
       const prepared = webhook ? prepareWebhook(webhook, c.var.deps.config) : undefined
-      const view = await c.var.deps.host.call<View>('POST', '/internal/sessions', { sessionId, ...(prepared ? { webhook: prepared.host } : {}) })
+      const view = await c.var.deps.host.call<View>('POST', '/internal/sessions', { sessionId, ...(deviceLabel ? { deviceLabel } : {}), ...(prepared ? { webhook: prepared.host } : {}) })
       // A generated secret is shown in this answer only; the host never returns it.
       const data = prepared && webhook
         ? { ...view, webhook: { url: webhook.url, events: webhook.events ?? null, ...(prepared.generated ? { secret: prepared.generated } : {}) } }
@@ -109,7 +135,7 @@ export const registerSessions = (app: GatewayApp) =>
       const { sessionId } = c.req.valid('param')
       requireScope(c.var.principal, 'sessions:read')
       requireSession(c.var.principal, sessionId)
-      const data = await c.var.deps.host.call<{ qr: string; qrImage: string }>('GET', `/internal/sessions/${sessionId}/qr`)
+      const data = await c.var.deps.host.call<{ qr: string; qrImage: string; refreshed: boolean }>('GET', `/internal/sessions/${sessionId}/qr`)
       return c.json({ success: true as const, message: 'QR code', data }, 200)
     })
     .openapi(pairingCode, async c => {

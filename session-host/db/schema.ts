@@ -1,11 +1,17 @@
 import { sql } from 'drizzle-orm'
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { SESSION_STATUSES } from '../../shared/sessions.ts'
+import type { LinkFailure } from '../../shared/sessions.ts'
 
 /** One linked (or linking) WhatsApp account, known by the ID the operator chose. */
 export const sessions = sqliteTable('sessions', {
   id: text('id').primaryKey(),
-  status: text('status', { enum: ['connecting', 'qr', 'connected', 'disconnected', 'logged_out'] }).notNull().default('connecting'),
+  status: text('status', { enum: SESSION_STATUSES }).notNull().default('connecting'),
   phoneNumber: text('phone_number'),
+  /** The name the phone lists the device under; null keeps the default. */
+  deviceLabel: text('device_label'),
+  /** Why linking failed, while the status is `link_failed`. */
+  linkFailure: text('link_failure', { mode: 'json' }).$type<LinkFailure>(),
   createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull().default(sql`(unixepoch('subsec') * 1000)`),
   updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull().default(sql`(unixepoch('subsec') * 1000)`)
 })

@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import QRCode from 'qrcode'
 import { ok } from '../../shared/errors.ts'
+import { DeviceLabel } from '../../shared/sessions.ts'
 import { jsonBody } from './json-body.ts'
 import type { SessionManager } from '../sessions/session-manager.ts'
 import { setSessionEndpoint } from '../webhooks/endpoints.ts'
@@ -13,16 +14,16 @@ const SessionId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)
 export const sessionRoutes = (sessions: SessionManager) =>
   new Hono()
     .post('/', async c => {
-      const { sessionId, webhook } = await jsonBody(c, z.object({ sessionId: SessionId, webhook: EndpointBody.optional() }))
+      const { sessionId, webhook, deviceLabel } = await jsonBody(c, z.object({ sessionId: SessionId, webhook: EndpointBody.optional(), deviceLabel: DeviceLabel.optional() }))
       // The webhook is stored with the session, before it starts, so its first events are not missed.
       const prepare = webhook ? (tx: Parameters<typeof setSessionEndpoint>[0]) => void setSessionEndpoint(tx, { ...webhook, sessionId }) : undefined
-      return c.json(ok('Session created', sessions.create(sessionId, prepare)), 201)
+      return c.json(ok('Session created', sessions.create(sessionId, deviceLabel ? { deviceLabel } : {}, prepare)), 201)
     })
     .get('/', c => c.json(ok('Sessions', sessions.list())))
     .get('/:id', c => c.json(ok('Session status', sessions.view(SessionId.parse(c.req.param('id'))))))
     .get('/:id/qr', async c => {
-      const qr = sessions.qr(SessionId.parse(c.req.param('id')))
-      return c.json(ok('QR code', { qr, qrImage: await QRCode.toDataURL(qr) }))
+      const { qr, refreshed } = sessions.qr(SessionId.parse(c.req.param('id')))
+      return c.json(ok('QR code', { qr, qrImage: await QRCode.toDataURL(qr), refreshed }))
     })
     .get('/:id/link-state', async c => {
       const { qr, ...view } = sessions.linkState(SessionId.parse(c.req.param('id')))

@@ -2,12 +2,34 @@ import { eq } from 'drizzle-orm'
 import type { UserFacingSocketConfig, WASocket } from '@whiskeysockets/baileys'
 import type { Logger } from 'pino'
 import { appError } from '../../shared/errors.ts'
+import { DEFAULT_DEVICE_LABEL } from '../../shared/sessions.ts'
+import type { LinkFailure, LinkFailureReason, ServerError } from '../../shared/sessions.ts'
 import type { Db, DbExecutor } from '../db/connection.ts'
 import { sessions } from '../db/schema.ts'
-import { WaSession } from './wa-session.ts'
+import { PairingCodeRefusedError, PairingCodeTimeoutError } from './pairing-code-request.ts'
+import { RegistrationNotReadyError, WaSession } from './wa-session.ts'
 import type { SessionEvent, SessionRestriction, SessionStatus } from './wa-session.ts'
 
-export type SessionView = { sessionId: string; status: SessionStatus; phoneNumber: string | null; restriction: SessionRestriction | null }
+export type SessionView = {
+  sessionId: string
+  status: SessionStatus
+  /** Why the session stopped in `link_failed`; null in any other status. */
+  reason: LinkFailureReason | null
+  /** What WhatsApp answered when it refused the link (`pairing_refused`), else null. */
+  serverError: ServerError | null
+  phoneNumber: string | null
+  deviceLabel: string
+  restriction: SessionRestriction | null
+}
+
+const viewColumns = {
+  sessionId: sessions.id,
+  status: sessions.status,
+  phoneNumber: sessions.phoneNumber,
+  deviceLabel: sessions.deviceLabel,
+  linkFailure: sessions.linkFailure
+}
+type ViewRow = { sessionId: string; status: SessionStatus; phoneNumber: string | null; deviceLabel: string | null; linkFailure: LinkFailure | null }
 
 export type SessionManagerDeps = {
   db: Db
@@ -33,9 +55,14 @@ export class SessionManager {
   }
 
   /** `prepare` writes what belongs to the new session (its webhook) in the same transaction. */
-  create(sessionId: string, prepare?: (tx: DbExecutor) => void): SessionView {
+  create(sessionId: string, options: { deviceLabel?: string } = {}, prepare?: (tx: DbExecutor) => void): SessionView {
     this.deps.db.transaction(tx => {
-      const inserted = tx.insert(sessions).values({ id: sessionId }).onConflictDoNothing().returning({ id: sessions.id }).all()
+      const inserted = tx
+        .insert(sessions)
+        .values({ id: sessionId, deviceLabel: options.deviceLabel ?? null })
+        .onConflictDoNothing()
+        .returning({ id: sessions.id })
+        .all()
       if (inserted.length === 0) throw appError('SESSION_EXISTS', `Session ${sessionId} already exists`)
       prepare?.(tx)
     })
@@ -45,46 +72,65 @@ export class SessionManager {
 
   list(): SessionView[] {
     return this.deps.db
-      .select({ sessionId: sessions.id, status: sessions.status, phoneNumber: sessions.phoneNumber })
+      .select(viewColumns)
       .from(sessions)
       .orderBy(sessions.createdAt)
       .all()
-      .map(row => this.withRestriction(row))
+      .map(row => this.toView(row))
   }
 
   view(sessionId: string): SessionView {
-    const row = this.deps.db
-      .select({ sessionId: sessions.id, status: sessions.status, phoneNumber: sessions.phoneNumber })
-      .from(sessions)
-      .where(eq(sessions.id, sessionId))
-      .get()
+    const row = this.deps.db.select(viewColumns).from(sessions).where(eq(sessions.id, sessionId)).get()
     if (!row) throw appError('SESSION_NOT_FOUND', `Session ${sessionId} does not exist`)
-    return this.withRestriction(row)
+    return this.toView(row)
   }
 
-  /** What WhatsApp told the running session about limits on it (held in memory: it re-reports them). */
-  private withRestriction(row: Omit<SessionView, 'restriction'>): SessionView {
-    return { ...row, restriction: this.running.get(row.sessionId)?.restriction ?? null }
+  /** The stored row, with what WhatsApp told the running session about limits on it (held in memory: it re-reports them). */
+  private toView({ linkFailure, deviceLabel, ...row }: ViewRow): SessionView {
+    return {
+      ...row,
+      reason: row.status === 'link_failed' ? (linkFailure?.reason ?? null) : null,
+      serverError: row.status === 'link_failed' ? (linkFailure?.serverError ?? null) : null,
+      deviceLabel: deviceLabel ?? DEFAULT_DEVICE_LABEL,
+      restriction: this.running.get(row.sessionId)?.restriction ?? null
+    }
   }
 
-  /** The QR a linking session shows right now; 409 once the session is linked. */
-  qr(sessionId: string): string {
+  /**
+   * The QR a linking session shows right now, and whether WhatsApp refreshed it after a scan (it
+   * must be scanned again); 409 once the session is linked.
+   */
+  qr(sessionId: string): { qr: string; refreshed: boolean } {
     const session = this.require(sessionId)
     if (session.status === 'connected') throw appError('SESSION_ALREADY_CONNECTED', `Session ${sessionId} is already connected`)
-    if (!session.qr) throw appError('SESSION_NOT_CONNECTED', `Session ${sessionId} has no QR code yet`, { status: session.status })
-    return session.qr
+    if (!session.qr) throw appError('SESSION_NOT_CONNECTED', `Session ${sessionId} has no QR code yet`, { status: session.status, reason: session.linkFailure?.reason ?? null })
+    return { qr: session.qr, refreshed: session.qrRefreshed }
   }
 
   /** Status and, while linking, the current QR: what the QR page polls (nothing more). */
-  linkState(sessionId: string): Omit<SessionView, 'restriction'> & { qr: string | null } {
-    const { sessionId: id, status, phoneNumber } = this.view(sessionId)
-    return { sessionId: id, status, phoneNumber, qr: status === 'connected' ? null : (this.running.get(sessionId)?.qr ?? null) }
+  linkState(sessionId: string): Pick<SessionView, 'sessionId' | 'status' | 'reason' | 'phoneNumber'> & { qr: string | null; qrRefreshed: boolean } {
+    const { sessionId: id, status, reason, phoneNumber } = this.view(sessionId)
+    const running = status === 'connected' ? undefined : this.running.get(sessionId)
+    return { sessionId: id, status, reason, phoneNumber, qr: running?.qr ?? null, qrRefreshed: Boolean(running?.qr && running.qrRefreshed) }
   }
 
+  /**
+   * A pairing code, once WhatsApp accepted the request: 422 PAIRING_CODE_REFUSED with the server's
+   * code otherwise. A session already linked gets 409; one whose link failed links again.
+   */
   async pairingCode(sessionId: string, phoneNumber: string): Promise<string> {
     const session = this.require(sessionId)
-    if (session.status === 'connected') throw appError('SESSION_ALREADY_CONNECTED', `Session ${sessionId} is already connected`)
-    return session.requestPairingCode(phoneNumber)
+    const view = this.view(sessionId)
+    if (session.status === 'connected' || (view.phoneNumber && view.status !== 'logged_out' && view.status !== 'link_failed'))
+      throw appError('SESSION_ALREADY_CONNECTED', `Session ${sessionId} is already linked`, { status: view.status })
+    try {
+      return await session.requestPairingCode(phoneNumber)
+    } catch (error) {
+      if (error instanceof PairingCodeRefusedError) throw appError('PAIRING_CODE_REFUSED', 'WhatsApp refused the pairing-code request; no code was issued', { serverCode: error.serverError.code, serverText: error.serverError.text })
+      if (error instanceof PairingCodeTimeoutError) throw appError('SESSION_NOT_CONNECTED', error.message, { status: session.status })
+      if (error instanceof RegistrationNotReadyError) throw appError('SESSION_NOT_CONNECTED', `Session ${sessionId} is not ready to link yet; try again`, { status: error.status })
+      throw error
+    }
   }
 
   async restart(sessionId: string): Promise<SessionView> {
@@ -140,10 +186,12 @@ export class SessionManager {
   }
 
   private launch(sessionId: string): void {
+    const { deviceLabel } = this.view(sessionId)
     const session = new WaSession({
       id: sessionId,
       db: this.deps.db,
       logger: this.deps.logger,
+      deviceLabel,
       socket: this.deps.socketConfig?.(sessionId),
       backoff: this.deps.backoff,
       onEvent: this.deps.onEvent,

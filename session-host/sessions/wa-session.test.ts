@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
 import pino from 'pino'
 import { openDatabase } from '../db/connection.ts'
-import { authKeys, sessions } from '../db/schema.ts'
+import { authCreds, authKeys, sessions } from '../db/schema.ts'
 import { WaSim } from '../sim/index.ts'
 import { WaSession } from './wa-session.ts'
 import type { SessionEvent } from './wa-session.ts'
@@ -59,7 +59,8 @@ describe('one WhatsApp session on the emulator', () => {
     session.start()
     const qr = await waitFor(() => events.find(e => e.type === 'qr'), 'a QR event')
     assert.equal(qr.type === 'qr' && qr.qr.startsWith('https://wa.me/settings/linked_devices#'), true)
-    if (qr.type === 'qr') await sim.scanQr(qr.qr, { accountPn: '15550070001' })
+    assert.equal(qr.type, 'qr')
+    await sim.linkWithQr(() => session.qr, { accountPn: '15550070001' })
     await waitFor(() => (session.status === 'connected' ? true : undefined), 'connected')
     const row = database.db.select().from(sessions).where(eq(sessions.id, 'shop-1')).get()
     assert.equal(row?.status, 'connected')
@@ -83,8 +84,8 @@ describe('one WhatsApp session on the emulator', () => {
     const events: SessionEvent[] = []
     const session = newSession('shop-2', events)
     session.start()
-    const qr = await waitFor(() => events.find(e => e.type === 'qr'), 'a QR event')
-    if (qr.type === 'qr') await sim.scanQr(qr.qr, { accountPn: '15550070002' })
+    await waitFor(() => events.find(e => e.type === 'qr'), 'a QR event')
+    await sim.linkWithQr(() => session.qr, { accountPn: '15550070002' })
     await waitFor(() => (session.status === 'connected' ? true : undefined), 'connected')
     let logins = 0
     const onLogin = () => logins++
@@ -100,6 +101,45 @@ describe('one WhatsApp session on the emulator', () => {
     } finally {
       sim.off('login', onLogin)
       await session.stop()
+    }
+  })
+
+  it('ends in link_failed (refs_exhausted) when no QR is scanned and stops there; a pairing code starts a new registration, which expires the same way', async () => {
+    // Two refs that live 150 ms each: rc14 ends the registration with 408 once they are shown.
+    const quick = new WaSim({ qrRefs: 2 })
+    const quickUrl = await quick.start()
+    let registrations = 0
+    quick.on('registration', () => registrations++)
+    database.db.insert(sessions).values({ id: 'shop-3' }).run()
+    const events: SessionEvent[] = []
+    const session = new WaSession({
+      id: 'shop-3',
+      db: database.db,
+      logger,
+      socket: { waWebSocketUrl: quickUrl, qrTimeout: 150, connectTimeoutMs: 10_000, defaultQueryTimeoutMs: 10_000 },
+      backoff: { baseMs: 50, maxMs: 200 },
+      onEvent: event => events.push(event)
+    })
+    try {
+      session.start()
+      const failed = await waitFor(() => events.find(e => e.type === 'status' && e.status === 'link_failed'), 'link_failed')
+      assert.deepEqual(failed.type === 'status' && failed.linkFailure, { reason: 'refs_exhausted' })
+      await new Promise(resolve => setTimeout(resolve, 500))
+      assert.equal(registrations, 1, 'a failed link is not retried by itself')
+      assert.equal(session.status, 'link_failed')
+      const row = database.db.select().from(sessions).where(eq(sessions.id, 'shop-3')).get()
+      assert.deepEqual([row?.status, row?.linkFailure], ['link_failed', { reason: 'refs_exhausted' }])
+
+      const code = await session.requestPairingCode('15550070003')
+      assert.match(code, /^[1-9A-HJ-NP-TV-Z]{8}$/)
+      assert.equal(registrations, 2)
+      const expired = await waitFor(() => events.filter(e => e.type === 'status' && e.status === 'link_failed')[1], 'the second link_failed')
+      assert.deepEqual(expired.type === 'status' && expired.linkFailure, { reason: 'pairing_code_expired' })
+      // The half-made registration (the code's `me`) is gone: the next attempt registers afresh.
+      assert.equal(database.db.select().from(authCreds).where(eq(authCreds.sessionId, 'shop-3')).all().length, 0)
+    } finally {
+      await session.stop()
+      await quick.stop()
     }
   })
 })

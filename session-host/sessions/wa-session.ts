@@ -1,20 +1,26 @@
 import type { Boom } from '@hapi/boom'
 import { eq } from 'drizzle-orm'
 import makeWASocket, { DisconnectReason } from '@whiskeysockets/baileys'
-import type { UserFacingSocketConfig, WAMessage, WASocket } from '@whiskeysockets/baileys'
+import type { ConnectionState, UserFacingSocketConfig, WABrowserDescription, WAMessage, WASocket } from '@whiskeysockets/baileys'
 import type { Logger } from 'pino'
+import { DEFAULT_DEVICE_LABEL } from '../../shared/sessions.ts'
+import type { LinkFailure, LinkFailureReason, ServerError, SessionStatus } from '../../shared/sessions.ts'
 import type { Db, DbExecutor } from '../db/connection.ts'
 import { authCreds, authKeys, sessions } from '../db/schema.ts'
 import { fromBaileysStatus } from '../outbox/message-status.ts'
 import type { MessageStatus } from '../outbox/message-status.ts'
+import { companionBrowser, pairingCodeDisplay } from './companion-device.ts'
+import { requestPairingCode } from './pairing-code-request.ts'
 import { reconnectDelayMs } from './reconnect-backoff.ts'
+import { ackStatusStanzas, detectPasskeyRequest, handleQrRotation, withAdvSecret } from './server-2026-handlers.ts'
 import { sqliteAuthState } from './sqlite-auth-state.ts'
 
-export type SessionStatus = 'connecting' | 'qr' | 'connected' | 'disconnected' | 'logged_out'
+export type { SessionStatus }
 
 export type SessionEvent =
-  | { type: 'status'; sessionId: string; status: SessionStatus; phoneNumber?: string; reason?: number; restriction?: SessionRestriction }
-  | { type: 'qr'; sessionId: string; qr: string }
+  | { type: 'status'; sessionId: string; status: SessionStatus; phoneNumber?: string; closeCode?: number; linkFailure?: LinkFailure; restriction?: SessionRestriction }
+  /** A QR to show; `refreshed` once WhatsApp rotated its secret after a scan (scan it again). */
+  | { type: 'qr'; sessionId: string; qr: string; refreshed: boolean }
   | { type: 'messages'; sessionId: string; messages: WAMessage[] }
   /** The server's ack of a message we sent: accepted, or refused with an error code. */
   | { type: 'message-ack'; sessionId: string; messageId: string; error?: string }
@@ -29,6 +35,8 @@ export type WaSessionOptions = {
   id: string
   db: Db
   logger: Logger
+  /** The name the phone lists the device under (DEFAULT_DEVICE_LABEL when unset). */
+  deviceLabel?: string
   /** Extra socket settings: the emulator's URL and media trust in sandbox mode, timeouts in tests. */
   socket?: Partial<UserFacingSocketConfig>
   backoff?: { baseMs?: number; maxMs?: number }
@@ -43,25 +51,44 @@ const REACHOUT_REFUSAL = '463'
 /** Closes after which retrying is pointless: the phone unlinked us, or another client took over. */
 const FINAL_CLOSES = new Set<number>([DisconnectReason.loggedOut, DisconnectReason.connectionReplaced, DisconnectReason.forbidden])
 
+/** How rc14 ends a registration whose QR refs all went unscanned (a 408, like a lost connection). */
+const REFS_EXHAUSTED = 'QR refs attempts ended'
+
+/** How long a pairing-code request waits for a registration to be ready (its first QR). */
+const REGISTRATION_WAIT_MS = 15_000
+
+/** `connection.update` as the project's Baileys patch extends it (patches/, messages-recv.js). */
+type PatchedConnectionUpdate = Partial<ConnectionState> & { pairingCodeRefused?: ServerError }
+
 /**
  * One WhatsApp session's life: it owns the Baileys socket, persists auth state in SQLite, follows
  * the 515 restart at once, reconnects after drops with jittered backoff, and on a logout (401)
- * wipes its auth state and stops.
+ * wipes its auth state and stops. A link that cannot complete (QR refs run out, a refused or
+ * expired pairing code, a passkey step) ends in `link_failed` with the reason, never silently.
  */
 export class WaSession {
   status: SessionStatus = 'connecting'
   qr?: string
+  /** WhatsApp rotated the QR's secret after a scan: the QR shown now must be scanned again. */
+  qrRefreshed = false
   phoneNumber?: string
   restriction?: SessionRestriction
+  linkFailure?: LinkFailure
   private socket?: WASocket
   private attempt = 0
   private retryTimer?: NodeJS.Timeout
   private stopped = false
   private readingRestriction = false
+  /** A pairing code was requested on the current registration socket. */
+  private pairingRequested = false
+  private pairingQueue: Promise<unknown> = Promise.resolve()
+  private readonly qrWaiters = new Set<() => void>()
+  private readonly browser: WABrowserDescription
   private readonly log: Logger
 
   constructor(private readonly options: WaSessionOptions) {
     this.log = options.logger.child({ sessionId: options.id })
+    this.browser = options.socket?.browser ?? companionBrowser(options.deviceLabel ?? DEFAULT_DEVICE_LABEL)
   }
 
   get id(): string {
@@ -87,9 +114,42 @@ export class WaSession {
     socket?.end(undefined)
   }
 
-  async requestPairingCode(phoneNumber: string): Promise<string> {
-    if (!this.socket) throw new Error('session is not running')
-    return this.socket.requestPairingCode(phoneNumber)
+  /**
+   * A code to type on the phone of `phoneNumber`, once WhatsApp accepted the request (else
+   * PairingCodeRefusedError). A session whose link failed or was logged out starts a new
+   * registration first. Requests run one at a time: the latest accepted code is the one that links.
+   */
+  requestPairingCode(phoneNumber: string): Promise<string> {
+    const request = this.pairingQueue.then(async () => {
+      if (this.status === 'link_failed' || this.status === 'logged_out') this.start()
+      const socket = await this.registration()
+      const code = await requestPairingCode(socket, { phoneNumber, browser: this.browser, display: pairingCodeDisplay(this.browser) })
+      this.pairingRequested = true
+      return code
+    })
+    this.pairingQueue = request.catch(() => undefined)
+    return request
+  }
+
+  /** The socket of the registration in progress, once it is ready to link (it has shown a QR). */
+  private registration(): Promise<WASocket> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (!this.socket || !this.qr) return false
+        done()
+        resolve(this.socket)
+        return true
+      }
+      const done = () => {
+        clearTimeout(timer)
+        this.qrWaiters.delete(check)
+      }
+      const timer = setTimeout(() => {
+        done()
+        reject(new RegistrationNotReadyError(this.status))
+      }, REGISTRATION_WAIT_MS)
+      if (!check()) this.qrWaiters.add(check)
+    })
   }
 
   /** Unlinks the device at WhatsApp (when connected) and wipes the auth state. */
@@ -113,16 +173,31 @@ export class WaSession {
       // An OTP gateway needs no chat history; skipping it also skips Baileys' wait for the first sync.
       shouldSyncHistoryMessage: () => false,
       syncFullHistory: false,
-      ...this.options.socket
+      ...this.options.socket,
+      browser: this.browser
     })
     this.socket = socket
-    socket.ev.on('creds.update', saveCreds)
-    socket.ev.on('connection.update', update => {
+    this.pairingRequested = false
+    this.qrRefreshed = false
+    // A socket this session let go of (a failed link wipes the creds) must not write them back.
+    socket.ev.on('creds.update', () => socket === this.socket && saveCreds())
+    handleQrRotation(socket, () => {
+      if (socket !== this.socket || !this.qr) return
+      this.log.info('WhatsApp refreshed the QR secret after a scan; showing the QR again')
+      this.qrRefreshed = true
+      this.showQr(this.qr, state.creds.advSecretKey)
+    })
+    ackStatusStanzas(socket, this.log)
+    detectPasskeyRequest(socket, () => {
+      if (socket === this.socket) this.failLink(socket, { reason: 'passkey_required' })
+    })
+    socket.ev.on('connection.update', (update: PatchedConnectionUpdate) => {
       if (socket !== this.socket) return
-      if (update.qr) {
-        this.qr = update.qr
-        this.setStatus('qr')
-        this.emit({ type: 'qr', sessionId: this.id, qr: update.qr })
+      // rc14 keeps the ADV secret it saw when pairing began; every QR it shows gets the current one.
+      if (update.qr) this.showQr(update.qr, state.creds.advSecretKey)
+      if (update.pairingCodeRefused) {
+        this.failLink(socket, { reason: 'pairing_refused', serverError: update.pairingCodeRefused })
+        return
       }
       if (update.connection === 'connecting' && this.status !== 'qr') this.setStatus('connecting')
       if (update.connection === 'open') {
@@ -135,8 +210,8 @@ export class WaSession {
         this.readRestriction(socket)
       }
       if (update.connection === 'close') {
-        const code = (update.lastDisconnect?.error as Boom | undefined)?.output?.statusCode ?? 0
-        this.onClose(code)
+        const error = update.lastDisconnect?.error as Boom | undefined
+        this.onClose(error?.output?.statusCode ?? 0, error?.message)
       }
       if (update.reachoutTimeLock) this.setRestriction(update.reachoutTimeLock)
     })
@@ -188,9 +263,40 @@ export class WaSession {
     this.emit({ type: 'restriction', sessionId: this.id, restriction: this.restriction, status: this.status, ...(this.phoneNumber ? { phoneNumber: this.phoneNumber } : {}) })
   }
 
-  private onClose(code: number): void {
+  /** Shows a QR with the current ADV secret, and wakes pairing-code requests waiting for one. */
+  private showQr(qr: string, advSecret: string): void {
+    this.qr = withAdvSecret(qr, advSecret)
+    this.setStatus('qr')
+    this.emit({ type: 'qr', sessionId: this.id, qr: this.qr, refreshed: this.qrRefreshed })
+    for (const waiter of [...this.qrWaiters]) waiter()
+  }
+
+  /**
+   * Ends a link that cannot complete: the socket closes, the half-made registration is wiped (a
+   * pairing code's `me` would otherwise be used to log in), and the session waits in
+   * `link_failed` for the operator (restart, or a new pairing code).
+   */
+  private failLink(socket: WASocket, failure: LinkFailure): void {
+    this.log.warn({ reason: failure.reason, serverError: failure.serverError ?? null }, 'linking failed')
+    this.socket = undefined
+    socket.end(undefined)
+    this.qr = undefined
+    this.qrRefreshed = false
+    this.wipeAuthState()
+    this.linkFailure = failure
+    this.setStatus('link_failed')
+  }
+
+  private onClose(code: number, message?: string): void {
+    const socket = this.socket
     this.socket = undefined
     if (this.stopped) return
+    if (code === DisconnectReason.timedOut && message === REFS_EXHAUSTED && socket) {
+      const reason: LinkFailureReason = this.pairingRequested ? 'pairing_code_expired' : 'refs_exhausted'
+      this.socket = socket
+      this.failLink(socket, { reason })
+      return
+    }
     if (code === DisconnectReason.loggedOut) {
       this.log.warn({ code }, 'logged out by WhatsApp; auth state wiped')
       this.wipeAuthState()
@@ -212,6 +318,7 @@ export class WaSession {
     this.retryTimer = setTimeout(() => this.connect(), delay)
   }
 
+
   private wipeAuthState(): void {
     const { db, id } = this.options
     db.transaction(tx => {
@@ -220,19 +327,21 @@ export class WaSession {
     })
   }
 
-  private setStatus(status: SessionStatus, reason?: number): void {
+  private setStatus(status: SessionStatus, closeCode?: number): void {
     this.status = status
+    if (status !== 'link_failed') this.linkFailure = undefined
     const event: SessionEvent = {
       type: 'status',
       sessionId: this.id,
       status,
       ...(this.phoneNumber ? { phoneNumber: this.phoneNumber } : {}),
-      ...(reason ? { reason } : {}),
+      ...(closeCode ? { closeCode } : {}),
+      ...(this.linkFailure ? { linkFailure: this.linkFailure } : {}),
       ...(this.restriction ? { restriction: this.restriction } : {})
     }
     this.options.db.transaction(tx => {
       tx.update(sessions)
-        .set({ status, phoneNumber: this.phoneNumber ?? null, updatedAt: new Date() })
+        .set({ status, phoneNumber: this.phoneNumber ?? null, linkFailure: this.linkFailure ?? null, updatedAt: new Date() })
         .where(eq(sessions.id, this.id))
         .run()
       this.options.journal?.(tx, event)
@@ -245,5 +354,13 @@ export class WaSession {
     const { journal } = this.options
     if (journal) this.options.db.transaction(tx => journal(tx, event))
     this.options.onEvent?.(event)
+  }
+}
+
+/** A pairing code was asked for while no registration could take it. */
+export class RegistrationNotReadyError extends Error {
+  constructor(readonly status: SessionStatus) {
+    super('the session is not ready to link')
+    this.name = 'RegistrationNotReadyError'
   }
 }

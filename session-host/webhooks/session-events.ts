@@ -5,17 +5,25 @@ import { recordEvent } from './record-event.ts'
 
 /**
  * Turns a session's events into webhook events, inside the transaction that stores the change:
- * `session.status` (also when WhatsApp restricts or frees the account, with its `restriction`),
- * `session.qr`, and `message.received` for each inbound user message.
+ * `session.status` (also when WhatsApp restricts or frees the account, with its `restriction`; a
+ * `link_failed` one with its `reason`), `session.qr` (`refreshed` once WhatsApp rotated the code
+ * after a scan), and `message.received` for each inbound user message.
  */
 export const journalSessionEvent = (tx: DbExecutor, event: SessionEvent): void => {
   const { sessionId } = event
   if (event.type === 'status' || event.type === 'restriction') {
-    const reason = event.type === 'status' ? event.reason : undefined
-    const data = { status: event.status, phoneNumber: event.phoneNumber ?? null, restriction: event.restriction ?? null, ...(reason ? { reason } : {}) }
+    const { closeCode, linkFailure } = event.type === 'status' ? event : {}
+    const data = {
+      status: event.status,
+      phoneNumber: event.phoneNumber ?? null,
+      restriction: event.restriction ?? null,
+      reason: linkFailure?.reason ?? null,
+      ...(linkFailure?.serverError ? { serverError: linkFailure.serverError } : {}),
+      ...(closeCode ? { closeCode } : {})
+    }
     recordEvent(tx, { sessionId, type: 'session.status', data })
   } else if (event.type === 'qr') {
-    recordEvent(tx, { sessionId, type: 'session.qr', data: { qr: event.qr } })
+    recordEvent(tx, { sessionId, type: 'session.qr', data: { qr: event.qr, refreshed: event.refreshed } })
   } else if (event.type === 'messages') {
     for (const message of event.messages) {
       const data = describeInboundMessage(message)

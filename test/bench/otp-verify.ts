@@ -106,10 +106,8 @@ try {
   const adminHeaders = { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }
   const post = (path: string, body: unknown) => fetch(`${stack.url}${path}`, { method: 'POST', headers: adminHeaders, body: JSON.stringify(body) }).then(r => r.json() as Promise<{ data: Record<string, unknown> }>)
   await post('/api/sessions/create', { sessionId: 'bench' })
-  for (let linked = false; !linked; await pause()) {
-    const qr = await fetch(`${stack.url}/api/sessions/bench/qr`, { headers: adminHeaders }).then(r => (r.ok ? (r.json() as Promise<{ data: { qr: string } }>) : undefined))
-    if (qr) linked = Boolean(await sim.scanQr(qr.data.qr, { accountPn: '6281200009999' }))
-  }
+  const currentQr = () => fetch(`${stack.url}/api/sessions/bench/qr`, { headers: adminHeaders }).then(r => (r.ok ? (r.json() as Promise<{ data: { qr: string } }>).then(body => body.data.qr) : undefined))
+  await sim.linkWithQr(currentQr, { accountPn: '6281200009999', timeoutMs: 30_000 })
   for (let status = ''; status !== 'connected'; await pause()) {
     status = ((await fetch(`${stack.url}/api/sessions/bench/status`, { headers: adminHeaders }).then(r => r.json())) as { data: { status: string } }).data.status
   }

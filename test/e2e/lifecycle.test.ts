@@ -136,9 +136,9 @@ describe('WhatsApp restrictions on the session status', () => {
     stack.sim.setReachoutTimelock(RESTRICTED, { until: ends, enforcement: 'BIZ_QUALITY' })
     const expected = { kind: 'reachout_timelock', until: ends.toISOString(), enforcement: 'BIZ_QUALITY' }
     const restricted = await until(async () => ((await status()).restriction ? status() : undefined), 'restriction on the status')
-    assert.deepEqual(restricted, { sessionId: 'shop-r', status: 'connected', phoneNumber: RESTRICTED, restriction: expected })
+    assert.deepEqual(restricted, { sessionId: 'shop-r', status: 'connected', reason: null, serverError: null, phoneNumber: RESTRICTED, deviceLabel: 'OTP Gateway', restriction: expected })
     const event = await receiver.waitFor(r => r.find(e => e.data.restriction !== null), 'session.status with the restriction')
-    assert.deepEqual(event.data, { sessionId: 'shop-r', status: 'connected', phoneNumber: RESTRICTED, restriction: expected })
+    assert.deepEqual(event.data, { sessionId: 'shop-r', status: 'connected', phoneNumber: RESTRICTED, restriction: expected, reason: null })
 
     stack.sim.setReachoutTimelock(RESTRICTED, undefined)
     await until(async () => ((await status()).restriction === null ? true : undefined), 'restriction lifted on the status')

@@ -48,14 +48,14 @@ describe('gateway and session host as processes', () => {
       return response.status === 200 ? response.body.data : undefined
     }, 'a QR code')
     assert.match(qr.qrImage, /^data:image\/png;base64,/)
-    await sim.scanQr(qr.qr, { accountPn: '6281200000001' })
+    await sim.linkWithQr(async () => (await api<{ qr: string }>('GET', '/api/sessions/shop-1/qr')).body.data?.qr, { accountPn: '6281200000001' })
     await connected('shop-1')
 
     assert.equal((await api('POST', '/api/sessions/create', { sessionId: 'shop-2' })).status, 201)
     await until(async () => ((await api('GET', '/api/sessions/shop-2/qr')).status === 200 ? true : undefined), 'shop-2 ready to link')
     const pairing = await api<{ code: string }>('POST', '/api/sessions/shop-2/pairing-code', { phoneNumber: '0812-0000-0002' })
     assert.equal(pairing.status, 200)
-    await sim.enterPairingCode('6281200000002', pairing.body.data.code)
+    assert.equal((await sim.enterPairingCode('6281200000002', pairing.body.data.code)).kind, 'linked')
     await connected('shop-2')
   })
 

@@ -37,7 +37,7 @@ describe('webhooks through the gateway and host processes and real Baileys', () 
     receiver.setSecret(created.webhook.secret)
     receiver.state.down = false
     const connected = await receiver.waitFor(r => r.find(e => e.type === 'session.status' && e.data.status === 'connected'), 'session.status connected')
-    assert.deepEqual(connected.data, { sessionId: 'shop-1', status: 'connected', phoneNumber: ACCOUNT, restriction: null })
+    assert.deepEqual(connected.data, { sessionId: 'shop-1', status: 'connected', phoneNumber: ACCOUNT, restriction: null, reason: null })
     assert.match(connected.id, /^evt_/)
     assert.ok(!Number.isNaN(Date.parse(connected.timestamp)))
     const types = receiver.state.verified.map(e => e.type)

@@ -156,14 +156,10 @@ export const startInProcessStack = async (
     const admin = await token('admin')
     const created = await call('POST', '/api/sessions/create', { token: admin, body: { sessionId, ...extra } })
     if (created.status !== 201) throw new Error(`create failed: ${created.status}`)
-    for (let i = 0; i < 300; i++) {
+    await sim.linkWithQr(async () => {
       const response = await call('GET', `/api/sessions/${sessionId}/qr`, { token: admin })
-      if (response.status === 200) {
-        await sim.scanQr((response.body.data as { qr: string }).qr, { accountPn })
-        break
-      }
-      await new Promise(resolve => setTimeout(resolve, 20))
-    }
+      return response.status === 200 ? (response.body.data as { qr: string }).qr : undefined
+    }, { accountPn })
     for (let i = 0; i < 300 && sessions.view(sessionId).status !== 'connected'; i++) await new Promise(resolve => setTimeout(resolve, 20))
     if (sessions.view(sessionId).status !== 'connected') throw new Error('session did not connect')
     return created.body.data

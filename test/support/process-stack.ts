@@ -3,6 +3,7 @@ import Database from 'better-sqlite3'
 import { mintToken } from '../../gateway/auth/mint-token.ts'
 import type { Scope } from '../../gateway/auth/scopes.ts'
 import { WaSim } from '../../session-host/sim/index.ts'
+import type { WaSimOptions } from '../../session-host/sim/index.ts'
 import { recordCodesSent, recordSensitive } from './log-audit.ts'
 import { startProcesses } from './processes.ts'
 import { until } from './until.ts'
@@ -16,8 +17,8 @@ export type CallInit = { token?: string; body?: unknown; headers?: Record<string
  * Baileys sessions linked to the emulator running in this test process, and helpers to call the
  * public API. The host can be killed and started again on the same data folder.
  */
-export const startProcessStack = async (env: Record<string, string> = {}) => {
-  const sim = new WaSim({ autoContacts: true })
+export const startProcessStack = async (env: Record<string, string> = {}, simOptions: WaSimOptions = {}) => {
+  const sim = new WaSim({ autoContacts: true, ...simOptions })
   const wsUrl = await sim.start()
   // Test webhook receivers listen on loopback.
   const processes = await startProcesses({ WA_MODE: 'live', WA_WEBSOCKET_URL: wsUrl, WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', ...env })
@@ -49,11 +50,10 @@ export const startProcessStack = async (env: Record<string, string> = {}) => {
   const linkSession = async (sessionId: string, accountPn: string, extra: Record<string, unknown> = {}): Promise<Envelope['data']> => {
     const created = await call('POST', '/api/sessions/create', { body: { sessionId, ...extra } })
     if (created.status !== 201) throw new Error(`create failed: ${created.status} ${created.body?.error?.code}`)
-    const qr = await until(async () => {
+    await sim.linkWithQr(async () => {
       const response = await call('GET', `/api/sessions/${sessionId}/qr`)
       return response.status === 200 ? (response.body.data as { qr: string }).qr : undefined
-    }, `a QR code for ${sessionId}`)
-    await sim.scanQr(qr, { accountPn })
+    }, { accountPn })
     await until(async () => ((await sessionStatus(sessionId)) === 'connected' ? true : undefined), `${sessionId} connected`)
     return created.body.data
   }

@@ -103,7 +103,7 @@ describe('the gateway on the Workers runtime', () => {
       const response = await api<{ qr: string }>('GET', '/api/sessions/shop-1/qr', { token: admin })
       return response.status === 200 ? response.body.data.qr : undefined
     }, 'a QR code')
-    await host.sim.scanQr(qr, { accountPn: '15550100001' })
+    await host.sim.linkWithQr(async () => (await api<{ qr: string }>('GET', '/api/sessions/shop-1/qr', { token: admin })).body.data?.qr ?? qr, { accountPn: '15550100001' })
     await until(async () => ((await api<{ status: string }>('GET', '/api/sessions/shop-1/status', { token: admin })).body.data?.status === 'connected' ? true : undefined), 'shop-1 connected')
   })
 

@@ -1,0 +1,54 @@
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { readdirSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { WaSim } from '../sim/wa-sim.ts'
+import { BaileysDriver } from '../sim/testing/baileys-driver.ts'
+
+const ROOT = join(import.meta.dirname, '..', '..')
+const installedVersion = (): string => {
+  const require = createRequire(import.meta.url)
+  const manifest = join(require.resolve('@whiskeysockets/baileys').split('/lib/')[0]!, 'package.json')
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version
+}
+
+// If `npm ci` did not apply patches/ (or Baileys changed under it), these fail by name rather
+// than as a link that silently never completes.
+describe("the project's Baileys patch (patches/, applied by npm ci's postinstall)", () => {
+  const sim = new WaSim({ ackTimeoutMs: 1_000 })
+  let url: string
+  before(async () => {
+    url = await sim.start()
+  })
+  after(() => sim.stop())
+
+  it('is written for the Baileys version that is installed', () => {
+    const patches = readdirSync(join(ROOT, 'patches')).filter(name => name.startsWith('@whiskeysockets+baileys+'))
+    assert.deepEqual(patches, [`@whiskeysockets+baileys+${installedVersion()}.patch`])
+  })
+
+  it('is applied: Baileys acks a notification before login, skips a refresh_code frame, and reports a refused companion_finish', async () => {
+    const byQr = new BaileysDriver({ url, sim, handlers: 'none' }).start()
+    const byCode = new BaileysDriver({ url, sim, handlers: 'none' }).start()
+    try {
+      // Unpatched, the ack throws on creds.me.id and the server never hears back.
+      const qr = await byQr.waitUntil(() => byQr.qrs[0], 'a QR')
+      assert.deepEqual(await sim.scanQr(qr, { accountPn: '15550090001' }), { kind: 'refresh-requested' })
+
+      await byCode.waitUntil(() => byCode.qrs[0], 'a QR')
+      const code = await byCode.socket.requestPairingCode('15550090002')
+      // Unpatched, Baileys answers the refresh_code frame with companion_finish and the server drops the request.
+      sim.refuseNextIq('md/set/link_code_companion_reg/companion_finish', 500, 'internal-server-error')
+      await assert.rejects(sim.enterPairingCode('15550090002', code), /companion_finish refused with 500/)
+      const refused = await byCode.waitUntil(
+        () => (byCode.events['connection.update'] as ({ pairingCodeRefused?: unknown } | undefined)[] | undefined)?.find(u => u?.pairingCodeRefused)?.pairingCodeRefused,
+        'the refusal on connection.update'
+      )
+      assert.deepEqual(refused, { code: 500, text: 'internal-server-error' })
+    } finally {
+      await byQr.stop()
+      await byCode.stop()
+    }
+  })
+})
