@@ -11,11 +11,11 @@ export class PairingCodeRefusedError extends Error {
   }
 }
 
-/** WhatsApp did not answer `companion_hello` in time. */
-export class PairingCodeTimeoutError extends Error {
+/** WhatsApp did not answer `companion_hello`: the request timed out or the connection closed. */
+export class PairingCodeUnansweredError extends Error {
   constructor() {
     super('WhatsApp did not answer the pairing-code request')
-    this.name = 'PairingCodeTimeoutError'
+    this.name = 'PairingCodeUnansweredError'
   }
 }
 
@@ -61,10 +61,10 @@ export const requestPairingCode = async (
       // Baileys turns an <error code text/> answer into a Boom whose data is the numeric code.
       const boom = error as { isBoom?: boolean; data?: unknown; message?: string; output?: { statusCode?: number } }
       if (boom.isBoom && typeof boom.data === 'number') throw new PairingCodeRefusedError({ code: boom.data, text: boom.message ?? '' })
-      if (boom.isBoom && boom.output?.statusCode === 408) throw new PairingCodeTimeoutError()
+      if (boom.isBoom) throw new PairingCodeUnansweredError()
       throw error
     })
-  if (!answer) throw new PairingCodeTimeoutError()
+  if (!answer) throw new PairingCodeUnansweredError()
   socket.ev.emit('creds.update', { pairingCode: code, me: { id: jid, name: '~' } })
   return code
 }

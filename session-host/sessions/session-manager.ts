@@ -6,7 +6,7 @@ import { DEFAULT_DEVICE_LABEL } from '../../shared/sessions.ts'
 import type { LinkFailure, LinkFailureReason, ServerError } from '../../shared/sessions.ts'
 import type { Db, DbExecutor } from '../db/connection.ts'
 import { sessions } from '../db/schema.ts'
-import { PairingCodeRefusedError, PairingCodeTimeoutError } from './pairing-code-request.ts'
+import { PairingCodeRefusedError, PairingCodeUnansweredError } from './pairing-code-request.ts'
 import { RegistrationNotReadyError, WaSession } from './wa-session.ts'
 import type { SessionEvent, SessionRestriction, SessionStatus } from './wa-session.ts'
 
@@ -127,7 +127,7 @@ export class SessionManager {
       return await session.requestPairingCode(phoneNumber)
     } catch (error) {
       if (error instanceof PairingCodeRefusedError) throw appError('PAIRING_CODE_REFUSED', 'WhatsApp refused the pairing-code request; no code was issued', { serverCode: error.serverError.code, serverText: error.serverError.text })
-      if (error instanceof PairingCodeTimeoutError) throw appError('SESSION_NOT_CONNECTED', error.message, { status: session.status })
+      if (error instanceof PairingCodeUnansweredError) throw appError('SESSION_NOT_CONNECTED', error.message, { status: session.status })
       if (error instanceof RegistrationNotReadyError) throw appError('SESSION_NOT_CONNECTED', `Session ${sessionId} is not ready to link yet; try again`, { status: error.status })
       throw error
     }

@@ -60,6 +60,14 @@ const REGISTRATION_WAIT_MS = 15_000
 /** `connection.update` as the project's Baileys patch extends it (patches/, messages-recv.js). */
 type PatchedConnectionUpdate = Partial<ConnectionState> & { pairingCodeRefused?: ServerError }
 
+/** A pairing code was asked for while no registration could take it. */
+export class RegistrationNotReadyError extends Error {
+  constructor(readonly status: SessionStatus) {
+    super('the session is not ready to link')
+    this.name = 'RegistrationNotReadyError'
+  }
+}
+
 /**
  * One WhatsApp session's life: it owns the Baileys socket, persists auth state in SQLite, follows
  * the 515 restart at once, reconnects after drops with jittered backoff, and on a logout (401)
@@ -289,14 +297,13 @@ export class WaSession {
 
   private onClose(code: number, message?: string): void {
     const socket = this.socket
-    this.socket = undefined
-    if (this.stopped) return
-    if (code === DisconnectReason.timedOut && message === REFS_EXHAUSTED && socket) {
+    if (!this.stopped && socket && code === DisconnectReason.timedOut && message === REFS_EXHAUSTED) {
       const reason: LinkFailureReason = this.pairingRequested ? 'pairing_code_expired' : 'refs_exhausted'
-      this.socket = socket
       this.failLink(socket, { reason })
       return
     }
+    this.socket = undefined
+    if (this.stopped) return
     if (code === DisconnectReason.loggedOut) {
       this.log.warn({ code }, 'logged out by WhatsApp; auth state wiped')
       this.wipeAuthState()
@@ -317,7 +324,6 @@ export class WaSession {
     this.setStatus('disconnected', code)
     this.retryTimer = setTimeout(() => this.connect(), delay)
   }
-
 
   private wipeAuthState(): void {
     const { db, id } = this.options
@@ -354,13 +360,5 @@ export class WaSession {
     const { journal } = this.options
     if (journal) this.options.db.transaction(tx => journal(tx, event))
     this.options.onEvent?.(event)
-  }
-}
-
-/** A pairing code was asked for while no registration could take it. */
-export class RegistrationNotReadyError extends Error {
-  constructor(readonly status: SessionStatus) {
-    super('the session is not ready to link')
-    this.name = 'RegistrationNotReadyError'
   }
 }

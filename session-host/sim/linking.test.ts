@@ -130,7 +130,7 @@ describe('linking a Baileys client to the late-2026 emulator', () => {
       assert.equal(refusal.phoneNumber, '15550007777')
       assert.equal(refusal.code, 400)
       assert.match(refusal.reason, /Chrome \(Acme OTP\).*real OS/)
-      await assert.rejects(sim().enterPairingCode('15550007777', 'ABCDEFGH'), /no pairing code was requested/)
+      await assert.rejects(sim().enterPairingCode('15550007777', 'ABCDEFGH'), { name: 'LinkRefusedError', message: /companion_hello refused with 400/ })
 
       const hello = (platformId: string) => ({
         tag: 'iq',

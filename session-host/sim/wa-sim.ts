@@ -317,7 +317,7 @@ export class WaSim extends EventEmitter {
    * primary hello; a companion that answers one with `companion_finish` loses the request.
    */
   async enterPairingCode(phoneNumber: string, typedCode: string): Promise<LinkOutcome> {
-    const request = this.linkCodeRequests.get(phoneNumber) ?? (await this.nextLinkCodeRequest(phoneNumber))
+    const request = this.linkCodeRequests.get(phoneNumber) ?? (this.retiredLinkCodes.has(phoneNumber) ? undefined : await this.nextLinkCodeRequest(phoneNumber))
     const registration = request?.connection.registration
     if (!request?.connection.isOpen || !registration) {
       const retired = this.retiredLinkCodes.get(phoneNumber)
@@ -652,23 +652,28 @@ export class WaSim extends EventEmitter {
     }
   }
 
-  /** rc14 sends its request without waiting for an answer, so it may still be on the wire. */
+  /**
+   * rc14 sends its request without waiting for an answer, so it may still be on the wire: wait
+   * until the server registered it, or refused it.
+   */
   private nextLinkCodeRequest(phoneNumber: string, timeoutMs = 5_000) {
     return new Promise<LinkCodeRequest | undefined>(resolve => {
-      const onRequest = (event: { phoneNumber: string }) => {
+      const onAnswer = (event: { phoneNumber: string }) => {
         if (event.phoneNumber !== phoneNumber) return
         done()
         resolve(this.linkCodeRequests.get(phoneNumber))
       }
       const done = () => {
         clearTimeout(timer)
-        this.off('pairing-code-requested', onRequest)
+        this.off('pairing-code-requested', onAnswer)
+        this.off('pairing-code-refused', onAnswer)
       }
       const timer = setTimeout(() => {
         done()
         resolve(undefined)
       }, timeoutMs)
-      this.on('pairing-code-requested', onRequest)
+      this.on('pairing-code-requested', onAnswer)
+      this.on('pairing-code-refused', onAnswer)
     })
   }
 
@@ -681,6 +686,7 @@ export class WaSim extends EventEmitter {
       if (refused) {
         this.logger.debug({ display: hello.platformDisplay, platformId: hello.platformId, code: refused.code }, 'sim refuses companion_hello')
         await connection.sendNode(errorIq(iq, refused.code, refused.text))
+        this.retiredLinkCodes.set(hello.phoneNumber, `companion_hello refused with ${refused.code} (${invalid ?? refused.text})`)
         this.emit('pairing-code-refused', { phoneNumber: hello.phoneNumber, code: refused.code, reason: invalid ?? refused.text })
         return
       }
