@@ -46,6 +46,10 @@ export const receiveUpload = async ({
     fields[name] = value
   })
   parser.on('file', (name, stream, info) => {
+    // Every part's stream can fail (a body cut short inside it). The parser fails with it and the
+    // pipeline below reports that once, as the request's 400: an 'error' left unheard on a
+    // drained part would instead be an uncaught exception that ends the host.
+    stream.on('error', () => {})
     if (name !== fileField || file) {
       stream.resume()
       return
