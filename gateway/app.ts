@@ -2,7 +2,6 @@ import { OpenAPIHono } from '@hono/zod-openapi'
 import { Scalar } from '@scalar/hono-api-reference'
 import { bodyLimit } from 'hono/body-limit'
 import { except } from 'hono/combine'
-import { HTTPException } from 'hono/http-exception'
 import { toErrorResponse } from '../shared/error-response.ts'
 import { appError, errorEnvelope } from '../shared/errors.ts'
 import { normalizePhone, requireJid } from '../shared/phone.ts'
@@ -25,6 +24,7 @@ import { registerRichMessages } from './routes/rich-messages.ts'
 import { registerOtp } from './routes/otp.ts'
 import { QR_PAGE_PUBLIC_PATHS, registerQrPage } from './routes/qr-page.ts'
 import { registerSandbox } from './routes/sandbox.ts'
+import { JSON_BODY_TYPES } from './routes/schemas.ts'
 import { registerSessions } from './routes/sessions.ts'
 import { registerWebhooks } from './routes/webhooks.ts'
 import { webhookDeliveryRoute } from './webhooks/internal-route.ts'
@@ -127,11 +127,7 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
   app.notFound(c => c.json(errorEnvelope('NOT_FOUND', 'No such route'), 404))
   app.onError((error, c) => {
     const requestId = crypto.randomUUID()
-    const mapped =
-      error instanceof HTTPException && error.status === 400 && /json/i.test(error.message)
-        ? appError('INVALID_JSON', 'Request body is not valid JSON')
-        : error
-    const response = toErrorResponse(mapped, requestId)
+    const response = toErrorResponse(error, requestId, { acceptedMediaTypes: JSON_BODY_TYPES })
     if (response.unexpected) deps.onUnexpectedError?.(error, requestId)
     return c.json(response.body, response.status as 500, response.headers)
   })

@@ -1,7 +1,13 @@
+import { HTTPException } from 'hono/http-exception'
 import { AppError, appError, errorEnvelope } from './errors.ts'
 import type { ErrorEnvelope } from './errors.ts'
 
 export type ErrorResponse = { status: number; headers: Record<string, string>; body: ErrorEnvelope; unexpected: boolean }
+
+export type ErrorResponseOptions = {
+  /** What a route with a body takes, named in a 415 from the framework's validator. */
+  acceptedMediaTypes?: readonly string[]
+}
 
 type ZodLikeIssue = { path: PropertyKey[]; message: string; code?: string }
 
@@ -9,19 +15,45 @@ const isZodError = (error: unknown): error is { issues: ZodLikeIssue[] } =>
   typeof error === 'object' && error !== null && (error as { name?: string }).name === 'ZodError' && Array.isArray((error as { issues?: unknown }).issues)
 
 /**
- * Turns anything thrown into the public envelope. Known errors keep their code, details and
- * headers (Retry-After, WWW-Authenticate); validation failures list each field; anything else is
- * a 500 whose message never reaches the caller.
+ * The framework's own HTTP errors (Hono's HTTPException: a validator's 415 for a body of another
+ * type, its 400 for malformed JSON) as the catalog's codes with the same status; anything else it
+ * throws is a malformed request.
  */
-export const toErrorResponse = (error: unknown, requestId?: string): ErrorResponse => {
+const fromHttpException = (error: HTTPException, options: ErrorResponseOptions): AppError => {
+  switch (error.status) {
+    case 400:
+      return /json/i.test(error.message) ? appError('INVALID_JSON', 'Request body is not valid JSON') : appError('MALFORMED_REQUEST')
+    case 401:
+      return appError('UNAUTHORIZED')
+    case 404:
+      return appError('NOT_FOUND')
+    case 413:
+      return appError('PAYLOAD_TOO_LARGE')
+    case 415: {
+      const accepted = [...(options.acceptedMediaTypes ?? ['application/json'])]
+      return appError('UNSUPPORTED_MEDIA_TYPE', `The request body must be ${accepted.join(' or ')}`, { accepted })
+    }
+    default:
+      return appError('MALFORMED_REQUEST')
+  }
+}
+
+/**
+ * Turns anything thrown into the public envelope. Known errors keep their code, details and
+ * headers (Retry-After, WWW-Authenticate); validation failures list each field; the framework's
+ * HTTP errors keep their status; anything else is a 500 whose message never reaches the caller.
+ */
+export const toErrorResponse = (error: unknown, requestId?: string, options: ErrorResponseOptions = {}): ErrorResponse => {
   const known =
     error instanceof AppError
       ? error
-      : isZodError(error)
-        ? appError('VALIDATION_ERROR', 'Request validation failed', {
-            fields: error.issues.map(issue => ({ path: issue.path.map(String).join('.'), message: issue.message }))
-          })
-        : undefined
+      : error instanceof HTTPException
+        ? fromHttpException(error, options)
+        : isZodError(error)
+          ? appError('VALIDATION_ERROR', 'Request validation failed', {
+              fields: error.issues.map(issue => ({ path: issue.path.map(String).join('.'), message: issue.message }))
+            })
+          : undefined
   if (!known) {
     return {
       status: 500,

@@ -74,6 +74,9 @@ export const SessionView = z
 /** A destination as people type it: local (08…), national, international, or a WhatsApp JID. */
 export const Recipient = z.string().min(3).max(64).openapi({ example: '081234567890' })
 
+/** What the routes with a JSON body take; another type is 415 UNSUPPORTED_MEDIA_TYPE naming these. */
+export const JSON_BODY_TYPES = ['application/json'] as const
+
 /** A required JSON request body. */
 export const jsonRequest = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } })
 
