@@ -1,12 +1,18 @@
 import type { MiddlewareHandler } from 'hono'
+import { readCappedBody } from '../shared/capped-body.ts'
 import { appError } from '../shared/errors.ts'
-import { createNonceCache, isUnsignedStream, verifyRequest, verifyStreamRequest } from '../shared/internal-signing.ts'
+import { bodyHasDigest, createNonceCache, isUnsignedStream, verifySignedHeaders, verifyStreamRequest } from '../shared/internal-signing.ts'
 import type { SigningSecret } from '../shared/internal-signing.ts'
 import { nodeSigningCrypto } from '../shared/node-signing-crypto.ts'
 
+/** The largest JSON body the gateway sends (its own public cap is 64 KB). */
+const MAX_BODY_BYTES = 1024 * 1024
+
 /**
  * The host trusts no network: every internal request must carry a fresh signature over its
- * method, path, timestamp, nonce and body, made with the secret it shares with the gateway.
+ * method, path, timestamp, nonce and body, made with the secret it shares with the gateway. The
+ * signature is checked before the body is read, and the body only up to its cap; the bytes are
+ * left in Hono's body cache for the route.
  */
 export const internalAuth = (secret: SigningSecret, toleranceMs = 30_000, streamPaths?: RegExp): MiddlewareHandler => {
   const seenNonce = createNonceCache()
@@ -25,18 +31,20 @@ export const internalAuth = (secret: SigningSecret, toleranceMs = 30_000, stream
       await next()
       return
     }
-    const body = new Uint8Array(await c.req.arrayBuffer())
-    const result = await verifyRequest({
+    const result = await verifySignedHeaders({
       secret,
       method: c.req.method,
       pathWithQuery: `${url.pathname}${url.search}`,
-      body,
       headers: c.req.raw.headers,
       toleranceMs,
       seenNonce,
       primitives: nodeSigningCrypto
     })
     if (!result.ok) throw appError('INTERNAL_AUTH_FAILED', 'Internal request signature refused', { reason: result.reason })
+    const body = await readCappedBody(c.req.raw, MAX_BODY_BYTES)
+    if (!(await bodyHasDigest(body, result.digest, nodeSigningCrypto))) throw appError('INTERNAL_AUTH_FAILED', 'Internal request signature refused', { reason: 'bad_digest' })
+    // Hono keeps the promise of each body form read so far there (its types name the value).
+    c.req.bodyCache.arrayBuffer = Promise.resolve(body.buffer) as unknown as ArrayBuffer
     await next()
   }
 }

@@ -61,6 +61,8 @@ const DEFAULT_TOLERANCE_MS = 30_000;
 const NONCE_PATTERN = /^[A-Za-z0-9_-]{8,128}$/;
 const TIMESTAMP_PATTERN = /^\d{1,16}$/;
 const BASE64URL_PATTERN = /^[A-Za-z0-9_-]*$/;
+// A SHA-256 digest in unpadded base64url.
+const DIGEST_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 const encoder = new TextEncoder();
 
@@ -87,16 +89,32 @@ export async function signRequest(input: SignRequestInput): Promise<Record<strin
 }
 
 export async function verifyRequest(input: VerifyRequestInput): Promise<VerifyResult> {
-  const claimedDigest = readHeader(input.headers, INTERNAL_HEADERS.contentSha256);
-  if (claimedDigest === undefined) return { ok: false, reason: 'missing' };
+  const headers = await verifySignedHeaders(input);
+  if (!headers.ok) return headers;
+  return (await bodyHasDigest(input.body, headers.digest, input.primitives)) ? { ok: true } : { ok: false, reason: 'bad_digest' };
+}
+
+export type VerifiedHeaders = { ok: true; digest: string } | { ok: false; reason: VerifyFailureReason };
+
+/**
+ * Checks a request's signature before its body is read: the MAC covers the body digest the
+ * request claims, so a stranger is refused (and the nonce spent) without a byte of body being
+ * held. The caller then reads the body, within its size cap, and checks it against `digest`
+ * (`bodyHasDigest`).
+ */
+export async function verifySignedHeaders(input: Omit<VerifyRequestInput, 'body'>): Promise<VerifiedHeaders> {
+  const digest = readHeader(input.headers, INTERNAL_HEADERS.contentSha256);
+  if (digest === undefined || !DIGEST_PATTERN.test(digest)) return { ok: false, reason: 'missing' };
   const signed = readSignedHeaders(input);
   if ('reason' in signed) return { ok: false, reason: signed.reason };
-
-  const primitives = input.primitives ?? webCryptoSigning;
-  const digest = await bodyDigest(primitives, input.body);
-  if (digest !== claimedDigest) return { ok: false, reason: 'bad_digest' };
   const canonical = canonicalString(input.method, input.pathWithQuery, signed.timestampHeader, signed.nonce, digest);
-  return checkSignature(input, signed, canonical);
+  const verdict = await checkSignature(input, signed, canonical);
+  return verdict.ok ? { ok: true, digest } : verdict;
+}
+
+/** Whether a body is the one a verified signature's digest names. */
+export async function bodyHasDigest(body: SignableBody, digest: string, primitives: SigningCrypto = webCryptoSigning): Promise<boolean> {
+  return (await bodyDigest(primitives, body)) === digest;
 }
 
 type SignedHeaders = { timestampHeader: string; timestamp: number; nonce: string; mac: Uint8Array };

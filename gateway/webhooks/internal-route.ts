@@ -1,7 +1,8 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
+import { readCappedBody } from '../../shared/capped-body.ts'
 import { appError, ok } from '../../shared/errors.ts'
-import { createNonceCache, verifyRequest } from '../../shared/internal-signing.ts'
+import { bodyHasDigest, createNonceCache, verifySignedHeaders } from '../../shared/internal-signing.ts'
 import type { SigningSecret } from '../../shared/internal-signing.ts'
 import { WEBHOOK_DELIVERY_PATH, WEBHOOK_EVENT_TYPES } from '../../shared/webhook-events.ts'
 import { deliverWebhook } from './deliver.ts'
@@ -22,26 +23,24 @@ const MAX_BODY_BYTES = 1024 * 1024
 /**
  * The route the session host calls to deliver one webhook attempt. Only the host may call it: the
  * request must carry a fresh signature made with the internal secret, checked like the host checks
- * the gateway's, with its own nonce cache.
+ * the gateway's, with its own nonce cache. The signature is checked before the body is read, and
+ * the body is read only up to its cap.
  */
 export const webhookDeliveryRoute = (deps: { secret: SigningSecret; clock?: () => number } & DeliverDeps) => {
   const seenNonce = createNonceCache()
   return new Hono().post(WEBHOOK_DELIVERY_PATH, async c => {
-    const declared = Number(c.req.header('content-length') ?? 0)
-    if (declared > MAX_BODY_BYTES) throw appError('PAYLOAD_TOO_LARGE')
-    const bytes = new Uint8Array(await c.req.arrayBuffer())
-    if (bytes.length > MAX_BODY_BYTES) throw appError('PAYLOAD_TOO_LARGE')
     const url = new URL(c.req.url)
-    const verified = await verifyRequest({
+    const verified = await verifySignedHeaders({
       secret: deps.secret,
       method: c.req.method,
       pathWithQuery: `${url.pathname}${url.search}`,
-      body: bytes,
       headers: c.req.raw.headers,
       seenNonce,
       ...(deps.clock ? { now: deps.clock() } : {})
     })
     if (!verified.ok) throw appError('INTERNAL_AUTH_FAILED', 'Internal request signature refused', { reason: verified.reason })
+    const bytes = await readCappedBody(c.req.raw, MAX_BODY_BYTES)
+    if (!(await bodyHasDigest(bytes, verified.digest))) throw appError('INTERNAL_AUTH_FAILED', 'Internal request signature refused', { reason: 'bad_digest' })
     let body: unknown
     try {
       body = JSON.parse(new TextDecoder().decode(bytes))
