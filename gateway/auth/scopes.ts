@@ -54,9 +54,11 @@ export function canUseSession(principal: Principal, sessionId: string): boolean 
   return principal.sessions === undefined || principal.sessions.includes(sessionId);
 }
 
+// The refusal names no session: a session found through another resource (an OTP by its id) is
+// one the caller did not name, and must not learn.
 export function requireSession(principal: Principal, sessionId: string): void {
   if (canUseSession(principal, sessionId)) return;
-  throw appError('SESSION_FORBIDDEN', undefined, { sessionId });
+  throw appError('SESSION_FORBIDDEN');
 }
 
 export function filterSessions<T extends string>(principal: Principal, ids: readonly T[]): T[] {

@@ -215,7 +215,8 @@ export const verifyOtp = (
   const otp = statements.read.get({ otpId: input.otpId })
   if (!otp) throw notFound()
   if (input.allowedSessions && !input.allowedSessions.includes(otp.sessionId)) {
-    throw appError('SESSION_FORBIDDEN', 'This token may not use the session of this OTP', { sessionId: otp.sessionId })
+    // No session id in the refusal: the caller named only the OTP.
+    throw appError('SESSION_FORBIDDEN', 'This token may not use the session of this OTP')
   }
   return { otpId: otp.id, valid: false, status: otp.status, attemptsLeft: attemptsLeft(otp) }
 }
