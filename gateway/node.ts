@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import type { ReadableStream as NodeWebStream } from 'node:stream/web'
 import pino from 'pino'
+import { answerClientError } from '../shared/client-error-response.ts'
 import { nodeSigningCrypto } from '../shared/node-signing-crypto.ts'
 import { createGateway } from './app.ts'
 import { createJwtVerifier } from './auth/jwt-verifier.ts'
@@ -59,6 +60,8 @@ const port = Number(process.env.PORT ?? 3000)
 const server = serve({ fetch: app.fetch, port, hostname: process.env.BIND ?? '127.0.0.1' }, info => {
   logger.info({ port: (info as AddressInfo).port, mode: config.WA_MODE }, 'gateway listening')
 })
+// A request Node's parser refuses gets the envelope too, not an empty 400.
+server.on('clientError', answerClientError)
 const stop = (signal: string) => {
   logger.info({ signal }, 'gateway stopping')
   server.close(() => void Promise.allSettled([hostFetch.close(), webhookFetch.close()]).finally(() => process.exit(0)))

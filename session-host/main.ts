@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { serve } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
+import { answerClientError } from '../shared/client-error-response.ts'
 import { createHostApp } from './app.ts'
 import { parseHostConfig, retryPolicy } from './config.ts'
 import { openDatabase } from './db/connection.ts'
@@ -68,6 +69,8 @@ const main = async (): Promise<void> => {
   const server = serve({ fetch: app.fetch, port: config.HOST_PORT, hostname: config.HOST_BIND }, info => {
     logger.info({ port: (info as AddressInfo).port, bind: config.HOST_BIND, mode: config.WA_MODE }, 'session host listening')
   })
+  // A request Node's parser refuses gets the envelope too, not an empty 400.
+  server.on('clientError', answerClientError)
 
   let stopping = false
   const stop = async (signal: string) => {
