@@ -1,14 +1,16 @@
 import { spawn } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { mintToken } from '../gateway/auth/mint-token.ts'
+import { supervise } from './supervisor.ts'
+import type { SupervisedChild } from './supervisor.ts'
 
 /**
  * `npm start`: runs the session host and the gateway as two processes on the embedded SQLite
- * default. In development it creates its secrets in the data folder on first run (mode 0600);
- * in production it refuses to start without configured secrets.
+ * default, restarting either when it dies (scripts/supervisor.ts) and ending only on a signal or
+ * when one keeps failing right after it starts. In development it creates its secrets in the data
+ * folder on first run (mode 0600); in production it refuses to start without configured secrets.
  */
 type Secrets = { jwtSecret: string; internalSecret: string; otpPepper: string }
 
@@ -49,47 +51,46 @@ env.HOST_URL ??= `http://127.0.0.1:${hostPort}`
 // The host hands webhook deliveries to the gateway, which signs and sends them.
 env.GATEWAY_URL ??= `http://127.0.0.1:${gatewayPort}`
 
-const children: ChildProcess[] = []
-const run = (entry: string, name: string): ChildProcess => {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { env, stdio: 'inherit' })
-  child.on('exit', code => {
-    if (!stopping) {
-      console.error(`${name} exited (${code ?? 'signal'}); stopping`)
-      shutdown('child-exit', code ?? 1)
-    }
-  })
-  children.push(child)
-  return child
-}
-
-let stopping = false
-const shutdown = (signal: string, exitCode = 0) => {
-  stopping = true
-  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM')
-  Promise.all(children.map(child => (child.exitCode === null ? new Promise(r => child.once('exit', r)) : undefined))).then(() => process.exit(exitCode))
-  setTimeout(() => process.exit(exitCode || 1), 12_000).unref()
-  if (signal !== 'child-exit') console.error(`received ${signal}, stopping`)
-}
-process.on('SIGTERM', () => shutdown('SIGTERM'))
-process.on('SIGINT', () => shutdown('SIGINT'))
-
-const waitForHost = async (): Promise<void> => {
-  for (let i = 0; i < 300; i++) {
-    const up = await fetch(`http://127.0.0.1:${hostPort}/health`).then(r => r.ok, () => false)
-    if (up) return
-    await new Promise(r => setTimeout(r, 100))
-  }
-  throw new Error('session host did not start')
-}
-
-run(join(import.meta.dirname, '..', 'session-host', 'main.ts'), 'session host')
-await waitForHost()
-run(join(import.meta.dirname, '..', 'gateway', 'node.ts'), 'gateway')
-
 const gatewayUrl = `http://127.0.0.1:${gatewayPort}`
-const waitForGateway = async (): Promise<boolean> => {
-  for (let i = 0; i < 300; i++) {
-    if (await fetch(`${gatewayUrl}/api/health`).then(r => r.ok, () => false)) return true
+const hostUrl = `http://127.0.0.1:${hostPort}`
+// Ends every wait below at once when we stop, by a signal or because a child keeps failing.
+const stopping = new AbortController()
+const STOP_GRACE_MS = 12_000
+
+const supervised: SupervisedChild[] = []
+const run = (name: string, entry: string): void => {
+  if (stopping.signal.aborted) return
+  supervised.push(
+    supervise({
+      name,
+      // stderr is piped so that a child we give up on can be reported with its last error.
+      spawnChild: () => spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', entry)], { env, stdio: ['inherit', 'inherit', 'pipe'] }),
+      onGiveUp: () => void shutdown(1)
+    })
+  )
+}
+
+/** Stops the children in reverse order of start, then exits with `exitCode` (1 if one had to be killed). */
+const shutdown = async (exitCode: number): Promise<void> => {
+  if (stopping.signal.aborted) return
+  stopping.abort()
+  let clean = true
+  for (const child of [...supervised].reverse()) clean = (await child.stop(STOP_GRACE_MS)) && clean
+  process.exit(clean ? exitCode : exitCode || 1)
+}
+for (const signal of ['SIGTERM', 'SIGINT'] as const)
+  process.on(signal, () => {
+    if (!stopping.signal.aborted) console.error(`received ${signal}, stopping`)
+    void shutdown(0)
+  })
+
+/** Polls `url` until it answers 2xx (true), or false after 30 s or once we are stopping. */
+const waitUntilUp = async (url: string): Promise<boolean> => {
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline && !stopping.signal.aborted) {
+    // Each attempt is bounded: whatever else holds the port may accept and never answer.
+    const signal = AbortSignal.any([stopping.signal, AbortSignal.timeout(1_000)])
+    if (await fetch(url, { signal }).then(r => r.ok, () => false)) return true
     await new Promise(r => setTimeout(r, 100))
   }
   return false
@@ -117,11 +118,28 @@ const printQrPageLinks = async (secret: string): Promise<void> => {
   }
 }
 
-if (!production && created && env.JWT_SECRET) {
-  const token = await mintToken({ secret: env.JWT_SECRET, scopes: ['admin'], ttlSeconds: 30 * 24 * 3600, subject: 'first-run-admin' })
-  console.log(`\nSecrets created in ${secretsFile} (mode 0600).\nAdmin token (30 days):\n${token}\n`)
+/**
+ * The host first, the gateway once the host answers. Only this first start waits: later restarts
+ * of either are independent, as the gateway answers 502 HOST_UNAVAILABLE while the host is down.
+ */
+const start = async (): Promise<void> => {
+  run('session host', 'session-host/main.ts')
+  if (!(await waitUntilUp(`${hostUrl}/health`))) {
+    if (!stopping.signal.aborted) {
+      console.error('session host did not answer /health within 30 s; stopping')
+      void shutdown(1)
+    }
+    return
+  }
+  run('gateway', 'gateway/node.ts')
+
+  if (!production && created && env.JWT_SECRET) {
+    const token = await mintToken({ secret: env.JWT_SECRET, scopes: ['admin'], ttlSeconds: 30 * 24 * 3600, subject: 'first-run-admin' })
+    console.log(`\nSecrets created in ${secretsFile} (mode 0600).\nAdmin token (30 days):\n${token}\n`)
+  }
+  if (await waitUntilUp(`${gatewayUrl}/api/health`)) {
+    console.log(`Gateway: ${gatewayUrl}/api/docs${env.WA_MODE === 'sandbox' ? '   (SANDBOX MODE: nothing is sent to WhatsApp)' : ''}`)
+    if (!production && env.JWT_SECRET) await printQrPageLinks(env.JWT_SECRET).catch(error => console.error(`Could not prepare a QR page link: ${error instanceof Error ? error.message : error}`))
+  }
 }
-if (await waitForGateway()) {
-  console.log(`Gateway: ${gatewayUrl}/api/docs${env.WA_MODE === 'sandbox' ? '   (SANDBOX MODE: nothing is sent to WhatsApp)' : ''}`)
-  if (!production && env.JWT_SECRET) await printQrPageLinks(env.JWT_SECRET).catch(error => console.error(`Could not prepare a QR page link: ${error instanceof Error ? error.message : error}`))
-}
+await start()

@@ -15,7 +15,7 @@ const testFiles = (folder: string): string[] =>
   readdirSync(join(ROOT, folder), { withFileTypes: true, recursive: true })
     .filter(entry => entry.isFile() && entry.name.endsWith('.test.ts'))
     .map(entry => relative(ROOT, join(entry.parentPath, entry.name)))
-const files = ['session-host', 'gateway', 'shared', 'test'].flatMap(testFiles).sort()
+const files = ['session-host', 'gateway', 'shared', 'scripts', 'test'].flatMap(testFiles).sort()
 const only = process.argv.slice(2)
 
 // A runner started from inside a test would otherwise report to that test's runner, not to us.
