@@ -92,10 +92,12 @@ const sendMedia = (kind: MediaKind) => async (c: Context<GatewayEnv>) => {
     const declared = c.req.header('content-length')
     const contentLength = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined
     if (contentLength !== undefined && contentLength > MAX_MULTIPART_BYTES) throw tooLarge()
+    // Every check on the headers comes before the body is taken: a body taken and left unread
+    // cannot be drained, and the server then closes the connection under the client's next request.
+    const key = idempotencyKeyHeader(c)
     const body = c.req.raw.body
     if (!body) throw appError('VALIDATION_ERROR', 'The upload is empty', { fields: [{ path: kind, message: 'Required' }] })
     const capped = capStream(body, MAX_MULTIPART_BYTES)
-    const key = idempotencyKeyHeader(c)
     const path = `/internal/sessions/${sessionId}/messages/${kind}/upload?${new URLSearchParams({ country: deps.config.DEFAULT_COUNTRY, ...(key ? { idempotencyKey: key } : {}) })}`
     try {
       sent = await deps.host.stream<Sent>(path, { stream: capped.stream, contentType, contentLength })

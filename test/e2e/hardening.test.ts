@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { request as httpRequest } from 'node:http'
 import { connect } from 'node:net'
+import { Pool } from 'undici'
 import { signRequest } from '../../shared/internal-signing.ts'
 import { WEBHOOK_DELIVERY_PATH } from '../../shared/webhook-events.ts'
 import { mediaSamples } from '../support/media-fixtures.ts'
@@ -97,6 +98,30 @@ describe('hardening against malformed and hostile requests (gateway and host pro
     assert.equal(health.data.host, 'ok')
     const text = await stack.call('POST', '/api/messages/shop-h/text', { body: { to: CUSTOMER, text: 'still here' } })
     assert.equal(text.status, 200, JSON.stringify(text.body))
+  })
+
+  it('refuses an upload with a bad Idempotency-Key before taking its body, so the same connection serves the next request', async () => {
+    // One connection for both requests, as a keep-alive client uses it.
+    const pool = new Pool(stack.url, { connections: 1 })
+    try {
+      const form = new FormData()
+      form.append('to', CUSTOMER)
+      form.append('document', new Blob([Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2 * 1024 * 1024, 1)])], { type: 'application/pdf' }), 'a.pdf')
+      const encoded = new Response(form)
+      const refused = await pool.request({
+        path: '/api/messages/shop-h/document',
+        method: 'POST',
+        headers: { authorization: `Bearer ${stack.admin}`, 'idempotency-key': 'has spaces', 'content-type': encoded.headers.get('content-type')! },
+        body: Buffer.from(await encoded.arrayBuffer())
+      })
+      assert.equal(refused.statusCode, 400)
+      assert.equal(((await refused.body.json()) as Envelope).error?.code, 'VALIDATION_ERROR')
+      const next = await pool.request({ path: '/api/health', method: 'GET' })
+      assert.equal(next.statusCode, 200)
+      await next.body.text()
+    } finally {
+      await pool.close()
+    }
   })
 
   it('answers 415 UNSUPPORTED_MEDIA_TYPE naming application/json when a JSON route gets another content type', async () => {
