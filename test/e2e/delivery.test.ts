@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { codesIn, recordCodesSent, recordSensitive } from '../support/log-audit.ts'
+import { mediaSamples } from '../support/media-fixtures.ts'
 import { startProcessStack } from '../support/process-stack.ts'
 import type { ProcessStack } from '../support/process-stack.ts'
 import { startWebhookReceiver } from '../support/webhook-receiver.ts'
@@ -97,6 +98,24 @@ describe('delivery status, refusals, queued sends and idempotency', () => {
     assert.match(String(events[1]?.data.reason), /463/)
     assert.equal(recipientCopies(otp.messageId).length, 0)
     stack.sim.refuseMessagesTo('6281234560002', undefined)
+  })
+
+  it('fails a message that cannot be sent on a live connection after a few tries, and the session\'s next message goes out', async () => {
+    // This emulator serves no media: every upload to WhatsApp's media hosts fails.
+    const form = new FormData()
+    form.append('to', '081234560041')
+    form.append('image', new Blob([(await mediaSamples()).image.bytes], { type: 'image/png' }), 'a.png')
+    const upload = await fetch(`${stack.url}/api/messages/shop/image`, { method: 'POST', headers: { authorization: `Bearer ${stack.admin}` }, body: form })
+    assert.equal(upload.status, 200)
+    const { messageId } = ((await upload.json()) as { data: Message }).data
+    const text = await post('/api/messages/shop/text', { to: '081234560042', text: 'behind the image' })
+    const failed = await until(async () => {
+      const view = await get<Message>(`/api/messages/shop/${messageId}`)
+      return view.status === 'failed' ? view : undefined
+    }, 'the image failed')
+    assert.match(failed.error ?? '', /^send_failed: /)
+    const copy = await stack.sim.waitForSent(m => m.id === (text.body.data as Message).messageId)
+    assert.equal(copy.decrypted.find(d => d.jid.startsWith('6281234560042'))?.message.extendedTextMessage?.text, 'behind the image')
   })
 
   it('sends once for a repeated Idempotency-Key, and refuses another body under it with 422', async () => {
