@@ -32,4 +32,5 @@ export const DeviceLabel = z
   .trim()
   .min(1)
   .max(50)
-  .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'must not contain control characters')
+  // A refinement, not a pattern: OpenAPI patterns have no Unicode classes.
+  .refine(label => !/[\p{Cc}\p{Cf}]/u.test(label), 'must not contain control characters')

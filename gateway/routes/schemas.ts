@@ -24,10 +24,10 @@ export const envelope = <T extends z.ZodType>(data: T) => z.object({ success: z.
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } })
 
-/** The error responses every authenticated route can give, described once. */
+/** The error responses every authenticated route can give, described once (a body over the cap: 413; a body of another type: 415). */
 export const errorResponses = (...statuses: number[]) =>
   Object.fromEntries(
-    [400, 401, 403, 429, 502, 503, ...statuses].map(status => [
+    [...new Set([400, 401, 403, 413, 415, 429, 502, 503, ...statuses])].map(status => [
       status,
       json(
         ErrorBody,
