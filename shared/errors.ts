@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   MESSAGE_NOT_FOUND: { status: 404, description: 'The message does not exist.' },
   SESSION_EXISTS: { status: 409, description: 'A session with this ID already exists.' },
   SESSION_ALREADY_CONNECTED: { status: 409, description: 'The session is already connected.' },
+  OTP_NOT_PENDING: { status: 409, description: 'The OTP is no longer pending (approved, expired, canceled…); error.details.status says which.' },
   REQUEST_TIMEOUT: { status: 408, description: 'The request did not arrive in time.' },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body or uploaded file is too large.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The content type or file type is not supported; error.details.accepted lists the types the route takes.' },

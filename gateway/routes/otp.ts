@@ -87,9 +87,10 @@ const cancel = createRoute({
   path: '/api/otp/{otpId}/cancel',
   tags: ['OTP'],
   summary: 'Cancel a pending OTP',
+  description: 'An OTP that is no longer pending stays as it is: 409 OTP_NOT_PENDING, with its status in details.',
   security,
   request: { params: z.object({ otpId: OtpIdParam }) },
-  responses: { 200: json(envelope(OtpView), 'Canceled'), ...errorResponses(404) }
+  responses: { 200: json(envelope(OtpView), 'Canceled'), ...errorResponses(404, 409) }
 })
 
 const generate = createRoute({
@@ -117,6 +118,19 @@ const formatPhone = createRoute({
 
 type View = z.infer<typeof OtpView>
 const newOtpId = (): string => `otp_${[...crypto.getRandomValues(new Uint8Array(12))].map(b => b.toString(16).padStart(2, '0')).join('')}`
+
+/** What a verify answer says, in words that match its status. */
+const verdictMessage = ({ valid, status }: z.infer<typeof VerifyResult>): string =>
+  valid
+    ? 'Code approved'
+    : {
+        approved: 'This code was already used',
+        pending: 'Wrong code',
+        max_attempts_reached: 'Too many wrong codes: this OTP is locked',
+        expired: 'This OTP has expired',
+        canceled: 'This OTP was canceled',
+        failed: 'This OTP could not be delivered'
+      }[status]
 
 export const registerOtp = (app: GatewayApp) =>
   app
@@ -169,7 +183,7 @@ export const registerOtp = (app: GatewayApp) =>
         codeHash,
         ...(principal.sessions ? { allowedSessions: principal.sessions } : {})
       })
-      return c.json({ success: true as const, message: data.valid ? 'Code approved' : 'Code not approved', data }, 200)
+      return c.json({ success: true as const, message: verdictMessage(data), data }, 200)
     })
     .openapi(status, async c => {
       const principal = c.var.principal

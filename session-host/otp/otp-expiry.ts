@@ -1,7 +1,7 @@
 import { and, inArray, lte, sql } from 'drizzle-orm'
 import type { DbExecutor } from '../db/connection.ts'
 import { otps } from '../db/schema.ts'
-import { recordEvent } from '../webhooks/record-event.ts'
+import { recordOtpStatus } from './otp-events.ts'
 
 export type ExpiredOtp = { otpId: string; sessionId: string; messageId: string | null }
 
@@ -16,10 +16,8 @@ export const isPending = sql`${otps.status} = 'pending'`
  * verify that noticed first) writes it in the same transaction, from the rows its guarded
  * UPDATE … RETURNING changed: a row changes once, so the event is written once.
  */
-export const journalOtpExpired = (tx: DbExecutor, otp: ExpiredOtp, at: number): void => {
-  const data = { otpId: otp.otpId, ...(otp.messageId ? { messageId: otp.messageId } : {}), status: 'expired' }
-  recordEvent(tx, { sessionId: otp.sessionId, type: 'otp.status', data, at })
-}
+export const journalOtpExpired = (tx: DbExecutor, otp: ExpiredOtp, at: number): void =>
+  recordOtpStatus(tx, { sessionId: otp.sessionId, otpId: otp.otpId, messageId: otp.messageId, status: 'expired', at })
 
 /**
  * Expires pending OTPs past their TTL, with their events, at most `batch` per call so a backlog

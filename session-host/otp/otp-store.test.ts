@@ -342,11 +342,14 @@ describe('the stored record', () => {
     assert.equal(getOtp(deps, { otpId: otp.id }).messageId, 'wamid-1')
   })
 
-  it('cancels only a pending OTP', () => {
+  it('cancels only a pending OTP: an approved one stays approved and the refusal is 409 OTP_NOT_PENDING', () => {
     const { deps } = setup()
-    const otp = send(deps, { code: '123456' })
+    const pending = send(deps, { code: '123456' })
+    assert.equal(cancelOtp(deps, { otpId: pending.id }).status, 'canceled')
+    const otp = send(deps, { code: '123456', to: '6281200000999' })
     verify(deps, otp.id, '123456')
-    assert.equal(cancelOtp(deps, { otpId: otp.id }).status, 'approved')
+    assert.throws(() => cancelOtp(deps, { otpId: otp.id }), isAppError('OTP_NOT_PENDING', error => assert.deepEqual(error.details, { status: 'approved' })))
+    assert.equal(getOtp(deps, { otpId: otp.id }).status, 'approved')
   })
 
   it('marks only a pending OTP as failed', () => {

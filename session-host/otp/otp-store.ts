@@ -2,6 +2,7 @@ import { and, desc, eq, gt, lte, sql } from 'drizzle-orm'
 import { appError } from '../../shared/errors.ts'
 import type { Db, DbExecutor } from '../db/connection.ts'
 import { otps } from '../db/schema.ts'
+import { recordOtpStatus } from './otp-events.ts'
 import { expiredColumns, isPending, journalOtpExpired } from './otp-expiry.ts'
 
 export type OtpDeps = { db: DbExecutor; clock: () => number }
@@ -168,7 +169,7 @@ const verifyStatements = (db: Db) => {
           sql`(${allowed} IS NULL OR ${otps.sessionId} IN (SELECT value FROM json_each(${allowed})))`
         )
       )
-      .returning({ status: otps.status, attempts: otps.attempts, maxAttempts: otps.maxAttempts })
+      .returning({ status: otps.status, attempts: otps.attempts, maxAttempts: otps.maxAttempts, sessionId: otps.sessionId, messageId: otps.messageId })
       .prepare(),
     expireIfDue: db
       .update(otps)
@@ -189,7 +190,8 @@ const statementsFor = (db: Db) => {
 /**
  * Checks a code hash against a pending OTP. The attempt count, the constant-time comparison and the
  * status change are one UPDATE, so concurrent verifies can neither approve twice nor lose a wrong
- * attempt. Every attempt counts, the right one included.
+ * attempt. Every attempt counts, the right one included. An attempt that ends the OTP (approved,
+ * or the last wrong one) writes its `otp.status` event in the same transaction.
  */
 export const verifyOtp = (
   { db, clock }: OtpDeps,
@@ -203,7 +205,13 @@ export const verifyOtp = (
   const now = clock()
   const statements = statementsFor(db)
   const allowedSessions = input.allowedSessions ? JSON.stringify(input.allowedSessions) : null
-  const updated = statements.attempt.get({ otpId: input.otpId, codeHash: input.codeHash, now, allowedSessions })
+  // better-sqlite3 has one connection: the statements prepared on `db` run inside this transaction
+  // (handing them the transaction object would prepare them again on every call).
+  const updated = db.transaction(tx => {
+    const attempt = statements.attempt.get({ otpId: input.otpId, codeHash: input.codeHash, now, allowedSessions })
+    if (attempt && attempt.status !== 'pending') recordOtpStatus(tx, { sessionId: attempt.sessionId, otpId: input.otpId, messageId: attempt.messageId, status: attempt.status, at: now })
+    return attempt
+  })
   if (updated) return { otpId: input.otpId, valid: updated.status === 'approved', status: updated.status, attemptsLeft: attemptsLeft(updated) }
 
   // Nothing was updated: say why, without counting an attempt. (An expired OTP is expired for anyone;
@@ -245,18 +253,26 @@ export const getOtp = ({ db, clock }: OtpDeps, input: { otpId: string }): OtpRec
   return readOtp(db, input.otpId)
 }
 
-/** Cancels a pending OTP; an OTP that is no longer pending is returned unchanged. */
+/**
+ * Cancels a pending OTP, with its `otp.status` event; one that is no longer pending (approved,
+ * expired, already canceled…) stays as it is and the answer is 409 OTP_NOT_PENDING.
+ */
 export const cancelOtp = ({ db, clock }: OtpDeps, input: { otpId: string }): OtpRecord => {
   const now = clock()
-  const canceled = db
-    .update(otps)
-    .set({ status: 'canceled', updatedAt: new Date(now) })
-    .where(and(eq(otps.id, input.otpId), eq(otps.status, 'pending'), gt(otps.expiresAt, new Date(now))))
-    .returning(publicColumns)
-    .get()
+  const canceled = db.transaction(tx => {
+    const otp = tx
+      .update(otps)
+      .set({ status: 'canceled', updatedAt: new Date(now) })
+      .where(and(eq(otps.id, input.otpId), eq(otps.status, 'pending'), gt(otps.expiresAt, new Date(now))))
+      .returning(publicColumns)
+      .get()
+    if (otp) recordOtpStatus(tx, { sessionId: otp.sessionId, otpId: otp.id, messageId: otp.messageId, status: 'canceled', at: now })
+    return otp
+  })
   if (canceled) return canceled
   expireIfDue(db, input.otpId, now)
-  return readOtp(db, input.otpId)
+  const otp = readOtp(db, input.otpId)
+  throw appError('OTP_NOT_PENDING', `The OTP is ${otp.status}, not pending: nothing was canceled`, { status: otp.status })
 }
 
 export const attachMessageId = ({ db, clock }: OtpDeps, input: { otpId: string; messageId: string }): OtpRecord => {

@@ -1,19 +1,21 @@
 import { and, eq } from 'drizzle-orm'
 import type { DbExecutor } from '../db/connection.ts'
 import { otps } from '../db/schema.ts'
+import { recordOtpStatus } from '../otp/otp-events.ts'
 import { recordEvent } from '../webhooks/record-event.ts'
 import type { MessageChange } from './send-queue.ts'
 
 /**
  * Journals a message's new status in the transaction that changed it: a `message.status` event,
- * and for an OTP's message its consequence: delivered is an `otp.status` "delivered"; a message
- * that failed fails its pending OTP too, with the same reason.
+ * and for an OTP's message its consequence: delivered is an `otp.status` with `delivery:
+ * "delivered"` (the OTP's own status unchanged); a message that failed fails its pending OTP too,
+ * with the same reason.
  */
 export const journalMessageChange = (tx: DbExecutor, { message }: MessageChange, at: number): void => {
   const { sessionId, messageId, to, kind, status, error, otpId } = message
   recordEvent(tx, { sessionId, type: 'message.status', data: { messageId, to, kind, status, error, otpId }, at })
   if (!otpId) return
-  if (status === 'delivered') recordEvent(tx, { sessionId, type: 'otp.status', data: { otpId, messageId, status: 'delivered' }, at })
+  if (status === 'delivered') recordOtpStatus(tx, { sessionId, otpId, messageId, at })
   if (status === 'failed') {
     const failed = tx
       .update(otps)
@@ -21,6 +23,6 @@ export const journalMessageChange = (tx: DbExecutor, { message }: MessageChange,
       .where(and(eq(otps.id, otpId), eq(otps.status, 'pending')))
       .returning({ id: otps.id })
       .get()
-    if (failed) recordEvent(tx, { sessionId, type: 'otp.status', data: { otpId, messageId, status: 'failed', reason: error }, at })
+    if (failed) recordOtpStatus(tx, { sessionId, otpId, messageId, status: 'failed', reason: error, at })
   }
 }

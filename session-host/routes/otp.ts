@@ -8,7 +8,6 @@ import { acceptSend } from '../messages/accept-send.ts'
 import type { AcceptDeps } from '../messages/accept-send.ts'
 import type { MessageView } from '../outbox/send-queue.ts'
 import { Idempotency } from './messages.ts'
-import { recordEvent } from '../webhooks/record-event.ts'
 import { jsonBody } from './json-body.ts'
 
 const SendOtp = z.object({
@@ -47,10 +46,10 @@ const deliveryOf = ({ status, error, sentAt, deliveredAt, readAt, failedAt }: Me
 export const otpRoutes = (deps: OtpRoutesDeps) => {
   const { db, clock, limits } = deps
   const store = { db, clock }
-  // A verdict or an expiry (noticed here before the sweep) wrote an otp.status event: deliver it now.
+  // An OTP that is no longer pending may have just written its otp.status event: deliver it now.
   // A pending answer wrote none, so the benchmarked wrong-code path does not wake anything.
-  const woke = <T extends { status: string; valid?: boolean }>(result: T): T => {
-    if (result.valid || result.status === 'expired') deps.wakeWebhooks?.()
+  const woke = <T extends { status: string }>(result: T): T => {
+    if (result.status !== 'pending') deps.wakeWebhooks?.()
     return result
   }
   return new Hono()
@@ -84,15 +83,7 @@ export const otpRoutes = (deps: OtpRoutesDeps) => {
     .post('/otp/:otpId/verify', async c => {
       const { codeHash, allowedSessions } = await jsonBody(c, VerifyOtp)
       const otpId = OtpId.parse(c.req.param('otpId'))
-      // The verdict and its otp.status event are committed together. better-sqlite3 has one
-      // connection, so the verify statements prepared once on `db` run inside this transaction;
-      // handing them the transaction object would prepare them again on every request.
-      const verdict = db.transaction(tx => {
-        const result = verifyOtp(store, { otpId, codeHash, ...(allowedSessions ? { allowedSessions } : {}) })
-        if (result.valid) recordEvent(tx, { sessionId: getOtp({ db: tx, clock }, { otpId }).sessionId, type: 'otp.status', data: { otpId, status: 'verified' }, at: clock() })
-        return result
-      })
-      return c.json(ok('OTP checked', woke(verdict)))
+      return c.json(ok('OTP checked', woke(verifyOtp(store, { otpId, codeHash, ...(allowedSessions ? { allowedSessions } : {}) }))))
     })
     .post('/otp/:otpId/cancel', c => c.json(ok('OTP canceled', otpView(woke(cancelOtp(store, { otpId: OtpId.parse(c.req.param('otpId')) }))))))
 }

@@ -58,7 +58,8 @@ describe('delivery status, refusals, queued sends and idempotency', () => {
     }, 'message.status read')
     assert.deepEqual(statuses, ['sent', 'delivered', 'read'])
 
-    // An OTP shows its message's progress too, and says `delivered` by an otp.status event.
+    // An OTP shows its message's progress too, and says it by an otp.status event in the OTP
+    // vocabulary: the OTP is still pending, its message delivered.
     const otp = (await post('/api/messages/shop/otp', { to: '081234560011' })).body.data as Otp
     const otpCopy = await stack.sim.waitForSent(m => m.id === otp.messageId)
     stack.sim.sendReceipt(otpCopy, 'delivery')
@@ -69,7 +70,8 @@ describe('delivery status, refusals, queued sends and idempotency', () => {
     assert.equal(otpDelivered.status, 'pending')
     assert.ok(otpDelivered.delivery?.sentAt && otpDelivered.delivery.deliveredAt)
     assert.equal(otpDelivered.delivery.readAt, null)
-    await receiver.waitFor(r => r.find(e => e.type === 'otp.status' && e.data.otpId === otp.otpId && e.data.status === 'delivered'), 'otp.status delivered')
+    const otpEvent = await receiver.waitFor(r => r.find(e => e.type === 'otp.status' && e.data.otpId === otp.otpId && e.data.delivery === 'delivered'), 'otp.status delivered')
+    assert.deepEqual(otpEvent.data, { sessionId: 'shop', otpId: otp.otpId, messageId: otp.messageId, status: 'pending', delivery: 'delivered' })
 
     const unknown = await stack.call('GET', '/api/messages/shop/3EB0FFFFFFFFFFFFFFFF')
     assert.equal(unknown.body.error.code, 'MESSAGE_NOT_FOUND')
@@ -94,7 +96,7 @@ describe('delivery status, refusals, queued sends and idempotency', () => {
       const otpEvent = r.find(e => e.type === 'otp.status' && e.data.otpId === otp.otpId)
       return otpEvent ? r.filter(e => e.data.messageId === otp.messageId || e.data.otpId === otp.otpId) : undefined
     }, 'otp.status failed')
-    assert.deepEqual(events.map(e => [e.type, e.data.status]), [['message.status', 'failed'], ['otp.status', 'failed']])
+    assert.deepEqual(events.map(e => [e.type, e.data.status, e.data.delivery]), [['message.status', 'failed', undefined], ['otp.status', 'failed', 'failed']])
     assert.match(String(events[1]?.data.reason), /463/)
     assert.equal(recipientCopies(otp.messageId).length, 0)
     stack.sim.refuseMessagesTo('6281234560002', undefined)

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { startInProcessStack } from '../support/in-process-stack.ts'
+import { recordSensitive } from '../support/log-audit.ts'
 import { startWebhookReceiver } from '../support/webhook-receiver.ts'
 import { until } from '../support/until.ts'
 
@@ -35,7 +36,7 @@ describe('OTP expiry and Idempotency-Key retention', () => {
     const marker = await post<Otp>('/api/messages/shop/otp', { to: `08133300${String(Math.floor(Math.random() * 1e4)).padStart(4, '0')}` })
     const copy = await stack.sim.waitForSent(m => m.id === marker.data.messageId)
     stack.sim.sendReceipt(copy, 'delivery')
-    await receiver.waitFor(r => r.find(e => e.type === 'otp.status' && e.data.otpId === marker.data.otpId && e.data.status === 'delivered'), 'the fence event')
+    await receiver.waitFor(r => r.find(e => e.type === 'otp.status' && e.data.otpId === marker.data.otpId && e.data.delivery === 'delivered'), 'the fence event')
   }
 
   before(async () => {
@@ -60,7 +61,7 @@ describe('OTP expiry and Idempotency-Key retention', () => {
 
     // Nobody reads or verifies it: the host's periodic sweep (every 5 s) expires it.
     const event = await receiver.waitFor(r => r.find(e => e.type === 'otp.status' && e.data.otpId === otp.otpId && e.data.status === 'expired'), 'otp.status expired')
-    assert.deepEqual(event.data, { sessionId: 'shop', otpId: otp.otpId, messageId: otp.messageId, status: 'expired' })
+    assert.deepEqual(event.data, { sessionId: 'shop', otpId: otp.otpId, messageId: otp.messageId, status: 'expired', delivery: 'sent' })
 
     const read = await stack.call('GET', `/api/otp/${otp.otpId}`, { token: admin })
     assert.equal((read.body.data as Otp).status, 'expired')
@@ -82,6 +83,33 @@ describe('OTP expiry and Idempotency-Key retention', () => {
     assert.equal((await stack.call('GET', `/api/otp/${otp.otpId}`, { token: admin }).then(r => r.body.data as Otp)).status, 'expired')
     await fence()
     assert.deepEqual(otpEvents(otp.otpId).map(e => [e.data.status, e.data.messageId]), [['expired', otp.messageId]])
+  })
+
+  it('speaks one OTP vocabulary: approved (never "verified") in events, "already used" on a second verify, 409 OTP_NOT_PENDING on cancelling it', async () => {
+    recordSensitive('482913')
+    const approved = (await post<Otp>('/api/messages/shop/otp', { to: '081333000020', code: '482913' })).data
+    await stack.sim.waitForSent(m => m.id === approved.messageId)
+    const first = await stack.gateway.request('/api/otp/verify', { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ otpId: approved.otpId, code: '482913' }) })
+    assert.equal(((await first.json()) as { message: string }).message, 'Code approved')
+    const again = (await (await stack.gateway.request('/api/otp/verify', { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ otpId: approved.otpId, code: '482913' }) })).json()) as { message: string; data: { valid: boolean; status: string } }
+    assert.deepEqual([again.message, again.data.valid, again.data.status], ['This code was already used', false, 'approved'])
+    const cancel = await stack.call('POST', `/api/otp/${approved.otpId}/cancel`, { token: admin })
+    assert.equal(cancel.status, 409)
+    assert.equal(cancel.body.error.code, 'OTP_NOT_PENDING')
+    assert.deepEqual(cancel.body.error.details, { status: 'approved' })
+    assert.equal(((await stack.call('GET', `/api/otp/${approved.otpId}`, { token: admin })).body.data as Otp).status, 'approved', 'a refused cancel changes nothing')
+
+    const canceled = (await post<Otp>('/api/messages/shop/otp', { to: '081333000021' })).data
+    assert.equal((await stack.call('POST', `/api/otp/${canceled.otpId}/cancel`, { token: admin })).status, 200)
+    const locked = (await post<Otp>('/api/messages/shop/otp', { to: '081333000022', code: '135790' })).data
+    recordSensitive('135790')
+    for (let i = 0; i < 5; i++) await post('/api/otp/verify', { otpId: locked.otpId, code: '000000' })
+    await fence()
+    assert.deepEqual(otpEvents(approved.otpId).map(e => e.data.status), ['approved'])
+    assert.deepEqual(otpEvents(canceled.otpId).map(e => e.data.status), ['canceled'])
+    assert.deepEqual(otpEvents(locked.otpId).map(e => e.data.status), ['max_attempts_reached'])
+    const vocabulary = new Set(['pending', 'approved', 'expired', 'max_attempts_reached', 'canceled', 'failed'])
+    assert.ok(receiver.state.verified.filter(e => e.type === 'otp.status').every(e => vocabulary.has(String(e.data.status))))
   })
 
   it('answers a repeated Idempotency-Key with the first message for 24 hours, then sends anew', async () => {
