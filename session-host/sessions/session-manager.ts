@@ -155,13 +155,12 @@ export class SessionManager {
   }
 
   /**
-   * Sends may wait in the queue while a linked session reconnects; a session that was never
-   * linked, or that WhatsApp logged out, would never send them, so it refuses with a 503.
+   * Sends may wait in the queue while a linked session reconnects or restarts; a session that was
+   * never linked, or that WhatsApp logged out, would never send them, so it refuses with a 503.
    */
   requireQueueable(sessionId: string): void {
     const view = this.view(sessionId)
-    const session = this.running.get(sessionId)
-    if (!session || !view.phoneNumber || view.status === 'logged_out' || view.status === 'qr')
+    if (!view.phoneNumber || view.status === 'logged_out' || view.status === 'qr' || view.status === 'link_failed')
       throw appError('SESSION_NOT_CONNECTED', `Session ${sessionId} is not linked`, { status: view.status })
   }
 

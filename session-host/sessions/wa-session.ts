@@ -187,6 +187,9 @@ export class WaSession {
     this.socket = socket
     this.pairingRequested = false
     this.qrRefreshed = false
+    // A linked session keeps its number while it reconnects or restarts: its sends are queued,
+    // and the number must not be wiped from its row by the 'connecting' status before 'open'.
+    if (state.creds.account && state.creds.me) this.phoneNumber ??= state.creds.me.id.split(':')[0]?.split('@')[0]
     // A socket this session let go of (a failed link wipes the creds) must not write them back.
     socket.ev.on('creds.update', () => socket === this.socket && saveCreds())
     handleQrRotation(socket, () => {

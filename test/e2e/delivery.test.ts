@@ -120,6 +120,17 @@ describe('delivery status, refusals, queued sends and idempotency', () => {
     assert.equal(copy.decrypted.find(d => d.jid.startsWith('6281234560042'))?.message.extendedTextMessage?.text, 'behind the image')
   })
 
+  it('queues a send made right after a restart of the linked session, and sends it once the session is back', async () => {
+    const restarted = await stack.call('PUT', '/api/sessions/shop/restart')
+    assert.equal(restarted.status, 200)
+    const response = await post('/api/messages/shop/text', { to: '081234560031', text: 'sent while restarting' })
+    assert.equal(response.status, 200, JSON.stringify(response.body))
+    const { messageId } = response.body.data as Message
+    const copy = await stack.sim.waitForSent(m => m.id === messageId, 15_000)
+    assert.equal(copy.decrypted.find(d => d.jid.startsWith('6281234560031'))?.message.extendedTextMessage?.text, 'sent while restarting')
+    assert.equal((await stack.data<{ status: string; phoneNumber: string }>('/api/sessions/shop/status')).phoneNumber, ACCOUNT)
+  })
+
   it('sends once for a repeated Idempotency-Key, and refuses another body under it with 422', async () => {
     const body = { to: '081234560003', text: 'only once' }
     const first = (await post('/api/messages/shop/text', body, 'order-42')).body.data as Message
