@@ -9,6 +9,7 @@ import type { Db, DbExecutor } from '../db/connection.ts'
 import { authCreds, authKeys, sessions } from '../db/schema.ts'
 import { fromBaileysStatus } from '../outbox/message-status.ts'
 import type { MessageStatus } from '../outbox/message-status.ts'
+import { baileysLogger } from './baileys-logger.ts'
 import { companionBrowser, pairingCodeDisplay } from './companion-device.ts'
 import { requestPairingCode } from './pairing-code-request.ts'
 import { reconnectDelayMs } from './reconnect-backoff.ts'
@@ -176,7 +177,7 @@ export class WaSession {
     const { state, saveCreds } = sqliteAuthState(this.options.db, this.options.id)
     const socket = makeWASocket({
       auth: state,
-      logger: this.log.child({ module: 'baileys' }, { level: this.log.level === 'trace' ? 'trace' : 'warn' }),
+      logger: baileysLogger(this.log.child({ module: 'baileys' }, { level: this.log.level === 'trace' ? 'trace' : 'warn' })),
       markOnlineOnConnect: false,
       // An OTP gateway needs no chat history; skipping it also skips Baileys' wait for the first sync.
       shouldSyncHistoryMessage: () => false,
