@@ -28,6 +28,13 @@ export const HostConfigSchema = z
       .transform(hosts => new Set(list(hosts))),
     MEDIA_FETCH_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(30_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** How long a sent message may wait for WhatsApp's ack before it is `failed` (`not_acknowledged`). */
+    ACK_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
+    /** Sandbox: when a recipient's phone sends its delivery receipt, then its read receipt. */
+    SANDBOX_DELIVERED_AFTER_MS: z.coerce.number().int().min(0).max(600_000).default(1_000),
+    SANDBOX_READ_AFTER_MS: z.coerce.number().int().min(0).max(3_600_000).default(3_000),
+    /** Sandbox: how many sent messages `GET /api/sandbox/messages` remembers. */
+    SANDBOX_SENT_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
     /** Where the host hands webhook deliveries (the gateway signs and sends them). */
     GATEWAY_URL: z.url().optional(),
     /** The operator's global webhook, for every session's events. */

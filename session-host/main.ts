@@ -33,9 +33,16 @@ const main = async (): Promise<void> => {
   const webhooks = config.GATEWAY_URL
     ? new WebhookDispatcher({ db: database.db, logger, retry: retryPolicy(config), send: gatewaySender({ gatewayUrl: config.GATEWAY_URL, secret: config.INTERNAL_SECRET }) })
     : undefined
-  const sandbox = config.WA_MODE === 'sandbox' ? new Sandbox(logger) : undefined
+  const sandbox =
+    config.WA_MODE === 'sandbox'
+      ? new Sandbox(logger, {
+          stateFile: join(config.DATA_DIR, 'sandbox-state.json'),
+          receipts: { deliveredAfterMs: config.SANDBOX_DELIVERED_AFTER_MS, readAfterMs: config.SANDBOX_READ_AFTER_MS },
+          sentLimit: config.SANDBOX_SENT_LIMIT
+        })
+      : undefined
   await sandbox?.start()
-  const queue = startSendQueue({ db: database.db, logger, internalSecret: config.INTERNAL_SECRET, sessions: () => sessions, wakeWebhooks: () => webhooks?.wake() })
+  const queue = startSendQueue({ db: database.db, logger, internalSecret: config.INTERNAL_SECRET, sessions: () => sessions, wakeWebhooks: () => webhooks?.wake(), ackTimeoutMs: config.ACK_TIMEOUT_MS })
   const sessions: SessionManager = new SessionManager({
     db: database.db,
     logger,
@@ -64,7 +71,14 @@ const main = async (): Promise<void> => {
     queue,
     wakeWebhooks: () => webhooks?.wake(),
     media: { outboxDir: join(config.DATA_DIR, 'outbox-files'), spool, fetchPolicy: { allowHosts: config.MEDIA_URL_ALLOW_HOSTS, timeoutMs: config.MEDIA_FETCH_TIMEOUT_MS, maxRedirects: 5 } },
-    ...(sandbox ? { sandbox: sandbox.routes(pn => sessions.list().find(s => s.phoneNumber === pn)?.sessionId) } : {})
+    ...(sandbox
+      ? {
+          sandbox: sandbox.routes({
+            sessionOf: pn => sessions.list().find(s => s.phoneNumber === pn)?.sessionId,
+            numberOf: sessionId => sessions.view(sessionId).phoneNumber
+          })
+        }
+      : {})
   })
   const server = serve({ fetch: app.fetch, port: config.HOST_PORT, hostname: config.HOST_BIND }, info => {
     logger.info({ port: (info as AddressInfo).port, bind: config.HOST_BIND, mode: config.WA_MODE }, 'session host listening')

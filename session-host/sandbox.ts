@@ -1,25 +1,77 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { Hono } from 'hono'
+import { BufferJSON } from '@whiskeysockets/baileys'
 import type { proto } from '@whiskeysockets/baileys'
 import type { Logger } from 'pino'
-import { ok } from '../shared/errors.ts'
+import { z } from 'zod'
+import { appError, ok } from '../shared/errors.ts'
+import { MEDIA_KINDS } from '../shared/media.ts'
+import { jsonBody } from './routes/json-body.ts'
 import { baileysTrustConfig, makeTrustingAgents, WaSim } from './sim/index.ts'
-import type { TrustingAgents } from './sim/index.ts'
+import type { DirectorySnapshot, TrustingAgents } from './sim/index.ts'
 
 const textOf = (message: proto.IMessage): string | undefined =>
   message.conversation ?? message.extendedTextMessage?.text ?? message.imageMessage?.caption ?? message.videoMessage?.caption ?? message.documentMessage?.caption ?? undefined
 
+export type SandboxOptions = {
+  /** Where the emulator's accounts, linked devices and contacts are kept across restarts. */
+  stateFile: string
+  /** When a recipient's phone says delivered, then read, after each message. */
+  receipts: { deliveredAfterMs: number; readAfterMs: number }
+  /** How many sent messages `GET /messages` remembers (the oldest go first). */
+  sentLimit: number
+}
+
+/** What `POST /inbound` takes: a contact writes a text, or sends a file, to a session. */
+const Inbound = z
+  .object({
+    sessionId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    from: z.string().regex(/^\d{6,15}$/),
+    text: z.string().min(1).max(4096).optional(),
+    media: z
+      .object({
+        type: z.enum(MEDIA_KINDS),
+        data: z.base64().max(7 * 1024 * 1024),
+        mimetype: z.string().min(3).max(128).optional(),
+        fileName: z.string().min(1).max(255).optional(),
+        caption: z.string().max(1024).optional()
+      })
+      .optional()
+  })
+  .refine(body => (body.text === undefined) !== (body.media === undefined), { message: 'give either text or media', path: ['text'] })
+
 /**
  * Sandbox mode: sessions link to the in-process WhatsApp emulator instead of WhatsApp, every
- * well-formed number is a reachable contact, and what each simulated recipient decrypted can be
- * read back. Nothing leaves the machine.
+ * well-formed number is a reachable contact (the test numbers aside), recipients answer with
+ * receipts, contacts can write to a session, and what each recipient decrypted can be read
+ * back. Accounts persist in the data folder, so sessions come back linked after a restart.
+ * Nothing leaves the machine.
  */
 export class Sandbox {
   readonly sim: WaSim
   private url?: string
   private agents?: TrustingAgents
+  private saveTimer?: NodeJS.Timeout
 
-  constructor(private readonly logger: Logger) {
-    this.sim = new WaSim({ autoContacts: true, media: true, logger: logger.child({ module: 'sandbox' }) })
+  constructor(
+    private readonly logger: Logger,
+    private readonly options: SandboxOptions
+  ) {
+    const state = existsSync(options.stateFile) ? (JSON.parse(readFileSync(options.stateFile, 'utf8'), BufferJSON.reviver) as DirectorySnapshot) : undefined
+    this.sim = new WaSim({
+      autoContacts: true,
+      magicNumbers: true,
+      media: true,
+      autoReceipts: options.receipts,
+      sentLimit: options.sentLimit,
+      ...(state ? { state } : {}),
+      logger: logger.child({ module: 'sandbox' })
+    })
+    // Saved a moment after each change (linking adds an account, a device and contacts at once).
+    this.sim.on('state-changed', () => {
+      clearTimeout(this.saveTimer)
+      this.saveTimer = setTimeout(() => this.save(), 100)
+    })
   }
 
   async start(): Promise<void> {
@@ -42,29 +94,53 @@ export class Sandbox {
 
   /**
    * `GET /internal/sandbox/messages?to=E164digits`: what simulated recipients decrypted, newest
-   * last, with the session that sent each (found by its linked number).
+   * last, with the session that sent each (found by its linked number). `POST /inbound`: a
+   * contact sends a session a text or a file, as `message.received` then shows.
    */
-  routes(sessionOf: (accountPn: string) => string | undefined) {
-    return new Hono().get('/messages', c => {
-      const to = c.req.query('to')
-      const messages = this.sim.sent
-        .filter(m => !to || m.to.startsWith(`${to}@`))
-        .map(m => {
-          const received = m.decrypted.filter(d => d.jid.startsWith(m.to.split('@')[0] ?? '')).map(d => d.message)
-          return {
-            messageId: m.id,
-            sessionId: sessionOf(m.accountPn) ?? null,
-            to: m.to,
-            refusedWith: m.refusedWith ?? null,
-            text: received.map(textOf).find(Boolean) ?? null,
-            received
-          }
-        })
-      return c.json(ok('Sandbox: what the simulated recipients decrypted', messages))
-    })
+  routes(sessions: { sessionOf(accountPn: string): string | undefined; numberOf(sessionId: string): string | null }) {
+    return new Hono()
+      .get('/messages', c => {
+        const to = c.req.query('to')
+        const messages = this.sim.sent
+          .filter(m => !to || m.to.startsWith(`${to}@`))
+          .map(m => {
+            const received = m.decrypted.filter(d => d.jid.startsWith(m.to.split('@')[0] ?? '')).map(d => d.message)
+            return {
+              messageId: m.id,
+              sessionId: sessions.sessionOf(m.accountPn) ?? null,
+              to: m.to,
+              refusedWith: m.refusedWith ?? null,
+              text: received.map(textOf).find(Boolean) ?? null,
+              received
+            }
+          })
+        return c.json(ok('Sandbox: what the simulated recipients decrypted', messages))
+      })
+      .post('/inbound', async c => {
+        const body = await jsonBody(c, Inbound)
+        const accountPn = sessions.numberOf(body.sessionId)
+        if (!accountPn) throw appError('SESSION_NOT_CONNECTED', `Session ${body.sessionId} is not linked`)
+        const messageId = body.media
+          ? await this.sim.injectMedia(body.from, accountPn, body.media.type, Buffer.from(body.media.data, 'base64'), {
+              ...(body.media.caption ? { caption: body.media.caption } : {}),
+              ...(body.media.fileName ? { fileName: body.media.fileName } : {}),
+              ...(body.media.mimetype ? { mimetype: body.media.mimetype } : {})
+            })
+          : await this.sim.injectText(body.from, accountPn, body.text!)
+        return c.json(ok('Sandbox: the contact sent it', { messageId, sessionId: body.sessionId, from: body.from }), 201)
+      })
+  }
+
+  /** Writes the emulator's accounts and contacts next to the database (whole file, then rename). */
+  private save(): void {
+    const temporary = `${this.options.stateFile}.tmp`
+    writeFileSync(temporary, JSON.stringify(this.sim.snapshot(), BufferJSON.replacer), { mode: 0o600 })
+    renameSync(temporary, this.options.stateFile)
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.saveTimer)
+    this.save()
     await this.agents?.close()
     await this.sim.stop()
   }

@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { canUseSession, requireScope } from '../auth/scopes.ts'
+import { MEDIA_KINDS } from '../../shared/media.ts'
+import { canUseSession, requireScope, requireSession } from '../auth/scopes.ts'
 import type { GatewayApp } from '../app.ts'
-import { envelope, errorResponses, json } from './schemas.ts'
+import { envelope, errorResponses, json, jsonRequest, Recipient, SessionIdParam } from './schemas.ts'
 
 const SandboxMessage = z
   .object({
@@ -24,11 +25,48 @@ const messages = createRoute({
   responses: { 200: json(envelope(z.array(SandboxMessage)).extend({ sandbox: z.literal(true) }), 'Messages'), ...errorResponses(422) }
 })
 
+const inbound = createRoute({
+  method: 'post',
+  path: '/api/sandbox/inbound',
+  tags: ['Sandbox'],
+  summary: 'SANDBOX ONLY: a contact sends a session a text or a file (then a message.received webhook)',
+  security: [{ bearerAuth: [] }],
+  request: {
+    body: jsonRequest(
+      z
+        .object({
+          sessionId: SessionIdParam.openapi({ param: undefined }),
+          from: Recipient.openapi({ description: 'The contact who writes, as people type numbers', example: '081234567890' }),
+          text: z.string().min(1).max(4096).optional(),
+          media: z
+            .object({
+              type: z.enum(MEDIA_KINDS),
+              data: z.base64().max(7 * 1024 * 1024).openapi({ description: 'The file, base64 (up to 5 MB)' }),
+              mimetype: z.string().min(3).max(128).optional(),
+              fileName: z.string().min(1).max(255).optional(),
+              caption: z.string().max(1024).optional()
+            })
+            .optional()
+        })
+        .refine(body => (body.text === undefined) !== (body.media === undefined), { message: 'give either text or media', path: ['text'] })
+    )
+  },
+  responses: { 201: json(envelope(z.object({ messageId: z.string(), sessionId: z.string(), from: z.string() })).extend({ sandbox: z.literal(true) }), 'Sent by the contact'), ...errorResponses(404, 422) }
+})
+
 type Message = z.infer<typeof SandboxMessage>
 
 /** Registered only in sandbox mode, so a live gateway answers 404 here. */
 export const registerSandbox = (app: GatewayApp) =>
-  app.openapi(messages, async c => {
+  app
+    .openapi(inbound, async c => {
+      requireScope(c.var.principal, 'messages:send')
+      const { from, ...body } = c.req.valid('json')
+      requireSession(c.var.principal, body.sessionId)
+      const data = await c.var.deps.host.call<{ messageId: string; sessionId: string; from: string }>('POST', '/internal/sandbox/inbound', { ...body, from: c.var.deps.phone(from).e164.slice(1) })
+      return c.json({ success: true as const, sandbox: true as const, message: 'Sandbox: the contact sent it', data }, 201)
+    })
+    .openapi(messages, async c => {
     requireScope(c.var.principal, 'messages:send')
     const { to } = c.req.valid('query')
     const query = to ? `?to=${c.var.deps.phone(to).e164.slice(1)}` : ''

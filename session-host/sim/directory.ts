@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto'
 import type { BinaryNode } from '@whiskeysockets/baileys'
 import { SignalPeer } from './signal-peer.ts'
+import type { PeerKeys } from './signal-peer.ts'
 
 /** A Baileys client linked to an account, known by the keys it registered with. */
 export type LinkedDevice = {
@@ -45,6 +46,19 @@ export type Contact = {
 
 export type Peer = { kind: 'account'; account: Account } | { kind: 'contact'; contact: Contact }
 
+/**
+ * What the emulator keeps across a restart (the sandbox writes it to its data folder): accounts
+ * with their phones and linked devices, and contacts, as the keys that make them the same again.
+ * Not kept: Signal sessions, one-time prekeys, offline stanzas (see PeerKeys).
+ */
+export type DirectorySnapshot = {
+  accounts: (Pick<Account, 'pn' | 'lid' | 'pushName' | 'nextDeviceId' | 'passkeyRequired'> & {
+    phone: PeerKeys
+    devices: Pick<LinkedDevice, 'id' | 'noiseKey' | 'identityKey' | 'registrationId' | 'keyIndex' | 'signedPreKey' | 'label'>[]
+  })[]
+  contacts: (Pick<Contact, 'pn' | 'lid' | 'pushName' | 'onWhatsApp'> & { peer: PeerKeys })[]
+}
+
 const randomLid = (): string => `${randomInt(100_000, 999_999)}${randomInt(100_000_000, 999_999_999)}`
 
 const userOf = (jidOrUser: string): string => jidOrUser.replace(/^\+/, '').split('@')[0]!.split(':')[0]!
@@ -55,7 +69,16 @@ export class Directory {
   private readonly contacts = new Map<string, Contact>()
   private readonly byLid = new Map<string, Peer>()
 
-  constructor(private readonly autoContacts: boolean) {}
+  constructor(
+    private readonly options: {
+      /** Any well-formed number is a contact (sandbox mode). */
+      autoContacts: boolean
+      /** The sandbox's test numbers: one ending in 0000 has no WhatsApp account. */
+      magicNumbers?: boolean
+      /** Called when who exists changes (an account, a device or a contact), so it can be saved. */
+      onChange?: () => void
+    }
+  ) {}
 
   addAccount(pn: string, options: { lid?: string; pushName?: string; passkeyRequired?: boolean } = {}): Account {
     const existing = this.accounts.get(pn)
@@ -74,6 +97,7 @@ export class Directory {
     }
     this.accounts.set(pn, account)
     this.byLid.set(account.lid, { kind: 'account', account })
+    this.options.onChange?.()
     return account
   }
 
@@ -92,6 +116,7 @@ export class Directory {
     }
     this.contacts.set(pn, contact)
     this.byLid.set(contact.lid, { kind: 'contact', contact })
+    this.options.onChange?.()
     return contact
   }
 
@@ -110,8 +135,40 @@ export class Directory {
     if (jid.endsWith('@lid')) return this.byLid.get(user)
     const account = this.accounts.get(user)
     if (account) return { kind: 'account', account }
-    const contact = this.contacts.get(user) ?? (this.autoContacts && /^\d{6,15}$/.test(user) ? this.addContact(user) : undefined)
+    const contact =
+      this.contacts.get(user) ??
+      (this.options.autoContacts && /^\d{6,15}$/.test(user) ? this.addContact(user, this.options.magicNumbers && user.endsWith('0000') ? { onWhatsApp: false } : {}) : undefined)
     return contact ? { kind: 'contact', contact } : undefined
+  }
+
+  snapshot(): DirectorySnapshot {
+    return {
+      accounts: [...this.accounts.values()].map(account => ({
+        pn: account.pn,
+        lid: account.lid,
+        pushName: account.pushName,
+        nextDeviceId: account.nextDeviceId,
+        passkeyRequired: account.passkeyRequired,
+        phone: account.phone.keys(),
+        devices: [...account.devices.values()].map(({ id, noiseKey, identityKey, registrationId, keyIndex, signedPreKey, label }) => ({ id, noiseKey, identityKey, registrationId, keyIndex, signedPreKey, label }))
+      })),
+      contacts: [...this.contacts.values()].map(({ pn, lid, pushName, onWhatsApp, peer }) => ({ pn, lid, pushName, onWhatsApp, peer: peer.keys() }))
+    }
+  }
+
+  /** Takes back what `snapshot` kept: the same accounts, devices and contacts, with the same keys. */
+  restore(snapshot: DirectorySnapshot): void {
+    for (const saved of snapshot.accounts) {
+      const account: Account = { ...saved, phone: new SignalPeer(saved.phone), devices: new Map() }
+      for (const device of saved.devices) account.devices.set(device.id, { ...device, account, preKeys: new Map(), offline: [], pendingStatuses: new Map() })
+      this.accounts.set(account.pn, account)
+      this.byLid.set(account.lid, { kind: 'account', account })
+    }
+    for (const saved of snapshot.contacts) {
+      const contact: Contact = { ...saved, peer: new SignalPeer(saved.peer) }
+      this.contacts.set(contact.pn, contact)
+      this.byLid.set(contact.lid, { kind: 'contact', contact })
+    }
   }
 
   findDeviceByNoiseKey(noiseKey: Uint8Array): LinkedDevice | undefined {

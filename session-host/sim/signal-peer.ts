@@ -25,23 +25,37 @@ const toLibsignal = (pair: KeyPair): LibsignalPair => ({
 export const signalAddress = (user: string, device: number): ProtocolAddress => new ProtocolAddress(user, device)
 
 /**
+ * What makes a peer the same device after a restart: its identity, registration id and signed
+ * prekey. Sessions and one-time prekeys are not kept: Baileys fetches a fresh bundle and starts a
+ * new session on every new socket (PROTOCOL.md §1.3), and one a peer sends starts from a bundle.
+ */
+export type PeerKeys = { identity: KeyPair; registrationId: number; signedPreKey: { keyId: number; keyPair: KeyPair; signature: Uint8Array } }
+
+/**
  * One simulated Signal device (a contact's phone, or the account's own phone), with its keys and
  * sessions in memory. It decrypts what Baileys sends it and encrypts what it sends Baileys.
  */
 export class SignalPeer {
-  readonly identity: KeyPair = Curve.generateKeyPair()
-  readonly registrationId = randomInt(1, 16380)
-  private readonly signedPreKey: { keyId: number; keyPair: KeyPair; signature: Uint8Array } = {
-    keyId: 1,
-    keyPair: Curve.generateKeyPair(),
-    signature: new Uint8Array()
-  }
+  readonly identity: KeyPair
+  readonly registrationId: number
+  private readonly signedPreKey: PeerKeys['signedPreKey']
   private readonly preKeys = new Map<number, KeyPair>()
   private readonly sessions = new Map<string, SessionRecord>()
   private nextPreKeyId = 1
 
-  constructor() {
-    this.signedPreKey.signature = Curve.sign(this.identity.private, generateSignalPubKey(this.signedPreKey.keyPair.public))
+  constructor(keys?: PeerKeys) {
+    this.identity = keys?.identity ?? Curve.generateKeyPair()
+    this.registrationId = keys?.registrationId ?? randomInt(1, 16380)
+    if (keys) this.signedPreKey = keys.signedPreKey
+    else {
+      const keyPair = Curve.generateKeyPair()
+      this.signedPreKey = { keyId: 1, keyPair, signature: Curve.sign(this.identity.private, generateSignalPubKey(keyPair.public)) }
+    }
+  }
+
+  /** The keys to give a new SignalPeer so that it is this device again. */
+  keys(): PeerKeys {
+    return { identity: this.identity, registrationId: this.registrationId, signedPreKey: this.signedPreKey }
   }
 
   /** A bundle with a fresh one-time prekey, as a key server gives one out per fetch. */

@@ -9,7 +9,7 @@ import type { CertChain } from './cert-chain.ts'
 import { Connection } from './connection.ts'
 import type { Registration } from './connection.ts'
 import { Directory } from './directory.ts'
-import type { Account, Contact, LinkedDevice } from './directory.ts'
+import type { Account, Contact, DirectorySnapshot, LinkedDevice } from './directory.ts'
 import { answerIq, errorIq, iqKey, resultIq } from './iq-answers.ts'
 import { decryptOutgoing, encryptForDevice } from './message-crypto.ts'
 import type { DecryptedCopy } from './message-crypto.ts'
@@ -68,6 +68,17 @@ export type WaSimOptions = {
   statusAckBudgetMs?: number
   /** How long the server waits for the ack of a notification the companion must act on. */
   ackTimeoutMs?: number
+  /** Accounts, devices and contacts to start with (what `snapshot()` returned before a restart). */
+  state?: DirectorySnapshot
+  /**
+   * The sandbox's test numbers, by their last four digits: `0000` has no WhatsApp account, `0463`
+   * is refused with 463, `0408` is never acknowledged, `0001` is delivered but never read.
+   */
+  magicNumbers?: boolean
+  /** Recipients' phones send a delivery receipt, then a read receipt, this long after a message. */
+  autoReceipts?: { deliveredAfterMs: number; readAfterMs: number }
+  /** Keep only the latest this many entries of `sent` (unbounded when unset). */
+  sentLimit?: number
   /**
    * Ends Baileys' 20 s wait for a first history sync by having the phone send a FULL
    * history-sync notification after each login (Baileys skips FULL syncs by default).
@@ -96,6 +107,8 @@ export type SentMessage = {
   refusedWith?: string
   /** A resend of a message id the recipient already has: its phone shows it once. */
   duplicate?: boolean
+  /** The server never acknowledged it (a sandbox number ending in 0408): nobody received it. */
+  unacked?: boolean
 }
 
 /** The ack error for a message to a number that has no WhatsApp account (the emulator's choice). */
@@ -168,6 +181,7 @@ export class WaSim extends EventEmitter {
   private readonly ackWaiters = new Map<string, (ack: BinaryNode) => void>()
   /** Per connection, the un-acked `<status>` stanzas it was sent and the recycle timer of each. */
   private readonly statusTimers = new Map<Connection, Map<string, NodeJS.Timeout>>()
+  private readonly receiptTimers = new Set<NodeJS.Timeout>()
   private wss?: WebSocketServer
   private mediaHost?: MediaHost
   private iqCounter = 0
@@ -175,7 +189,8 @@ export class WaSim extends EventEmitter {
   constructor(private readonly options: WaSimOptions = {}) {
     super()
     this.logger = options.logger ?? silent
-    this.directory = new Directory(options.autoContacts ?? false)
+    this.directory = new Directory({ autoContacts: options.autoContacts ?? false, magicNumbers: options.magicNumbers ?? false, onChange: () => this.emit('state-changed') })
+    if (options.state) this.directory.restore(options.state)
     this.certChain = makeCertChain(this.serverStatic, options.rootKey)
   }
 
@@ -233,6 +248,8 @@ export class WaSim extends EventEmitter {
     this.ackWaiters.clear()
     for (const timers of this.statusTimers.values()) for (const timer of timers.values()) clearTimeout(timer)
     this.statusTimers.clear()
+    for (const timer of this.receiptTimers) clearTimeout(timer)
+    this.receiptTimers.clear()
     for (const connection of this.connections) connection.drop()
     this.connections.clear()
     const wss = this.wss
@@ -364,6 +381,11 @@ export class WaSim extends EventEmitter {
     })
     if (this.late2026 && account.passkeyRequired) return this.requestPasskey(request.connection, account)
     return { kind: 'linked', link: await this.completePairing(request.connection, registration, account, advSecretKey) }
+  }
+
+  /** Who exists and which devices are linked, to hand a later emulator as `state`. */
+  snapshot(): DirectorySnapshot {
+    return this.directory.snapshot()
   }
 
   /** What the account's phone shows under Linked devices. */
@@ -499,6 +521,7 @@ export class WaSim extends EventEmitter {
     for (const device of [...account.devices.values()]) {
       if (deviceId !== undefined && device.id !== deviceId) continue
       account.devices.delete(device.id)
+      this.emit('state-changed')
       for (const connection of this.liveConnections(accountPn, device.id)) {
         void this.streamError(connection, { tag: 'stream:error', attrs: { code: '401' }, content: [{ tag: 'conflict', attrs: { type: 'device_removed' } }] })
       }
@@ -640,6 +663,7 @@ export class WaSim extends EventEmitter {
     if (key === 'md/set/remove-companion-device') {
       const device = connection.device
       if (device) device.account.devices.delete(device.id)
+      this.emit('state-changed')
       await connection.sendNode(resultIq(iq))
       return
     }
@@ -783,6 +807,13 @@ export class WaSim extends EventEmitter {
     const id = stanza.attrs.id ?? ''
     const to = stanza.attrs.to ?? ''
     if (!device) return
+    const magic = this.magicOf(to)
+    if (magic === '0408') {
+      // Never acknowledged: the message goes nowhere, and the client waits for an ack in vain.
+      const sent: SentMessage = { id, accountPn: device.account.pn, deviceId: device.id, to, node: stanza, decrypted: [], failures: [], unacked: true }
+      this.record(sent)
+      return
+    }
     const refusedWith = this.refusalFor(to)
     await connection.sendNode({ tag: 'ack', attrs: { class: 'message', id, from: to, t: now(), ...(refusedWith ? { error: refusedWith } : {}) } })
     // A refused message reaches nobody, so nobody decrypts it.
@@ -791,15 +822,44 @@ export class WaSim extends EventEmitter {
     // A phone keeps one copy per sender and message id, as WhatsApp clients do with a resend.
     const duplicate = !refusedWith && this.sent.some(m => m.id === id && m.accountPn === device.account.pn && !m.refusedWith)
     const sent: SentMessage = { id, accountPn: device.account.pn, deviceId: device.id, to, node: stanza, decrypted, failures, ...(refusedWith ? { refusedWith } : {}), ...(duplicate ? { duplicate } : {}) }
+    this.record(sent)
+    const receipts = this.options.autoReceipts
+    if (receipts && !refusedWith && !duplicate && this.directory.resolve(to)?.kind === 'contact') {
+      this.later(receipts.deliveredAfterMs, () => this.sendReceipt(sent, 'delivery'))
+      if (magic !== '0001') this.later(receipts.readAfterMs, () => this.sendReceipt(sent, 'read'))
+    }
+  }
+
+  /** Keeps what a device sent (the latest `sentLimit` of it) and tells listeners. */
+  private record(sent: SentMessage): void {
     this.sent.push(sent)
+    const limit = this.options.sentLimit
+    if (limit !== undefined && this.sent.length > limit) this.sent.splice(0, this.sent.length - limit)
     this.emit('message-sent', sent)
+  }
+
+  private later(delayMs: number, run: () => void): void {
+    const timer = setTimeout(() => {
+      this.receiptTimers.delete(timer)
+      run()
+    }, delayMs)
+    this.receiptTimers.add(timer)
+  }
+
+  /** The last four digits of a sandbox test number, when magic numbers are on and it is one. */
+  private magicOf(to: string): '0463' | '0408' | '0001' | undefined {
+    if (!this.options.magicNumbers) return undefined
+    const peer = this.directory.resolve(to)
+    if (peer?.kind !== 'contact') return undefined
+    const last = peer.contact.pn.slice(-4)
+    return last === '0463' || last === '0408' || last === '0001' ? last : undefined
   }
 
   private refusalFor(to: string): string | undefined {
     const peer = this.directory.resolve(to)
     if (peer?.kind === 'account') return undefined
     if (!peer || !peer.contact.onWhatsApp) return NOT_ON_WHATSAPP_ACK_ERROR
-    return this.sendRefusals.get(peer.contact.pn)
+    return this.sendRefusals.get(peer.contact.pn) ?? (this.magicOf(to) === '0463' ? '463' : undefined)
   }
 
   private async completePairing(connection: Connection, registration: Registration, account: Account, advSecret: Uint8Array): Promise<LinkResult> {
@@ -826,6 +886,7 @@ export class WaSim extends EventEmitter {
       pendingStatuses: new Map()
     }
     account.devices.set(deviceId, device)
+    this.emit('state-changed')
     // WhatsApp makes the freshly linked client reconnect and log in with its new identity.
     await this.streamError(connection, { tag: 'stream:error', attrs: { code: '515' } })
     const result = { accountPn: account.pn, lid: account.lid, deviceId, jid: `${account.pn}:${deviceId}@s.whatsapp.net` }

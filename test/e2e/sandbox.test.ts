@@ -7,6 +7,8 @@ import { capturedLogs, startProcesses } from '../support/processes.ts'
 import type { StackProcesses } from '../support/processes.ts'
 import { startInProcessStack } from '../support/in-process-stack.ts'
 import { until } from '../support/until.ts'
+import { mediaSamples } from '../support/media-fixtures.ts'
+import { startWebhookReceiver } from '../support/webhook-receiver.ts'
 
 type Envelope<T> = { success: boolean; sandbox?: boolean; message: string; data: T; error?: { code: string } }
 type SandboxMessage = { messageId: string; sessionId: string | null; to: string; text: string | null }
@@ -30,11 +32,18 @@ describe('sandbox mode', () => {
     return { status: response.status, headers: response.headers, body: (await response.json()) as Envelope<T> }
   }
 
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>
   before(async () => {
-    stack = await startProcesses({ WA_MODE: 'sandbox' })
+    // Quick receipts and a short ack timeout, so the test numbers show their behaviour in seconds.
+    stack = await startProcesses({ WA_MODE: 'sandbox', SANDBOX_DELIVERED_AFTER_MS: '100', SANDBOX_READ_AFTER_MS: '400', ACK_TIMEOUT_MS: '1500', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' })
     admin = await token(['admin'])
+    receiver = await startWebhookReceiver()
   })
-  after(() => stack?.stop())
+  after(async () => {
+    await stack?.stop()
+    await receiver?.stop()
+  })
+  const statusOf = (messageId: string) => api<{ status: string; error: string | null }>('GET', `/api/messages/demo/${messageId}`).then(r => r.body.data)
 
   it('says it is the sandbox in health, headers and logs', async () => {
     const health = await api<{ mode: string }>('GET', '/api/health')
@@ -80,6 +89,80 @@ describe('sandbox mode', () => {
     assert.deepEqual([...new Set(demoOnly.body.data.map(m => m.sessionId))], ['demo'])
     const noScope = await api('GET', '/api/sandbox/messages', undefined, await token(['otp:verify']))
     assert.equal(noScope.body.error?.code, 'INSUFFICIENT_SCOPE')
+  })
+
+  it('answers each message with a delivery receipt, then a read receipt', async () => {
+    const sent = await api<{ messageId: string }>('POST', '/api/messages/demo/text', { to: '081234567001', text: 'receipts please' })
+    assert.equal(sent.status, 200)
+    const seen: string[] = []
+    await until(async () => {
+      const { status } = await statusOf(sent.body.data.messageId)
+      if (seen.at(-1) !== status) seen.push(status)
+      return status === 'read' ? true : undefined
+    }, 'read')
+    assert.ok(seen.includes('read') && seen.indexOf('read') === seen.length - 1, seen.join(' → '))
+    const message = await statusOf(sent.body.data.messageId)
+    assert.equal(message.status, 'read')
+  })
+
+  it('has test numbers: 0000 is not on WhatsApp, 0463 is refused, 0408 is never acknowledged, 0001 is delivered but never read', async () => {
+    const notOnWhatsApp = await api('POST', '/api/messages/demo/text', { to: '081234560000', text: 'hello?' })
+    assert.equal(notOnWhatsApp.status, 422)
+    assert.equal(notOnWhatsApp.body.error?.code, 'NOT_ON_WHATSAPP')
+
+    const refusedOtp = await api<{ otpId: string; messageId: string }>('POST', '/api/messages/demo/otp', { to: '081234560463' })
+    assert.equal(refusedOtp.status, 201)
+    const refused = await until(async () => {
+      const message = await statusOf(refusedOtp.body.data.messageId)
+      return message.status === 'failed' ? message : undefined
+    }, '0463 failed')
+    assert.match(refused.error ?? '', /^whatsapp_refused_463/)
+    assert.equal((await api<{ status: string }>('GET', `/api/otp/${refusedOtp.body.data.otpId}`)).body.data.status, 'failed')
+
+    const unacked = await api<{ messageId: string }>('POST', '/api/messages/demo/text', { to: '081234560408', text: 'anyone?' })
+    const timedOut = await until(async () => {
+      const message = await statusOf(unacked.body.data.messageId)
+      return message.status === 'failed' ? message : undefined
+    }, '0408 failed')
+    assert.match(timedOut.error ?? '', /^not_acknowledged/)
+
+    const unread = await api<{ messageId: string }>('POST', '/api/messages/demo/text', { to: '081234560001', text: 'seen?' })
+    await until(async () => ((await statusOf(unread.body.data.messageId)).status === 'delivered' ? true : undefined), '0001 delivered')
+    await new Promise(resolve => setTimeout(resolve, 1_000))
+    assert.equal((await statusOf(unread.body.data.messageId)).status, 'delivered', 'never read')
+  })
+
+  it('lets a contact write to a session (POST /api/sandbox/inbound), which arrives as message.received', async () => {
+    const endpoint = await api<{ secret: string }>('PUT', '/api/sessions/demo/webhook', { url: receiver.url, events: ['message.received'] })
+    assert.equal(endpoint.status, 200, JSON.stringify(endpoint.body))
+    receiver.setSecret(endpoint.body.data.secret)
+    const sent = await api<{ messageId: string }>('POST', '/api/sandbox/inbound', { sessionId: 'demo', from: '081234567002', text: 'hi from a customer' })
+    assert.equal(sent.status, 201, JSON.stringify(sent.body))
+    assert.equal(sent.body.sandbox, true)
+    const received = await receiver.waitFor(r => r.find(e => e.type === 'message.received' && e.data.messageId === sent.body.data.messageId), 'message.received')
+    assert.equal(received.data.text, 'hi from a customer')
+    assert.equal(received.data.from, '6281234567002')
+    const { image } = await mediaSamples()
+    const file = await api<{ messageId: string }>('POST', '/api/sandbox/inbound', { sessionId: 'demo', from: '081234567002', media: { type: 'image', data: image.bytes.toString('base64'), caption: 'my receipt' } })
+    assert.equal(file.status, 201, JSON.stringify(file.body))
+    const picture = await receiver.waitFor(r => r.find(e => e.type === 'message.received' && e.data.messageId === file.body.data.messageId), 'message.received with media')
+    assert.equal(picture.data.type, 'image')
+    assert.deepEqual(picture.data.media, { mimetype: 'image/png', fileName: null, size: image.bytes.length, caption: 'my receipt' })
+    const bad = await api('POST', '/api/sandbox/inbound', { sessionId: 'demo', from: '081234567002' })
+    assert.equal(bad.status, 400)
+  })
+
+  it('keeps its accounts across a host restart: sessions come back connected, without a QR, and send', async () => {
+    await stack.killHost('SIGKILL')
+    await stack.startHost()
+    await until(async () => ((await api<{ status: string }>('GET', '/api/sessions/demo/status')).body.data?.status === 'connected' ? true : undefined), 'demo connected again')
+    const sent = await api<{ messageId: string }>('POST', '/api/messages/demo/text', { to: '081234567003', text: 'after the restart' })
+    assert.equal(sent.status, 200)
+    const readBack = await until(async () => {
+      const response = await api<SandboxMessage[]>('GET', '/api/sandbox/messages?to=081234567003')
+      return response.body.data.find(m => m.messageId === sent.body.data.messageId && m.text) ?? undefined
+    }, 'the message decrypted after the restart')
+    assert.equal(readBack.text, 'after the restart')
   })
 })
 
