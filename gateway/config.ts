@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { parseAllowedHosts } from '../shared/allowed-hosts.ts'
 
 /** The gateway's settings, from the environment, parsed once at start-up. */
 export const GatewayConfigSchema = z
@@ -19,10 +20,8 @@ export const GatewayConfigSchema = z
     WA_MODE: z.enum(['live', 'sandbox']).default('live'),
     MAX_BODY_BYTES: z.coerce.number().int().positive().default(64 * 1024),
     /** Hosts a webhook URL may name even though they are loopback or private (tests, local receivers). */
-    WEBHOOK_ALLOWED_HOSTS: z
-      .string()
-      .default('')
-      .transform(list => list.split(',').map(host => host.trim().toLowerCase()).filter(Boolean)),
+    /** Hosts a webhook URL may name although they are private or loopback: `host` or `host:port`. */
+    WEBHOOK_ALLOWED_HOSTS: z.string().default('').transform(parseAllowedHosts),
     WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000)
   })
   .refine(env => Boolean(env.JWT_SECRET) !== Boolean(env.JWT_JWKS_URL), {

@@ -10,6 +10,7 @@ import { createNodeWebhookFetch } from './node-webhook-fetch.ts'
 import type { ResolvedAddress } from './node-webhook-fetch.ts'
 import { deliverWebhook } from './webhooks/deliver.ts'
 import { generateWebhookSecret } from './webhooks/standard-webhooks.ts'
+import { parseAllowedHosts } from '../shared/allowed-hosts.ts'
 
 describe('webhook deliveries on Node', () => {
   const seen: { path: string; host: string | undefined; servername?: string | false | null }[] = []
@@ -43,7 +44,8 @@ describe('webhook deliveries on Node', () => {
   }
   const fetches: ReturnType<typeof createNodeWebhookFetch>[] = []
   const webhookFetch = (allowedHosts: string[] = []) => {
-    const made = Object.assign(createNodeWebhookFetch({ resolve, allowedHosts, ca }), { allowedHosts })
+    const allowed = parseAllowedHosts(allowedHosts.join(','))
+    const made = Object.assign(createNodeWebhookFetch({ resolve, allowedHosts: allowed, ca }), { allowedHosts: allowed })
     fetches.push(made)
     return made
   }

@@ -1,6 +1,8 @@
 import { Agent, buildConnector, fetch as undiciFetch } from 'undici'
 import type { RequestInit as UndiciRequestInit } from 'undici'
 import { ipFamily, isPublicAddress } from '../shared/address-policy.ts'
+import { isAllowedHost } from '../shared/allowed-hosts.ts'
+import type { AllowedHost } from '../shared/allowed-hosts.ts'
 import { appError } from '../shared/errors.ts'
 
 export type ResolvedAddress = { address: string; family: number }
@@ -20,8 +22,9 @@ const notAllowed = (host: string) => appError('URL_NOT_ALLOWED', 'The webhook ho
  * are never followed. A refused connection rejects with the URL_NOT_ALLOWED error as its cause.
  * `allowedHosts` (WEBHOOK_ALLOWED_HOSTS) are connected to although they are private.
  */
-export const createNodeWebhookFetch = ({ resolve, allowedHosts = [], ca }: { resolve: ResolveHost; allowedHosts?: readonly string[]; ca?: string }) => {
-  const allowed = (host: string) => allowedHosts.includes(host.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase())
+export const createNodeWebhookFetch = ({ resolve, allowedHosts = [], ca }: { resolve: ResolveHost; allowedHosts?: readonly AllowedHost[]; ca?: string }) => {
+  // A lookup knows no port: the URL check already held the port to its entry.
+  const allowed = (host: string) => isAllowedHost(allowedHosts, host)
 
   const vet = (hostname: string, answers: ResolvedAddress[], options: LookupOptions): ResolvedAddress[] => {
     // One private answer among public ones is enough to refuse: the name's owner picks them all.

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { parseAllowedHosts } from '../shared/allowed-hosts.ts'
 import { WEBHOOK_EVENT_TYPES } from '../shared/webhook-events.ts'
 import { DEFAULT_RETRY_POLICY } from './webhooks/retry-schedule.ts'
 import type { RetryPolicy } from './webhooks/retry-schedule.ts'
@@ -19,13 +20,10 @@ export const HostConfigSchema = z
     /** Parent of this process's media spool folder (uploads and fetched files while they are sent). */
     MEDIA_TMP_DIR: z.string().optional(),
     /**
-     * For tests only: `host:port` pairs a media URL may point at although they are loopback or
-     * private (a local file server). Empty by default; never set it in production.
+     * For tests only: hosts (`host`, or `host:port` for one port) a media URL may point at although
+     * they are loopback or private (a local file server). Empty by default; never set it in production.
      */
-    MEDIA_URL_ALLOW_HOSTS: z
-      .string()
-      .default('')
-      .transform(hosts => new Set(list(hosts))),
+    MEDIA_URL_ALLOW_HOSTS: z.string().default('').transform(parseAllowedHosts),
     MEDIA_FETCH_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(30_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** How long a sent message may wait for WhatsApp's ack before it is `failed` (`not_acknowledged`). */

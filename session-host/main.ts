@@ -27,7 +27,7 @@ const main = async (): Promise<void> => {
   // Baileys writes its encrypted copies to os.tmpdir(): pointing that at the spool folder means
   // whatever it fails to remove goes when the spool does.
   process.env.TMPDIR = spool.dir
-  if (config.MEDIA_URL_ALLOW_HOSTS.size > 0) logger.warn({ hosts: [...config.MEDIA_URL_ALLOW_HOSTS] }, 'media URLs may reach these hosts although they are private (MEDIA_URL_ALLOW_HOSTS)')
+  if (config.MEDIA_URL_ALLOW_HOSTS.length > 0) logger.warn({ hosts: config.MEDIA_URL_ALLOW_HOSTS }, 'media URLs may reach these hosts although they are private (MEDIA_URL_ALLOW_HOSTS)')
   syncGlobalEndpoint(database.db, { url: config.WEBHOOK_URL, secrets: config.WEBHOOK_SECRET, events: config.WEBHOOK_EVENTS })
   if (!config.GATEWAY_URL) logger.warn('GATEWAY_URL is not set: webhook events are stored but not delivered')
   const webhooks = config.GATEWAY_URL

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { Webhook } from 'standardwebhooks'
 import { deliverWebhook } from './deliver.ts'
 import { generateWebhookSecret } from './standard-webhooks.ts'
+import { parseAllowedHosts } from '../../shared/allowed-hosts.ts'
 
 describe('webhook delivery', () => {
   const secret = generateWebhookSecret()
@@ -46,7 +47,7 @@ describe('webhook delivery', () => {
   })
 
   // The receiver listens on loopback, which WEBHOOK_ALLOWED_HOSTS allows in tests.
-  const loopback = { allowedHosts: ['127.0.0.1'] }
+  const loopback = { allowedHosts: parseAllowedHosts('127.0.0.1') }
 
   it('posts the signed { type, timestamp, data } body and counts a 2xx as delivered', async () => {
     assert.deepEqual(await deliverWebhook(request('/ok'), loopback), { delivered: true, status: 204 })

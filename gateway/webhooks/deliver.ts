@@ -1,3 +1,4 @@
+import type { AllowedHost } from '../../shared/allowed-hosts.ts'
 import { AppError } from '../../shared/errors.ts'
 import type { WebhookDeliveryRequest, WebhookDeliveryResult } from '../../shared/webhook-events.ts'
 import { signWebhook } from './standard-webhooks.ts'
@@ -9,7 +10,7 @@ export type DeliverDeps = {
   clock?: () => number
   timeoutMs?: number
   /** WEBHOOK_ALLOWED_HOSTS: hosts that may be delivered to although they are loopback or private. */
-  allowedHosts?: readonly string[]
+  allowedHosts?: readonly AllowedHost[]
 }
 
 /** Whether a fetch failed because the policy refused the address (the fetch's error, or its cause). */

@@ -1,8 +1,9 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { checkWebhookUrl } from './webhook-url.ts'
+import { parseAllowedHosts } from '../../shared/allowed-hosts.ts'
 
-const refused = (url: string, allowed?: string[]) => assert.throws(() => checkWebhookUrl(url, allowed), (e: { code?: string }) => e.code === 'URL_NOT_ALLOWED', url)
+const refused = (url: string, allowed?: string[]) => assert.throws(() => checkWebhookUrl(url, parseAllowedHosts((allowed ?? []).join(','))), (e: { code?: string }) => e.code === 'URL_NOT_ALLOWED', url)
 
 describe('webhook URL policy', () => {
   it('accepts public http and https URLs', () => {
@@ -42,7 +43,11 @@ describe('webhook URL policy', () => {
   })
 
   it('lets an allow-listed host through', () => {
-    assert.equal(checkWebhookUrl('http://127.0.0.1:4000/hook', ['127.0.0.1']).port, '4000')
+    assert.equal(checkWebhookUrl('http://127.0.0.1:4000/hook', parseAllowedHosts('127.0.0.1')).port, '4000')
+    // The same format as MEDIA_URL_ALLOW_HOSTS: host:port lets only that port through.
+    assert.equal(checkWebhookUrl('http://127.0.0.1:4000/hook', parseAllowedHosts('127.0.0.1:4000')).port, '4000')
+    refused('http://127.0.0.1:4001/hook', ['127.0.0.1:4000'])
+    assert.throws(() => checkWebhookUrl('http://10.0.0.7/hook'), /WEBHOOK_ALLOWED_HOSTS/)
     refused('http://10.0.0.1/', ['127.0.0.1'])
   })
 })

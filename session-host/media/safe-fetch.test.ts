@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AppError } from '../../shared/errors.ts'
 import { fetchToFile } from './safe-fetch.ts'
+import { parseAllowedHosts } from '../../shared/allowed-hosts.ts'
 
 describe('fetching a media URL', () => {
   const dir = mkdtempSync(join(tmpdir(), 'safe-fetch-'))
@@ -26,7 +27,7 @@ describe('fetching a media URL', () => {
     await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
     const { port } = server.address() as AddressInfo
     base = `http://127.0.0.1:${port}`
-    policy = { allowHosts: new Set([`127.0.0.1:${port}`]), timeoutMs: 1_000, maxRedirects: 5 }
+    policy = { allowHosts: parseAllowedHosts(`127.0.0.1:${port}`), timeoutMs: 1_000, maxRedirects: 5 }
   })
   after(() => {
     server.closeAllConnections()
@@ -50,7 +51,10 @@ describe('fetching a media URL', () => {
     assert.equal(await codeOf(fetchToFile(`${base}/silent`, join(dir, 'd'), { maxBytes: 100, policy })), 'URL_FETCH_FAILED')
   })
 
-  it('refuses the same loopback server when it is not on the allow-list', async () => {
+  it('refuses the same loopback server when it is not on the allow-list, naming the setting that would allow it', async () => {
     assert.equal(await codeOf(fetchToFile(`${base}/file`, join(dir, 'e'), { maxBytes: 100 })), 'URL_NOT_ALLOWED')
+    await assert.rejects(fetchToFile(`${base}/file`, join(dir, 'e'), { maxBytes: 100 }), /MEDIA_URL_ALLOW_HOSTS/)
+    // A bare host lets every port through, as in WEBHOOK_ALLOWED_HOSTS.
+    assert.deepEqual(await fetchToFile(`${base}/file`, join(dir, 'f'), { maxBytes: 100, policy: { allowHosts: parseAllowedHosts('127.0.0.1'), timeoutMs: 1_000, maxRedirects: 5 } }), { bytes: 5, contentType: 'text/plain', fileName: 'note.txt' })
   })
 })

@@ -4,20 +4,22 @@ import type { LookupFunction } from 'node:net'
 import { Agent, request } from 'undici'
 import { AppError, appError } from '../../shared/errors.ts'
 import { isPublicAddress } from '../../shared/address-policy.ts'
+import { isAllowedHost } from '../../shared/allowed-hosts.ts'
+import type { AllowedHost } from '../../shared/allowed-hosts.ts'
 import { fileTooLarge, writeCapped } from './upload-spool.ts'
 
 export type FetchPolicy = {
   /**
-   * `host:port` pairs exempt from the address check. For tests that serve files on loopback;
-   * empty unless MEDIA_URL_ALLOW_HOSTS sets it.
+   * Hosts exempt from the address check (`host` or `host:port`). For tests that serve files on
+   * loopback; empty unless MEDIA_URL_ALLOW_HOSTS sets it.
    */
-  allowHosts: ReadonlySet<string>
+  allowHosts: readonly AllowedHost[]
   /** The whole fetch, redirects included. */
   timeoutMs: number
   maxRedirects: number
 }
 
-export const DEFAULT_FETCH_POLICY: FetchPolicy = { allowHosts: new Set(), timeoutMs: 30_000, maxRedirects: 5 }
+export const DEFAULT_FETCH_POLICY: FetchPolicy = { allowHosts: [], timeoutMs: 30_000, maxRedirects: 5 }
 
 export type Fetched = { bytes: number; contentType: string | undefined; fileName: string | undefined }
 
@@ -35,12 +37,14 @@ const vetAddress = async (url: URL, policy: FetchPolicy): Promise<{ address: str
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw notAllowed(url.href, 'only http and https URLs are fetched')
   if (url.username || url.password) throw notAllowed(url.href, 'URLs with credentials are not fetched')
   const host = url.hostname.replace(/^\[|\]$/g, '')
-  const allowed = policy.allowHosts.has(`${url.hostname}:${defaultPort(url)}`)
+  const allowed = isAllowedHost(policy.allowHosts, url.hostname, defaultPort(url))
   const family = isIP(host)
   const answers = family !== 0 ? [{ address: host, family }] : await lookup(host, { all: true, verbatim: true }).catch(() => [])
   if (answers.length === 0) throw fetchFailed(url.href, 'the host name does not resolve')
   if (!allowed) {
-    for (const answer of answers) if (!isPublicAddress(answer.address)) throw notAllowed(url.href, 'the host is a loopback, private, link-local or metadata address')
+    for (const answer of answers) {
+      if (!isPublicAddress(answer.address)) throw notAllowed(url.href, 'the host is a loopback, private, link-local or metadata address (MEDIA_URL_ALLOW_HOSTS on the host lets named hosts through, for tests)')
+    }
   }
   return answers[0]!
 }
