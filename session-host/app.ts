@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os'
 import { Hono } from 'hono'
 import type { Logger } from 'pino'
 import { toErrorResponse } from '../shared/error-response.ts'
-import { errorEnvelope } from '../shared/errors.ts'
+import { errorEnvelope, ok } from '../shared/errors.ts'
 import type { SigningSecret } from '../shared/internal-signing.ts'
 import { internalAuth } from './internal-auth.ts'
 import type { Db } from './db/connection.ts'
@@ -31,17 +31,22 @@ export type HostDeps = {
   queue: SendQueue
   /** Webhook events were written outside the queue (OTP verified or expired): deliver them now. */
   wakeWebhooks?: () => void
+  /** Whether the database takes writes now (openDatabase's probe); health says so. */
+  databaseWritable?: () => boolean
   /** Where media waits while it is checked, then until it is sent; and how URLs are fetched. */
   media: { outboxDir: string; spool?: UploadSpool; fetchPolicy?: FetchPolicy; maxBytes?: number }
 }
 
 /** The session host's internal API: only the gateway, holding the shared secret, may call it. */
-export const createHostApp = ({ db, clock = Date.now, sessions, internalSecret, logger, sandbox, queue, media, wakeWebhooks }: HostDeps) => {
+export const createHostApp = ({ db, clock = Date.now, sessions, internalSecret, logger, sandbox, queue, media, wakeWebhooks, databaseWritable = () => true }: HostDeps) => {
   const app = new Hono()
   const recipients = createRecipientCheck({ clock })
   const spool = media.spool ?? createUploadSpool(tmpdir())
-  app.get('/health', c => c.json({ ok: true }))
+  // Unsigned, for supervisors and `npm start`: the process serves and its database takes writes.
+  app.get('/health', c => (databaseWritable() ? c.json({ ok: true }) : c.json({ ok: false, database: 'unwritable' }, 503)))
   app.use('/internal/*', internalAuth(internalSecret, undefined, UPLOAD_PATH))
+  // What the gateway's /api/health reports of the host.
+  app.get('/internal/health', c => c.json(ok('Host health', { database: databaseWritable() ? 'ok' : 'unwritable', sessions: sessions.countByStatus() })))
   app.route('/internal/sessions', sessionRoutes(sessions))
   const send = { db, queue, sessions, recipients }
   app.route('/internal/sessions', messageRoutes(send))

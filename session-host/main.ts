@@ -65,6 +65,7 @@ const main = async (): Promise<void> => {
   webhooks?.start()
   const app = createHostApp({
     db: database.db,
+    databaseWritable: database.canWrite,
     sessions,
     internalSecret: config.INTERNAL_SECRET,
     logger,

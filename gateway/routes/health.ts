@@ -1,40 +1,44 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { GatewayApp } from '../app.ts'
 
+const Health = z.object({
+  success: z.boolean(),
+  message: z.string(),
+  status: z.enum(['OK', 'ERROR']).openapi({ description: "The original API's field: OK, or ERROR when the host is unreachable or its database takes no writes" }),
+  data: z.object({
+    gateway: z.literal('ok'),
+    host: z.enum(['ok', 'unreachable']),
+    database: z.enum(['ok', 'unwritable', 'unknown']).openapi({ description: "The host's database: `unknown` while the host is unreachable" }),
+    mode: z.enum(['live', 'sandbox']),
+    sessions: z.record(z.string(), z.number())
+  })
+})
+
 const route = createRoute({
   method: 'get',
   path: '/api/health',
   tags: ['Health'],
-  summary: 'Gateway and session host health',
+  summary: 'Gateway, session host and database health (no token)',
   responses: {
-    200: {
-      description: 'Health',
-      content: {
-        'application/json': {
-          schema: z.object({
-            success: z.literal(true),
-            message: z.string(),
-            data: z.object({
-              gateway: z.literal('ok'),
-              host: z.enum(['ok', 'unreachable']),
-              mode: z.enum(['live', 'sandbox']),
-              sessions: z.record(z.string(), z.number())
-            })
-          })
-        }
-      }
-    }
+    200: { description: 'Healthy', content: { 'application/json': { schema: Health } } },
+    503: { description: 'The host is unreachable or its database takes no writes', content: { 'application/json': { schema: Health } } }
   }
 })
+
+type HostHealth = { database: 'ok' | 'unwritable'; sessions: Record<string, number> }
 
 export const registerHealth = (app: GatewayApp) =>
   app.openapi(route, async c => {
     const { host, config } = c.var.deps
-    const sessions = await host.call<{ status: string }[]>('GET', '/internal/sessions').catch(() => undefined)
-    const byStatus: Record<string, number> = {}
-    for (const session of sessions ?? []) byStatus[session.status] = (byStatus[session.status] ?? 0) + 1
-    return c.json(
-      { success: true as const, message: 'OK', data: { gateway: 'ok' as const, host: sessions ? ('ok' as const) : ('unreachable' as const), mode: config.WA_MODE, sessions: byStatus } },
-      200
-    )
+    const hostHealth = await host.call<HostHealth>('GET', '/internal/health').catch(() => undefined)
+    const healthy = hostHealth?.database === 'ok'
+    const data = {
+      gateway: 'ok' as const,
+      host: hostHealth ? ('ok' as const) : ('unreachable' as const),
+      database: hostHealth?.database ?? ('unknown' as const),
+      mode: config.WA_MODE,
+      sessions: hostHealth?.sessions ?? {}
+    }
+    const message = healthy ? 'OK' : hostHealth ? 'The session host cannot write to its database' : 'The session host is unreachable'
+    return c.json({ success: healthy, message, status: healthy ? ('OK' as const) : ('ERROR' as const), data }, healthy ? 200 : 503)
   })

@@ -20,7 +20,7 @@ const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dr
  * Opens the host's SQLite file in WAL mode (readers never wait for the writer) with a busy
  * timeout, turns on foreign keys, and applies the checked-in migrations.
  */
-export const openDatabase = (file: string): { db: Db; close(): void } => {
+export const openDatabase = (file: string): { db: Db; close(): void; canWrite(): boolean } => {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
   const sqlite = new Database(file)
   sqlite.pragma('journal_mode = WAL')
@@ -36,5 +36,23 @@ export const openDatabase = (file: string): { db: Db; close(): void } => {
   })
   const db = drizzle(sqlite, { schema })
   migrate(db, { migrationsFolder: MIGRATIONS })
-  return { db, close: () => sqlite.close() }
+  return { db, close: () => sqlite.close(), canWrite: () => canWrite(sqlite) }
+}
+
+/**
+ * Whether the database takes writes now: a write lock taken and given back at once, waiting at
+ * most `waitMs` for another writer (a full disk, a read-only file or a lock held elsewhere fail).
+ */
+const canWrite = (sqlite: Database.Database, waitMs = 200): boolean => {
+  const previous = sqlite.pragma('busy_timeout', { simple: true }) as number
+  sqlite.pragma(`busy_timeout = ${waitMs}`)
+  try {
+    sqlite.exec('BEGIN IMMEDIATE')
+    sqlite.exec('ROLLBACK')
+    return true
+  } catch {
+    return false
+  } finally {
+    sqlite.pragma(`busy_timeout = ${previous}`)
+  }
 }

@@ -79,6 +79,13 @@ export class SessionManager {
       .map(row => this.toView(row))
   }
 
+  /** How many sessions stand in each status. */
+  countByStatus(): Partial<Record<SessionStatus, number>> {
+    const counts: Partial<Record<SessionStatus, number>> = {}
+    for (const { status } of this.deps.db.select({ status: sessions.status }).from(sessions).all()) counts[status] = (counts[status] ?? 0) + 1
+    return counts
+  }
+
   view(sessionId: string): SessionView {
     const row = this.deps.db.select(viewColumns).from(sessions).where(eq(sessions.id, sessionId)).get()
     if (!row) throw appError('SESSION_NOT_FOUND', `Session ${sessionId} does not exist`)
