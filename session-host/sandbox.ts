@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { fileTypeFromBuffer } from 'file-type'
 import { Hono } from 'hono'
 import { BufferJSON } from '@whiskeysockets/baileys'
 import type { proto } from '@whiskeysockets/baileys'
@@ -120,13 +121,17 @@ export class Sandbox {
         const body = await jsonBody(c, Inbound)
         const accountPn = sessions.numberOf(body.sessionId)
         if (!accountPn) throw appError('SESSION_NOT_CONNECTED', `Session ${body.sessionId} is not linked`)
-        const messageId = body.media
-          ? await this.sim.injectMedia(body.from, accountPn, body.media.type, Buffer.from(body.media.data, 'base64'), {
-              ...(body.media.caption ? { caption: body.media.caption } : {}),
-              ...(body.media.fileName ? { fileName: body.media.fileName } : {}),
-              ...(body.media.mimetype ? { mimetype: body.media.mimetype } : {})
-            })
-          : await this.sim.injectText(body.from, accountPn, body.text!)
+        let messageId: string
+        if (body.media) {
+          const bytes = Buffer.from(body.media.data, 'base64')
+          // The type the file really is, as a phone would send it, unless the caller names one.
+          const mimetype = body.media.mimetype ?? (await fileTypeFromBuffer(bytes))?.mime
+          messageId = await this.sim.injectMedia(body.from, accountPn, body.media.type, bytes, {
+            ...(body.media.caption ? { caption: body.media.caption } : {}),
+            ...(body.media.fileName ? { fileName: body.media.fileName } : {}),
+            ...(mimetype ? { mimetype } : {})
+          })
+        } else messageId = await this.sim.injectText(body.from, accountPn, body.text!)
         return c.json(ok('Sandbox: the contact sent it', { messageId, sessionId: body.sessionId, from: body.from }), 201)
       })
   }
