@@ -62,9 +62,9 @@ describe('the gateway in front of the session host', () => {
     assert.equal(outside.body.error.code, 'SESSION_FORBIDDEN')
     const listed = await call('GET', '/api/sessions', { token: limited })
     assert.equal(listed.status, 200)
-    assert.deepEqual(listed.body.data, [])
+    assert.deepEqual(listed.body.data, { sessions: [], total: 0 })
     const full = await call('GET', '/api/sessions', { token: await token('sessions:read') })
-    assert.deepEqual((full.body.data as { sessionId: string }[]).map(s => s.sessionId), ['shop-1'])
+    assert.deepEqual((full.body.data as { sessions: { sessionId: string }[] }).sessions.map(s => s.sessionId), ['shop-1'])
   })
 
   it('answers bad input with a 4xx and a code, never a 5xx', async () => {

@@ -24,6 +24,7 @@ import { registerRichMessages } from './routes/rich-messages.ts'
 import { registerOtp } from './routes/otp.ts'
 import { QR_PAGE_PUBLIC_PATHS, registerQrPage } from './routes/qr-page.ts'
 import { registerSandbox } from './routes/sandbox.ts'
+import { originalApiBodies, withFormBodies } from './routes/original-api.ts'
 import { JSON_BODY_TYPES } from './routes/schemas.ts'
 import { registerSessions } from './routes/sessions.ts'
 import { registerWebhooks } from './routes/webhooks.ts'
@@ -104,6 +105,7 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
     })
   )
   app.use('/api/*', except(PUBLIC_PATHS, auth))
+  app.use('/api/*', except(isMediaUpload, originalApiBodies()))
 
   registerHealth(app)
   registerSessions(app)
@@ -118,10 +120,16 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
   app.route('/', webhookDeliveryRoute({ secret: deps.config.INTERNAL_SECRET, timeoutMs: deps.config.WEBHOOK_TIMEOUT_MS, allowedHosts: deps.config.WEBHOOK_ALLOWED_HOSTS, ...(deps.clock ? { clock: deps.clock } : {}), ...(deps.webhookFetch ? { fetch: deps.webhookFetch } : {}) }))
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-  app.doc31('/api/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'WhatsApp OTP gateway', version: '0.1.0', description: 'Send and verify one-time codes over WhatsApp.' }
-  })
+  app.get('/api/openapi.json', c =>
+    c.json(
+      withFormBodies(
+        app.getOpenAPI31Document({
+          openapi: '3.1.0',
+          info: { title: 'WhatsApp OTP gateway', version: '0.1.0', description: 'Send and verify one-time codes over WhatsApp.' }
+        })
+      )
+    )
+  )
   app.get('/api/docs', Scalar({ url: '/api/openapi.json', pageTitle: 'WhatsApp OTP gateway API' }))
 
   app.notFound(c => c.json(errorEnvelope('NOT_FOUND', 'No such route'), 404))

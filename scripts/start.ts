@@ -110,7 +110,7 @@ const printQrPageLinks = async (secret: string): Promise<void> => {
     })
     return ((await response.json()) as { data: T }).data
   }
-  let sessions = await api<{ sessionId: string; status: string }[]>('GET', '/api/sessions')
+  let { sessions } = await api<{ sessions: { sessionId: string; status: string }[] }>('GET', '/api/sessions')
   if (sessions.length === 0) sessions = [await api<{ sessionId: string; status: string }>('POST', '/api/sessions/create', { sessionId: 'default' })]
   for (const session of sessions.filter(s => s.status !== 'connected' && s.status !== 'logged_out')) {
     const link = await api<{ url: string }>('POST', `/api/sessions/${session.sessionId}/qr-link`)

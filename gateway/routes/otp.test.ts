@@ -116,7 +116,7 @@ describe('OTP send and verify through the gateway', () => {
     const generated = await stack.call('GET', '/api/messages/shop-1/generate-otp?length=8', { token: sender })
     assert.match((generated.body.data as { code: string }).code, /^\d{8}$/)
     const formatted = await stack.call('GET', '/api/messages/format-phone/0812-3456-7890', { token: sender })
-    assert.deepEqual(formatted.body.data, { input: '0812-3456-7890', e164: `+${PN}`, jid: `${PN}@s.whatsapp.net`, country: 'ID', valid: true })
+    assert.deepEqual(formatted.body.data, { input: '0812-3456-7890', e164: `+${PN}`, jid: `${PN}@s.whatsapp.net`, country: 'ID', valid: true, original: '0812-3456-7890', formatted: PN, whatsappFormat: `${PN}@s.whatsapp.net` })
     const malformed = await stack.call('GET', '/api/messages/format-phone/hello', { token: sender })
     assert.equal((malformed.body.data as { valid: boolean }).valid, false)
   })

@@ -28,6 +28,9 @@ const VerifyResult = z
   .object({ otpId: z.string(), valid: z.boolean(), status: OtpView.shape.status, attemptsLeft: z.number() })
   .openapi('OtpVerification')
 
+/** How long a code lives when the caller does not say. */
+const DEFAULT_OTP_TTL_SECONDS = 300
+
 const security = [{ bearerAuth: [] }]
 const OtpIdParam = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/).openapi({ param: { name: 'otpId', in: 'path' } })
 
@@ -45,7 +48,7 @@ const send = createRoute({
         to: Recipient,
         companyName: z.string().min(1).max(64).optional(),
         length: z.number().int().min(4).max(10).default(6),
-        ttlSeconds: z.number().int().min(30).max(3600).default(300),
+        ttlSeconds: z.number().int().min(30).max(3600).default(DEFAULT_OTP_TTL_SECONDS),
         locale: z.enum(['id', 'en']).default('id'),
         template: z.string().max(1024).optional().openapi({ example: '{{company}}: your code is {{code}} ({{minutes}} min)' }),
         code: z.string().regex(/^\d{4,10}$/).optional()
@@ -100,7 +103,21 @@ const generate = createRoute({
   summary: 'A random code, for callers that send it themselves (stores nothing)',
   security,
   request: { params: z.object({ sessionId: SessionIdParam }), query: z.object({ length: z.coerce.number().int().min(4).max(10).default(6) }) },
-  responses: { 200: json(envelope(z.object({ code: z.string() })), 'Code'), ...errorResponses() }
+  responses: {
+    200: json(
+      envelope(
+        z.object({
+          code: z.string(),
+          otp: z.string().openapi({ description: 'The same code (the original API\'s name)' }),
+          length: z.number().int(),
+          timestamp: z.string(),
+          expiresIn: z.number().int().openapi({ description: 'The TTL, in seconds, of an OTP sent with default settings (as a suggestion: nothing is stored)' })
+        })
+      ),
+      'Code'
+    ),
+    ...errorResponses()
+  }
 })
 
 const formatPhone = createRoute({
@@ -111,7 +128,21 @@ const formatPhone = createRoute({
   security,
   request: { params: z.object({ number: z.string().min(1).max(64).openapi({ param: { name: 'number', in: 'path' }, example: '081234567890' }) }) },
   responses: {
-    200: json(envelope(z.object({ input: z.string(), e164: z.string(), jid: z.string(), country: z.string().nullable(), valid: z.boolean() })), 'Number'),
+    200: json(
+      envelope(
+        z.object({
+          input: z.string(),
+          e164: z.string(),
+          jid: z.string(),
+          country: z.string().nullable(),
+          valid: z.boolean(),
+          original: z.string().openapi({ description: 'The input (the original API\'s name)' }),
+          formatted: z.string().openapi({ description: 'E.164 digits without the +' }),
+          whatsappFormat: z.string().openapi({ description: 'The WhatsApp JID (the original API\'s name for `jid`)' })
+        })
+      ),
+      'Number'
+    ),
     ...errorResponses()
   }
 })
@@ -136,7 +167,8 @@ export const registerOtp = (app: GatewayApp) =>
   app
     .openapi(formatPhone, c => {
       const phone = c.var.deps.phoneInfo(c.req.valid('param').number)
-      return c.json({ success: true as const, message: phone.valid ? 'Valid number' : 'Invalid number', data: phone }, 200)
+      const data = { ...phone, original: phone.input, formatted: phone.e164.slice(1), whatsappFormat: phone.jid }
+      return c.json({ success: true as const, message: phone.valid ? 'Valid number' : 'Invalid number', data }, 200)
     })
     .openapi(send, async c => {
       const { sessionId } = c.req.valid('param')
@@ -203,5 +235,8 @@ export const registerOtp = (app: GatewayApp) =>
     .openapi(generate, c => {
       requireScope(c.var.principal, 'otp:send')
       requireSession(c.var.principal, c.req.valid('param').sessionId)
-      return c.json({ success: true as const, message: 'Generated code', data: { code: generateOtpCode(c.req.valid('query').length) } }, 200)
+      const { length } = c.req.valid('query')
+      const code = generateOtpCode(length)
+      const data = { code, otp: code, length, timestamp: new Date(c.var.deps.now()).toISOString(), expiresIn: DEFAULT_OTP_TTL_SECONDS }
+      return c.json({ success: true as const, message: 'Generated code', data }, 200)
     })

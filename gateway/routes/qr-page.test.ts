@@ -18,6 +18,7 @@ describe('QR page behind a signed link', () => {
 
   const mint = async (sessionId: string, token: string) => stack.call('POST', `/api/sessions/${sessionId}/qr-link`, { token })
   const get = (path: string) => stack.gateway.request(path)
+  const getWithToken = (path: string, token: string) => stack.gateway.request(path, { headers: { authorization: `Bearer ${token}` } })
 
   it('mints links only for an authenticated caller allowed to see the session', async () => {
     assert.equal((await stack.call('POST', '/api/sessions/desk/qr-link')).status, 401)
@@ -56,6 +57,16 @@ describe('QR page behind a signed link', () => {
     await stack.sim.linkWithQr(currentQr, { accountPn: '6281200000777' })
     for (let i = 0; i < 300 && state.status !== 'connected'; i++, state = await poll()) await new Promise(r => setTimeout(r, 20))
     assert.deepEqual(state, { sessionId: 'desk', status: 'connected', reason: null, phoneNumber: '6281200000777', qrImage: null, qrRefreshed: false })
+  })
+
+  it('serves the page to a bearer token that may read the session, as the original API served it to its callers', async () => {
+    const withToken = async (token: string) => getWithToken('/api/sessions/desk/qr-page', token)
+    const page = await withToken(admin)
+    assert.equal(page.status, 200)
+    assert.match(await page.text(), /data-state="\/api\/sessions\/desk\/qr-page\/state\?expires=\d+&amp;signature=/)
+    assert.equal((await withToken(await stack.token('sessions:read', { sessions: ['other'] }))).status, 401)
+    assert.equal((await withToken(await stack.token('otp:send'))).status, 401)
+    assert.equal((await withToken('not-a-token')).status, 401)
   })
 
   it('refuses a missing, forged, borrowed or expired link', async () => {

@@ -1,9 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { base64url } from 'jose'
 import { appError } from '../../shared/errors.ts'
-import { requireScope, requireSession } from '../auth/scopes.ts'
+import type { Context } from 'hono'
+import { canUseSession, hasScope, requireScope, requireSession } from '../auth/scopes.ts'
 import { QR_PAGE_LINK_TTL_SECONDS, qrPagePath, signQrPageLink, verifyQrPageLink } from '../auth/qr-page-link.ts'
-import type { GatewayApp } from '../app.ts'
+import type { GatewayApp, GatewayEnv } from '../app.ts'
 import { qrPageHeaders, renderExpiredQrPage, renderQrPage } from './qr-page-html.ts'
 import { envelope, errorResponses, json, SessionIdParam, SessionView } from './schemas.ts'
 
@@ -30,7 +31,7 @@ const page = createRoute({
   method: 'get',
   path: '/api/sessions/{sessionId}/qr-page',
   tags: ['Sessions'],
-  summary: 'HTML page that shows the live QR and turns to "connected" by itself (needs a signed link)',
+  summary: 'HTML page that shows the live QR and turns to "connected" by itself (needs a signed link, or a bearer token that may read the session)',
   request: { params: Params, query: LinkQuery },
   responses: {
     200: { description: 'The page', content: { 'text/html': { schema: z.string() } } },
@@ -58,6 +59,31 @@ const state = createRoute({
   }
 })
 
+type PageContext = Context<GatewayEnv>
+type Link = { sessionId: string; expires: number; signature: string }
+
+/** The page's own signed link, when the request carries a valid one. */
+const signedLink = async (c: PageContext): Promise<Link | undefined> => {
+  const sessionId = c.req.param('sessionId') ?? ''
+  const { expires, signature } = c.req.query()
+  const valid = await verifyQrPageLink(await c.var.deps.qrPageKey, { sessionId, expires, signature }, c.var.deps.now())
+  return valid ? { sessionId, expires: Number(expires), signature: signature as string } : undefined
+}
+
+/**
+ * The original API served this page to any caller; here a caller with a bearer token that may
+ * read the session gets it too, with a freshly signed link for the page to poll.
+ */
+const linkForBearer = async (c: PageContext): Promise<Link | undefined> => {
+  const token = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i.exec(c.req.header('authorization') ?? '')?.[1]
+  if (!token) return undefined
+  const principal = await c.var.deps.verifier.verify(token).catch(() => undefined)
+  const sessionId = c.req.param('sessionId') ?? ''
+  if (!principal || !hasScope(principal, 'sessions:read') || !canUseSession(principal, sessionId)) return undefined
+  await c.var.deps.host.call('GET', `/internal/sessions/${sessionId}`)
+  return signQrPageLink(await c.var.deps.qrPageKey, sessionId, Math.floor(c.var.deps.now() / 1000) + QR_PAGE_LINK_TTL_SECONDS)
+}
+
 type LinkState = Pick<z.infer<typeof SessionView>, 'sessionId' | 'status' | 'reason' | 'phoneNumber'> & { qrImage: string | null; qrRefreshed: boolean }
 
 export const registerQrPage = (app: GatewayApp) =>
@@ -74,11 +100,10 @@ export const registerQrPage = (app: GatewayApp) =>
     })
     .openapi(page, async c => {
       const { sessionId } = c.req.valid('param')
-      const { expires, signature } = c.req.valid('query')
       const nonce = base64url.encode(crypto.getRandomValues(new Uint8Array(16)))
-      const valid = await verifyQrPageLink(await c.var.deps.qrPageKey, { sessionId, expires, signature }, c.var.deps.now())
-      if (!valid) return c.html(renderExpiredQrPage(), 401, qrPageHeaders(nonce))
-      const statePath = qrPagePath({ sessionId, expires: Number(expires), signature: signature as string }, 'qr-page/state')
+      const link = (await signedLink(c)) ?? (await linkForBearer(c))
+      if (!link) return c.html(renderExpiredQrPage(), 401, qrPageHeaders(nonce))
+      const statePath = qrPagePath(link, 'qr-page/state')
       return c.html(renderQrPage({ sessionId, statePath, sandbox: c.var.deps.config.WA_MODE === 'sandbox', nonce }), 200, qrPageHeaders(nonce))
     })
     .openapi(state, async c => {

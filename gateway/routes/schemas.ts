@@ -56,7 +56,13 @@ export const SessionView = z
       .object({ code: z.number().int(), text: z.string() })
       .nullable()
       .openapi({ description: 'What WhatsApp answered when it refused the link (`pairing_refused`), else null' }),
+    isConnected: z.boolean().openapi({ description: "`status === 'connected'` (the original API's field)" }),
     phoneNumber: z.string().nullable(),
+    user: z
+      .object({ id: z.string().openapi({ example: '6281234567890:1@s.whatsapp.net' }), name: z.string().nullable() })
+      .nullable()
+      .openapi({ description: 'The linked WhatsApp account: its device JID and push name, or null before linking' }),
+    lastSeen: z.string().nullable().openapi({ description: 'When the session was last connected (now, while it is), ISO 8601; null if it never was' }),
     deviceLabel: z.string().openapi({ description: 'The name the phone lists this session under (Settings → Linked devices)' }),
     restriction: z
       .object({
@@ -74,10 +80,17 @@ export const SessionView = z
 /** A destination as people type it: local (08…), national, international, or a WhatsApp JID. */
 export const Recipient = z.string().min(3).max(64).openapi({ example: '081234567890' })
 
-/** What the routes with a JSON body take; another type is 415 UNSUPPORTED_MEDIA_TYPE naming these. */
-export const JSON_BODY_TYPES = ['application/json'] as const
+/**
+ * What the routes with a JSON body take: JSON, or a form as the original API took (read into the
+ * same fields by routes/original-api.ts). Another type is 415 UNSUPPORTED_MEDIA_TYPE naming these.
+ */
+export const JSON_BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded'] as const
 
-/** A required JSON request body. */
+/**
+ * A required JSON request body. Forms are taken too (routes/original-api.ts turns them into JSON
+ * before validation) and the OpenAPI document lists them beside JSON (`withFormBodies`); declaring
+ * both here would make the framework validate a JSON body as a form as well.
+ */
 export const jsonRequest = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } })
 
 const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'delivered', 'read', 'failed'] as const

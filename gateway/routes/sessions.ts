@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { DEFAULT_DEVICE_LABEL, DeviceLabel } from '../../shared/sessions.ts'
+import { QR_PAGE_MESSAGES as QR_INSTRUCTIONS } from './qr-page-html.ts'
 import { filterSessions, requireScope, requireSession } from '../auth/scopes.ts'
 import type { GatewayApp } from '../app.ts'
 import { envelope, errorResponses, json, jsonRequest, Recipient, SessionIdParam, SessionView } from './schemas.ts'
@@ -17,7 +18,7 @@ const create = createRoute({
   request: {
     body: jsonRequest(
       z.object({
-        sessionId: SessionIdParam.openapi({ param: undefined }),
+        sessionId: SessionIdParam.optional().openapi({ param: undefined, description: 'Generated (`session_<uuid>`) when absent, as the original API did' }),
         webhook: WebhookInput.optional(),
         deviceLabel: DeviceLabel.optional().openapi({
           description: `The name the phone lists the session under (Settings → Linked devices); default "${DEFAULT_DEVICE_LABEL}". Pairing by code works whatever it is.`,
@@ -26,7 +27,7 @@ const create = createRoute({
       })
     )
   },
-  responses: { 201: json(envelope(SessionView.extend({ webhook: WebhookView.optional() })), 'Created'), ...errorResponses(409, 422) }
+  responses: { 201: json(envelope(SessionView.extend({ webhook: WebhookView.optional(), timestamp: z.string() })), 'Created'), ...errorResponses(409, 422) }
 })
 
 const list = createRoute({
@@ -35,7 +36,7 @@ const list = createRoute({
   tags: ['Sessions'],
   summary: 'List the sessions this token may see',
   security,
-  responses: { 200: json(envelope(z.array(SessionView)), 'Sessions'), ...errorResponses() }
+  responses: { 200: json(envelope(z.object({ sessions: z.array(SessionView), total: z.number().int() })), 'Sessions'), ...errorResponses() }
 })
 
 const status = createRoute({
@@ -61,6 +62,9 @@ const qr = createRoute({
         z.object({
           qr: z.string(),
           qrImage: z.string(),
+          qrCode: z.string().openapi({ description: 'The same PNG data URL as `qrImage` (the original API\'s name)' }),
+          timestamp: z.string().openapi({ description: 'When this code was made' }),
+          instructions: z.string(),
           refreshed: z.boolean().openapi({ description: 'WhatsApp rotated this code after the phone scanned it: scan the code shown now again' })
         })
       ),
@@ -89,7 +93,7 @@ const restart = createRoute({
   summary: 'Restart the session socket',
   security,
   request: { params: Params },
-  responses: { 200: json(envelope(SessionView), 'Restarted'), ...errorResponses(404) }
+  responses: { 200: json(envelope(SessionView.extend({ timestamp: z.string() })), 'Restarted'), ...errorResponses(404) }
 })
 
 const remove = createRoute({
@@ -108,7 +112,9 @@ export const registerSessions = (app: GatewayApp) =>
   app
     .openapi(create, async c => {
       requireScope(c.var.principal, 'sessions:write')
-      const { sessionId, webhook, deviceLabel } = c.req.valid('json')
+      const body = c.req.valid('json')
+      const { webhook, deviceLabel } = body
+      const sessionId = body.sessionId ?? `session_${crypto.randomUUID()}`
       requireSession(c.var.principal, sessionId)
       const prepared = webhook ? prepareWebhook(webhook, c.var.deps.config) : undefined
       const view = await c.var.deps.host.call<View>('POST', '/internal/sessions', { sessionId, ...(deviceLabel ? { deviceLabel } : {}), ...(prepared ? { webhook: prepared.host } : {}) })
@@ -116,13 +122,14 @@ export const registerSessions = (app: GatewayApp) =>
       const data = prepared && webhook
         ? { ...view, webhook: { url: webhook.url, events: webhook.events ?? null, ...(prepared.generated ? { secret: prepared.generated } : {}) } }
         : view
-      return c.json({ success: true as const, message: 'Session created', data }, 201)
+      return c.json({ success: true as const, message: 'Session created', data: { ...data, timestamp: new Date(c.var.deps.now()).toISOString() } }, 201)
     })
     .openapi(list, async c => {
       requireScope(c.var.principal, 'sessions:read')
       const all = await c.var.deps.host.call<View[]>('GET', '/internal/sessions')
       const allowed = new Set(filterSessions(c.var.principal, all.map(s => s.sessionId)))
-      return c.json({ success: true as const, message: 'Sessions', data: all.filter(s => allowed.has(s.sessionId)) }, 200)
+      const visible = all.filter(s => allowed.has(s.sessionId))
+      return c.json({ success: true as const, message: 'Sessions', data: { sessions: visible, total: visible.length } }, 200)
     })
     .openapi(status, async c => {
       const { sessionId } = c.req.valid('param')
@@ -135,8 +142,9 @@ export const registerSessions = (app: GatewayApp) =>
       const { sessionId } = c.req.valid('param')
       requireScope(c.var.principal, 'sessions:read')
       requireSession(c.var.principal, sessionId)
-      const data = await c.var.deps.host.call<{ qr: string; qrImage: string; refreshed: boolean }>('GET', `/internal/sessions/${sessionId}/qr`)
-      return c.json({ success: true as const, message: 'QR code', data }, 200)
+      const data = await c.var.deps.host.call<{ qr: string; qrImage: string; refreshed: boolean; timestamp: string }>('GET', `/internal/sessions/${sessionId}/qr`)
+      const instructions = data.refreshed ? QR_INSTRUCTIONS.refreshed : QR_INSTRUCTIONS.scan
+      return c.json({ success: true as const, message: 'QR code', data: { ...data, qrCode: data.qrImage, instructions } }, 200)
     })
     .openapi(pairingCode, async c => {
       const { sessionId } = c.req.valid('param')
@@ -152,7 +160,7 @@ export const registerSessions = (app: GatewayApp) =>
       requireScope(c.var.principal, 'sessions:write')
       requireSession(c.var.principal, sessionId)
       const data = await c.var.deps.host.call<View>('PUT', `/internal/sessions/${sessionId}/restart`)
-      return c.json({ success: true as const, message: 'Session restarted', data }, 200)
+      return c.json({ success: true as const, message: 'Session restarted', data: { ...data, timestamp: new Date(c.var.deps.now()).toISOString() } }, 200)
     })
     .openapi(remove, async c => {
       const { sessionId } = c.req.valid('param')

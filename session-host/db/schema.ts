@@ -12,6 +12,8 @@ export const sessions = sqliteTable('sessions', {
   deviceLabel: text('device_label'),
   /** Why linking failed, while the status is `link_failed`. */
   linkFailure: text('link_failure', { mode: 'json' }).$type<LinkFailure>(),
+  /** When the session was last connected: set as it connects and as it stops being connected. */
+  lastSeenAt: integer('last_seen_at', { mode: 'timestamp_ms' }),
   createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull().default(sql`(unixepoch('subsec') * 1000)`),
   updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull().default(sql`(unixepoch('subsec') * 1000)`)
 })

@@ -40,11 +40,15 @@ const Fields = z.object({
   ptt: z.boolean().optional()
 })
 const ByUrl = Fields.extend({ jid: Jid, url: z.string().min(1).max(2048), idempotency: Idempotency })
-// Multipart fields arrive as text; `ptt` as "true"/"false".
-const FormFields = Fields.extend({
-  to: z.string().min(3).max(64),
-  ptt: z.enum(['true', 'false']).transform(value => value === 'true').optional()
-})
+// Multipart fields arrive as text; `ptt` as "true"/"false". The original API's callers name the
+// recipient `phone` and a document's name `filename`.
+const FormFields = z.preprocess(
+  (fields: Record<string, string>) => ({ ...fields, to: fields.to ?? fields.phone, fileName: fields.fileName ?? fields.filename }),
+  Fields.extend({
+    to: z.string().min(3).max(64),
+    ptt: z.enum(['true', 'false']).transform(value => value === 'true').optional()
+  })
+)
 
 /** The upload routes are the only ones that take a body signed as an unsigned stream. */
 export const UPLOAD_PATH = new RegExp(`^/internal/sessions/[A-Za-z0-9_-]{1,64}/messages/(${MEDIA_KINDS.join('|')})/upload$`)

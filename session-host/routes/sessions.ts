@@ -22,8 +22,8 @@ export const sessionRoutes = (sessions: SessionManager) =>
     .get('/', c => c.json(ok('Sessions', sessions.list())))
     .get('/:id', c => c.json(ok('Session status', sessions.view(SessionId.parse(c.req.param('id'))))))
     .get('/:id/qr', async c => {
-      const { qr, refreshed } = sessions.qr(SessionId.parse(c.req.param('id')))
-      return c.json(ok('QR code', { qr, qrImage: await QRCode.toDataURL(qr), refreshed }))
+      const { qr, refreshed, at } = sessions.qr(SessionId.parse(c.req.param('id')))
+      return c.json(ok('QR code', { qr, qrImage: await QRCode.toDataURL(qr), refreshed, timestamp: at.toISOString() }))
     })
     .get('/:id/link-state', async c => {
       const { qr, ...view } = sessions.linkState(SessionId.parse(c.req.param('id')))

@@ -13,11 +13,17 @@ import type { SessionEvent, SessionRestriction, SessionStatus } from './wa-sessi
 export type SessionView = {
   sessionId: string
   status: SessionStatus
+  /** The original API's flag: `status === 'connected'`. */
+  isConnected: boolean
   /** Why the session stopped in `link_failed`; null in any other status. */
   reason: LinkFailureReason | null
   /** What WhatsApp answered when it refused the link (`pairing_refused`), else null. */
   serverError: ServerError | null
   phoneNumber: string | null
+  /** The linked account: its device JID and push name (the original API's `user`), or null. */
+  user: { id: string; name: string | null } | null
+  /** When the session was last connected (now, while it is), or null if it never was. */
+  lastSeen: string | null
   deviceLabel: string
   restriction: SessionRestriction | null
 }
@@ -27,9 +33,10 @@ const viewColumns = {
   status: sessions.status,
   phoneNumber: sessions.phoneNumber,
   deviceLabel: sessions.deviceLabel,
-  linkFailure: sessions.linkFailure
+  linkFailure: sessions.linkFailure,
+  lastSeenAt: sessions.lastSeenAt
 }
-type ViewRow = { sessionId: string; status: SessionStatus; phoneNumber: string | null; deviceLabel: string | null; linkFailure: LinkFailure | null }
+type ViewRow = { sessionId: string; status: SessionStatus; phoneNumber: string | null; deviceLabel: string | null; linkFailure: LinkFailure | null; lastSeenAt: Date | null }
 
 export type SessionManagerDeps = {
   db: Db
@@ -93,13 +100,19 @@ export class SessionManager {
   }
 
   /** The stored row, with what WhatsApp told the running session about limits on it (held in memory: it re-reports them). */
-  private toView({ linkFailure, deviceLabel, ...row }: ViewRow): SessionView {
+  private toView({ sessionId, status, phoneNumber, linkFailure, deviceLabel, lastSeenAt }: ViewRow): SessionView {
+    const running = this.running.get(sessionId)
     return {
-      ...row,
-      reason: row.status === 'link_failed' ? (linkFailure?.reason ?? null) : null,
-      serverError: row.status === 'link_failed' ? (linkFailure?.serverError ?? null) : null,
+      sessionId,
+      status,
+      isConnected: status === 'connected',
+      reason: status === 'link_failed' ? (linkFailure?.reason ?? null) : null,
+      serverError: status === 'link_failed' ? (linkFailure?.serverError ?? null) : null,
+      phoneNumber,
+      user: phoneNumber ? (running?.user ?? { id: `${phoneNumber}@s.whatsapp.net`, name: null }) : null,
+      lastSeen: status === 'connected' ? new Date().toISOString() : (lastSeenAt?.toISOString() ?? null),
       deviceLabel: deviceLabel ?? DEFAULT_DEVICE_LABEL,
-      restriction: this.running.get(row.sessionId)?.restriction ?? null
+      restriction: running?.restriction ?? null
     }
   }
 
@@ -107,11 +120,11 @@ export class SessionManager {
    * The QR a linking session shows right now, and whether WhatsApp refreshed it after a scan (it
    * must be scanned again); 409 once the session is linked.
    */
-  qr(sessionId: string): { qr: string; refreshed: boolean } {
+  qr(sessionId: string): { qr: string; refreshed: boolean; at: Date } {
     const session = this.require(sessionId)
     if (session.status === 'connected') throw appError('SESSION_ALREADY_CONNECTED', `Session ${sessionId} is already connected`)
     if (!session.qr) throw appError('SESSION_NOT_CONNECTED', `Session ${sessionId} has no QR code yet`, { status: session.status, reason: session.linkFailure?.reason ?? null })
-    return { qr: session.qr, refreshed: session.qrRefreshed }
+    return { qr: session.qr, refreshed: session.qrRefreshed, at: session.qrAt ?? new Date() }
   }
 
   /** Status and, while linking, the current QR: what the QR page polls (nothing more). */

@@ -81,8 +81,12 @@ export class WaSession {
   /** WhatsApp rotated the QR's secret after a scan: the QR shown now must be scanned again. */
   qrRefreshed = false
   phoneNumber?: string
+  /** The linked account as WhatsApp knows it: its device JID and push name. */
+  user?: { id: string; name: string | null }
   restriction?: SessionRestriction
   linkFailure?: LinkFailure
+  /** When the QR shown now was made. */
+  qrAt?: Date
   private socket?: WASocket
   private attempt = 0
   private retryTimer?: NodeJS.Timeout
@@ -190,7 +194,10 @@ export class WaSession {
     this.qrRefreshed = false
     // A linked session keeps its number while it reconnects or restarts: its sends are queued,
     // and the number must not be wiped from its row by the 'connecting' status before 'open'.
-    if (state.creds.account && state.creds.me) this.phoneNumber ??= state.creds.me.id.split(':')[0]?.split('@')[0]
+    if (state.creds.account && state.creds.me) {
+      this.phoneNumber ??= state.creds.me.id.split(':')[0]?.split('@')[0]
+      this.user = { id: state.creds.me.id, name: state.creds.me.name ?? null }
+    }
     // A socket this session let go of (a failed link wipes the creds) must not write them back.
     socket.ev.on('creds.update', () => socket === this.socket && saveCreds())
     handleQrRotation(socket, () => {
@@ -216,6 +223,7 @@ export class WaSession {
         this.attempt = 0
         this.qr = undefined
         this.phoneNumber = state.creds.me?.id.split(':')[0]?.split('@')[0]
+        if (state.creds.me) this.user = { id: state.creds.me.id, name: state.creds.me.name ?? null }
         this.setStatus('connected')
         // The time-lock lives on WhatsApp's side: ask once per connection, or a restarted host
         // would show none until the next push or refusal.
@@ -278,6 +286,7 @@ export class WaSession {
   /** Shows a QR with the current ADV secret, and wakes pairing-code requests waiting for one. */
   private showQr(qr: string, advSecret: string): void {
     this.qr = withAdvSecret(qr, advSecret)
+    this.qrAt = new Date()
     this.setStatus('qr')
     this.emit({ type: 'qr', sessionId: this.id, qr: this.qr, refreshed: this.qrRefreshed })
     for (const waiter of [...this.qrWaiters]) waiter()
@@ -338,6 +347,8 @@ export class WaSession {
   }
 
   private setStatus(status: SessionStatus, closeCode?: number): void {
+    // Connecting, and leaving the connected state, are the moments the session was last seen up.
+    const seen = status === 'connected' || this.status === 'connected'
     this.status = status
     if (status !== 'link_failed') this.linkFailure = undefined
     const event: SessionEvent = {
@@ -351,7 +362,7 @@ export class WaSession {
     }
     this.options.db.transaction(tx => {
       tx.update(sessions)
-        .set({ status, phoneNumber: this.phoneNumber ?? null, linkFailure: this.linkFailure ?? null, updatedAt: new Date() })
+        .set({ status, phoneNumber: this.phoneNumber ?? null, linkFailure: this.linkFailure ?? null, updatedAt: new Date(), ...(seen ? { lastSeenAt: new Date() } : {}) })
         .where(eq(sessions.id, this.id))
         .run()
       this.options.journal?.(tx, event)

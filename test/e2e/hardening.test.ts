@@ -124,7 +124,7 @@ describe('hardening against malformed and hostile requests (gateway and host pro
     }
   })
 
-  it('answers 415 UNSUPPORTED_MEDIA_TYPE naming application/json when a JSON route gets another content type', async () => {
+  it('answers 415 UNSUPPORTED_MEDIA_TYPE naming the types it takes (JSON, or a form) when a JSON route gets another content type', async () => {
     const routes = [
       ['/api/sessions/create', '{"sessionId":"typed"}'],
       ['/api/messages/shop-h/text', `{"to":"${CUSTOMER}","text":"hi"}`],
@@ -141,7 +141,7 @@ describe('hardening against malformed and hostile requests (gateway and host pro
         const what = `${path} with ${JSON.stringify(contentType)}`
         assert.equal(response.status, 415, what)
         assert.equal(envelope.error?.code, 'UNSUPPORTED_MEDIA_TYPE', what)
-        assert.deepEqual(envelope.error?.details, { accepted: ['application/json'] }, what)
+        assert.deepEqual(envelope.error?.details, { accepted: ['application/json', 'application/x-www-form-urlencoded'] }, what)
       }
     }
   })

@@ -8,7 +8,7 @@ import { until } from '../support/until.ts'
 import { startWebhookReceiver } from '../support/webhook-receiver.ts'
 
 type Receiver = Awaited<ReturnType<typeof startWebhookReceiver>>
-type Qr = { qr: string; qrImage: string; refreshed: boolean }
+type Qr = { qr: string; qrImage: string; qrCode: string; timestamp: string; instructions: string; refreshed: boolean }
 type View = { status: string; reason: string | null; serverError: { code: number; text: string } | null; phoneNumber: string | null; deviceLabel: string }
 type LinkState = { status: string; reason: string | null; qrImage: string | null; qrRefreshed: boolean }
 
@@ -56,6 +56,10 @@ const qrRotationSuite = (child: QrRefreshChild, accountPn: string) =>
       await createWithWebhook(stack, receiver, { sessionId: 'front-desk' })
       const first = await until(currentQr(stack, 'front-desk'), 'a QR code')
       assert.equal(first.refreshed, false)
+      // The original API's names for the same code, with when it was made and what to do with it.
+      assert.equal(first.qrCode, first.qrImage)
+      assert.ok(Math.abs(Date.parse(first.timestamp) - Date.now()) < 60_000)
+      assert.equal(first.instructions, QR_PAGE_MESSAGES.scan)
       const link = (await stack.call('POST', '/api/sessions/front-desk/qr-link')).body.data as { path: string }
       const page = await (await fetch(`${stack.url}${link.path}`)).text()
       assert.ok(page.includes(QR_PAGE_MESSAGES.refreshed), 'the page can say that the code was refreshed')
@@ -74,6 +78,7 @@ const qrRotationSuite = (child: QrRefreshChild, accountPn: string) =>
       assert.equal(fields(refreshed.qr).identity, fields(first.qr).identity)
       assert.notEqual(fields(refreshed.qr).adv, fields(first.qr).adv)
       assert.notEqual(refreshed.qrImage, first.qrImage)
+      assert.equal(refreshed.instructions, QR_PAGE_MESSAGES.refreshed)
 
       const state = await pageState()
       assert.equal(state.qrRefreshed, true)
