@@ -1,5 +1,4 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
-import { Scalar } from '@scalar/hono-api-reference'
 import { bodyLimit } from 'hono/body-limit'
 import { except } from 'hono/combine'
 import { toErrorResponse } from '../shared/error-response.ts'
@@ -16,6 +15,8 @@ import type { SigningCrypto } from '../shared/internal-signing.ts'
 import { importPepper } from './otp/otp-hash.ts'
 import type { PepperKey, PepperSigner } from './otp/otp-hash.ts'
 import type { HostClient } from './host-client.ts'
+import { registerApiDocs } from './routes/api-docs.ts'
+import type { DocsAssets } from './routes/api-docs.ts'
 import { registerHealth } from './routes/health.ts'
 import { isMediaUpload, registerMediaMessages } from './routes/media-messages.ts'
 import { registerMessages } from './routes/messages.ts'
@@ -42,6 +43,8 @@ export type GatewayDeps = {
   webhookFetch?: typeof fetch
   /** HMAC for the OTP hashes; Web Crypto by default (Workers), node:crypto from the Node entry. */
   signingCrypto?: SigningCrypto
+  /** The API reference's script: node.ts serves it from the package, worker.ts from static assets. */
+  docsAssets?: DocsAssets
   /** Where unexpected errors are reported; the gateway itself stays free of Node APIs. */
   onUnexpectedError?: (error: unknown, requestId: string) => void
 }
@@ -61,7 +64,7 @@ export type GatewayEnv = { Variables: { deps: RequestDeps; principal: Principal 
 export type GatewayApp = OpenAPIHono<GatewayEnv>
 
 // The QR page carries its own signed link instead of a bearer token.
-const PUBLIC_PATHS = ['/api/health', '/api/openapi.json', '/api/docs', ...QR_PAGE_PUBLIC_PATHS]
+const PUBLIC_PATHS = ['/api/health', '/api/openapi.json', '/api/docs', '/api/docs/assets/*', ...QR_PAGE_PUBLIC_PATHS]
 
 /** Builds the public API from its dependencies; the runtime (Node or Workers) only serves it. */
 export const createGateway = (deps: GatewayDeps): GatewayApp => {
@@ -130,7 +133,7 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
       )
     )
   )
-  app.get('/api/docs', Scalar({ url: '/api/openapi.json', pageTitle: 'WhatsApp OTP gateway API' }))
+  registerApiDocs(app, deps.docsAssets)
 
   app.notFound(c => c.json(errorEnvelope('NOT_FOUND', 'No such route'), 404))
   app.onError((error, c) => {

@@ -12,6 +12,7 @@ import { createGateway } from './app.ts'
 import { createJwtVerifier } from './auth/jwt-verifier.ts'
 import { parseGatewayConfig } from './config.ts'
 import { createHostClient } from './host-client.ts'
+import { createNodeDocsAssets } from './node-docs-assets.ts'
 import { createNodeHostFetch } from './node-host-fetch.ts'
 import { createNodeWebhookFetch } from './node-webhook-fetch.ts'
 
@@ -53,6 +54,7 @@ const app = createGateway({
   host: createHostClient({ baseUrl: config.HOST_URL, secret: config.INTERNAL_SECRET, fetch: hostFetch, streamFetch, primitives: nodeSigningCrypto }),
   signingCrypto: nodeSigningCrypto,
   webhookFetch,
+  docsAssets: createNodeDocsAssets(),
   verifier,
   onUnexpectedError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error')
 })

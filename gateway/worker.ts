@@ -9,6 +9,10 @@ import { createHostClient } from './host-client.ts'
 /** Text bindings (vars and secrets); other binding kinds are not settings and are ignored. */
 type WorkerEnv = Record<string, unknown>
 
+/** The Workers Static Assets binding (wrangler.toml `[assets] binding`). */
+type AssetsBinding = { fetch(request: Request): Promise<Response> }
+const isAssetsBinding = (value: unknown): value is AssetsBinding => typeof (value as AssetsBinding | undefined)?.fetch === 'function'
+
 const textBindings = (env: WorkerEnv): Record<string, string> =>
   Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
 
@@ -24,6 +28,12 @@ export const createWorkerGateway = (env: WorkerEnv): GatewayApp => {
     config,
     host: createHostClient({ baseUrl: config.HOST_URL, secret: config.INTERNAL_SECRET }),
     verifier,
+    // Cloudflare answers asset paths before the worker runs; this covers run_worker_first and local runtimes.
+    docsAssets: async (_file, request) => {
+      if (!isAssetsBinding(env.ASSETS)) return undefined
+      const asset = await env.ASSETS.fetch(request)
+      return asset.ok ? asset : undefined
+    },
     // Workers Logs collect console output; the error, not the request, so no token is logged.
     onUnexpectedError: (error, requestId) => console.error(JSON.stringify({ level: 'error', requestId, error: error instanceof Error ? error.stack ?? error.message : String(error) }))
   })

@@ -16,6 +16,8 @@ export type WorkerdOptions = {
   compatibilityDate: string
   /** Text bindings: the worker's vars and secrets. */
   bindings: Record<string, string>
+  /** A folder served read-only as the ASSETS binding, as Workers Static Assets serve `[assets]`. */
+  assetsDir?: string
 }
 
 export type RunningWorker = { url: string; logs: () => string; stop(): Promise<void> }
@@ -23,11 +25,11 @@ export type RunningWorker = { url: string; logs: () => string; stop(): Promise<v
 // Cap'n Proto text literals take the same escapes as JSON for the strings used here.
 const capnpString = (value: string) => JSON.stringify(value)
 
-const capnpConfig = ({ compatibilityDate, bindings }: WorkerdOptions) => `using Workerd = import "/workerd/workerd.capnp";
+const capnpConfig = ({ compatibilityDate, bindings, assetsDir }: WorkerdOptions) => `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
   services = [
-    (name = "main", worker = .gateway),
+    (name = "main", worker = .gateway),${assetsDir ? `\n    (name = "assets", disk = (path = ${capnpString(assetsDir)}, writable = false)),` : ''}
     # workerd refuses outbound fetches to loopback unless the worker's outbound allows them.
     (name = "net", network = (allow = ["public", "private", "local"])),
   ],
@@ -40,7 +42,7 @@ const gateway :Workerd.Worker = (
   bindings = [
 ${Object.entries(bindings)
   .map(([name, text]) => `    (name = ${capnpString(name)}, text = ${capnpString(text)}),`)
-  .join('\n')}
+  .join('\n')}${assetsDir ? '\n    (name = "ASSETS", service = "assets"),' : ''}
   ],
   globalOutbound = "net",
 );

@@ -1,11 +1,14 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { execSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
 import { serve } from '@hono/node-server'
 import type { ServerType } from '@hono/node-server'
 import { mintToken } from '../../gateway/auth/mint-token.ts'
+import { scalarStandalonePath } from '../../gateway/node-docs-assets.ts'
+import { API_DOCS_SCRIPT_PATH } from '../../gateway/routes/api-docs.ts'
 import { INTERNAL_SECRET, JWT_SECRET, startInProcessHost } from '../support/in-process-stack.ts'
 import { recordSensitive } from '../support/log-audit.ts'
 import { startWorkerd } from '../support/workerd.ts'
@@ -16,19 +19,17 @@ type Envelope<T> = { success: boolean; message: string; data: T; error?: { code:
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
 
-/** The few wrangler.toml values the test needs: top-level strings and the [vars] table. */
+/** The few wrangler.toml values the test needs: string values by table ('' for the top level). */
 const readWranglerToml = () => {
-  const top: Record<string, string> = {}
-  const vars: Record<string, string> = {}
+  const tables: Record<string, Record<string, string>> = {}
   let table = ''
   for (const line of readFileSync(resolve(ROOT, 'wrangler.toml'), 'utf8').split('\n')) {
     const header = /^\s*\[([^\]]+)\]\s*$/.exec(line)
     if (header) table = header[1]!.trim()
     const pair = /^\s*([A-Za-z_][\w-]*)\s*=\s*"([^"]*)"\s*(#.*)?$/.exec(line)
-    if (pair && table === '') top[pair[1]!] = pair[2]!
-    if (pair && table === 'vars') vars[pair[1]!] = pair[2]!
+    if (pair) (tables[table] ??= {})[pair[1]!] = pair[2]!
   }
-  return { top, vars }
+  return { top: tables[''] ?? {}, vars: tables.vars ?? {}, build: tables.build ?? {}, assets: tables.assets ?? {} }
 }
 
 /**
@@ -55,11 +56,15 @@ describe('the gateway on the Workers runtime', () => {
     const hostUrl = await new Promise<string>(done => {
       hostServer = serve({ fetch: host.hostApp.fetch, port: 0, hostname: '127.0.0.1' }, info => done(`http://127.0.0.1:${(info as AddressInfo).port}`))
     })
-    const { top, vars } = readWranglerToml()
+    const { top, vars, build, assets } = readWranglerToml()
     assert.ok(top.main && top.compatibility_date, 'wrangler.toml names main and compatibility_date')
+    assert.ok(build.command && assets.directory && assets.binding === 'ASSETS', 'wrangler.toml builds and binds its static assets')
+    // What `wrangler deploy` runs before it bundles, then uploads from [assets] directory.
+    execSync(build.command, { cwd: ROOT, stdio: 'pipe' })
     worker = await startWorkerd({
       main: top.main,
       compatibilityDate: top.compatibility_date,
+      assetsDir: resolve(ROOT, assets.directory),
       // The deploy vars, pointed at this host, plus the secrets `wrangler secret put` would set.
       bindings: { ...vars, HOST_URL: hostUrl, OTP_COMPANY_NAME: 'Toko Maju', INTERNAL_SECRET, JWT_SECRET, OTP_PEPPER: 'pepper-for-workers-0123456789abcdef' }
     })
@@ -88,6 +93,23 @@ describe('the gateway on the Workers runtime', () => {
     const openapi = (await doc.json()) as { openapi: string; paths: Record<string, unknown> }
     assert.equal(openapi.openapi, '3.1.0')
     assert.ok(openapi.paths['/api/messages/{sessionId}/otp'], Object.keys(openapi.paths).join(', '))
+  })
+
+  it('serves the API reference with its script from the static assets, under a CSP that allows no other origin', async () => {
+    const page = await fetch(`${worker.url}/api/docs`)
+    assert.equal(page.status, 200)
+    const csp = page.headers.get('content-security-policy') ?? ''
+    assert.match(csp, /default-src 'self'/)
+    const nonce = /script-src 'self' 'nonce-([^']+)'/.exec(csp)?.[1]
+    assert.ok(nonce, csp)
+    const html = await page.text()
+    assert.ok(html.includes(`<script src="${API_DOCS_SCRIPT_PATH}"></script>`), html)
+    assert.ok(html.includes(`<script nonce="${nonce}">`), 'the inline start-up script carries the nonce')
+    assert.doesNotMatch(html, /https?:\/\//, 'the page names no other origin')
+
+    const script = await fetch(`${worker.url}${API_DOCS_SCRIPT_PATH}`)
+    assert.equal(script.status, 200, worker.logs())
+    assert.deepEqual(Buffer.from(await script.arrayBuffer()), readFileSync(scalarStandalonePath()))
   })
 
   it('refuses a call without a token', async () => {
