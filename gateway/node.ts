@@ -5,8 +5,8 @@ import { request as httpsRequest } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import type { ReadableStream as NodeWebStream } from 'node:stream/web'
-import pino from 'pino'
 import { answerClientError } from '../shared/client-error-response.ts'
+import { createLogger, logFormat, parseLogSettings } from '../shared/logger.ts'
 import { nodeSigningCrypto } from '../shared/node-signing-crypto.ts'
 import { createGateway } from './app.ts'
 import { createJwtVerifier } from './auth/jwt-verifier.ts'
@@ -17,15 +17,15 @@ import { createNodeHostFetch } from './node-host-fetch.ts'
 import { createNodeWebhookFetch } from './node-webhook-fetch.ts'
 
 /** Node entry: parses the environment once, serves the app, and stops on SIGTERM/SIGINT. */
-const config = (() => {
+const { config, logSettings } = (() => {
   try {
-    return parseGatewayConfig(process.env)
+    return { config: parseGatewayConfig(process.env), logSettings: parseLogSettings(process.env) }
   } catch (error) {
     console.error(error instanceof Error ? error.message : error)
     process.exit(1)
   }
 })()
-const logger = pino({ name: 'gateway', level: process.env.LOG_LEVEL ?? 'info', redact: { paths: ['req.headers.authorization', '*.token', '*.secret'], censor: '[redacted]' } })
+const logger = createLogger({ name: 'gateway', level: logSettings.LOG_LEVEL, format: logFormat(logSettings) })
 const verifier = createJwtVerifier({
   ...(config.JWT_SECRET ? { secret: config.JWT_SECRET } : { jwksUrl: config.JWT_JWKS_URL }),
   ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}),

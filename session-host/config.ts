@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { parseAllowedHosts } from '../shared/allowed-hosts.ts'
+import { LOG_SETTINGS } from '../shared/logger.ts'
 import { WEBHOOK_EVENT_TYPES } from '../shared/webhook-events.ts'
 import { DEFAULT_RETRY_POLICY } from './webhooks/retry-schedule.ts'
 import type { RetryPolicy } from './webhooks/retry-schedule.ts'
@@ -25,7 +26,7 @@ export const HostConfigSchema = z
      */
     MEDIA_URL_ALLOW_HOSTS: z.string().default('').transform(parseAllowedHosts),
     MEDIA_FETCH_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(30_000),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ...LOG_SETTINGS,
     /** How long a sent message may wait for WhatsApp's ack before it is `failed` (`not_acknowledged`). */
     ACK_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
     /** Sandbox: when a recipient's phone sends its delivery receipt, then its read receipt. */

@@ -102,4 +102,25 @@ describe('gateway and session host as processes', () => {
     // A code standing alone: digit runs such as timestamps may contain the same six digits.
     for (const code of sentCodes) assert.doesNotMatch(logs, new RegExp(`(?<!\\d)${code}(?!\\d)`))
   })
+
+  it('logs readable lines in development, where linking and its 515 restart raise no warning or error', () => {
+    const lines = capturedLogs.flatMap(chunk => chunk.split('\n')).map(line => line.replace(/^\[(host|gateway)\] /, '')).filter(Boolean)
+    assert.ok(lines.some(line => /^\[[\d:.]+\] INFO \(gateway\): gateway listening/.test(line)), 'a readable gateway line')
+    assert.ok(lines.some(line => /^\[[\d:.]+\] INFO \(session-host\): /.test(line)), 'a readable host line')
+    assert.deepEqual(lines.filter(line => line.startsWith('{')), [], 'no JSON record')
+    // Three sessions linked (QR, pairing code, after a restart), each through the 515 restart.
+    assert.deepEqual(lines.filter(line => /\] (WARN|ERROR|FATAL) /.test(line)), [])
+  })
+})
+
+describe('gateway and session host logs in production', () => {
+  it('are one JSON record per line', async () => {
+    const before = capturedLogs.length
+    const stack = await startProcesses({ NODE_ENV: 'production', WA_MODE: 'sandbox', LOG_LEVEL: 'info' })
+    await stack.stop()
+    const lines = capturedLogs.slice(before).flatMap(chunk => chunk.split('\n')).map(line => line.replace(/^\[(host|gateway)\] /, '')).filter(Boolean)
+    const records = lines.map(line => JSON.parse(line) as { level: number; name: string; msg: string })
+    assert.ok(records.some(record => record.name === 'gateway' && record.msg === 'gateway listening'))
+    assert.ok(records.some(record => record.name === 'session-host'))
+  })
 })

@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pino from 'pino'
 import type { Logger } from 'pino'
-import { REDACTED_PATHS } from '../../session-host/logger.ts'
+import { REDACTED_PATHS } from '../../shared/logger.ts'
 
 /**
  * The suite-wide log audit (run by test/run-suite.ts): tests record the secrets, tokens and OTP
