@@ -1,5 +1,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { mintToken } from '../../gateway/auth/mint-token.ts'
 import { recordSensitive } from '../support/log-audit.ts'
 import { mediaSamples, startFileServer } from '../support/media-fixtures.ts'
@@ -167,5 +169,27 @@ describe('calls written for the original WhatsApp OTP API', () => {
     assert.equal(typeof generated.body.data.expiresIn, 'number')
     const formatted = await call('GET', `/api/messages/format-phone/${PHONE}`)
     assert.deepEqual([formatted.body.data.original, formatted.body.data.formatted, formatted.body.data.whatsappFormat], [PHONE, '628123456789', JID])
+  })
+
+  // Last: it stops the host.
+  it('health: ERROR with a 503 while the host database takes no writes, OK again after, ERROR while the host is down', async () => {
+    const other = new Database(join(stack.dataDir, 'host.db'))
+    try {
+      other.pragma('busy_timeout = 0')
+      other.exec('BEGIN EXCLUSIVE')
+      const locked = await call('GET', '/api/health')
+      assert.equal(locked.status, 503)
+      assert.equal(locked.body.status, 'ERROR')
+      assert.equal(locked.body.success, false)
+      other.exec('ROLLBACK')
+    } finally {
+      other.close()
+    }
+    const again = await call('GET', '/api/health')
+    assert.deepEqual([again.status, again.body.status], [200, 'OK'])
+
+    await stack.killHost()
+    const down = await call('GET', '/api/health')
+    assert.deepEqual([down.status, down.body.status], [503, 'ERROR'])
   })
 })
