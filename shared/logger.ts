@@ -41,5 +41,5 @@ export const createLogger = ({ name, level, format, destination }: LoggerOptions
   const options = { name, level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }
   if (format === 'json') return destination ? pino(options, destination) : pino(options)
   const colorize = !destination && Boolean(process.stdout.isTTY)
-  return pino(options, pretty({ sync: true, colorize, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l', ...(destination ? { destination } : {}) }))
+  return pino(options, pretty({ sync: true, colorize, singleLine: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l', ...(destination ? { destination } : {}) }))
 }
