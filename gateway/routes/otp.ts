@@ -20,7 +20,7 @@ const OtpView = z
     createdAt: z.string(),
     delivery: MessageDelivery.nullable()
       .optional()
-      .openapi({ description: 'On GET: where the message carrying the code stands (sent, delivered, read or failed, with times); null before it is queued' })
+      .openapi({ description: 'Where the message carrying the code stands (queued, sent, delivered, read or failed, with times); null before it is queued' })
   })
   .openapi('Otp')
 

@@ -70,7 +70,7 @@ export const otpRoutes = (deps: OtpRoutesDeps) => {
       })
       // A replayed Idempotency-Key answers with the OTP first sent under it.
       const otp = getOtp({ db, clock }, { otpId: sent.otpId ?? input.otpId })
-      return c.json(ok(sent.replayed ? 'OTP already sent (Idempotency-Key)' : 'OTP sent', { ...otpView(otp), messageStatus: sent.status }), sent.replayed ? 200 : 201)
+      return c.json(ok(sent.replayed ? 'OTP already sent (Idempotency-Key)' : 'OTP sent', { ...otpView(otp), delivery: deliveryOf(sent) }), sent.replayed ? 200 : 201)
     })
     .get('/otp/latest', c => {
       const query = LatestQuery.parse(c.req.query())

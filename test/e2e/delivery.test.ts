@@ -61,6 +61,8 @@ describe('delivery status, refusals, queued sends and idempotency', () => {
     // An OTP shows its message's progress too, and says it by an otp.status event in the OTP
     // vocabulary: the OTP is still pending, its message delivered.
     const otp = (await post('/api/messages/shop/otp', { to: '081234560011' })).body.data as Otp
+    // The send answers in the same words: the OTP pending, its message sent (acknowledged).
+    assert.deepEqual([otp.status, otp.delivery?.status, 'messageStatus' in otp], ['pending', 'sent', false])
     const otpCopy = await stack.sim.waitForSent(m => m.id === otp.messageId)
     stack.sim.sendReceipt(otpCopy, 'delivery')
     const otpDelivered = await until(async () => {
