@@ -19,7 +19,6 @@ export const GatewayConfigSchema = z
     OTP_COMPANY_NAME: z.string().min(1).max(64).default('Our service'),
     WA_MODE: z.enum(['live', 'sandbox']).default('live'),
     MAX_BODY_BYTES: z.coerce.number().int().positive().default(64 * 1024),
-    /** Hosts a webhook URL may name even though they are loopback or private (tests, local receivers). */
     /** Hosts a webhook URL may name although they are private or loopback: `host` or `host:port`. */
     WEBHOOK_ALLOWED_HOSTS: z.string().default('').transform(parseAllowedHosts),
     WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000)

@@ -116,6 +116,14 @@ describe('calls written for the original WhatsApp OTP API', () => {
     assert.match(String((await receivedFor(String(sent.body.data.messageId))).text), /493027/)
     const verified = await call('POST', '/api/otp/verify', { json: { otpId: sent.body.data.otpId, code: '493027' } })
     assert.equal(verified.body.data.status, 'approved')
+
+    // The original's verify names, as a form: phoneNumber and otp, with the session that sent it.
+    const second = await call('POST', `/api/messages/${sessionId}/otp`, { form: new URLSearchParams({ phone: '08123456788', otp: '715204' }).toString() })
+    recordSensitive('715204')
+    assert.equal(second.status, 201, JSON.stringify(second.body))
+    const byPhone = await call('POST', '/api/otp/verify', { form: new URLSearchParams({ phoneNumber: '08123456788', otp: '715204', sessionId }).toString() })
+    assert.equal(byPhone.status, 200, JSON.stringify(byPhone.body))
+    assert.deepEqual([byPhone.body.data.valid, byPhone.body.data.status, byPhone.body.data.otpId], [true, 'approved', second.body.data.otpId])
   })
 
   it('media: uploads in the field named after the type (with `phone` and `filename`), and `imageUrl`', async () => {
