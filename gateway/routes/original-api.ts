@@ -34,6 +34,20 @@ const BOOLEANS = new Set(['ptt'])
 const mediaTypeOf = (contentType: string): string => contentType.split(';')[0]!.trim().toLowerCase()
 const UNSAFE_KEYS = new Set(['__proto__', 'prototype', 'constructor'])
 const MAX_DEPTH = 6
+/** No route's body nests deeper than a list's rows; far deeper JSON could not even be re-serialized. */
+const MAX_JSON_DEPTH = 32
+
+/** Whether a parsed JSON value nests deeper than `limit` (walked without recursion). */
+const nestsDeeperThan = (value: unknown, limit: number): boolean => {
+  const pending: [unknown, number][] = [[value, 0]]
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop()!
+    if (typeof node !== 'object' || node === null) continue
+    if (depth >= limit) return true
+    for (const child of Object.values(node)) pending.push([child, depth + 1])
+  }
+  return false
+}
 
 /** `a[0][b]=x&a[0][c]=y&tags[]=1` → `{ a: [{ b: 'x', c: 'y' }], tags: ['1'] }`. */
 export const formToObject = (text: string): Body => {
@@ -129,6 +143,7 @@ export const originalApiBodies = (): MiddlewareHandler => async (c, next) => {
       throw appError('INVALID_JSON', 'Request body is not valid JSON')
     }
   }
+  if (nestsDeeperThan(body, MAX_JSON_DEPTH)) throw appError('VALIDATION_ERROR', `Request body nests deeper than ${MAX_JSON_DEPTH} levels`)
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return forwardJson(c, body, next)
   return forwardJson(c, toCurrentNames(c.req.path, body as Body, form && !jsonSentAsForm(text)), next)
 }
