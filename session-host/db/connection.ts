@@ -14,6 +14,16 @@ export type Db = BetterSQLite3Database<typeof schema>
 /** The database or a transaction on it: what code that writes as part of a caller's change takes. */
 export type DbExecutor = BaseSQLiteDatabase<'sync', Database.RunResult, typeof schema>
 
+type Transaction = Parameters<Parameters<DbExecutor['transaction']>[0]>[0]
+
+/**
+ * Every change runs here: a transaction that takes the write lock at BEGIN (IMMEDIATE), waiting
+ * busy_timeout for another writer. A deferred one that reads first has to upgrade its lock to
+ * write, and SQLite refuses that upgrade at once (SQLITE_BUSY, no wait) while another connection
+ * holds the lock. Inside a caller's transaction it is a savepoint of that one.
+ */
+export const writeTransaction = <T>(db: DbExecutor, change: (tx: Transaction) => T): T => db.transaction(change, { behavior: 'immediate' })
+
 const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'drizzle')
 
 /**

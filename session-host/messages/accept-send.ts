@@ -1,5 +1,6 @@
 import { appError } from '../../shared/errors.ts'
 import type { Db } from '../db/connection.ts'
+import { writeTransaction } from '../db/connection.ts'
 import type { EnqueueInput, MessageView, SendQueue } from '../outbox/send-queue.ts'
 import type { SessionManager } from '../sessions/session-manager.ts'
 import type { Outgoing } from './rich-content.ts'
@@ -26,7 +27,7 @@ type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
  */
 export const acceptSend = async ({ db, queue, sessions }: AcceptDeps, { outgoing, before, after, ...input }: AcceptInput): Promise<MessageView & { replayed: boolean }> => {
   sessions.requireQueueable(input.sessionId)
-  const accepted = db.transaction(tx => {
+  const accepted = writeTransaction(db, tx => {
     if (input.idempotency) {
       const earlier = queue.findByIdempotencyKey(tx, input.sessionId, input.idempotency.key)
       if (earlier && earlier.requestHash !== input.idempotency.hash)

@@ -1,5 +1,6 @@
 import { and, inArray, lte, sql } from 'drizzle-orm'
 import type { DbExecutor } from '../db/connection.ts'
+import { writeTransaction } from '../db/connection.ts'
 import { otps } from '../db/schema.ts'
 import { recordOtpStatus } from './otp-events.ts'
 
@@ -24,7 +25,7 @@ export const journalOtpExpired = (tx: DbExecutor, otp: ExpiredOtp, at: number): 
  * never holds the database for long (the next sweep takes the rest). Returns how many expired.
  */
 export const expireDueOtps = (db: DbExecutor, now: number, batch = 500): number =>
-  db.transaction(tx => {
+  writeTransaction(db, tx => {
     const due = tx.select({ id: otps.id }).from(otps).where(and(isPending, lte(otps.expiresAt, new Date(now)))).limit(batch)
     const expired = tx
       .update(otps)

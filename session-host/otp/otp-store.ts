@@ -1,6 +1,7 @@
 import { and, desc, eq, gt, lte, sql } from 'drizzle-orm'
 import { appError } from '../../shared/errors.ts'
 import type { Db, DbExecutor } from '../db/connection.ts'
+import { writeTransaction } from '../db/connection.ts'
 import { otps } from '../db/schema.ts'
 import { recordOtpStatus } from './otp-events.ts'
 import { expiredColumns, isPending, journalOtpExpired } from './otp-expiry.ts'
@@ -47,7 +48,7 @@ const notFound = () => appError('OTP_NOT_FOUND')
  * its event, atomically (the guarded UPDATE lets only one path expire it).
  */
 const expireIfDue = (db: DbExecutor, otpId: string, now: number): void => {
-  db.transaction(tx => {
+  writeTransaction(db, tx => {
     const expired = tx
       .update(otps)
       .set({ status: 'expired', updatedAt: new Date(now) })
@@ -97,49 +98,46 @@ export const createOtp = (
   }
 ): OtpRecord => {
   const limits = { ...DEFAULT_OTP_LIMITS, ...input.limits }
-  return db.transaction(
-    tx => {
-      const now = clock()
-      const windowStart = now - Math.max(limits.cooldownSeconds, limits.windowSeconds) * 1000
-      const sentAt = tx
-        .select({ createdAt: otps.createdAt })
-        .from(otps)
-        .where(and(eq(otps.sessionId, input.sessionId), eq(otps.destination, input.destination), gt(otps.createdAt, new Date(windowStart))))
-        .orderBy(desc(otps.createdAt))
-        .all()
-        .map(row => row.createdAt.getTime())
-      const wait = retryAfterSeconds(sentAt, now, limits)
-      if (wait > 0) {
-        throw appError('RATE_LIMITED', 'Too many codes sent to this number; try again later.', { retryAfterSeconds: wait }, { 'Retry-After': String(wait) })
-      }
+  return writeTransaction(db, tx => {
+    const now = clock()
+    const windowStart = now - Math.max(limits.cooldownSeconds, limits.windowSeconds) * 1000
+    const sentAt = tx
+      .select({ createdAt: otps.createdAt })
+      .from(otps)
+      .where(and(eq(otps.sessionId, input.sessionId), eq(otps.destination, input.destination), gt(otps.createdAt, new Date(windowStart))))
+      .orderBy(desc(otps.createdAt))
+      .all()
+      .map(row => row.createdAt.getTime())
+    const wait = retryAfterSeconds(sentAt, now, limits)
+    if (wait > 0) {
+      throw appError('RATE_LIMITED', 'Too many codes sent to this number; try again later.', { retryAfterSeconds: wait }, { 'Retry-After': String(wait) })
+    }
 
-      const sameDestination = and(eq(otps.sessionId, input.sessionId), eq(otps.destination, input.destination), isPending)
-      const expired = tx
-        .update(otps)
-        .set({ status: 'expired', updatedAt: new Date(now) })
-        .where(and(sameDestination, lte(otps.expiresAt, new Date(now))))
-        .returning(expiredColumns)
-        .all()
-      for (const otp of expired) journalOtpExpired(tx, otp, now)
-      tx.update(otps).set({ status: 'canceled', updatedAt: new Date(now) }).where(sameDestination).run()
+    const sameDestination = and(eq(otps.sessionId, input.sessionId), eq(otps.destination, input.destination), isPending)
+    const expired = tx
+      .update(otps)
+      .set({ status: 'expired', updatedAt: new Date(now) })
+      .where(and(sameDestination, lte(otps.expiresAt, new Date(now))))
+      .returning(expiredColumns)
+      .all()
+    for (const otp of expired) journalOtpExpired(tx, otp, now)
+    tx.update(otps).set({ status: 'canceled', updatedAt: new Date(now) }).where(sameDestination).run()
 
-      return tx
-        .insert(otps)
-        .values({
-          id: input.id,
-          sessionId: input.sessionId,
-          destination: input.destination,
-          codeHash: input.codeHash,
-          maxAttempts: input.maxAttempts ?? 5,
-          expiresAt: new Date(now + input.ttlSeconds * 1000),
-          createdAt: new Date(now),
-          updatedAt: new Date(now)
-        })
-        .returning(publicColumns)
-        .get()
-    },
-    { behavior: 'immediate' }
-  )
+    return tx
+      .insert(otps)
+      .values({
+        id: input.id,
+        sessionId: input.sessionId,
+        destination: input.destination,
+        codeHash: input.codeHash,
+        maxAttempts: input.maxAttempts ?? 5,
+        expiresAt: new Date(now + input.ttlSeconds * 1000),
+        createdAt: new Date(now),
+        updatedAt: new Date(now)
+      })
+      .returning(publicColumns)
+      .get()
+  })
 }
 
 /**
@@ -207,7 +205,7 @@ export const verifyOtp = (
   const allowedSessions = input.allowedSessions ? JSON.stringify(input.allowedSessions) : null
   // better-sqlite3 has one connection: the statements prepared on `db` run inside this transaction
   // (handing them the transaction object would prepare them again on every call).
-  const updated = db.transaction(tx => {
+  const updated = writeTransaction(db, tx => {
     const attempt = statements.attempt.get({ otpId: input.otpId, codeHash: input.codeHash, now, allowedSessions })
     if (attempt && attempt.status !== 'pending') recordOtpStatus(tx, { sessionId: attempt.sessionId, otpId: input.otpId, messageId: attempt.messageId, status: attempt.status, at: now })
     return attempt
@@ -216,7 +214,7 @@ export const verifyOtp = (
 
   // Nothing was updated: say why, without counting an attempt. (An expired OTP is expired for anyone;
   // if this call is the first to notice, it writes the expiry and its event together.)
-  db.transaction(tx => {
+  writeTransaction(db, tx => {
     const expired = statements.expireIfDue.get({ otpId: input.otpId, now })
     if (expired) journalOtpExpired(tx, expired, now)
   })
@@ -259,7 +257,7 @@ export const getOtp = ({ db, clock }: OtpDeps, input: { otpId: string }): OtpRec
  */
 export const cancelOtp = ({ db, clock }: OtpDeps, input: { otpId: string }): OtpRecord => {
   const now = clock()
-  const canceled = db.transaction(tx => {
+  const canceled = writeTransaction(db, tx => {
     const otp = tx
       .update(otps)
       .set({ status: 'canceled', updatedAt: new Date(now) })

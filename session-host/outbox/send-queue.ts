@@ -5,6 +5,7 @@ import type { WASocket } from '@whiskeysockets/baileys'
 import type { Logger } from 'pino'
 import { appError } from '../../shared/errors.ts'
 import type { Db } from '../db/connection.ts'
+import { writeTransaction } from '../db/connection.ts'
 import { MESSAGE_STATUSES, messages } from '../db/schema.ts'
 import type { SessionEvent } from '../sessions/wa-session.ts'
 import type { Outgoing } from '../messages/rich-content.ts'
@@ -314,7 +315,7 @@ export class SendQueue {
   private transition(messageId: string, next: MessageStatus, error?: string, from: MessageStatus[] = FROM[next]): void {
     const now = new Date(this.clock())
     let changed: { row: Row; previous: MessageStatus; payload: string | null } | undefined
-    this.deps.db.transaction(tx => {
+    writeTransaction(this.deps.db, tx => {
       const before = tx.select({ status: messages.status, payload: messages.payload }).from(messages).where(eq(messages.id, messageId)).get()
       if (!before || !from.includes(before.status)) return
       const row = tx

@@ -5,6 +5,7 @@ import { appError } from '../../shared/errors.ts'
 import { DEFAULT_DEVICE_LABEL } from '../../shared/sessions.ts'
 import type { LinkFailure, LinkFailureReason, ServerError } from '../../shared/sessions.ts'
 import type { Db, DbExecutor } from '../db/connection.ts'
+import { writeTransaction } from '../db/connection.ts'
 import { sessions } from '../db/schema.ts'
 import { PairingCodeRefusedError, PairingCodeUnansweredError } from './pairing-code-request.ts'
 import { RegistrationNotReadyError, WaSession } from './wa-session.ts'
@@ -63,7 +64,7 @@ export class SessionManager {
 
   /** `prepare` writes what belongs to the new session (its webhook) in the same transaction. */
   create(sessionId: string, options: { deviceLabel?: string } = {}, prepare?: (tx: DbExecutor) => void): SessionView {
-    this.deps.db.transaction(tx => {
+    writeTransaction(this.deps.db, tx => {
       const inserted = tx
         .insert(sessions)
         .values({ id: sessionId, deviceLabel: options.deviceLabel ?? null })

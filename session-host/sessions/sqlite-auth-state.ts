@@ -2,6 +2,7 @@ import { and, eq, inArray } from 'drizzle-orm'
 import { BufferJSON, initAuthCreds, proto } from '@whiskeysockets/baileys'
 import type { AuthenticationCreds, AuthenticationState, SignalDataSet, SignalDataTypeMap } from '@whiskeysockets/baileys'
 import type { Db } from '../db/connection.ts'
+import { writeTransaction } from '../db/connection.ts'
 import { authCreds, authKeys } from '../db/schema.ts'
 
 const serialize = (value: unknown): string => JSON.stringify(value, BufferJSON.replacer)
@@ -42,7 +43,7 @@ export const sqliteAuthState = (db: Db, sessionId: string): { state: Authenticat
         return found
       },
       set: async (data: SignalDataSet) => {
-        db.transaction(tx => {
+        writeTransaction(db, tx => {
           for (const [type, entries] of Object.entries(data)) {
             for (const [keyId, value] of Object.entries(entries ?? {})) {
               const where = and(eq(authKeys.sessionId, sessionId), eq(authKeys.type, type), eq(authKeys.keyId, keyId))

@@ -6,6 +6,7 @@ import type { Logger } from 'pino'
 import { DEFAULT_DEVICE_LABEL } from '../../shared/sessions.ts'
 import type { LinkFailure, LinkFailureReason, ServerError, SessionStatus } from '../../shared/sessions.ts'
 import type { Db, DbExecutor } from '../db/connection.ts'
+import { writeTransaction } from '../db/connection.ts'
 import { authCreds, authKeys, sessions } from '../db/schema.ts'
 import { fromBaileysStatus } from '../outbox/message-status.ts'
 import type { MessageStatus } from '../outbox/message-status.ts'
@@ -340,7 +341,7 @@ export class WaSession {
 
   private wipeAuthState(): void {
     const { db, id } = this.options
-    db.transaction(tx => {
+    writeTransaction(db, tx => {
       tx.delete(authKeys).where(eq(authKeys.sessionId, id)).run()
       tx.delete(authCreds).where(eq(authCreds.sessionId, id)).run()
     })
@@ -360,20 +361,37 @@ export class WaSession {
       ...(this.linkFailure ? { linkFailure: this.linkFailure } : {}),
       ...(this.restriction ? { restriction: this.restriction } : {})
     }
-    this.options.db.transaction(tx => {
+    writeTransaction(this.options.db, tx => {
       tx.update(sessions)
         .set({ status, phoneNumber: this.phoneNumber ?? null, linkFailure: this.linkFailure ?? null, updatedAt: new Date(), ...(seen ? { lastSeenAt: new Date() } : {}) })
         .where(eq(sessions.id, this.id))
         .run()
       this.options.journal?.(tx, event)
     })
-    this.options.onEvent?.(event)
+    this.notify(event)
   }
 
   /** An event that changes nothing stored: journaled in a transaction of its own. */
   private emit(event: SessionEvent): void {
     const { journal } = this.options
-    if (journal) this.options.db.transaction(tx => journal(tx, event))
-    this.options.onEvent?.(event)
+    try {
+      if (journal) writeTransaction(this.options.db, tx => journal(tx, event))
+    } catch (error) {
+      this.log.error({ err: error, event: event.type }, 'a session event could not be journaled')
+    }
+    this.notify(event)
+  }
+
+  /**
+   * Hands an event to the host (the send queue's status changes). They run inside Baileys' event
+   * handlers, where a throw would end the process: a database that refuses the write for longer
+   * than its busy timeout costs this event, logged, not every session.
+   */
+  private notify(event: SessionEvent): void {
+    try {
+      this.options.onEvent?.(event)
+    } catch (error) {
+      this.log.error({ err: error, event: event.type }, 'a session event could not be handled')
+    }
   }
 }

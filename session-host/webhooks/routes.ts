@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { ok } from '../../shared/errors.ts'
 import { WEBHOOK_EVENT_TYPES } from '../../shared/webhook-events.ts'
 import type { Db } from '../db/connection.ts'
+import { writeTransaction } from '../db/connection.ts'
 import { jsonBody } from '../routes/json-body.ts'
 import { listDeadLetters, replayDeadLetter } from './dead-letters.ts'
 import { getSessionEndpoint, removeSessionEndpoint, setSessionEndpoint } from './endpoints.ts'
@@ -28,7 +29,7 @@ export const webhookRoutes = ({ db, clock }: { db: Db; clock: () => number }) =>
     .put('/endpoints/:sessionId', async c => {
       const input = await jsonBody(c, EndpointBody)
       const sessionId = SessionId.parse(c.req.param('sessionId'))
-      const saved = db.transaction(tx => setSessionEndpoint(tx, { ...input, sessionId, now: clock() }))
+      const saved = writeTransaction(db, tx => setSessionEndpoint(tx, { ...input, sessionId, now: clock() }))
       return c.json(ok('Webhook set', saved))
     })
     .get('/endpoints/:sessionId', c => c.json(ok('Webhook', getSessionEndpoint(db, SessionId.parse(c.req.param('sessionId'))))))

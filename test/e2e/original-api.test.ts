@@ -194,7 +194,7 @@ describe('calls written for the original WhatsApp OTP API', () => {
       other.close()
     }
     const again = await call('GET', '/api/health')
-    assert.deepEqual([again.status, again.body.status], [200, 'OK'])
+    assert.deepEqual([again.status, again.body.status], [200, 'OK'], JSON.stringify(again.body))
 
     await stack.killHost()
     const down = await call('GET', '/api/health')
