@@ -1,9 +1,9 @@
 import type { MiddlewareHandler } from 'hono'
-import { readCappedBody } from '../shared/capped-body.ts'
 import { appError } from '../shared/errors.ts'
-import { bodyHasDigest, createNonceCache, isUnsignedStream, verifySignedHeaders, verifyStreamRequest } from '../shared/internal-signing.ts'
+import { createNonceCache, isUnsignedStream, verifyStreamRequest } from '../shared/internal-signing.ts'
 import type { SigningSecret } from '../shared/internal-signing.ts'
 import { nodeSigningCrypto } from '../shared/node-signing-crypto.ts'
+import { readSignedBody } from '../shared/signed-body.ts'
 
 /** The largest JSON body the gateway sends (its own public cap is 64 KB). */
 const MAX_BODY_BYTES = 1024 * 1024
@@ -31,18 +31,7 @@ export const internalAuth = (secret: SigningSecret, toleranceMs = 30_000, stream
       await next()
       return
     }
-    const result = await verifySignedHeaders({
-      secret,
-      method: c.req.method,
-      pathWithQuery: `${url.pathname}${url.search}`,
-      headers: c.req.raw.headers,
-      toleranceMs,
-      seenNonce,
-      primitives: nodeSigningCrypto
-    })
-    if (!result.ok) throw appError('INTERNAL_AUTH_FAILED', 'Internal request signature refused', { reason: result.reason })
-    const body = await readCappedBody(c.req.raw, MAX_BODY_BYTES)
-    if (!(await bodyHasDigest(body, result.digest, nodeSigningCrypto))) throw appError('INTERNAL_AUTH_FAILED', 'Internal request signature refused', { reason: 'bad_digest' })
+    const body = await readSignedBody(c.req.raw, { secret, toleranceMs, seenNonce, primitives: nodeSigningCrypto, maxBytes: MAX_BODY_BYTES })
     // Hono keeps the promise of each body form read so far there (its types name the value).
     c.req.bodyCache.arrayBuffer = Promise.resolve(body.buffer) as unknown as ArrayBuffer
     await next()

@@ -1,8 +1,8 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { readCappedBody } from '../../shared/capped-body.ts'
 import { appError, ok } from '../../shared/errors.ts'
-import { bodyHasDigest, createNonceCache, verifySignedHeaders } from '../../shared/internal-signing.ts'
+import { createNonceCache } from '../../shared/internal-signing.ts'
+import { readSignedBody } from '../../shared/signed-body.ts'
 import type { SigningSecret } from '../../shared/internal-signing.ts'
 import { WEBHOOK_DELIVERY_PATH, WEBHOOK_EVENT_TYPES } from '../../shared/webhook-events.ts'
 import { deliverWebhook } from './deliver.ts'
@@ -29,18 +29,7 @@ const MAX_BODY_BYTES = 1024 * 1024
 export const webhookDeliveryRoute = (deps: { secret: SigningSecret; clock?: () => number } & DeliverDeps) => {
   const seenNonce = createNonceCache()
   return new Hono().post(WEBHOOK_DELIVERY_PATH, async c => {
-    const url = new URL(c.req.url)
-    const verified = await verifySignedHeaders({
-      secret: deps.secret,
-      method: c.req.method,
-      pathWithQuery: `${url.pathname}${url.search}`,
-      headers: c.req.raw.headers,
-      seenNonce,
-      ...(deps.clock ? { now: deps.clock() } : {})
-    })
-    if (!verified.ok) throw appError('INTERNAL_AUTH_FAILED', 'Internal request signature refused', { reason: verified.reason })
-    const bytes = await readCappedBody(c.req.raw, MAX_BODY_BYTES)
-    if (!(await bodyHasDigest(bytes, verified.digest))) throw appError('INTERNAL_AUTH_FAILED', 'Internal request signature refused', { reason: 'bad_digest' })
+    const bytes = await readSignedBody(c.req.raw, { secret: deps.secret, seenNonce, maxBytes: MAX_BODY_BYTES, ...(deps.clock ? { now: deps.clock() } : {}) })
     let body: unknown
     try {
       body = JSON.parse(new TextDecoder().decode(bytes))
