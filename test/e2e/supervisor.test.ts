@@ -9,16 +9,11 @@ import { join, resolve } from 'node:path'
 import { mintToken } from '../../gateway/auth/mint-token.ts'
 import { WaSim } from '../../session-host/sim/index.ts'
 import { captureLog, recordSensitive } from '../support/log-audit.ts'
-import { freePort } from '../support/processes.ts'
+import { freePort, stackEnvironment, TEST_SECRETS } from '../support/processes.ts'
 import { descendants, isRunning } from '../support/process-tree.ts'
 import { until } from '../support/until.ts'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
-const SECRETS = {
-  INTERNAL_SECRET: 'supervisor-internal-secret-0123456789abcdef',
-  JWT_SECRET: 'supervisor-jwt-secret-0123456789abcdefghijk',
-  OTP_PEPPER: 'supervisor-otp-pepper-0123456789abcdefghij'
-}
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
 /**
@@ -27,15 +22,9 @@ const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
  * sure none is left, even those that outlive npm itself (npm's `sh` dies on SIGTERM at once).
  */
 const npmStart = async (extraEnv: Record<string, string>) => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'supervisor-'))
-  const [gatewayPort, hostPort] = [await freePort(), await freePort()]
+  const { dataDir, env: base } = await stackEnvironment('supervisor-')
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    DATA_DIR: dataDir,
-    PORT: String(gatewayPort),
-    HOST_PORT: String(hostPort),
-    ...SECRETS,
-    LOG_LEVEL: 'debug',
+    ...base,
     // npm would otherwise ask the registry for a newer npm and leave a debug log in ~/.npm/_logs.
     npm_config_update_notifier: 'false',
     npm_config_logs_max: '0',
@@ -104,7 +93,6 @@ describe('npm start supervises the session host and the gateway', () => {
     return stack
   }
   before(async () => {
-    recordSensitive(...Object.values(SECRETS))
     wsUrl = await sim.start()
   })
   after(async () => {
@@ -123,7 +111,7 @@ describe('npm start supervises the session host and the gateway', () => {
     }
 
     before(async () => {
-      token = await mintToken({ secret: SECRETS.JWT_SECRET, scopes: ['admin'], ttlSeconds: 600 })
+      token = await mintToken({ secret: TEST_SECRETS.JWT_SECRET, scopes: ['admin'], ttlSeconds: 600 })
       recordSensitive(token)
       stack = await start({})
       // On an empty data folder npm start creates the `default` session once the gateway is up.

@@ -21,6 +21,32 @@ export const freePort = (): Promise<number> =>
 /** Every line any process of the suite printed, for the "no secret in the logs" check. */
 export const capturedLogs: string[] = []
 
+/** The secrets of every stack a test starts (the log audit looks for them). */
+export const TEST_SECRETS = {
+  INTERNAL_SECRET: 'e2e-internal-secret-0123456789abcdefghij',
+  JWT_SECRET: 'e2e-jwt-secret-0123456789abcdefghijklmn',
+  OTP_PEPPER: 'e2e-otp-pepper-0123456789abcdefghijklmn'
+}
+
+/**
+ * What every way of starting the stack in a test gives it: a temporary data folder, free loopback
+ * ports, test secrets (recorded for the log audit) and debug logs.
+ */
+export const stackEnvironment = async (dataDirPrefix: string) => {
+  const dataDir = mkdtempSync(join(tmpdir(), dataDirPrefix))
+  const [gatewayPort, hostPort] = [await freePort(), await freePort()]
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    DATA_DIR: dataDir,
+    PORT: String(gatewayPort),
+    HOST_PORT: String(hostPort),
+    ...TEST_SECRETS,
+    LOG_LEVEL: 'debug'
+  }
+  recordSensitive(...Object.values(TEST_SECRETS))
+  return { dataDir, gatewayPort, hostPort, env }
+}
+
 export type StackProcesses = {
   url: string
   env: Record<string, string>
@@ -41,22 +67,13 @@ export const startProcesses = async (
   /** Extra Node flags per process, such as `--cpu-prof` for the bench. */
   { nodeArgs = () => [] }: { nodeArgs?: (name: 'host' | 'gateway') => string[] } = {}
 ): Promise<StackProcesses> => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'e2e-'))
-  const [gatewayPort, hostPort] = [await freePort(), await freePort()]
+  const { dataDir, gatewayPort, hostPort, env: base } = await stackEnvironment('e2e-')
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    DATA_DIR: dataDir,
-    PORT: String(gatewayPort),
-    HOST_PORT: String(hostPort),
+    ...base,
     HOST_URL: `http://127.0.0.1:${hostPort}`,
     GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
-    INTERNAL_SECRET: 'e2e-internal-secret-0123456789abcdefghij',
-    JWT_SECRET: 'e2e-jwt-secret-0123456789abcdefghijklmn',
-    OTP_PEPPER: 'e2e-otp-pepper-0123456789abcdefghijklmn',
-    LOG_LEVEL: 'debug',
     ...extraEnv
   }
-  recordSensitive(env.INTERNAL_SECRET, env.JWT_SECRET, env.OTP_PEPPER)
   const children = new Map<string, ChildProcess>()
   const run = (name: 'host' | 'gateway', entry: string): ChildProcess => {
     const child = spawn(process.execPath, [...nodeArgs(name), '--import', 'tsx', join(ROOT, entry)], { env, stdio: ['ignore', 'pipe', 'pipe'] })
