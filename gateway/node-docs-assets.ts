@@ -1,31 +1,33 @@
-import { readFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { gzipSync } from 'node:zlib'
+import { promisify } from 'node:util'
+import { gzip } from 'node:zlib'
 import type { DocsAssets } from './routes/api-docs.ts'
 
 /** Scalar's standalone bundle inside the installed @scalar/api-reference (dist/index.js's sibling). */
 export const scalarStandalonePath = () => join(dirname(fileURLToPath(import.meta.resolve('@scalar/api-reference'))), 'browser', 'standalone.js')
 
+const gzipAsync = promisify(gzip)
+
 type Loaded = { body: Buffer; gzip: Buffer; etag: string }
 
 /**
  * The API reference's script from the package, read and compressed once on first use (3.5 MB, about
- * 1 MB gzipped), then answered from memory with an ETag so a browser revalidates cheaply.
+ * 1 MB gzipped; off the event loop, so other requests go on meanwhile), then answered from memory
+ * with an ETag so a browser revalidates cheaply.
  */
 export const createNodeDocsAssets = (): DocsAssets => {
-  let loaded: Loaded | undefined
-  const load = (): Loaded => {
-    if (!loaded) {
-      const body = readFileSync(scalarStandalonePath())
-      const version = (JSON.parse(readFileSync(join(dirname(scalarStandalonePath()), '..', '..', 'package.json'), 'utf8')) as { version: string }).version
-      loaded = { body, gzip: gzipSync(body), etag: `"scalar-${version}-${body.length}"` }
-    }
-    return loaded
+  let loaded: Promise<Loaded> | undefined
+  const load = async (): Promise<Loaded> => {
+    const path = scalarStandalonePath()
+    const [body, manifest] = await Promise.all([readFile(path), readFile(join(dirname(path), '..', '..', 'package.json'), 'utf8')])
+    const { version } = JSON.parse(manifest) as { version: string }
+    return { body, gzip: await gzipAsync(body), etag: `"scalar-${version}-${body.length}"` }
   }
   return async (file, request) => {
     if (file !== 'api-reference.js') return undefined
-    const { body, gzip, etag } = load()
+    const { body, gzip, etag } = await (loaded ??= load())
     const headers: Record<string, string> = { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=3600', etag, vary: 'accept-encoding' }
     if (request.headers.get('if-none-match') === etag) return new Response(null, { status: 304, headers })
     const gzipped = /\bgzip\b/.test(request.headers.get('accept-encoding') ?? '')

@@ -1,6 +1,6 @@
-import { base64url } from 'jose'
 import { errorEnvelope } from '../../shared/errors.ts'
 import type { GatewayApp } from '../app.ts'
+import { htmlPageHeaders, newNonce } from './html-page.ts'
 
 /**
  * Where the page loads Scalar's standalone bundle (@scalar/api-reference, dist/browser). On Node
@@ -44,17 +44,13 @@ const renderDocsPage = (nonce: string) => `<!doctype html>
  * to this API. Styles may be inline because the bundle inserts its own style elements (they carry
  * no nonce); fonts and images stay on this origin or in data: URLs.
  */
-const docsPageHeaders = (nonce: string) => ({
-  'content-security-policy': `default-src 'self'; script-src 'self' 'nonce-${nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`,
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-store',
-  'x-content-type-options': 'nosniff'
-})
+const docsPageHeaders = (nonce: string) =>
+  htmlPageHeaders(`default-src 'self'; script-src 'self' 'nonce-${nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`)
 
 /** The API reference at /api/docs, rendered in the browser from /api/openapi.json, offline. */
 export const registerApiDocs = (app: GatewayApp, assets: DocsAssets | undefined) => {
   app.get('/api/docs', c => {
-    const nonce = base64url.encode(crypto.getRandomValues(new Uint8Array(16)))
+    const nonce = newNonce()
     return c.html(renderDocsPage(nonce), 200, docsPageHeaders(nonce))
   })
   app.get('/api/docs/assets/:file', async c => {

@@ -73,11 +73,11 @@ const capStream = (body: ReadableStream<Uint8Array>, max: number) => {
 
 const tooLarge = () => appError('PAYLOAD_TOO_LARGE', `The file exceeds ${MAX_MEDIA_BYTES} bytes`, { maxBytes: MAX_MEDIA_BYTES })
 
+const MEDIA_ROUTE = new RegExp(`^/api/messages/[^/]+/(${MEDIA_KINDS.join('|')})$`)
+
 /** Whether a request is a multipart upload to a media route, which streams past the small body limit. */
 export const isMediaUpload = (c: Context): boolean =>
-  c.req.method === 'POST' &&
-  /^multipart\/form-data/i.test(c.req.header('content-type') ?? '') &&
-  new RegExp(`^/api/messages/[^/]+/(${MEDIA_KINDS.join('|')})$`).test(c.req.path)
+  c.req.method === 'POST' && /^multipart\/form-data/i.test(c.req.header('content-type') ?? '') && MEDIA_ROUTE.test(c.req.path)
 
 const sendMedia = (kind: MediaKind) => async (c: Context<GatewayEnv>) => {
   const sessionId = SessionIdParam.parse(c.req.param('sessionId'))

@@ -131,11 +131,12 @@ const jsonSentAsForm = (text: string): Body | undefined => {
 export const originalApiBodies = (): MiddlewareHandler => async (c, next) => {
   const type = mediaTypeOf(c.req.header('content-type') ?? '')
   const form = type === 'application/x-www-form-urlencoded'
-  const renames = RENAMES.some(([pattern]) => pattern.test(c.req.path))
-  if (!form && !(renames && type === 'application/json')) return next()
+  // Most requests (GETs, other types) stop here without testing a route pattern.
+  if (!form && !(type === 'application/json' && RENAMES.some(([pattern]) => pattern.test(c.req.path)))) return next()
   const text = await c.req.text()
+  const writtenAsJson = form ? jsonSentAsForm(text) : undefined
   let body: unknown
-  if (form) body = jsonSentAsForm(text) ?? formToObject(text)
+  if (form) body = writtenAsJson ?? formToObject(text)
   else {
     try {
       body = JSON.parse(text)
@@ -145,7 +146,7 @@ export const originalApiBodies = (): MiddlewareHandler => async (c, next) => {
   }
   if (nestsDeeperThan(body, MAX_JSON_DEPTH)) throw appError('VALIDATION_ERROR', `Request body nests deeper than ${MAX_JSON_DEPTH} levels`)
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return forwardJson(c, body, next)
-  return forwardJson(c, toCurrentNames(c.req.path, body as Body, form && !jsonSentAsForm(text)), next)
+  return forwardJson(c, toCurrentNames(c.req.path, body as Body, form && !writtenAsJson), next)
 }
 
 const forwardJson = async (c: Parameters<MiddlewareHandler>[0], body: unknown, next: () => Promise<void>) => {

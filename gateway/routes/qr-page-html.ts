@@ -1,3 +1,5 @@
+import { htmlPageHeaders } from './html-page.ts'
+
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, ch => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] as string)
 
@@ -84,9 +86,5 @@ export const renderExpiredQrPage = () => `<!doctype html>
 `
 
 /** Inline code runs only with the page's nonce; nothing loads from elsewhere and no one can frame it. */
-export const qrPageHeaders = (nonce: string) => ({
-  'content-security-policy': `default-src 'none'; img-src data:; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-store',
-  'x-content-type-options': 'nosniff'
-})
+export const qrPageHeaders = (nonce: string) =>
+  htmlPageHeaders(`default-src 'none'; img-src data:; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`)

@@ -1,10 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { base64url } from 'jose'
 import { appError } from '../../shared/errors.ts'
 import type { Context } from 'hono'
+import { bearerToken } from '../auth/middleware.ts'
 import { canUseSession, hasScope, requireScope, requireSession } from '../auth/scopes.ts'
 import { QR_PAGE_LINK_TTL_SECONDS, qrPagePath, signQrPageLink, verifyQrPageLink } from '../auth/qr-page-link.ts'
 import type { GatewayApp, GatewayEnv } from '../app.ts'
+import { newNonce } from './html-page.ts'
 import { qrPageHeaders, renderExpiredQrPage, renderQrPage } from './qr-page-html.ts'
 import { envelope, errorResponses, json, SessionIdParam, SessionView } from './schemas.ts'
 
@@ -75,7 +76,7 @@ const signedLink = async (c: PageContext): Promise<Link | undefined> => {
  * read the session gets it too, with a freshly signed link for the page to poll.
  */
 const linkForBearer = async (c: PageContext): Promise<Link | undefined> => {
-  const token = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i.exec(c.req.header('authorization') ?? '')?.[1]
+  const token = bearerToken(c.req.header('authorization'))
   if (!token) return undefined
   const principal = await c.var.deps.verifier.verify(token).catch(() => undefined)
   const sessionId = c.req.param('sessionId') ?? ''
@@ -100,7 +101,7 @@ export const registerQrPage = (app: GatewayApp) =>
     })
     .openapi(page, async c => {
       const { sessionId } = c.req.valid('param')
-      const nonce = base64url.encode(crypto.getRandomValues(new Uint8Array(16)))
+      const nonce = newNonce()
       const link = (await signedLink(c)) ?? (await linkForBearer(c))
       if (!link) return c.html(renderExpiredQrPage(), 401, qrPageHeaders(nonce))
       const statePath = qrPagePath(link, 'qr-page/state')
