@@ -75,7 +75,7 @@ const main = async (): Promise<void> => {
     ...(sandbox
       ? {
           sandbox: sandbox.routes({
-            sessionOf: pn => sessions.list().find(s => s.phoneNumber === pn)?.sessionId,
+            list: () => sessions.list(),
             numberOf: sessionId => sessions.view(sessionId).phoneNumber
           })
         }

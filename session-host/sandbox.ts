@@ -1,3 +1,4 @@
+import { SessionId } from '../shared/sessions.ts'
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { fileTypeFromBuffer } from 'file-type'
 import { Hono } from 'hono'
@@ -26,7 +27,7 @@ export type SandboxOptions = {
 /** What `POST /inbound` takes: a contact writes a text, or sends a file, to a session. */
 const Inbound = z
   .object({
-    sessionId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    sessionId: SessionId,
     from: z.string().regex(/^\d{6,15}$/),
     text: z.string().min(1).max(4096).optional(),
     media: z
@@ -98,17 +99,18 @@ export class Sandbox {
    * last, with the session that sent each (found by its linked number). `POST /inbound`: a
    * contact sends a session a text or a file, as `message.received` then shows.
    */
-  routes(sessions: { sessionOf(accountPn: string): string | undefined; numberOf(sessionId: string): string | null }) {
+  routes(sessions: { list(): { sessionId: string; phoneNumber: string | null }[]; numberOf(sessionId: string): string | null }) {
     return new Hono()
       .get('/messages', c => {
         const to = c.req.query('to')
+        const sessionOf = new Map(sessions.list().map(session => [session.phoneNumber, session.sessionId]))
         const messages = this.sim.sent
           .filter(m => !to || m.to.startsWith(`${to}@`))
           .map(m => {
             const received = m.decrypted.filter(d => d.jid.startsWith(m.to.split('@')[0] ?? '')).map(d => d.message)
             return {
               messageId: m.id,
-              sessionId: sessions.sessionOf(m.accountPn) ?? null,
+              sessionId: sessionOf.get(m.accountPn) ?? null,
               to: m.to,
               refusedWith: m.refusedWith ?? null,
               text: received.map(textOf).find(Boolean) ?? null,

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm'
+import { count, eq } from 'drizzle-orm'
 import type { UserFacingSocketConfig, WASocket } from '@whiskeysockets/baileys'
 import type { Logger } from 'pino'
 import { appError } from '../../shared/errors.ts'
@@ -58,8 +58,8 @@ export class SessionManager {
 
   /** Starts every stored session WhatsApp has not logged out, so they reconnect without a QR. */
   restore(): void {
-    const rows = this.deps.db.select({ id: sessions.id, status: sessions.status }).from(sessions).all()
-    for (const row of rows) if (row.status !== 'logged_out') this.launch(row.id)
+    const rows = this.deps.db.select({ id: sessions.id, status: sessions.status, deviceLabel: sessions.deviceLabel }).from(sessions).all()
+    for (const row of rows) if (row.status !== 'logged_out') this.launch(row.id, row.deviceLabel)
   }
 
   /** `prepare` writes what belongs to the new session (its webhook) in the same transaction. */
@@ -74,7 +74,7 @@ export class SessionManager {
       if (inserted.length === 0) throw appError('SESSION_EXISTS', `Session ${sessionId} already exists`)
       prepare?.(tx)
     })
-    this.launch(sessionId)
+    this.launch(sessionId, options.deviceLabel ?? null)
     return this.view(sessionId)
   }
 
@@ -89,9 +89,8 @@ export class SessionManager {
 
   /** How many sessions stand in each status. */
   countByStatus(): Partial<Record<SessionStatus, number>> {
-    const counts: Partial<Record<SessionStatus, number>> = {}
-    for (const { status } of this.deps.db.select({ status: sessions.status }).from(sessions).all()) counts[status] = (counts[status] ?? 0) + 1
-    return counts
+    const rows = this.deps.db.select({ status: sessions.status, sessions: count() }).from(sessions).groupBy(sessions.status).all()
+    return Object.fromEntries(rows.map(row => [row.status, row.sessions]))
   }
 
   view(sessionId: string): SessionView {
@@ -140,8 +139,8 @@ export class SessionManager {
    * code otherwise. A session already linked gets 409; one whose link failed links again.
    */
   async pairingCode(sessionId: string, phoneNumber: string): Promise<string> {
-    const session = this.require(sessionId)
     const view = this.view(sessionId)
+    const session = this.runningSession(sessionId)
     if (session.status === 'connected' || (view.phoneNumber && view.status !== 'logged_out' && view.status !== 'link_failed'))
       throw appError('SESSION_ALREADY_CONNECTED', `Session ${sessionId} is already linked`, { status: view.status })
     try {
@@ -155,10 +154,10 @@ export class SessionManager {
   }
 
   async restart(sessionId: string): Promise<SessionView> {
-    this.view(sessionId)
+    const { deviceLabel } = this.view(sessionId)
     await this.running.get(sessionId)?.stop()
     this.running.delete(sessionId)
-    this.launch(sessionId)
+    this.launch(sessionId, deviceLabel)
     return this.view(sessionId)
   }
 
@@ -198,20 +197,24 @@ export class SessionManager {
     this.running.clear()
   }
 
+  /** The running session: SESSION_NOT_FOUND when it does not exist, SESSION_NOT_CONNECTED when it is not running. */
   private require(sessionId: string): WaSession {
     this.view(sessionId)
+    return this.runningSession(sessionId)
+  }
+
+  private runningSession(sessionId: string): WaSession {
     const session = this.running.get(sessionId)
     if (!session) throw appError('SESSION_NOT_CONNECTED', `Session ${sessionId} is not running`, { status: 'logged_out' })
     return session
   }
 
-  private launch(sessionId: string): void {
-    const { deviceLabel } = this.view(sessionId)
+  private launch(sessionId: string, deviceLabel: string | null): void {
     const session = new WaSession({
       id: sessionId,
       db: this.deps.db,
       logger: this.deps.logger,
-      deviceLabel,
+      deviceLabel: deviceLabel ?? DEFAULT_DEVICE_LABEL,
       socket: this.deps.socketConfig?.(sessionId),
       backoff: this.deps.backoff,
       onEvent: this.deps.onEvent,
