@@ -1,4 +1,5 @@
 import { appError } from '../../shared/errors.ts';
+import { SESSION_ID_PATTERN } from '../../shared/sessions.ts';
 import { insufficientScope, invalidToken } from './auth-errors.ts';
 
 export const SCOPES = ['sessions:read', 'sessions:write', 'messages:send', 'otp:send', 'otp:verify', 'admin'] as const;
@@ -12,8 +13,6 @@ export type Principal = {
   sessions?: readonly string[];
   tokenId?: string;
 };
-
-export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 const knownScopes: ReadonlySet<string> = new Set(SCOPES);
 

@@ -1,11 +1,11 @@
 import { z } from '@hono/zod-openapi'
 import { ERROR_CODES } from '../../shared/errors.ts'
-import { LINK_FAILURE_REASONS, SESSION_STATUSES } from '../../shared/sessions.ts'
+import { LINK_FAILURE_REASONS, SESSION_ID_PATTERN, SESSION_STATUSES } from '../../shared/sessions.ts'
 
 /** Shared OpenAPI pieces: the envelope, the error body and the path parameters. */
 export const SessionIdParam = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/)
+  .regex(SESSION_ID_PATTERN)
   .openapi({ param: { name: 'sessionId', in: 'path' }, example: 'shop-1' })
 
 export const ErrorBody = z

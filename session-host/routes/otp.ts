@@ -1,3 +1,4 @@
+import { SessionId } from '../../shared/sessions.ts'
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { ok } from '../../shared/errors.ts'
@@ -23,7 +24,7 @@ const SendOtp = z.object({
 
 const OtpId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/)
 // Built once: a zod schema costs more to construct than to run.
-const VerifyOtp = z.object({ codeHash: z.string().min(16).max(128), allowedSessions: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)).max(1000).optional() })
+const VerifyOtp = z.object({ codeHash: z.string().min(16).max(128), allowedSessions: z.array(SessionId).max(1000).optional() })
 const LatestQuery = z.object({ sessionId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), destination: z.string().regex(/^\d{5,20}$/) })
 
 export type OtpRoutesDeps = AcceptDeps & { clock: () => number; limits?: Partial<OtpSendLimits>; wakeWebhooks?: () => void }

@@ -2,13 +2,12 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import QRCode from 'qrcode'
 import { ok } from '../../shared/errors.ts'
-import { DeviceLabel } from '../../shared/sessions.ts'
+import { DeviceLabel, SessionId } from '../../shared/sessions.ts'
 import { jsonBody } from './json-body.ts'
 import type { SessionManager } from '../sessions/session-manager.ts'
 import { setSessionEndpoint } from '../webhooks/endpoints.ts'
 import { EndpointBody } from '../webhooks/routes.ts'
 
-const SessionId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)
 
 /** Internal session routes: the gateway has already checked the caller's scope and sessions. */
 export const sessionRoutes = (sessions: SessionManager) =>

@@ -1,3 +1,4 @@
+import { SessionId } from '../../shared/sessions.ts'
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { ok } from '../../shared/errors.ts'
@@ -8,7 +9,6 @@ import { jsonBody } from '../routes/json-body.ts'
 import { listDeadLetters, replayDeadLetter } from './dead-letters.ts'
 import { getSessionEndpoint, removeSessionEndpoint, setSessionEndpoint } from './endpoints.ts'
 
-const SessionId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)
 const EventId = z.string().regex(/^evt_[A-Za-z0-9_-]{8,64}$/)
 const Secret = z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/)
 
