@@ -2,6 +2,10 @@ import { randomBytes } from 'node:crypto'
 import { aesEncryptCTR, bytesToCrockford, derivePairingCodeKey, getCompanionPlatformId, jidEncode, S_WHATSAPP_NET } from '@whiskeysockets/baileys'
 import type { WABrowserDescription, WASocket } from '@whiskeysockets/baileys'
 import type { ServerError } from '../../shared/sessions.ts'
+import { pairingCodeDisplay } from './companion-device.ts'
+
+/** How long WhatsApp has to answer `companion_hello` before the caller hears it did not. */
+const ANSWER_TIMEOUT_MS = 20_000
 
 /** WhatsApp answered `companion_hello` with an error: the code it would have matched does not exist. */
 export class PairingCodeRefusedError extends Error {
@@ -22,13 +26,14 @@ export class PairingCodeUnansweredError extends Error {
 /**
  * Asks WhatsApp for a pairing code the way rc14's `requestPairingCode` does, with what today's
  * server needs (SERVER-2026.md §2): it waits for the answer to `companion_hello` (rc14 sends it
- * and returns a code the server may have refused), and sends `display` (rc14 sends the label).
+ * and returns a code the server may have refused), and sends the accepted `Browser (OS)` display
+ * (rc14 sends the label).
  * Only an accepted request becomes the companion's state (`pairingCode`, `me`), which rc14's
  * `primary_hello` handler reads; a refused one leaves the creds as they were, so QR linking goes on.
  */
 export const requestPairingCode = async (
   socket: WASocket,
-  input: { phoneNumber: string; browser: WABrowserDescription; display: string; timeoutMs?: number }
+  input: { phoneNumber: string; browser: WABrowserDescription }
 ): Promise<string> => {
   const { creds } = socket.authState
   const code = bytesToCrockford(randomBytes(5))
@@ -49,13 +54,13 @@ export const requestPairingCode = async (
               { tag: 'link_code_pairing_wrapped_companion_ephemeral_pub', attrs: {}, content: wrappedEphemeral },
               { tag: 'companion_server_auth_key_pub', attrs: {}, content: creds.noiseKey.public },
               { tag: 'companion_platform_id', attrs: {}, content: getCompanionPlatformId(input.browser) },
-              { tag: 'companion_platform_display', attrs: {}, content: input.display },
+              { tag: 'companion_platform_display', attrs: {}, content: pairingCodeDisplay(input.browser) },
               { tag: 'link_code_pairing_nonce', attrs: {}, content: '0' }
             ]
           }
         ]
       },
-      input.timeoutMs ?? 20_000
+      ANSWER_TIMEOUT_MS
     )
     .catch((error: unknown) => {
       // Baileys turns an <error code text/> answer into a Boom whose data is the numeric code.

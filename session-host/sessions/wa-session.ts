@@ -5,13 +5,13 @@ import type { ConnectionState, UserFacingSocketConfig, WABrowserDescription, WAM
 import type { Logger } from 'pino'
 import { DEFAULT_DEVICE_LABEL } from '../../shared/sessions.ts'
 import type { LinkFailure, LinkFailureReason, ServerError, SessionStatus } from '../../shared/sessions.ts'
-import type { Db, DbExecutor } from '../db/connection.ts'
+import type { Db, DbExecutor, Transaction } from '../db/connection.ts'
 import { writeTransaction } from '../db/connection.ts'
 import { authCreds, authKeys, sessions } from '../db/schema.ts'
 import { fromBaileysStatus } from '../outbox/message-status.ts'
 import type { MessageStatus } from '../outbox/message-status.ts'
 import { baileysLogger } from './baileys-logger.ts'
-import { companionBrowser, pairingCodeDisplay } from './companion-device.ts'
+import { companionBrowser } from './companion-device.ts'
 import { requestPairingCode } from './pairing-code-request.ts'
 import { reconnectDelayMs } from './reconnect-backoff.ts'
 import { ackStatusStanzas, detectPasskeyRequest, handleQrRotation, withAdvSecret } from './server-2026-handlers.ts'
@@ -137,7 +137,7 @@ export class WaSession {
     const request = this.pairingQueue.then(async () => {
       if (this.status === 'link_failed' || this.status === 'logged_out') this.start()
       const socket = await this.registration()
-      const code = await requestPairingCode(socket, { phoneNumber, browser: this.browser, display: pairingCodeDisplay(this.browser) })
+      const code = await requestPairingCode(socket, { phoneNumber, browser: this.browser })
       this.pairingRequested = true
       return code
     })
@@ -195,10 +195,7 @@ export class WaSession {
     this.qrRefreshed = false
     // A linked session keeps its number while it reconnects or restarts: its sends are queued,
     // and the number must not be wiped from its row by the 'connecting' status before 'open'.
-    if (state.creds.account && state.creds.me) {
-      this.phoneNumber ??= state.creds.me.id.split(':')[0]?.split('@')[0]
-      this.user = { id: state.creds.me.id, name: state.creds.me.name ?? null }
-    }
+    if (state.creds.account && state.creds.me) this.adoptAccount(state.creds.me)
     // A socket this session let go of (a failed link wipes the creds) must not write them back.
     socket.ev.on('creds.update', () => socket === this.socket && saveCreds())
     handleQrRotation(socket, () => {
@@ -223,8 +220,7 @@ export class WaSession {
       if (update.connection === 'open') {
         this.attempt = 0
         this.qr = undefined
-        this.phoneNumber = state.creds.me?.id.split(':')[0]?.split('@')[0]
-        if (state.creds.me) this.user = { id: state.creds.me.id, name: state.creds.me.name ?? null }
+        if (state.creds.me) this.adoptAccount(state.creds.me)
         this.setStatus('connected')
         // The time-lock lives on WhatsApp's side: ask once per connection, or a restarted host
         // would show none until the next push or refusal.
@@ -339,6 +335,12 @@ export class WaSession {
     this.retryTimer = setTimeout(() => this.connect(), delay)
   }
 
+  /** The linked account, as the session shows it: its number and Baileys' `me`. */
+  private adoptAccount(me: { id: string; name?: string | undefined }): void {
+    this.phoneNumber = me.id.split(':')[0]?.split('@')[0]
+    this.user = { id: me.id, name: me.name ?? null }
+  }
+
   private wipeAuthState(): void {
     const { db, id } = this.options
     writeTransaction(db, tx => {
@@ -361,33 +363,37 @@ export class WaSession {
       ...(this.linkFailure ? { linkFailure: this.linkFailure } : {}),
       ...(this.restriction ? { restriction: this.restriction } : {})
     }
-    writeTransaction(this.options.db, tx => {
-      tx.update(sessions)
+    this.record(event, tx =>
+      tx
+        .update(sessions)
         .set({ status, phoneNumber: this.phoneNumber ?? null, linkFailure: this.linkFailure ?? null, updatedAt: new Date(), ...(seen ? { lastSeenAt: new Date() } : {}) })
         .where(eq(sessions.id, this.id))
         .run()
-      this.options.journal?.(tx, event)
-    })
-    this.notify(event)
+    )
   }
 
-  /** An event that changes nothing stored: journaled in a transaction of its own. */
+  /** An event that changes nothing stored on the session row. */
   private emit(event: SessionEvent): void {
-    const { journal } = this.options
-    try {
-      if (journal) writeTransaction(this.options.db, tx => journal(tx, event))
-    } catch (error) {
-      this.log.error({ err: error, event: event.type }, 'a session event could not be journaled')
-    }
-    this.notify(event)
+    this.record(event)
   }
 
   /**
-   * Hands an event to the host (the send queue's status changes). They run inside Baileys' event
-   * handlers, where a throw would end the process: a database that refuses the write for longer
-   * than its busy timeout costs this event, logged, not every session.
+   * Stores an event (journaled, with the change that goes with it, in one transaction) and hands
+   * it to the host (the send queue's status changes). This runs inside Baileys' event handlers and
+   * timers, where a throw would end the process: a database that refuses the write for longer than
+   * its busy timeout costs this event, logged, not every session.
    */
-  private notify(event: SessionEvent): void {
+  private record(event: SessionEvent, change?: (tx: Transaction) => void): void {
+    const { journal } = this.options
+    try {
+      if (change || journal)
+        writeTransaction(this.options.db, tx => {
+          change?.(tx)
+          journal?.(tx, event)
+        })
+    } catch (error) {
+      this.log.error({ err: error, event: event.type }, 'a session event could not be stored')
+    }
     try {
       this.options.onEvent?.(event)
     } catch (error) {
