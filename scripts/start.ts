@@ -47,12 +47,11 @@ env.WA_MODE ??= 'live'
 const gatewayPort = Number(env.PORT ?? 3000)
 const hostPort = Number(env.HOST_PORT ?? 3001)
 env.HOST_PORT = String(hostPort)
-env.HOST_URL ??= `http://127.0.0.1:${hostPort}`
-// The host hands webhook deliveries to the gateway, which signs and sends them.
-env.GATEWAY_URL ??= `http://127.0.0.1:${gatewayPort}`
-
 const gatewayUrl = `http://127.0.0.1:${gatewayPort}`
 const hostUrl = `http://127.0.0.1:${hostPort}`
+env.HOST_URL ??= hostUrl
+// The host hands webhook deliveries to the gateway, which signs and sends them.
+env.GATEWAY_URL ??= gatewayUrl
 // Ends every wait below at once when we stop, by a signal or because a child keeps failing.
 const stopping = new AbortController()
 const STOP_GRACE_MS = 12_000

@@ -14,7 +14,7 @@ export type Db = BetterSQLite3Database<typeof schema>
 /** The database or a transaction on it: what code that writes as part of a caller's change takes. */
 export type DbExecutor = BaseSQLiteDatabase<'sync', Database.RunResult, typeof schema>
 
-type Transaction = Parameters<Parameters<DbExecutor['transaction']>[0]>[0]
+export type Transaction = Parameters<Parameters<DbExecutor['transaction']>[0]>[0]
 
 /**
  * Every change runs here: a transaction that takes the write lock at BEGIN (IMMEDIATE), waiting

@@ -1,5 +1,5 @@
 import { appError } from '../../shared/errors.ts'
-import type { Db } from '../db/connection.ts'
+import type { Db, Transaction } from '../db/connection.ts'
 import { writeTransaction } from '../db/connection.ts'
 import type { EnqueueInput, MessageView, SendQueue } from '../outbox/send-queue.ts'
 import type { SessionManager } from '../sessions/session-manager.ts'
@@ -13,12 +13,10 @@ const SETTLE_WAIT_MS = 5_000
 export type AcceptInput = Omit<EnqueueInput, 'content'> & {
   outgoing: Outgoing
   /** Runs in the same transaction before the message is queued (OTP limits and record). */
-  before?: (tx: Tx) => void
+  before?: (tx: Transaction) => void
   /** Runs in the same transaction once the message is queued (links the OTP to its message). */
-  after?: (tx: Tx, message: MessageView) => void
+  after?: (tx: Transaction, message: MessageView) => void
 }
-
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
 
 /**
  * Accepts a send: refuses sessions that could never send it, answers a repeated Idempotency-Key

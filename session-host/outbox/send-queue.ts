@@ -87,7 +87,7 @@ const FROM = Object.fromEntries(MESSAGE_STATUSES.map(next => [next, MESSAGE_STAT
 const FINAL = new Set<MessageStatus>(['sent', 'delivered', 'read', 'failed'])
 const TIMESTAMP_COLUMN = { sent: 'sentAt', delivered: 'deliveredAt', read: 'readAt', failed: 'failedAt' } as const
 
-/** Tries of a message on a live connection before it fails (`send_failed`). */
+/** Tries of a message (interrupted ones included) before a failure on a live connection ends it (`send_failed`). */
 const MAX_SEND_ATTEMPTS = 3
 
 /**
@@ -278,19 +278,25 @@ export class SendQueue {
         if (this.deps.socketOf(sessionId) !== socket) {
           // The socket went away mid-send: the row waits for the next connection.
           this.deps.logger.warn({ err: error, sessionId, messageId: row.id }, 'send interrupted; will retry after reconnect')
-          this.deps.db.update(messages).set({ status: 'queued', updatedAt: new Date(this.clock()) }).where(and(eq(messages.id, row.id), eq(messages.status, 'sending'))).run()
+          this.requeue(row.id)
           return
         }
         // The connection is fine, so the message itself cannot be sent (a media upload refused,
-        // say): after a few tries it fails, so that it cannot hold its session's queue forever.
+        // say): after a few tries in all (interrupted ones count too) it fails, so that it cannot
+        // hold its session's queue forever.
         const attempts = row.attempts + 1
         this.deps.logger.warn({ err: error, sessionId, messageId: row.id, attempts }, 'send failed on a live connection')
         if (attempts >= MAX_SEND_ATTEMPTS) this.transition(row.id, 'failed', `send_failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500), ['sending'])
-        else this.deps.db.update(messages).set({ status: 'queued', updatedAt: new Date(this.clock()) }).where(and(eq(messages.id, row.id), eq(messages.status, 'sending'))).run()
+        else this.requeue(row.id)
         continue
       }
       this.startAckTimer(sessionId, row.id)
     }
+  }
+
+  /** A message being sent goes back to the queue, to be tried again. */
+  private requeue(messageId: string): void {
+    this.deps.db.update(messages).set({ status: 'queued', updatedAt: new Date(this.clock()) }).where(and(eq(messages.id, messageId), eq(messages.status, 'sending'))).run()
   }
 
   private startAckTimer(sessionId: string, messageId: string): void {

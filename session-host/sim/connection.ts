@@ -12,7 +12,7 @@ export type Registration = {
   signedPreKey: { keyId: number; publicKey: Buffer; signature: Buffer }
   refs: string[]
   /** What the companion registered as (DeviceProps): `os` is the name the phone lists it under. */
-  device: { label: string; platformType: number }
+  device: { label: string }
   /** ADV secrets the server retired for this registration: a QR that still carries one is refused. */
   retiredAdvSecrets: Buffer[]
   /** The `companion_reg_refresh` sent after the first scan; resolves with whether the companion acked it. */

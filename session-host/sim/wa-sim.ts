@@ -194,11 +194,12 @@ export class WaSim extends EventEmitter {
     this.certChain = makeCertChain(this.serverStatic, options.rootKey)
   }
 
-  /** The public half of the certificate root; a client that verifies the chain must trust it. */
+  /** Whether it answers as today's server (the default) rather than the spring-2026 one. */
   get late2026(): boolean {
     return (this.options.server ?? 'late-2026') === 'late-2026'
   }
 
+  /** The public half of the certificate root; a client that verifies the chain must trust it. */
   get certRoot(): Buffer {
     return Buffer.from(this.certChain.root.public)
   }
@@ -291,14 +292,14 @@ export class WaSim extends EventEmitter {
       if (registration.retiredAdvSecrets.some(secret => sameKey(secret, scanned.advSecret))) {
         throw new LinkRefusedError("couldn't link device: the QR code carries an ADV secret the server retired")
       }
-      if (!registration.advRefresh) {
+      const firstScan = !registration.advRefresh
+      if (firstScan) {
         registration.retiredAdvSecrets.push(scanned.advSecret)
         registration.advRefresh = this.refreshAdvSecret(connection)
-        if (!(await registration.advRefresh)) throw new LinkRefusedError("couldn't link device: the companion did not acknowledge companion_reg_refresh")
-        return { kind: 'refresh-requested' }
       }
       // A scan racing the refresh's ack waits for it, as the server orders them.
       if (!(await registration.advRefresh)) throw new LinkRefusedError("couldn't link device: the companion did not acknowledge companion_reg_refresh")
+      if (firstScan) return { kind: 'refresh-requested' }
     }
     const account = this.directory.addAccount(options.accountPn ?? this.nextAccountPn())
     if (this.late2026 && account.passkeyRequired) return this.requestPasskey(connection, account)
@@ -949,7 +950,7 @@ export class WaSim extends EventEmitter {
 /** What a registering companion says it is (DeviceProps); `os` is the name under Linked devices. */
 const deviceOf = (deviceProps: Uint8Array | null | undefined): Registration['device'] => {
   const props = deviceProps?.length ? proto.DeviceProps.decode(deviceProps) : undefined
-  return { label: props?.os ?? '', platformType: props?.platformType ?? 0 }
+  return { label: props?.os ?? '' }
 }
 
 /** Baileys skips FULL history syncs by default, so this ends its wait for the initial sync at once. */
