@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
 import { signRequest } from '../shared/internal-signing.ts'
-import { createHostApp } from './app.ts'
-import { openDatabase } from './db/connection.ts'
-import { startSendQueue } from './outbox/start-send-queue.ts'
-import { SessionManager } from './sessions/session-manager.ts'
+import { parseHostConfig } from './config.ts'
+import { createHost } from './create-host.ts'
+import type { Host } from './create-host.ts'
+import type { SessionManager } from './sessions/session-manager.ts'
 import { WaSim } from './sim/index.ts'
 
 const SECRET = 'test-internal-secret-0123456789abcdef'
@@ -20,10 +20,10 @@ const ALICE = '15550002222'
 describe('the session host internal API', () => {
   const sim = new WaSim()
   const dir = mkdtempSync(join(tmpdir(), 'host-app-'))
-  const database = openDatabase(join(dir, 'host.db'))
   const logger = pino({ level: 'silent' })
+  let host: Host
   let sessions: SessionManager
-  let app: ReturnType<typeof createHostApp>
+  let app: Host['app']
 
   const call = async (method: string, path: string, body?: unknown, secret = SECRET) => {
     const text = body === undefined ? undefined : JSON.stringify(body)
@@ -31,26 +31,22 @@ describe('the session host internal API', () => {
     return app.request(path, { method, headers: { ...headers, ...(text ? { 'content-type': 'application/json' } : {}) }, body: text })
   }
 
-  let stopQueue = () => {}
   before(async () => {
     const url = await sim.start()
     sim.addContact(ALICE)
-    const queue = startSendQueue({ db: database.db, logger, internalSecret: SECRET, sessions: () => sessions, wakeWebhooks: () => {} })
-    sessions = new SessionManager({
-      db: database.db,
+    host = createHost({
+      config: parseHostConfig({ INTERNAL_SECRET: SECRET, DATA_DIR: dir, MEDIA_TMP_DIR: dir, LOG_LEVEL: 'silent' }),
       logger,
-      onEvent: event => queue.onSessionEvent(event),
       socketConfig: () => ({ waWebSocketUrl: url, connectTimeoutMs: 10_000, defaultQueryTimeoutMs: 10_000 }),
-      backoff: { baseMs: 50, maxMs: 200 }
+      reconnectBackoff: { baseMs: 50, maxMs: 200 }
     })
-    app = createHostApp({ db: database.db, sessions, internalSecret: SECRET, logger, queue, media: { outboxDir: join(dir, 'outbox-files') } })
-    stopQueue = () => queue.stop()
+    await host.start()
+    sessions = host.sessions
+    app = host.app
   })
   after(async () => {
-    stopQueue()
-    await sessions.stopAll()
+    await host.stop()
     await sim.stop()
-    database.close()
     rmSync(dir, { recursive: true, force: true })
   })
 

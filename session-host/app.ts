@@ -1,47 +1,44 @@
-import { tmpdir } from 'node:os'
 import { Hono } from 'hono'
 import type { Logger } from 'pino'
 import { toErrorResponse } from '../shared/error-response.ts'
 import { errorEnvelope, ok } from '../shared/errors.ts'
 import type { SigningSecret } from '../shared/internal-signing.ts'
-import { internalAuth } from './internal-auth.ts'
 import type { Db } from './db/connection.ts'
-import { createUploadSpool } from './media/upload-spool.ts'
-import type { UploadSpool } from './media/upload-spool.ts'
+import { internalAuth } from './internal-auth.ts'
 import type { FetchPolicy } from './media/safe-fetch.ts'
-import { createRecipientCheck } from './messages/recipient-check.ts'
+import type { UploadSpool } from './media/upload-spool.ts'
+import type { RecipientCheck } from './messages/recipient-check.ts'
+import type { OtpService } from './otp/otp-service.ts'
+import type { SendQueue } from './outbox/send-queue.ts'
 import { mediaMessageRoutes, UPLOAD_PATH } from './routes/media-messages.ts'
 import { messageRoutes } from './routes/messages.ts'
-import { richMessageRoutes } from './routes/rich-messages.ts'
 import { otpRoutes } from './routes/otp.ts'
+import { richMessageRoutes } from './routes/rich-messages.ts'
 import { sessionRoutes } from './routes/sessions.ts'
-import type { SendQueue } from './outbox/send-queue.ts'
+import { webhookRoutes } from './routes/webhooks.ts'
 import type { SessionManager } from './sessions/session-manager.ts'
-import { webhookRoutes } from './webhooks/routes.ts'
 
-export type HostDeps = {
+export type HostAppDeps = {
   db: Db
-  clock?: () => number
+  clock: () => number
   sessions: SessionManager
+  otps: OtpService
+  /** The durable send queue every message goes through. */
+  queue: SendQueue
+  recipients: RecipientCheck
   internalSecret: SigningSecret
   logger: Logger
   /** Sandbox-only routes, mounted under /internal/sandbox when the host runs on the emulator. */
   sandbox?: Hono
-  /** The durable send queue every message goes through. */
-  queue: SendQueue
-  /** Webhook events were written outside the queue (OTP verified or expired): deliver them now. */
-  wakeWebhooks?: () => void
   /** Whether the database takes writes now (openDatabase's probe); health says so. */
-  databaseWritable?: () => boolean
+  databaseWritable: () => boolean
   /** Where media waits while it is checked, then until it is sent; and how URLs are fetched. */
-  media: { outboxDir: string; spool?: UploadSpool; fetchPolicy?: FetchPolicy; maxBytes?: number }
+  media: { outboxDir: string; spool: UploadSpool; fetchPolicy: FetchPolicy; maxBytes?: number }
 }
 
 /** The session host's internal API: only the gateway, holding the shared secret, may call it. */
-export const createHostApp = ({ db, clock = Date.now, sessions, internalSecret, logger, sandbox, queue, media, wakeWebhooks, databaseWritable = () => true }: HostDeps) => {
+export const createHostApp = ({ db, clock, sessions, otps, queue, recipients, internalSecret, logger, sandbox, media, databaseWritable }: HostAppDeps) => {
   const app = new Hono()
-  const recipients = createRecipientCheck({ clock })
-  const spool = media.spool ?? createUploadSpool(tmpdir())
   // Unsigned, for supervisors and `npm start`: the process serves and its database takes writes.
   app.get('/health', c => (databaseWritable() ? c.json({ ok: true }) : c.json({ ok: false, database: 'unwritable' }, 503)))
   app.use('/internal/*', internalAuth(internalSecret, undefined, UPLOAD_PATH))
@@ -51,8 +48,8 @@ export const createHostApp = ({ db, clock = Date.now, sessions, internalSecret, 
   const send = { db, queue, sessions, recipients }
   app.route('/internal/sessions', messageRoutes(send))
   app.route('/internal/sessions', richMessageRoutes(send))
-  app.route('/internal/sessions', mediaMessageRoutes({ ...send, ...media, spool }))
-  app.route('/internal', otpRoutes({ ...send, clock, ...(wakeWebhooks ? { wakeWebhooks } : {}) }))
+  app.route('/internal/sessions', mediaMessageRoutes({ ...send, ...media }))
+  app.route('/internal', otpRoutes(otps))
   app.route('/internal/webhooks', webhookRoutes({ db, clock }))
   if (sandbox) app.route('/internal/sandbox', sandbox)
   app.notFound(c => c.json(errorEnvelope('NOT_FOUND', 'No such route'), 404))

@@ -1,14 +1,12 @@
-import { SessionId } from '../shared/sessions.ts'
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { fileTypeFromBuffer } from 'file-type'
 import { Hono } from 'hono'
 import { BufferJSON } from '@whiskeysockets/baileys'
 import type { proto } from '@whiskeysockets/baileys'
 import type { Logger } from 'pino'
-import { z } from 'zod'
 import { appError, ok } from '../shared/errors.ts'
-import { MEDIA_KINDS } from '../shared/media.ts'
-import { jsonBody } from './routes/json-body.ts'
+import { SandboxInboundRequest } from '../shared/host-api/sandbox.ts'
+import { jsonBody } from './http/json-body.ts'
 import { baileysTrustConfig, makeTrustingAgents, WaSim } from './sim/index.ts'
 import type { DirectorySnapshot, TrustingAgents } from './sim/index.ts'
 
@@ -23,24 +21,6 @@ export type SandboxOptions = {
   /** How many sent messages `GET /messages` remembers (the oldest go first). */
   sentLimit: number
 }
-
-/** What `POST /inbound` takes: a contact writes a text, or sends a file, to a session. */
-const Inbound = z
-  .object({
-    sessionId: SessionId,
-    from: z.string().regex(/^\d{6,15}$/),
-    text: z.string().min(1).max(4096).optional(),
-    media: z
-      .object({
-        type: z.enum(MEDIA_KINDS),
-        data: z.base64().max(7 * 1024 * 1024),
-        mimetype: z.string().min(3).max(128).optional(),
-        fileName: z.string().min(1).max(255).optional(),
-        caption: z.string().max(1024).optional()
-      })
-      .optional()
-  })
-  .refine(body => (body.text === undefined) !== (body.media === undefined), { message: 'give either text or media', path: ['text'] })
 
 /**
  * Sandbox mode: sessions link to the in-process WhatsApp emulator instead of WhatsApp, every
@@ -120,7 +100,7 @@ export class Sandbox {
         return c.json(ok('Sandbox: what the simulated recipients decrypted', messages))
       })
       .post('/inbound', async c => {
-        const body = await jsonBody(c, Inbound)
+        const body = await jsonBody(c, SandboxInboundRequest)
         const accountPn = sessions.numberOf(body.sessionId)
         if (!accountPn) throw appError('SESSION_NOT_CONNECTED', `Session ${body.sessionId} is not linked`)
         let messageId: string

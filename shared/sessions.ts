@@ -1,10 +1,5 @@
 import { z } from 'zod'
 
-/** What a session id may be: it names folders and URL segments, so nothing that could escape them. */
-export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
-
-export const SessionId = z.string().regex(SESSION_ID_PATTERN)
-
 /** Where a session stands; both the gateway's API and the host's rows use this list. */
 export const SESSION_STATUSES = ['connecting', 'qr', 'connected', 'disconnected', 'logged_out', 'link_failed'] as const
 

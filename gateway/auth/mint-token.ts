@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { hs256Key } from './hs256-key.ts';
-import { SESSION_ID_PATTERN } from '../../shared/sessions.ts';
+import { SESSION_ID_PATTERN } from '../../shared/ids.ts';
 import type { Scope } from './scopes.ts';
 
 export type MintTokenInput = {

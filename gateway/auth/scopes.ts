@@ -1,5 +1,5 @@
 import { appError } from '../../shared/errors.ts';
-import { SESSION_ID_PATTERN } from '../../shared/sessions.ts';
+import { SESSION_ID_PATTERN } from '../../shared/ids.ts';
 import { insufficientScope, invalidToken } from './auth-errors.ts';
 
 export const SCOPES = ['sessions:read', 'sessions:write', 'messages:send', 'otp:send', 'otp:verify', 'admin'] as const;

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict'
 import { readdirSync } from 'node:fs'
 import { startInProcessStack } from '../../test/support/in-process-stack.ts'
 import { baileysTempFiles, mediaSamples, sha256, startFileServer } from '../../test/support/media-fixtures.ts'
-import { parseAllowedHosts } from '../../shared/allowed-hosts.ts'
 
 const ACCOUNT = '15550070001'
 const ALICE_LOCAL = '081234567800'
@@ -21,7 +20,7 @@ describe('media messages through the gateway, by upload and by URL', () => {
   before(async () => {
     files = await startFileServer()
     // The loopback file server is allowed explicitly, as MEDIA_URL_ALLOW_HOSTS would allow it.
-    stack = await startInProcessStack({ media: true, fetchPolicy: { allowHosts: parseAllowedHosts(files.hostPort), timeoutMs: 5_000, maxRedirects: 5 } })
+    stack = await startInProcessStack({ media: true, mediaAllowHosts: files.hostPort })
     await stack.linkSession('shop-m', ACCOUNT)
     samples = await mediaSamples()
     sender = await stack.token('messages:send')

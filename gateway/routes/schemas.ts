@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi'
 import { ERROR_CODES } from '../../shared/errors.ts'
-import { LINK_FAILURE_REASONS, SESSION_ID_PATTERN, SESSION_STATUSES } from '../../shared/sessions.ts'
+import { SESSION_ID_PATTERN } from '../../shared/ids.ts'
+import { LINK_FAILURE_REASONS, SESSION_STATUSES } from '../../shared/sessions.ts'
 
 /** Shared OpenAPI pieces: the envelope, the error body and the path parameters. */
 export const SessionIdParam = z

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 import { SESSION_STATUSES } from '../../shared/sessions.ts'
+import { MESSAGE_STATUSES, OTP_STATUSES } from '../../shared/statuses.ts'
 import type { LinkFailure } from '../../shared/sessions.ts'
 
 /** One linked (or linking) WhatsApp account, known by the ID the operator chose. */
@@ -39,8 +40,6 @@ export const authKeys = sqliteTable(
   },
   table => [primaryKey({ columns: [table.sessionId, table.type, table.keyId] })]
 )
-
-export const OTP_STATUSES = ['pending', 'approved', 'expired', 'max_attempts_reached', 'canceled', 'failed'] as const
 
 /**
  * One-time codes sent through a session. Only a keyed hash of the code is stored: the gateway holds
@@ -154,8 +153,6 @@ export const webhookDeliveries = sqliteTable(
     index('webhook_deliveries_event_idx').on(table.eventId, table.status)
   ]
 )
-
-export const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'delivered', 'read', 'failed'] as const
 
 /**
  * Outbound messages: a send is recorded here before it is attempted, so a reconnect or a crash

@@ -1,5 +1,6 @@
 import type { WASocket } from '@whiskeysockets/baileys'
 import { appError } from '../../shared/errors.ts'
+import type { SessionManager } from '../sessions/session-manager.ts'
 
 export type RecipientCheck = {
   /** Whether WhatsApp knows the number, asked through the session (answers cached briefly). */
@@ -35,4 +36,10 @@ export const createRecipientCheck = ({ ttlMs = 60_000, maxEntries = 10_000, cloc
       }
     }
   }
+}
+
+/** Checks the number while the session is connected; a reconnecting session queues unchecked. */
+export const checkRecipient = async (deps: { sessions: SessionManager; recipients?: RecipientCheck }, sessionId: string, jid: string): Promise<void> => {
+  const socket = deps.sessions.connectedSocket(sessionId)
+  if (socket) await deps.recipients?.require(sessionId, socket, jid)
 }

@@ -1,10 +1,8 @@
 import { eq } from 'drizzle-orm'
 import type { DbExecutor } from '../db/connection.ts'
 import { messages, otps } from '../db/schema.ts'
-import type { OTP_STATUSES } from '../db/schema.ts'
+import type { OtpStatus } from '../../shared/statuses.ts'
 import { recordEvent } from '../webhooks/record-event.ts'
-
-type OtpStatus = (typeof OTP_STATUSES)[number]
 
 /**
  * Every `otp.status` event, in the one vocabulary the API uses for an OTP (`pending`,

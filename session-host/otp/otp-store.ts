@@ -1,19 +1,23 @@
-import { and, desc, eq, gt, lte, sql } from 'drizzle-orm'
+import { and, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm'
 import { appError } from '../../shared/errors.ts'
+import type { VerifyAnswer } from '../../shared/host-api/otp.ts'
+import { OTP_MAX_ATTEMPTS } from '../../shared/otp-policy.ts'
 import type { Db, DbExecutor } from '../db/connection.ts'
 import { writeTransaction } from '../db/connection.ts'
 import { otps } from '../db/schema.ts'
 import { recordOtpStatus } from './otp-events.ts'
 import { expiredColumns, isPending, journalOtpExpired } from './otp-expiry.ts'
+import { attemptsLeft } from './otp-view.ts'
+import type { OtpRecord } from './otp-view.ts'
 
-export type OtpDeps = { db: DbExecutor; clock: () => number }
+export type OtpDeps = {
+  db: DbExecutor
+  clock: () => number
+  /** An `otp.status` event was committed: the webhook outbox has something to deliver now. */
+  onEvent?: () => void
+}
 
-export type OtpStatus = (typeof otps.$inferSelect)['status']
-
-/** An OTP as the host shows it: everything but the code hash. */
-export type OtpRecord = Omit<typeof otps.$inferSelect, 'codeHash'>
-
-export type VerifyResult = { otpId: string; valid: boolean; status: OtpStatus; attemptsLeft: number }
+export type VerifyResult = VerifyAnswer
 
 export type OtpSendLimits = {
   /** Minimum time between two OTPs to the same destination. */
@@ -39,16 +43,14 @@ const publicColumns = {
   approvedAt: otps.approvedAt
 }
 
-const attemptsLeft = (otp: { attempts: number; maxAttempts: number }): number => Math.max(0, otp.maxAttempts - otp.attempts)
-
 const notFound = () => appError('OTP_NOT_FOUND')
 
 /**
  * A pending OTP past its expiry that someone looks at before the sweep did: expire it now, with
  * its event, atomically (the guarded UPDATE lets only one path expire it).
  */
-const expireIfDue = (db: DbExecutor, otpId: string, now: number): void => {
-  writeTransaction(db, tx => {
+const expireIfDue = ({ db, onEvent }: OtpDeps, otpId: string, now: number): void => {
+  const wrote = writeTransaction(db, tx => {
     const expired = tx
       .update(otps)
       .set({ status: 'expired', updatedAt: new Date(now) })
@@ -56,7 +58,9 @@ const expireIfDue = (db: DbExecutor, otpId: string, now: number): void => {
       .returning(expiredColumns)
       .get()
     if (expired) journalOtpExpired(tx, expired, now)
+    return expired !== undefined
   })
+  if (wrote) onEvent?.()
 }
 
 const readOtp = (db: DbExecutor, otpId: string): OtpRecord => {
@@ -86,7 +90,7 @@ const retryAfterSeconds = (sentAt: number[], now: number, limits: OtpSendLimits)
  * IMMEDIATE transaction: it takes the write lock first, so no other connection can send in between.
  */
 export const createOtp = (
-  { db, clock }: OtpDeps,
+  { db, clock, onEvent }: OtpDeps,
   input: {
     id: string
     sessionId: string
@@ -98,7 +102,8 @@ export const createOtp = (
   }
 ): OtpRecord => {
   const limits = { ...DEFAULT_OTP_LIMITS, ...input.limits }
-  return writeTransaction(db, tx => {
+  let wroteEvents = false
+  const created = writeTransaction(db, tx => {
     const now = clock()
     const windowStart = now - Math.max(limits.cooldownSeconds, limits.windowSeconds) * 1000
     const sentAt = tx
@@ -121,6 +126,7 @@ export const createOtp = (
       .returning(expiredColumns)
       .all()
     for (const otp of expired) journalOtpExpired(tx, otp, now)
+    wroteEvents = expired.length > 0
     tx.update(otps).set({ status: 'canceled', updatedAt: new Date(now) }).where(sameDestination).run()
 
     return tx
@@ -130,7 +136,7 @@ export const createOtp = (
         sessionId: input.sessionId,
         destination: input.destination,
         codeHash: input.codeHash,
-        maxAttempts: input.maxAttempts ?? 5,
+        maxAttempts: input.maxAttempts ?? OTP_MAX_ATTEMPTS,
         expiresAt: new Date(now + input.ttlSeconds * 1000),
         createdAt: new Date(now),
         updatedAt: new Date(now)
@@ -138,6 +144,8 @@ export const createOtp = (
       .returning(publicColumns)
       .get()
   })
+  if (wroteEvents) onEvent?.()
+  return created
 }
 
 /**
@@ -192,7 +200,7 @@ const statementsFor = (db: Db) => {
  * or the last wrong one) writes its `otp.status` event in the same transaction.
  */
 export const verifyOtp = (
-  { db, clock }: OtpDeps,
+  { db, clock, onEvent }: OtpDeps,
   input: {
     otpId: string
     codeHash: string
@@ -210,14 +218,20 @@ export const verifyOtp = (
     if (attempt && attempt.status !== 'pending') recordOtpStatus(tx, { sessionId: attempt.sessionId, otpId: input.otpId, messageId: attempt.messageId, status: attempt.status, at: now })
     return attempt
   })
-  if (updated) return { otpId: input.otpId, valid: updated.status === 'approved', status: updated.status, attemptsLeft: attemptsLeft(updated) }
+  if (updated) {
+    // A pending answer wrote no event, so the benchmarked wrong-code path wakes nothing.
+    if (updated.status !== 'pending') onEvent?.()
+    return { otpId: input.otpId, valid: updated.status === 'approved', status: updated.status, attemptsLeft: attemptsLeft(updated) }
+  }
 
   // Nothing was updated: say why, without counting an attempt. (An expired OTP is expired for anyone;
   // if this call is the first to notice, it writes the expiry and its event together.)
-  writeTransaction(db, tx => {
+  const expiredNow = writeTransaction(db, tx => {
     const expired = statements.expireIfDue.get({ otpId: input.otpId, now })
     if (expired) journalOtpExpired(tx, expired, now)
+    return expired !== undefined
   })
+  if (expiredNow) onEvent?.()
   const otp = statements.read.get({ otpId: input.otpId })
   if (!otp) throw notFound()
   if (input.allowedSessions && !input.allowedSessions.includes(otp.sessionId)) {
@@ -246,31 +260,45 @@ export const findLatestPendingOtp = ({ db }: OtpDeps, input: { sessionId: string
   return otp
 }
 
-export const getOtp = ({ db, clock }: OtpDeps, input: { otpId: string }): OtpRecord => {
-  expireIfDue(db, input.otpId, clock())
-  return readOtp(db, input.otpId)
+export const getOtp = (deps: OtpDeps, input: { otpId: string }): OtpRecord => {
+  expireIfDue(deps, input.otpId, deps.clock())
+  return readOtp(deps.db, input.otpId)
 }
 
 /**
- * Cancels a pending OTP, with its `otp.status` event; one that is no longer pending (approved,
- * expired, already canceled…) stays as it is and the answer is 409 OTP_NOT_PENDING.
+ * Cancels a pending OTP of a session the caller may use, with its `otp.status` event, in one
+ * guarded UPDATE (no read first, so nothing can change in between). One that is no longer
+ * pending stays as it is: 409 OTP_NOT_PENDING; one of another session: 403, untouched.
  */
-export const cancelOtp = ({ db, clock }: OtpDeps, input: { otpId: string }): OtpRecord => {
+export const cancelOtp = (deps: OtpDeps, input: { otpId: string; allowedSessions?: readonly string[] }): OtpRecord => {
+  const { db, clock, onEvent } = deps
   const now = clock()
   const canceled = writeTransaction(db, tx => {
     const otp = tx
       .update(otps)
       .set({ status: 'canceled', updatedAt: new Date(now) })
-      .where(and(eq(otps.id, input.otpId), eq(otps.status, 'pending'), gt(otps.expiresAt, new Date(now))))
+      .where(
+        and(
+          eq(otps.id, input.otpId),
+          eq(otps.status, 'pending'),
+          gt(otps.expiresAt, new Date(now)),
+          input.allowedSessions ? inArray(otps.sessionId, [...input.allowedSessions]) : undefined
+        )
+      )
       .returning(publicColumns)
       .get()
     if (otp) recordOtpStatus(tx, { sessionId: otp.sessionId, otpId: otp.id, messageId: otp.messageId, status: 'canceled', at: now })
     return otp
   })
-  if (canceled) return canceled
-  expireIfDue(db, input.otpId, now)
+  if (canceled) {
+    onEvent?.()
+    return canceled
+  }
   const otp = readOtp(db, input.otpId)
-  throw appError('OTP_NOT_PENDING', `The OTP is ${otp.status}, not pending: nothing was canceled`, { status: otp.status })
+  if (input.allowedSessions && !input.allowedSessions.includes(otp.sessionId)) throw appError('SESSION_FORBIDDEN', 'This token may not use the session of this OTP')
+  expireIfDue(deps, input.otpId, now)
+  const status = readOtp(db, input.otpId).status
+  throw appError('OTP_NOT_PENDING', `The OTP is ${status}, not pending: nothing was canceled`, { status })
 }
 
 export const attachMessageId = ({ db, clock }: OtpDeps, input: { otpId: string; messageId: string }): OtpRecord => {
@@ -284,13 +312,22 @@ export const attachMessageId = ({ db, clock }: OtpDeps, input: { otpId: string; 
   return otp
 }
 
-/** The code could not be delivered: a pending OTP becomes `failed` and can no longer be verified. */
-export const markOtpFailed = ({ db, clock }: OtpDeps, input: { otpId: string }): OtpRecord => {
-  const otp = db
-    .update(otps)
-    .set({ status: 'failed', updatedAt: new Date(clock()) })
-    .where(and(eq(otps.id, input.otpId), eq(otps.status, 'pending')))
-    .returning(publicColumns)
-    .get()
-  return otp ?? readOtp(db, input.otpId)
+/**
+ * The code could not be delivered: a pending OTP becomes `failed`, with its event and the
+ * message's reason, and can no longer be verified. Anything else stays as it is.
+ */
+export const markOtpFailed = ({ db, clock, onEvent }: OtpDeps, input: { otpId: string; reason?: string | null }): OtpRecord => {
+  const now = clock()
+  const failed = writeTransaction(db, tx => {
+    const otp = tx
+      .update(otps)
+      .set({ status: 'failed', updatedAt: new Date(now) })
+      .where(and(eq(otps.id, input.otpId), eq(otps.status, 'pending')))
+      .returning(publicColumns)
+      .get()
+    if (otp) recordOtpStatus(tx, { sessionId: otp.sessionId, otpId: otp.id, messageId: otp.messageId, status: 'failed', reason: input.reason ?? null, at: now })
+    return otp
+  })
+  if (failed) onEvent?.()
+  return failed ?? readOtp(db, input.otpId)
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { proto } from '@whiskeysockets/baileys'
-import { canMoveTo, fromBaileysStatus, refusalReason } from './message-status.ts'
+import { canMoveTo } from './message-status.ts'
+import { fromBaileysStatus, refusalReason } from '../sessions/whatsapp-status.ts'
 
 describe('message status', () => {
   it('only moves forward', () => {

@@ -6,33 +6,20 @@ import type { Logger } from 'pino'
 import { appError } from '../../shared/errors.ts'
 import type { Db } from '../db/connection.ts'
 import { writeTransaction } from '../db/connection.ts'
-import { MESSAGE_STATUSES, messages } from '../db/schema.ts'
+import { messages } from '../db/schema.ts'
+import type { MessageView } from '../../shared/host-api/messages.ts'
+import { MESSAGE_STATUSES } from '../../shared/statuses.ts'
+import type { MessageStatus } from '../../shared/statuses.ts'
 import type { SessionEvent } from '../sessions/wa-session.ts'
 import type { Outgoing } from '../messages/rich-content.ts'
 import { sendOutgoing } from '../messages/send-outgoing.ts'
-import { canMoveTo, refusalReason } from './message-status.ts'
-import type { MessageStatus } from './message-status.ts'
+import { refusalReason } from '../sessions/whatsapp-status.ts'
+import { canMoveTo } from './message-status.ts'
 import type { PayloadCipher } from './payload-cipher.ts'
 import { idempotencyCutoff } from './idempotency-retention.ts'
 
 type Row = typeof messages.$inferSelect
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
-
-/** What callers see of a message: never its content. */
-export type MessageView = {
-  sessionId: string
-  messageId: string
-  to: string
-  kind: string
-  status: MessageStatus
-  error: string | null
-  otpId: string | null
-  timestamp: string
-  sentAt: string | null
-  deliveredAt: string | null
-  readAt: string | null
-  failedAt: string | null
-}
 
 export type MessageChange = { message: MessageView; previous: MessageStatus }
 
@@ -61,8 +48,6 @@ export type SendQueueDeps = {
   ackTimeoutMs?: number
   /** Called inside the transaction that changed a message's status (webhook outbox, OTP status). */
   onChange?: (tx: Tx, change: MessageChange) => void
-  /** Runs after each sweep, on the same timer: the host's other time-based upkeep. */
-  afterSweep?: (now: number) => void
 }
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null)
@@ -101,7 +86,6 @@ export class SendQueue {
   private readonly draining = new Map<string, boolean>()
   private readonly ackTimers = new Map<string, NodeJS.Timeout>()
   private readonly waiters = new Map<string, (() => void)[]>()
-  private sweepTimer?: NodeJS.Timeout
   private stopped = false
   private readonly clock: () => number
 
@@ -109,17 +93,13 @@ export class SendQueue {
     this.clock = deps.clock ?? Date.now
   }
 
-  /** Puts rows a crash left `sending` back in line, and fails what expired meanwhile. */
-  start(sweepEveryMs = 5_000): void {
+  /** Puts rows a crash left `sending` back in line; the host's upkeep then fails what expired meanwhile. */
+  start(): void {
     this.deps.db.update(messages).set({ status: 'queued', updatedAt: new Date(this.clock()) }).where(eq(messages.status, 'sending')).run()
-    this.sweep()
-    this.sweepTimer = setInterval(() => this.sweep(), sweepEveryMs)
-    this.sweepTimer.unref()
   }
 
   stop(): void {
     this.stopped = true
-    clearInterval(this.sweepTimer)
     for (const timer of this.ackTimers.values()) clearTimeout(timer)
     this.ackTimers.clear()
   }
@@ -236,12 +216,6 @@ export class SendQueue {
       .where(and(inArray(messages.status, ['queued', 'sending']), isNotNull(messages.notAfter), lte(messages.notAfter, new Date(this.clock()))))
       .all()
     for (const { id } of expired) this.expire(id)
-    // After the messages: an OTP whose message expired unsent is `failed` (expired_before_send) first.
-    try {
-      this.deps.afterSweep?.(this.clock())
-    } catch (error) {
-      this.deps.logger.error({ err: error }, 'sweep upkeep failed')
-    }
   }
 
   private expire(messageId: string): void {

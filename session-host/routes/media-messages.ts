@@ -17,12 +17,13 @@ import { fetchToFile } from '../media/safe-fetch.ts'
 import type { FetchPolicy } from '../media/safe-fetch.ts'
 import { receiveUpload } from '../media/multipart-upload.ts'
 import type { UploadSpool } from '../media/upload-spool.ts'
+import { MediaFields, SendMediaByUrlRequest } from '../../shared/host-api/messages.ts'
+import { checkRecipient } from '../messages/recipient-check.ts'
 import type { RecipientCheck } from '../messages/recipient-check.ts'
-import { acceptSend } from '../messages/accept-send.ts'
-import type { AcceptDeps } from '../messages/accept-send.ts'
+import { acceptSend } from '../outbox/accept-send.ts'
+import type { AcceptDeps } from '../outbox/accept-send.ts'
 import { moveFile, fileDigest } from '../media/outbox-files.ts'
-import { checkRecipient, Idempotency, Jid } from './messages.ts'
-import { jsonBody } from './json-body.ts'
+import { jsonBody } from '../http/json-body.ts'
 
 export type MediaRoutesDeps = AcceptDeps & {
   recipients: RecipientCheck
@@ -33,18 +34,11 @@ export type MediaRoutesDeps = AcceptDeps & {
   maxBytes?: number
 }
 
-const Fields = z.object({
-  caption: z.string().max(4096).optional(),
-  fileName: z.string().min(1).max(255).optional(),
-  mimetype: z.string().min(3).max(128).optional(),
-  ptt: z.boolean().optional()
-})
-const ByUrl = Fields.extend({ jid: Jid, url: z.string().min(1).max(2048), idempotency: Idempotency })
 // Multipart fields arrive as text; `ptt` as "true"/"false". The original API's callers name the
 // recipient `phone` and a document's name `filename`.
 const FormFields = z.preprocess(
   (fields: Record<string, string>) => ({ ...fields, to: fields.to ?? fields.phone, fileName: fields.fileName ?? fields.filename }),
-  Fields.extend({
+  MediaFields.extend({
     to: z.string().min(3).max(64),
     ptt: z.enum(['true', 'false']).transform(value => value === 'true').optional()
   })
@@ -53,7 +47,7 @@ const FormFields = z.preprocess(
 /** The upload routes are the only ones that take a body signed as an unsigned stream. */
 export const UPLOAD_PATH = new RegExp(`^/internal/sessions/[A-Za-z0-9_-]{1,64}/messages/(${MEDIA_KINDS.join('|')})/upload$`)
 
-type Media = { path: string; mimetype: string; fileName: string | undefined; fields: z.infer<typeof Fields> }
+type Media = { path: string; mimetype: string; fileName: string | undefined; fields: z.infer<typeof MediaFields> }
 
 const content = (kind: MediaKind, { path, mimetype, fileName, fields }: Media): AnyMessageContent => {
   const media = { url: path }
@@ -90,7 +84,7 @@ export const mediaMessageRoutes = (deps: MediaRoutesDeps) => {
   for (const kind of MEDIA_KINDS) {
     app.post(`/:id/messages/${kind}`, async c => {
       const sessionId = c.req.param('id')
-      const { jid, url, idempotency, ...fields } = await jsonBody(c, ByUrl)
+      const { jid, url, idempotency, ...fields } = await jsonBody(c, SendMediaByUrlRequest)
       // Refuse what cannot be sent before fetching anything.
       sessions.requireQueueable(sessionId)
       await checkRecipient(deps, sessionId, jid)

@@ -3,13 +3,15 @@ import { z } from 'zod'
 import { ok } from '../../shared/errors.ts'
 import { RICH_CONTENT } from '../../shared/rich-messages.ts'
 import type { RichKind } from '../../shared/rich-messages.ts'
+import { PhoneDigits, UserJid } from '../../shared/ids.ts'
+import { Idempotency } from '../../shared/host-api/messages.ts'
+import { checkRecipient } from '../messages/recipient-check.ts'
 import type { RecipientCheck } from '../messages/recipient-check.ts'
 import { buttonsMessage, contactsMessage, listMessage, locationMessage, pollMessage, reactionMessage } from '../messages/rich-content.ts'
 import type { Outgoing } from '../messages/rich-content.ts'
-import { acceptSend } from '../messages/accept-send.ts'
-import type { AcceptDeps } from '../messages/accept-send.ts'
-import { checkRecipient, Idempotency, Jid } from './messages.ts'
-import { jsonBody } from './json-body.ts'
+import { acceptSend } from '../outbox/accept-send.ts'
+import type { AcceptDeps } from '../outbox/accept-send.ts'
+import { jsonBody } from '../http/json-body.ts'
 
 const BUILD: { [K in RichKind]: (jid: string, input: z.infer<(typeof RICH_CONTENT)[K]>) => Outgoing } = {
   location: (_jid, input) => locationMessage(input),
@@ -23,7 +25,7 @@ const BUILD: { [K in RichKind]: (jid: string, input: z.infer<(typeof RICH_CONTEN
 const route = <K extends RichKind>(app: Hono, kind: K, deps: AcceptDeps & { recipients: RecipientCheck }) =>
   app.post(`/:id/messages/${kind}`, async c => {
     const sessionId = c.req.param('id') as string
-    const { jid, idempotency, ...input } = (await jsonBody(c, RICH_CONTENT[kind].safeExtend({ jid: Jid, idempotency: Idempotency }))) as { jid: string; idempotency?: { key: string; hash: string } }
+    const { jid, idempotency, ...input } = (await jsonBody(c, RICH_CONTENT[kind].safeExtend({ jid: UserJid, idempotency: Idempotency }))) as { jid: string; idempotency?: { key: string; hash: string } }
     await checkRecipient(deps, sessionId, jid)
     const outgoing = BUILD[kind](jid, input as z.infer<(typeof RICH_CONTENT)[K]>)
     const sent = await acceptSend(deps, { sessionId, jid, kind, outgoing, ...(idempotency ? { idempotency } : {}) })
@@ -37,7 +39,7 @@ export const richMessageRoutes = (deps: AcceptDeps & { recipients: RecipientChec
   for (const kind of Object.keys(RICH_CONTENT) as RichKind[]) route(app, kind, deps)
   app.get('/:id/numbers/:digits', async c => {
     const sessionId = c.req.param('id') as string
-    const digits = z.string().regex(/^\d{5,20}$/).parse(c.req.param('digits'))
+    const digits = PhoneDigits.parse(c.req.param('digits'))
     const onWhatsApp = await recipients.isOnWhatsApp(sessionId, sessions.socket(sessionId), `${digits}@s.whatsapp.net`)
     return c.json(ok('Number checked', { onWhatsApp }))
   })

@@ -1,19 +1,17 @@
 import { Hono } from 'hono'
-import { z } from 'zod'
 import QRCode from 'qrcode'
 import { ok } from '../../shared/errors.ts'
-import { DeviceLabel, SessionId } from '../../shared/sessions.ts'
-import { jsonBody } from './json-body.ts'
+import { SessionId } from '../../shared/ids.ts'
+import { CreateSessionRequest, PairingCodeRequest } from '../../shared/host-api/sessions.ts'
+import { jsonBody } from '../http/json-body.ts'
 import type { SessionManager } from '../sessions/session-manager.ts'
 import { setSessionEndpoint } from '../webhooks/endpoints.ts'
-import { EndpointBody } from '../webhooks/routes.ts'
-
 
 /** Internal session routes: the gateway has already checked the caller's scope and sessions. */
 export const sessionRoutes = (sessions: SessionManager) =>
   new Hono()
     .post('/', async c => {
-      const { sessionId, webhook, deviceLabel } = await jsonBody(c, z.object({ sessionId: SessionId, webhook: EndpointBody.optional(), deviceLabel: DeviceLabel.optional() }))
+      const { sessionId, webhook, deviceLabel } = await jsonBody(c, CreateSessionRequest)
       // The webhook is stored with the session, before it starts, so its first events are not missed.
       const prepare = webhook ? (tx: Parameters<typeof setSessionEndpoint>[0]) => void setSessionEndpoint(tx, { ...webhook, sessionId }) : undefined
       return c.json(ok('Session created', sessions.create(sessionId, deviceLabel ? { deviceLabel } : {}, prepare)), 201)
@@ -29,7 +27,7 @@ export const sessionRoutes = (sessions: SessionManager) =>
       return c.json(ok('Link state', { ...view, qrImage: qr ? await QRCode.toDataURL(qr) : null }))
     })
     .post('/:id/pairing-code', async c => {
-      const { phoneNumber } = await jsonBody(c, z.object({ phoneNumber: z.string().regex(/^\d{6,15}$/) }))
+      const { phoneNumber } = await jsonBody(c, PairingCodeRequest)
       const code = await sessions.pairingCode(SessionId.parse(c.req.param('id')), phoneNumber)
       return c.json(ok('Pairing code', { code }))
     })

@@ -45,7 +45,6 @@ export type SessionManagerDeps = {
   /** Socket settings per session: the emulator's URL and media trust in sandbox mode. */
   socketConfig?: (sessionId: string) => Partial<UserFacingSocketConfig>
   backoff?: { baseMs?: number; maxMs?: number }
-  onEvent?: (event: SessionEvent) => void
   /** Records webhook events in the transaction of the change they report (see WaSession). */
   journal?: (tx: DbExecutor, event: SessionEvent) => void
 }
@@ -53,8 +52,14 @@ export type SessionManagerDeps = {
 /** The sessions this host runs: created, restored after a restart, restarted and removed. */
 export class SessionManager {
   private readonly running = new Map<string, WaSession>()
+  private readonly listeners: ((event: SessionEvent) => void)[] = []
 
   constructor(private readonly deps: SessionManagerDeps) {}
+
+  /** Hears every session's events (status, QR, message status…) in order; the send queue and the sandbox listen. */
+  onEvent(listener: (event: SessionEvent) => void): void {
+    this.listeners.push(listener)
+  }
 
   /** Starts every stored session WhatsApp has not logged out, so they reconnect without a QR. */
   restore(): void {
@@ -217,7 +222,9 @@ export class SessionManager {
       deviceLabel: deviceLabel ?? DEFAULT_DEVICE_LABEL,
       socket: this.deps.socketConfig?.(sessionId),
       backoff: this.deps.backoff,
-      onEvent: this.deps.onEvent,
+      onEvent: event => {
+        for (const listener of this.listeners) listener(event)
+      },
       journal: this.deps.journal
     })
     this.running.set(sessionId, session)

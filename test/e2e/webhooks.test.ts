@@ -197,7 +197,7 @@ describe('webhook host names that resolve into private networks', () => {
   before(async () => {
     // The test answers DNS: one name points at the loopback receiver, as a hostile one could.
     const webhookResolve = async (name: string) => (name === 'hooks.example.test' ? [{ address: '127.0.0.1', family: 4 }] : [])
-    stack = await startInProcessStack({ webhookRetry: { capsMs: [10, 20], minDelayMs: 5, retryForMs: 200 }, webhookResolve })
+    stack = await startInProcessStack({ webhookRetry: { delaysMs: '10,20', forMs: '200' }, webhookResolve })
     receiver = await startWebhookReceiver()
   })
   after(async () => {

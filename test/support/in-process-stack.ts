@@ -10,19 +10,12 @@ import { parseGatewayConfig } from '../../gateway/config.ts'
 import { createHostClient } from '../../gateway/host-client.ts'
 import { createNodeWebhookFetch } from '../../gateway/node-webhook-fetch.ts'
 import type { ResolveHost } from '../../gateway/node-webhook-fetch.ts'
-import { createHostApp } from '../../session-host/app.ts'
-import { openDatabase } from '../../session-host/db/connection.ts'
-import { startSendQueue } from '../../session-host/outbox/start-send-queue.ts'
-import { SessionManager } from '../../session-host/sessions/session-manager.ts'
-import { createUploadSpool } from '../../session-host/media/upload-spool.ts'
-import type { FetchPolicy } from '../../session-host/media/safe-fetch.ts'
+import { parseHostConfig } from '../../session-host/config.ts'
+import { createHost } from '../../session-host/create-host.ts'
 import { baileysTrustConfig, makeTrustingAgents, WaSim } from '../../session-host/sim/index.ts'
 import { auditedLogger, recordCodesSent, recordSensitive } from './log-audit.ts'
-import { WebhookDispatcher } from '../../session-host/webhooks/dispatcher.ts'
 import type { SendWebhook } from '../../session-host/webhooks/dispatcher.ts'
 import { gatewaySender } from '../../session-host/webhooks/gateway-sender.ts'
-import type { RetryPolicy } from '../../session-host/webhooks/retry-schedule.ts'
-import { journalSessionEvent } from '../../session-host/webhooks/session-events.ts'
 
 export const JWT_SECRET = 'jwt-secret-for-tests-0123456789abcdef'
 export const INTERNAL_SECRET = 'internal-secret-for-tests-0123456789'
@@ -34,10 +27,12 @@ export type Call = { status: number; headers: Headers; body: Envelope }
 export type HostOptions = {
   clock?: () => number
   media?: boolean
-  fetchPolicy?: FetchPolicy
+  /** Media URLs may reach these loopback hosts (`host:port`), as MEDIA_URL_ALLOW_HOSTS says. */
+  mediaAllowHosts?: string
   /** Where webhook deliveries go; without it events are stored and never delivered. */
   sendWebhook?: SendWebhook
-  webhookRetry?: Partial<RetryPolicy>
+  /** WEBHOOK_RETRY_DELAYS_MS and WEBHOOK_RETRY_FOR_MS, as the operator writes them. */
+  webhookRetry?: { delaysMs?: string; forMs?: string }
   ackTimeoutMs?: number
 }
 
@@ -52,38 +47,36 @@ export const startInProcessHost = async ({ clock = Date.now, ...options }: HostO
   // The emulator's media host has a run-time CA that only these sessions trust.
   const agents = options.media ? makeTrustingAgents(sim.media.caPem) : undefined
   const dir = mkdtempSync(join(tmpdir(), 'stack-'))
-  const spool = createUploadSpool(join(dir, 'spool'))
-  const database = openDatabase(join(dir, 'host.db'))
   const logger = auditedLogger('in-process-stack')
   recordSensitive(JWT_SECRET, INTERNAL_SECRET, OTP_PEPPER)
-  const queue = startSendQueue({ db: database.db, logger, internalSecret: INTERNAL_SECRET, sessions: () => sessions, wakeWebhooks: () => webhooks?.wake(), clock, ...(options.ackTimeoutMs ? { ackTimeoutMs: options.ackTimeoutMs } : {}) })
-  const sessions: SessionManager = new SessionManager({
-    db: database.db,
-    logger,
-    onEvent: event => queue.onSessionEvent(event),
-    socketConfig: () => ({ waWebSocketUrl: url, connectTimeoutMs: 10_000, defaultQueryTimeoutMs: 10_000, ...(agents ? baileysTrustConfig(agents) : {}) }),
-    backoff: { baseMs: 50, maxMs: 200 },
-    journal: (tx, event) => {
-      journalSessionEvent(tx, event)
-      webhooks?.wake()
-    }
+  const config = parseHostConfig({
+    INTERNAL_SECRET,
+    DATA_DIR: dir,
+    MEDIA_TMP_DIR: join(dir, 'spool'),
+    MEDIA_FETCH_TIMEOUT_MS: '5000',
+    ...(options.mediaAllowHosts ? { MEDIA_URL_ALLOW_HOSTS: options.mediaAllowHosts } : {}),
+    ...(options.ackTimeoutMs ? { ACK_TIMEOUT_MS: String(options.ackTimeoutMs) } : {}),
+    ...(options.webhookRetry?.delaysMs ? { WEBHOOK_RETRY_DELAYS_MS: options.webhookRetry.delaysMs } : {}),
+    ...(options.webhookRetry?.forMs ? { WEBHOOK_RETRY_FOR_MS: options.webhookRetry.forMs } : {})
   })
-  const webhooks = options.sendWebhook
-    ? new WebhookDispatcher({ db: database.db, logger, clock, pollMs: 50, ...(options.webhookRetry ? { retry: options.webhookRetry } : {}), send: options.sendWebhook })
-    : undefined
-  webhooks?.start()
-  const hostApp = createHostApp({ db: database.db, clock, sessions, internalSecret: INTERNAL_SECRET, logger, queue, wakeWebhooks: () => webhooks?.wake(), media: { outboxDir: join(dir, 'outbox-files'), spool, ...(options.fetchPolicy ? { fetchPolicy: options.fetchPolicy } : {}) } })
+  const host = createHost({
+    config,
+    logger,
+    clock,
+    socketConfig: () => ({ waWebSocketUrl: url, connectTimeoutMs: 10_000, defaultQueryTimeoutMs: 10_000, ...(agents ? baileysTrustConfig(agents) : {}) }),
+    reconnectBackoff: { baseMs: 50, maxMs: 200 },
+    webhookPollMs: 50,
+    ...(options.sendWebhook ? { sendWebhook: options.sendWebhook } : {})
+  })
+  await host.start()
   const stop = async () => {
-    queue.stop()
-    await webhooks?.stop()
-    await sessions.stopAll()
+    await host.stop()
     await agents?.close()
     await sim.stop()
-    database.close()
-    spool.close()
     rmSync(dir, { recursive: true, force: true })
   }
-  return { sim, sessions, hostApp, logger, spool, outboxDir: join(dir, 'outbox-files'), webhooks, queue, db: database.db, stop }
+  const { sessions, app: hostApp, spool, outboxDir, webhooks, queue, db, upkeep } = host
+  return { sim, sessions, hostApp, logger, spool, outboxDir, webhooks, queue, upkeep, db, stop }
 }
 
 /**
@@ -91,15 +84,15 @@ export const startInProcessHost = async ({ clock = Date.now, ...options }: HostO
  * client's fetch calls the host app directly. A movable clock drives OTP expiry on the host.
  */
 export const startInProcessStack = async (
-  options: { maxBodyBytes?: number; media?: boolean; fetchPolicy?: FetchPolicy; webhookRetry?: Partial<RetryPolicy>; webhookResolve?: ResolveHost } = {}
+  options: { maxBodyBytes?: number; media?: boolean; mediaAllowHosts?: string; webhookRetry?: HostOptions['webhookRetry']; webhookResolve?: ResolveHost } = {}
 ) => {
   let offsetMs = 0
   const clock = () => Date.now() + offsetMs
   const webhookSender: { current?: SendWebhook } = {}
-  const { sim, sessions, hostApp, logger, spool, outboxDir, webhooks, queue, db, stop } = await startInProcessHost({
+  const { sim, sessions, hostApp, logger, spool, outboxDir, webhooks, upkeep, db, stop } = await startInProcessHost({
     clock,
     ...(options.media ? { media: true } : {}),
-    ...(options.fetchPolicy ? { fetchPolicy: options.fetchPolicy } : {}),
+    ...(options.mediaAllowHosts ? { mediaAllowHosts: options.mediaAllowHosts } : {}),
     ...(options.webhookRetry ? { webhookRetry: options.webhookRetry } : {}),
     sendWebhook: delivery => (webhookSender.current ? webhookSender.current(delivery) : Promise.resolve({ delivered: false, error: 'gateway not ready' }))
   })
@@ -184,7 +177,7 @@ export const startInProcessStack = async (
     linkSession,
     stop: stopStack,
     advanceClock: (ms: number) => (offsetMs += ms),
-    /** Runs the host's periodic sweep now, rather than at its next tick (every 5 s). */
-    sweep: () => queue.sweep()
+    /** Runs the host's upkeep now (send deadlines, OTP expiry, retention), rather than at its next tick (every 5 s). */
+    sweep: () => upkeep.run()
   }
 }

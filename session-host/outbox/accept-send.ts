@@ -1,9 +1,10 @@
 import { appError } from '../../shared/errors.ts'
 import type { Db, Transaction } from '../db/connection.ts'
 import { writeTransaction } from '../db/connection.ts'
-import type { EnqueueInput, MessageView, SendQueue } from '../outbox/send-queue.ts'
+import type { Outgoing } from '../messages/rich-content.ts'
 import type { SessionManager } from '../sessions/session-manager.ts'
-import type { Outgoing } from './rich-content.ts'
+import type { MessageView } from '../../shared/host-api/messages.ts'
+import type { EnqueueInput, SendQueue } from './send-queue.ts'
 
 export type AcceptDeps = { db: Db; queue: SendQueue; sessions: SessionManager }
 

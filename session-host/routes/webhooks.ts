@@ -1,24 +1,12 @@
-import { SessionId } from '../../shared/sessions.ts'
+import { EventId, SessionId } from '../../shared/ids.ts'
 import { Hono } from 'hono'
-import { z } from 'zod'
 import { ok } from '../../shared/errors.ts'
-import { WEBHOOK_EVENT_TYPES } from '../../shared/webhook-events.ts'
+import { EndpointRequest, ReplayRequest } from '../../shared/host-api/webhooks.ts'
 import type { Db } from '../db/connection.ts'
 import { writeTransaction } from '../db/connection.ts'
-import { jsonBody } from '../routes/json-body.ts'
-import { listDeadLetters, replayDeadLetter } from './dead-letters.ts'
-import { getSessionEndpoint, removeSessionEndpoint, setSessionEndpoint } from './endpoints.ts'
-
-const EventId = z.string().regex(/^evt_[A-Za-z0-9_-]{8,64}$/)
-const Secret = z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/)
-
-/** A session webhook as the gateway hands it over, URL and secret already checked there. */
-export const EndpointBody = z.object({
-  url: z.url({ protocol: /^https?$/ }),
-  events: z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1).nullable().optional(),
-  newSecret: Secret.optional(),
-  secretIfNone: Secret.optional()
-})
+import { jsonBody } from '../http/json-body.ts'
+import { listDeadLetters, replayDeadLetter } from '../webhooks/dead-letters.ts'
+import { getSessionEndpoint, removeSessionEndpoint, setSessionEndpoint } from '../webhooks/endpoints.ts'
 
 const sessionsFilter = (query: string | undefined): string[] | undefined =>
   query === undefined ? undefined : query.split(',').filter(id => SessionId.safeParse(id).success)
@@ -27,7 +15,7 @@ const sessionsFilter = (query: string | undefined): string[] | undefined =>
 export const webhookRoutes = ({ db, clock }: { db: Db; clock: () => number }) =>
   new Hono()
     .put('/endpoints/:sessionId', async c => {
-      const input = await jsonBody(c, EndpointBody)
+      const input = await jsonBody(c, EndpointRequest)
       const sessionId = SessionId.parse(c.req.param('sessionId'))
       const saved = writeTransaction(db, tx => setSessionEndpoint(tx, { ...input, sessionId, now: clock() }))
       return c.json(ok('Webhook set', saved))
@@ -43,7 +31,7 @@ export const webhookRoutes = ({ db, clock }: { db: Db; clock: () => number }) =>
       return c.json(ok('Dead letters', listDeadLetters(db, { ...(sessionIds ? { sessionIds } : {}) })))
     })
     .post('/dead-letters/:eventId/replay', async c => {
-      const { sessionIds } = await jsonBody(c, z.object({ sessionIds: z.array(SessionId).optional() }))
+      const { sessionIds } = await jsonBody(c, ReplayRequest)
       const eventId = EventId.parse(c.req.param('eventId'))
       return c.json(ok('Dead letter queued again', replayDeadLetter(db, { eventId, now: clock(), ...(sessionIds ? { sessionIds } : {}) })))
     })

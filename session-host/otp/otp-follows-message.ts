@@ -1,0 +1,16 @@
+import type { MessageView } from '../../shared/host-api/messages.ts'
+import type { DbExecutor } from '../db/connection.ts'
+import { recordOtpStatus } from './otp-events.ts'
+import { markOtpFailed } from './otp-store.ts'
+
+/**
+ * What a change of an OTP's message means for the OTP, in the transaction that changed the
+ * message: delivered is an `otp.status` with `delivery: "delivered"` (the OTP's own status
+ * unchanged); a message that failed fails its pending OTP too, with the same reason.
+ */
+export const otpFollowsMessage = (tx: DbExecutor, message: MessageView, at: number): void => {
+  const { sessionId, messageId, status, error, otpId } = message
+  if (!otpId) return
+  if (status === 'delivered') recordOtpStatus(tx, { sessionId, otpId, messageId, at })
+  if (status === 'failed') markOtpFailed({ db: tx, clock: () => at }, { otpId, reason: error })
+}

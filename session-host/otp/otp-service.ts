@@ -1,0 +1,55 @@
+import type { z } from 'zod'
+import type { CancelOtpRequest, LatestOtpQuery, OtpView, SendOtpRequest, VerifyAnswer, VerifyOtpRequest } from '../../shared/host-api/otp.ts'
+import { acceptSend } from '../outbox/accept-send.ts'
+import type { AcceptDeps } from '../outbox/accept-send.ts'
+import { attachMessageId, cancelOtp, createOtp, findLatestPendingOtp, getOtp, verifyOtp } from './otp-store.ts'
+import type { OtpDeps, OtpSendLimits } from './otp-store.ts'
+import { otpView } from './otp-view.ts'
+
+export type OtpServiceDeps = AcceptDeps & {
+  clock: () => number
+  limits?: Partial<OtpSendLimits>
+  /** An `otp.status` event was committed outside the send queue: deliver it now. */
+  onEvent?: () => void
+}
+
+export type OtpService = ReturnType<typeof createOtpService>
+
+/**
+ * The OTP state machine's one door: every change of an OTP (and its event) goes through the
+ * store's guarded statements from here; the routes only validate and answer.
+ */
+export const createOtpService = (deps: OtpServiceDeps) => {
+  const { db, clock, limits } = deps
+  const store: OtpDeps = { db, clock, ...(deps.onEvent ? { onEvent: deps.onEvent } : {}) }
+  return {
+    /**
+     * Stores the OTP (send limits checked) and queues its message in one transaction. A repeated
+     * Idempotency-Key answers with the OTP first sent under it.
+     */
+    async send(sessionId: string, input: z.infer<typeof SendOtpRequest>): Promise<{ otp: OtpView; replayed: boolean }> {
+      const sent = await acceptSend(deps, {
+        sessionId,
+        jid: input.jid,
+        kind: 'otp',
+        outgoing: { content: { text: input.text } },
+        otpId: input.otpId,
+        // Never sent late: past its TTL the message fails instead.
+        notAfter: new Date(clock() + input.ttlSeconds * 1000),
+        ...(input.idempotency ? { idempotency: input.idempotency } : {}),
+        before: tx => void createOtp({ ...store, db: tx }, { id: input.otpId, sessionId, destination: input.destination, codeHash: input.codeHash, ttlSeconds: input.ttlSeconds, ...(limits ? { limits } : {}) }),
+        after: (tx, message) => void attachMessageId({ db: tx, clock }, { otpId: input.otpId, messageId: message.messageId })
+      })
+      return { otp: otpView(getOtp(store, { otpId: sent.otpId ?? input.otpId }), sent), replayed: sent.replayed }
+    },
+    latest: (query: z.infer<typeof LatestOtpQuery>): OtpView => otpView(findLatestPendingOtp(store, query)),
+    get(otpId: string): OtpView {
+      const otp = getOtp(store, { otpId })
+      return otpView(otp, otp.messageId ? deps.queue.view(otp.sessionId, otp.messageId) : null)
+    },
+    verify: (otpId: string, { codeHash, allowedSessions }: z.infer<typeof VerifyOtpRequest>): VerifyAnswer =>
+      verifyOtp(store, { otpId, codeHash, ...(allowedSessions ? { allowedSessions } : {}) }),
+    cancel: (otpId: string, { allowedSessions }: z.infer<typeof CancelOtpRequest>): OtpView =>
+      otpView(cancelOtp(store, { otpId, ...(allowedSessions ? { allowedSessions } : {}) }))
+  }
+}

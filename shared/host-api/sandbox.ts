@@ -1,0 +1,33 @@
+import { z } from 'zod'
+import { SessionId } from '../ids.ts'
+import { MEDIA_KINDS } from '../media.ts'
+
+/** POST /internal/sandbox/inbound: a contact writes a text, or sends a file, to a session. */
+export const SandboxInboundRequest = z
+  .object({
+    sessionId: SessionId,
+    from: z.string().regex(/^\d{6,15}$/),
+    text: z.string().min(1).max(4096).optional(),
+    media: z
+      .object({
+        type: z.enum(MEDIA_KINDS),
+        data: z.base64().max(7 * 1024 * 1024),
+        mimetype: z.string().min(3).max(128).optional(),
+        fileName: z.string().min(1).max(255).optional(),
+        caption: z.string().max(1024).optional()
+      })
+      .optional()
+  })
+  .refine(body => (body.text === undefined) !== (body.media === undefined), { message: 'give either text or media', path: ['text'] })
+
+export const SandboxInboundAnswer = z.object({ messageId: z.string(), sessionId: z.string(), from: z.string() })
+
+/** GET /internal/sandbox/messages: what a simulated recipient decrypted. */
+export const SandboxMessage = z.object({
+  messageId: z.string(),
+  sessionId: z.string().nullable(),
+  to: z.string(),
+  refusedWith: z.string().nullable(),
+  text: z.string().nullable(),
+  received: z.array(z.record(z.string(), z.unknown()))
+})
