@@ -1,82 +1,11 @@
-import { afterEach, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { createHmac, randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { Worker } from 'node:worker_threads'
+import { randomUUID } from 'node:crypto'
 import { eq } from 'drizzle-orm'
-import { AppError } from '../../shared/errors.ts'
-import { openDatabase } from '../db/connection.ts'
-import type { Db } from '../db/connection.ts'
-import { otps, sessions } from '../db/schema.ts'
-import {
-  attachMessageId,
-  cancelOtp,
-  createOtp,
-  findLatestPendingOtp,
-  getOtp,
-  markOtpFailed,
-  verifyOtp
-} from './otp-store.ts'
-import type { OtpDeps, VerifyResult } from './otp-store.ts'
+import { sessions } from '../db/schema.ts'
+import { attachMessageId, cancelOtp, createOtp, findLatestPendingOtp, getOtp, markOtpFailed, verifyOtp } from './otp-store.ts'
 import { expireDueOtps } from './otp-expiry.ts'
-import type { WorkerJob, WorkerOutcome } from './otp-store.worker-fixture.ts'
-
-const SESSION = 'shop-1'
-const TO = '6281234567890'
-const T0 = Date.UTC(2030, 0, 1)
-const PEPPER = 'test-pepper'
-
-// What the gateway does: a keyed hash bound to the OTP id.
-const hash = (otpId: string, code: string): string => createHmac('sha256', PEPPER).update(`${otpId}:${code}`).digest('base64url')
-
-type Fixture = { deps: OtpDeps; file: string; setNow(ms: number): void; advance(ms: number): void; open(): OtpDeps }
-
-const cleanups: Array<() => void> = []
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup()
-})
-
-const setup = (): Fixture => {
-  const dir = mkdtempSync(join(tmpdir(), 'otp-store-'))
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
-  const file = join(dir, 'host.db')
-  let now = T0
-  const clock = (): number => now
-  const open = (): OtpDeps => {
-    const connection = openDatabase(file)
-    cleanups.push(connection.close)
-    return { db: connection.db, clock }
-  }
-  const deps = open()
-  deps.db.insert(sessions).values({ id: SESSION }).run()
-  return { deps, file, open, setNow: ms => (now = ms), advance: ms => (now += ms) }
-}
-
-const send = (deps: OtpDeps, options: { code?: string; to?: string; sessionId?: string; maxAttempts?: number; ttlSeconds?: number } = {}) => {
-  const id = randomUUID()
-  const otp = createOtp(deps, {
-    id,
-    sessionId: options.sessionId ?? SESSION,
-    destination: options.to ?? TO,
-    codeHash: hash(id, options.code ?? '123456'),
-    ttlSeconds: options.ttlSeconds ?? 300,
-    ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts })
-  })
-  return otp
-}
-
-const verify = (deps: OtpDeps, otpId: string, code: string): VerifyResult => verifyOtp(deps, { otpId, codeHash: hash(otpId, code) })
-
-const isAppError = (code: string, check?: (error: AppError) => void) => (error: unknown) => {
-  assert.ok(error instanceof AppError, `expected an AppError, got ${String(error)}`)
-  assert.equal(error.code, code)
-  check?.(error)
-  return true
-}
-
-const storedHash = (db: Db, otpId: string): string | undefined => db.select({ codeHash: otps.codeHash }).from(otps).where(eq(otps.id, otpId)).get()?.codeHash
+import { hash, isAppError, send, SESSION, setup, storedHash, T0, TO, verify } from './otp-store.fixture.ts'
 
 describe('verifying an OTP', () => {
   it('approves the right code once, and the same code is not valid again', () => {
@@ -352,6 +281,33 @@ describe('the stored record', () => {
     assert.equal(getOtp(deps, { otpId: otp.id }).status, 'approved')
   })
 
+  it("cancels an OTP only for a token that may use its session, leaving it untouched otherwise", () => {
+    const { deps } = setup()
+    const otp = send(deps, { code: '123456' })
+    assert.throws(() => cancelOtp(deps, { otpId: otp.id, allowedSessions: ['shop-2'] }), isAppError('SESSION_FORBIDDEN'))
+    assert.equal(getOtp(deps, { otpId: otp.id }).status, 'pending')
+    assert.equal(cancelOtp(deps, { otpId: otp.id, allowedSessions: ['shop-2', SESSION] }).status, 'canceled')
+  })
+
+  it('says when it committed an otp.status event, so the webhook outbox wakes only then', () => {
+    const fixture = setup()
+    let woke = 0
+    const deps = { ...fixture.deps, onEvent: () => void woke++ }
+    const otp = send(deps, { code: '123456' })
+    verify(deps, otp.id, '000000')
+    assert.equal(woke, 0, 'a wrong code that leaves the OTP pending writes no event')
+    verify(deps, otp.id, '123456')
+    assert.equal(woke, 1)
+    cancelOtp(deps, { otpId: send(deps, { to: '6281200000999' }).id })
+    assert.equal(woke, 2)
+    const late = send(deps, { to: '6281200000888' })
+    fixture.advance(301_000)
+    getOtp(deps, { otpId: late.id })
+    assert.equal(woke, 3, 'a read that expires the OTP writes its event')
+    markOtpFailed(deps, { otpId: send(deps, { to: '6281200000777' }).id, reason: 'send_failed' })
+    assert.equal(woke, 4)
+  })
+
   it('marks only a pending OTP as failed', () => {
     const { deps } = setup()
     const otp = send(deps, { code: '123456' })
@@ -369,111 +325,5 @@ describe('the stored record', () => {
     const otp = send(deps)
     deps.db.delete(sessions).where(eq(sessions.id, SESSION)).run()
     assert.throws(() => getOtp(deps, { otpId: otp.id }), isAppError('OTP_NOT_FOUND'))
-  })
-})
-
-describe('concurrent verification', () => {
-  it('approves the right code exactly once among 20 concurrent verifies on two connections', async () => {
-    const fixture = setup()
-    const second = fixture.open()
-    const otp = send(fixture.deps, { code: '123456' })
-    const results = await Promise.all(
-      Array.from({ length: 20 }, async (_, i) => verify(i % 2 === 0 ? fixture.deps : second, otp.id, '123456'))
-    )
-    assert.equal(results.filter(r => r.valid).length, 1)
-    assert.ok(results.every(r => r.status === 'approved'))
-    assert.equal(getOtp(second, { otpId: otp.id }).attempts, 1)
-  })
-
-  it('counts every one of 10 concurrent wrong codes, up to the maximum', async () => {
-    const fixture = setup()
-    const second = fixture.open()
-    const roomy = send(fixture.deps, { code: '123456', maxAttempts: 10 })
-    const left = await Promise.all(
-      Array.from({ length: 10 }, async (_, i) => verify(i % 2 === 0 ? fixture.deps : second, roomy.id, '000000').attemptsLeft)
-    )
-    assert.deepEqual(left.toSorted((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
-    assert.equal(getOtp(fixture.deps, { otpId: roomy.id }).attempts, 10)
-
-    const tight = send(fixture.deps, { code: '123456', to: '15550001111' })
-    const statuses = await Promise.all(
-      Array.from({ length: 10 }, async (_, i) => verify(i % 2 === 0 ? fixture.deps : second, tight.id, '000000').status)
-    )
-    assert.equal(statuses.filter(s => s === 'pending').length, 4)
-    assert.equal(getOtp(fixture.deps, { otpId: tight.id }).attempts, 5)
-    assert.equal(getOtp(fixture.deps, { otpId: tight.id }).status, 'max_attempts_reached')
-  })
-})
-
-// Promise.all on one thread runs synchronous better-sqlite3 calls one after another; worker threads
-// with their own connections make the verifies and sends truly race for the same file.
-describe('parallel connections in worker threads', () => {
-  // Workers do not inherit tsx's loader hooks, so each one registers them before loading the fixture.
-  const WORKER_BOOTSTRAP = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
-    .then(tsx => { tsx.register(); return import(${JSON.stringify(new URL('./otp-store.worker-fixture.ts', import.meta.url).href)}) })`
-
-  const race = async (file: string, now: number, jobs: Array<WorkerJob['calls']>): Promise<WorkerOutcome[]> => {
-    const start = new Int32Array(new SharedArrayBuffer(4))
-    const workers = jobs.map(calls => {
-      const job: WorkerJob = { file, now, start, calls }
-      return new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: job })
-    })
-    cleanups.push(() => workers.forEach(worker => void worker.terminate()))
-    const messages = (expected: 'ready' | 'outcomes') =>
-      workers.map(
-        worker =>
-          new Promise<unknown>((resolve, reject) => {
-            const onMessage = (message: unknown) => {
-              if ((message === 'ready') !== (expected === 'ready')) return
-              worker.off('message', onMessage)
-              resolve(message)
-            }
-            worker.on('message', onMessage)
-            worker.once('error', reject)
-          })
-      )
-    const outcomes = messages('outcomes')
-    await Promise.all(messages('ready'))
-    Atomics.store(start, 0, 1)
-    Atomics.notify(start, 0)
-    return (await Promise.all(outcomes)).flat() as WorkerOutcome[]
-  }
-
-  const verifyResult = (outcome: WorkerOutcome): VerifyResult => {
-    assert.ok('ok' in outcome, `unexpected error: ${'error' in outcome ? outcome.error : ''}`)
-    return outcome.ok as VerifyResult
-  }
-
-  it('approves the right code exactly once across 4 parallel connections', async () => {
-    const fixture = setup()
-    const otp = send(fixture.deps, { code: '123456' })
-    const calls = Array.from({ length: 10 }, () => ({ verify: { otpId: otp.id, codeHash: hash(otp.id, '123456') } }))
-    const results = (await race(fixture.file, T0, Array.from({ length: 4 }, () => calls))).map(verifyResult)
-    assert.equal(results.length, 40)
-    assert.equal(results.filter(r => r.valid).length, 1)
-    assert.equal(getOtp(fixture.deps, { otpId: otp.id }).attempts, 1)
-  })
-
-  it('loses no wrong attempt across 4 parallel connections', async () => {
-    const fixture = setup()
-    const otp = send(fixture.deps, { code: '123456', maxAttempts: 100 })
-    const calls = Array.from({ length: 10 }, () => ({ verify: { otpId: otp.id, codeHash: hash(otp.id, '000000') } }))
-    const results = (await race(fixture.file, T0, Array.from({ length: 4 }, () => calls))).map(verifyResult)
-    assert.equal(new Set(results.map(r => r.attemptsLeft)).size, 40, 'each attempt saw its own count')
-    assert.equal(getOtp(fixture.deps, { otpId: otp.id }).attempts, 40)
-  })
-
-  it('lets exactly one of 4 parallel sends to a number through the cooldown', async () => {
-    const fixture = setup()
-    const jobs = Array.from({ length: 4 }, () => {
-      const id = randomUUID()
-      return [{ create: { id, sessionId: SESSION, destination: TO, codeHash: hash(id, '1'), ttlSeconds: 60 } }]
-    })
-    const outcomes = await race(fixture.file, T0, jobs)
-    assert.equal(outcomes.filter(o => 'ok' in o).length, 1)
-    assert.deepEqual(
-      outcomes.filter(o => 'error' in o).map(o => ('error' in o ? o.error : '')),
-      Array.from({ length: 3 }, () => 'RATE_LIMITED')
-    )
   })
 })

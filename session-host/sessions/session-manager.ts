@@ -1,33 +1,16 @@
 import { count, eq } from 'drizzle-orm'
 import type { UserFacingSocketConfig, WASocket } from '@whiskeysockets/baileys'
+import type { SessionRestriction, SessionView } from '../../shared/host-api/sessions.ts'
 import type { Logger } from 'pino'
 import { appError } from '../../shared/errors.ts'
 import { DEFAULT_DEVICE_LABEL } from '../../shared/sessions.ts'
-import type { LinkFailure, LinkFailureReason, ServerError } from '../../shared/sessions.ts'
+import type { LinkFailure, SessionStatus } from '../../shared/sessions.ts'
 import type { Db, DbExecutor } from '../db/connection.ts'
 import { writeTransaction } from '../db/connection.ts'
 import { sessions } from '../db/schema.ts'
 import { PairingCodeRefusedError, PairingCodeUnansweredError } from './pairing-code-request.ts'
 import { RegistrationNotReadyError, WaSession } from './wa-session.ts'
-import type { SessionEvent, SessionRestriction, SessionStatus } from './wa-session.ts'
-
-export type SessionView = {
-  sessionId: string
-  status: SessionStatus
-  /** The original API's flag: `status === 'connected'`. */
-  isConnected: boolean
-  /** Why the session stopped in `link_failed`; null in any other status. */
-  reason: LinkFailureReason | null
-  /** What WhatsApp answered when it refused the link (`pairing_refused`), else null. */
-  serverError: ServerError | null
-  phoneNumber: string | null
-  /** The linked account: its device JID and push name (the original API's `user`), or null. */
-  user: { id: string; name: string | null } | null
-  /** When the session was last connected (now, while it is), or null if it never was. */
-  lastSeen: string | null
-  deviceLabel: string
-  restriction: SessionRestriction | null
-}
+import type { SessionEvent } from './session-event.ts'
 
 const viewColumns = {
   sessionId: sessions.id,

@@ -9,7 +9,7 @@ import { openDatabase } from '../db/connection.ts'
 import { authCreds, authKeys, sessions } from '../db/schema.ts'
 import { WaSim } from '../sim/index.ts'
 import { WaSession } from './wa-session.ts'
-import type { SessionEvent } from './wa-session.ts'
+import type { SessionEvent } from './session-event.ts'
 
 const logger = pino({ level: 'silent' })
 

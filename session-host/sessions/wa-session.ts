@@ -4,34 +4,19 @@ import makeWASocket, { DisconnectReason } from '@whiskeysockets/baileys'
 import type { ConnectionState, UserFacingSocketConfig, WABrowserDescription, WAMessage, WASocket } from '@whiskeysockets/baileys'
 import type { Logger } from 'pino'
 import { DEFAULT_DEVICE_LABEL } from '../../shared/sessions.ts'
+import type { SessionRestriction } from '../../shared/host-api/sessions.ts'
 import type { LinkFailure, LinkFailureReason, ServerError, SessionStatus } from '../../shared/sessions.ts'
 import type { Db, DbExecutor, Transaction } from '../db/connection.ts'
 import { writeTransaction } from '../db/connection.ts'
 import { authCreds, authKeys, sessions } from '../db/schema.ts'
-import type { MessageStatus } from '../../shared/statuses.ts'
 import { fromBaileysStatus } from './whatsapp-status.ts'
 import { baileysLogger } from './baileys-logger.ts'
 import { companionBrowser } from './companion-device.ts'
 import { requestPairingCode } from './pairing-code-request.ts'
 import { reconnectDelayMs } from './reconnect-backoff.ts'
 import { ackStatusStanzas, detectPasskeyRequest, handleQrRotation, withAdvSecret } from './server-2026-handlers.ts'
+import type { SessionEvent } from './session-event.ts'
 import { sqliteAuthState } from './sqlite-auth-state.ts'
-
-export type { SessionStatus }
-
-export type SessionEvent =
-  | { type: 'status'; sessionId: string; status: SessionStatus; phoneNumber?: string; closeCode?: number; linkFailure?: LinkFailure; restriction?: SessionRestriction }
-  /** A QR to show; `refreshed` once WhatsApp rotated its secret after a scan (scan it again). */
-  | { type: 'qr'; sessionId: string; qr: string; refreshed: boolean }
-  | { type: 'messages'; sessionId: string; messages: WAMessage[] }
-  /** The server's ack of a message we sent: accepted, or refused with an error code. */
-  | { type: 'message-ack'; sessionId: string; messageId: string; error?: string }
-  /** A receipt or a refusal Baileys reported for a message we sent. */
-  | { type: 'message-status'; sessionId: string; messageId: string; status: MessageStatus; error?: string }
-  /** WhatsApp limits whom the account may message (the reach-out time-lock). */
-  | { type: 'restriction'; sessionId: string; restriction: SessionRestriction | undefined; status: SessionStatus; phoneNumber?: string }
-
-export type SessionRestriction = { kind: 'reachout_timelock'; until: string | null; enforcement: string | null }
 
 export type WaSessionOptions = {
   id: string

@@ -1,5 +1,5 @@
 import type { DbExecutor } from '../db/connection.ts'
-import type { SessionEvent } from '../sessions/wa-session.ts'
+import type { SessionEvent } from '../sessions/session-event.ts'
 import { describeInboundMessage } from './inbound-message.ts'
 import { recordEvent } from './record-event.ts'
 
