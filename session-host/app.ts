@@ -10,10 +10,12 @@ import type { UploadSpool } from './media/upload-spool.ts'
 import type { RecipientCheck } from './messages/recipient-check.ts'
 import type { OtpService } from './otp/otp-service.ts'
 import type { SendQueue } from './outbox/send-queue.ts'
+import type { Sandbox } from './sandbox/sandbox.ts'
 import { mediaMessageRoutes, UPLOAD_PATH } from './routes/media-messages.ts'
 import { messageRoutes } from './routes/messages.ts'
 import { otpRoutes } from './routes/otp.ts'
 import { richMessageRoutes } from './routes/rich-messages.ts'
+import { sandboxRoutes } from './routes/sandbox.ts'
 import { sessionRoutes } from './routes/sessions.ts'
 import { webhookRoutes } from './routes/webhooks.ts'
 import type { SessionManager } from './sessions/session-manager.ts'
@@ -28,8 +30,8 @@ export type HostAppDeps = {
   recipients: RecipientCheck
   internalSecret: SigningSecret
   logger: Logger
-  /** Sandbox-only routes, mounted under /internal/sandbox when the host runs on the emulator. */
-  sandbox?: Hono
+  /** The emulator in sandbox mode: its routes are mounted under /internal/sandbox. */
+  sandbox?: Sandbox
   /** Whether the database takes writes now (openDatabase's probe); health says so. */
   databaseWritable: () => boolean
   /** Where media waits while it is checked, then until it is sent; and how URLs are fetched. */
@@ -51,7 +53,7 @@ export const createHostApp = ({ db, clock, sessions, otps, queue, recipients, in
   app.route('/internal/sessions', mediaMessageRoutes({ ...send, ...media }))
   app.route('/internal', otpRoutes(otps))
   app.route('/internal/webhooks', webhookRoutes({ db, clock }))
-  if (sandbox) app.route('/internal/sandbox', sandbox)
+  if (sandbox) app.route('/internal/sandbox', sandboxRoutes(sandbox, sessions))
   app.notFound(c => c.json(errorEnvelope('NOT_FOUND', 'No such route'), 404))
   app.onError((error, c) => {
     const requestId = crypto.randomUUID()

@@ -15,7 +15,7 @@ import { forgetExpiredIdempotencyKeys } from './outbox/idempotency-retention.ts'
 import { journalMessageChange } from './outbox/message-events.ts'
 import { createPayloadCipher } from './outbox/payload-cipher.ts'
 import { SendQueue } from './outbox/send-queue.ts'
-import { Sandbox } from './sandbox.ts'
+import { Sandbox } from './sandbox/sandbox.ts'
 import { SessionManager } from './sessions/session-manager.ts'
 import { createUpkeep } from './upkeep.ts'
 import { WebhookDispatcher } from './webhooks/dispatcher.ts'
@@ -120,7 +120,7 @@ export const createHost = ({ config, logger, clock = Date.now, ...options }: Hos
     logger,
     databaseWritable: database.canWrite,
     media: { outboxDir, spool, fetchPolicy: { allowHosts: config.MEDIA_URL_ALLOW_HOSTS, timeoutMs: config.MEDIA_FETCH_TIMEOUT_MS, maxRedirects: 5 } },
-    ...(sandbox ? { sandbox: sandbox.routes({ list: () => sessions.list(), numberOf: sessionId => sessions.view(sessionId).phoneNumber }) } : {})
+    ...(sandbox ? { sandbox } : {})
   })
 
   let stopped: Promise<void> | undefined

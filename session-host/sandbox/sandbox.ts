@@ -1,17 +1,11 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { fileTypeFromBuffer } from 'file-type'
-import { Hono } from 'hono'
 import { BufferJSON } from '@whiskeysockets/baileys'
-import type { proto } from '@whiskeysockets/baileys'
 import type { Logger } from 'pino'
-import { appError, ok } from '../shared/errors.ts'
-import { SandboxInboundRequest } from '../shared/host-api/sandbox.ts'
-import { jsonBody } from './http/json-body.ts'
-import { baileysTrustConfig, makeTrustingAgents, WaSim } from './sim/index.ts'
-import type { DirectorySnapshot, TrustingAgents } from './sim/index.ts'
-
-const textOf = (message: proto.IMessage): string | undefined =>
-  message.conversation ?? message.extendedTextMessage?.text ?? message.imageMessage?.caption ?? message.videoMessage?.caption ?? message.documentMessage?.caption ?? undefined
+import type { z } from 'zod'
+import type { SandboxInboundRequest } from '../../shared/host-api/sandbox.ts'
+import { baileysTrustConfig, makeTrustingAgents, WaSim } from '../sim/index.ts'
+import type { DirectorySnapshot, TrustingAgents } from '../sim/index.ts'
 
 export type SandboxOptions = {
   /** Where the emulator's accounts, linked devices and contacts are kept across restarts. */
@@ -74,48 +68,22 @@ export class Sandbox {
     await this.sim.scanQr(qr, { accountPn }).catch(error => this.logger.debug({ err: error, sessionId }, 'sandbox QR scan skipped'))
   }
 
-  /**
-   * `GET /internal/sandbox/messages?to=E164digits`: what simulated recipients decrypted, newest
-   * last, with the session that sent each (found by its linked number). `POST /inbound`: a
-   * contact sends a session a text or a file, as `message.received` then shows.
-   */
-  routes(sessions: { list(): { sessionId: string; phoneNumber: string | null }[]; numberOf(sessionId: string): string | null }) {
-    return new Hono()
-      .get('/messages', c => {
-        const to = c.req.query('to')
-        const sessionOf = new Map(sessions.list().map(session => [session.phoneNumber, session.sessionId]))
-        const messages = this.sim.sent
-          .filter(m => !to || m.to.startsWith(`${to}@`))
-          .map(m => {
-            const received = m.decrypted.filter(d => d.jid.startsWith(m.to.split('@')[0] ?? '')).map(d => d.message)
-            return {
-              messageId: m.id,
-              sessionId: sessionOf.get(m.accountPn) ?? null,
-              to: m.to,
-              refusedWith: m.refusedWith ?? null,
-              text: received.map(textOf).find(Boolean) ?? null,
-              received
-            }
-          })
-        return c.json(ok('Sandbox: what the simulated recipients decrypted', messages))
-      })
-      .post('/inbound', async c => {
-        const body = await jsonBody(c, SandboxInboundRequest)
-        const accountPn = sessions.numberOf(body.sessionId)
-        if (!accountPn) throw appError('SESSION_NOT_CONNECTED', `Session ${body.sessionId} is not linked`)
-        let messageId: string
-        if (body.media) {
-          const bytes = Buffer.from(body.media.data, 'base64')
-          // The type the file really is, as a phone would send it, unless the caller names one.
-          const mimetype = body.media.mimetype ?? (await fileTypeFromBuffer(bytes))?.mime
-          messageId = await this.sim.injectMedia(body.from, accountPn, body.media.type, bytes, {
-            ...(body.media.caption ? { caption: body.media.caption } : {}),
-            ...(body.media.fileName ? { fileName: body.media.fileName } : {}),
-            ...(mimetype ? { mimetype } : {})
-          })
-        } else messageId = await this.sim.injectText(body.from, accountPn, body.text!)
-        return c.json(ok('Sandbox: the contact sent it', { messageId, sessionId: body.sessionId, from: body.from }), 201)
-      })
+  /** What simulated recipients decrypted, oldest first (bounded by SANDBOX_SENT_LIMIT). */
+  sent() {
+    return this.sim.sent
+  }
+
+  /** A contact sends a session's account a text, or a file (its type sniffed unless named); the message id. */
+  async inbound(body: z.infer<typeof SandboxInboundRequest>, accountPn: string): Promise<string> {
+    if (!body.media) return this.sim.injectText(body.from, accountPn, body.text!)
+    const bytes = Buffer.from(body.media.data, 'base64')
+    // The type the file really is, as a phone would send it, unless the caller names one.
+    const mimetype = body.media.mimetype ?? (await fileTypeFromBuffer(bytes))?.mime
+    return this.sim.injectMedia(body.from, accountPn, body.media.type, bytes, {
+      ...(body.media.caption ? { caption: body.media.caption } : {}),
+      ...(body.media.fileName ? { fileName: body.media.fileName } : {}),
+      ...(mimetype ? { mimetype } : {})
+    })
   }
 
   /** Writes the emulator's accounts and contacts next to the database (whole file, then rename). */
