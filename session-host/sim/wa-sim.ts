@@ -1,12 +1,11 @@
 import { EventEmitter } from 'node:events'
 import type { AddressInfo } from 'node:net'
-import { randomBytes } from 'node:crypto'
 import { WebSocketServer } from 'ws'
 import { Curve, getBinaryNodeChild, proto, S_WHATSAPP_NET } from '@whiskeysockets/baileys'
-import type { BinaryNode, KeyPair } from '@whiskeysockets/baileys'
+import type { BinaryNode } from '@whiskeysockets/baileys'
 import { makeCertChain } from './cert-chain.ts'
 import type { CertChain } from './cert-chain.ts'
-import { Connection } from './connection.ts'
+import { Connection, readRegistration } from './connection.ts'
 import type { Registration } from './connection.ts'
 import { Directory } from './directory.ts'
 import type { Account, Contact, DirectorySnapshot, LinkedDevice } from './directory.ts'
@@ -37,62 +36,15 @@ import { isReachoutTimelockQuery, reachoutTimelockNotification, reachoutTimelock
 import type { ReachoutTimelock } from './reachout-timelock.ts'
 import { newPairingRefs, pairDeviceNode, pairSuccessNode, parsePairingQr, sameKey, verifyPairDeviceSign } from './pairing.ts'
 import { companionRegRefreshNotification, passkeyPrologueRequest, statusRecycleError, statusStanza } from './server-2026-stanzas.ts'
-import type { QrRefreshChild } from './server-2026-stanzas.ts'
+import { isLate2026, silentLogger } from './sim-options.ts'
+import type { SimLogger, WaSimOptions } from './sim-options.ts'
+import { newMessageId, now } from './stanza-attrs.ts'
+import { LinkRefusedError } from './link-outcome.ts'
+import type { LinkOutcome, LinkResult } from './link-outcome.ts'
 
-/** The subset of a pino logger the emulator writes to. */
-export type SimLogger = {
-  debug(fields: object, message?: string): void
-  info(fields: object, message?: string): void
-  warn(fields: object, message?: string): void
-}
-
-const silent: SimLogger = { debug: () => {}, info: () => {}, warn: () => {} }
-
-/**
- * The WhatsApp server the emulator plays. `late-2026` answers as WhatsApp does today
- * (`../shared/wa-sim/SERVER-2026.md`); `spring-2026` is the server it was first written against,
- * kept only for the emulator's own unit tests.
- */
-export type ServerGeneration = 'late-2026' | 'spring-2026'
-
-export type WaSimOptions = {
-  logger?: SimLogger
-  /** Default `late-2026`. */
-  server?: ServerGeneration
-  /** The child of the `companion_reg_refresh` notification sent after a QR scan (late-2026). */
-  qrRefreshChild?: QrRefreshChild
-  /**
-   * How long a linked device may leave a top-level `<status>` un-acked before the server
-   * recycles its stream (late-2026); about 50 minutes, as WhatsApp does.
-   */
-  statusAckBudgetMs?: number
-  /** How long the server waits for the ack of a notification the companion must act on. */
-  ackTimeoutMs?: number
-  /** Accounts, devices and contacts to start with (what `snapshot()` returned before a restart). */
-  state?: DirectorySnapshot
-  /**
-   * The sandbox's test numbers, by their last four digits: `0000` has no WhatsApp account, `0463`
-   * is refused with 463, `0408` is never acknowledged, `0001` is delivered but never read.
-   */
-  magicNumbers?: boolean
-  /** Recipients' phones send a delivery receipt, then a read receipt, this long after a message. */
-  autoReceipts?: { deliveredAfterMs: number; readAfterMs: number }
-  /** Keep only the latest this many entries of `sent` (unbounded when unset). */
-  sentLimit?: number
-  /**
-   * Ends Baileys' 20 s wait for a first history sync by having the phone send a FULL
-   * history-sync notification after each login (Baileys skips FULL syncs by default).
-   */
-  endInitialSync?: boolean
-  /** Sandbox mode: any well-formed number is a reachable contact. */
-  autoContacts?: boolean
-  /** QR refs offered per registration; Baileys ends with 408 when they run out. */
-  qrRefs?: number
-  /** Serve media (uploads and inbound attachments) from a loopback HTTPS host with its own CA. */
-  media?: boolean
-  /** The root of the noise certificate chain; generated when absent. */
-  rootKey?: KeyPair
-}
+export { LinkRefusedError } from './link-outcome.ts'
+export type { LinkOutcome, LinkResult } from './link-outcome.ts'
+export type { ServerGeneration, SimLogger, WaSimOptions } from './sim-options.ts'
 
 /** A message a linked device sent, with every copy the simulated recipients decrypted. */
 export type SentMessage = {
@@ -114,25 +66,8 @@ export type SentMessage = {
 /** The ack error for a message to a number that has no WhatsApp account (the emulator's choice). */
 export const NOT_ON_WHATSAPP_ACK_ERROR = '404'
 
-export type LinkResult = { accountPn: string; lid: string; deviceId: number; jid: string }
-
-/**
- * What a scan or a typed pairing code led to: a linked device; on the late-2026 server, a first
- * scan only makes the server refresh the QR's ADV secret (scan the refreshed QR again); and a
- * passkey-protected account gets a passkey request instead of a link.
- */
-export type LinkOutcome = { kind: 'linked'; link: LinkResult } | { kind: 'refresh-requested' } | { kind: 'passkey-requested' }
-
 /** What the phone shows under Linked devices. */
 export type LinkedDeviceView = { id: number; label: string }
-
-/** The phone (or the server) refused to link: what a user sees as "couldn't link device". */
-export class LinkRefusedError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'LinkRefusedError'
-  }
-}
 
 type LinkCodeRequest = { connection: Connection; hello: CompanionHello; ref: Buffer; primaryHelloSent: boolean }
 
@@ -144,10 +79,6 @@ export type InjectOptions = {
 }
 
 type Waiter = { resolve(node: BinaryNode): void; reject(error: Error): void; timer: NodeJS.Timeout }
-
-const now = (): string => `${Math.floor(Date.now() / 1000)}`
-const newMessageId = (): string => `3EB0${randomBytes(8).toString('hex').toUpperCase()}`
-const readUInt = (bytes: Uint8Array | null | undefined): number => (bytes?.length ? Buffer.from(bytes).readUIntBE(0, bytes.length) : 0)
 
 /**
  * A WhatsApp Web server on loopback that the unmodified Baileys client links to, sends through
@@ -188,7 +119,7 @@ export class WaSim extends EventEmitter {
 
   constructor(private readonly options: WaSimOptions = {}) {
     super()
-    this.logger = options.logger ?? silent
+    this.logger = options.logger ?? silentLogger
     this.directory = new Directory({ autoContacts: options.autoContacts ?? false, magicNumbers: options.magicNumbers ?? false, onChange: () => this.emit('state-changed') })
     if (options.state) this.directory.restore(options.state)
     this.certChain = makeCertChain(this.serverStatic, options.rootKey)
@@ -196,7 +127,7 @@ export class WaSim extends EventEmitter {
 
   /** Whether it answers as today's server (the default) rather than the spring-2026 one. */
   get late2026(): boolean {
-    return (this.options.server ?? 'late-2026') === 'late-2026'
+    return isLate2026(this.options)
   }
 
   /** The public half of the certificate root; a client that verifies the chain must trust it. */
@@ -391,7 +322,7 @@ export class WaSim extends EventEmitter {
 
   /** What the account's phone shows under Linked devices. */
   linkedDevices(accountPn: string): LinkedDeviceView[] {
-    return [...this.requireAccount(accountPn).devices.values()].map(device => ({ id: device.id, label: device.label }))
+    return [...this.directory.requireAccount(accountPn).devices.values()].map(device => ({ id: device.id, label: device.label }))
   }
 
   /**
@@ -402,7 +333,7 @@ export class WaSim extends EventEmitter {
   async postStatus(fromPn: string, accountPn: string, text: string): Promise<string> {
     if (!this.late2026) throw new Error('status updates arrive as top-level <status> stanzas only on the late-2026 server')
     const contact = this.directory.contact(fromPn) ?? this.directory.addContact(fromPn)
-    const account = this.requireAccount(accountPn)
+    const account = this.directory.requireAccount(accountPn)
     const id = newMessageId()
     for (const device of account.devices.values()) {
       const { type, ciphertext } = await encryptForDevice(contact.peer, device, { extendedTextMessage: { text } })
@@ -417,7 +348,7 @@ export class WaSim extends EventEmitter {
   /** Delivers a message from a contact (or anyone) to every device linked to an account. */
   async injectMessage(fromPn: string, accountPn: string, message: proto.IMessage, options: InjectOptions = {}): Promise<string> {
     const contact = this.directory.contact(fromPn) ?? this.directory.addContact(fromPn)
-    const account = this.requireAccount(accountPn)
+    const account = this.directory.requireAccount(accountPn)
     const id = options.id ?? newMessageId()
     const addressing: Record<string, string> =
       options.addressing === 'lid'
@@ -459,7 +390,7 @@ export class WaSim extends EventEmitter {
 
   /** A message from the account's own phone to its linked devices (protocol and peer messages). */
   async sendFromPhone(accountPn: string, message: proto.IMessage, only?: LinkedDevice): Promise<void> {
-    const account = this.requireAccount(accountPn)
+    const account = this.directory.requireAccount(accountPn)
     for (const device of only ? [only] : account.devices.values()) {
       const { type, ciphertext } = await encryptForDevice(account.phone, device, message)
       this.deliver(device, {
@@ -518,13 +449,13 @@ export class WaSim extends EventEmitter {
 
   /** The phone unlinks the devices: live ones get a 401 stream error, later logins fail with 401. */
   logout(accountPn: string, deviceId?: number): void {
-    const account = this.requireAccount(accountPn)
+    const account = this.directory.requireAccount(accountPn)
     for (const device of [...account.devices.values()]) {
       if (deviceId !== undefined && device.id !== deviceId) continue
       account.devices.delete(device.id)
       this.emit('state-changed')
       for (const connection of this.liveConnections(accountPn, device.id)) {
-        void this.streamError(connection, { tag: 'stream:error', attrs: { code: '401' }, content: [{ tag: 'conflict', attrs: { type: 'device_removed' } }] })
+        void connection.streamError({ tag: 'stream:error', attrs: { code: '401' }, content: [{ tag: 'conflict', attrs: { type: 'device_removed' } }] })
       }
     }
   }
@@ -532,7 +463,7 @@ export class WaSim extends EventEmitter {
   /** Another client took over the session: WhatsApp sends a `conflict` stream error (440). */
   replaceSession(accountPn: string): void {
     for (const connection of this.liveConnections(accountPn)) {
-      void this.streamError(connection, { tag: 'stream:error', attrs: {}, content: [{ tag: 'conflict', attrs: { type: 'replaced' } }] })
+      void connection.streamError({ tag: 'stream:error', attrs: {}, content: [{ tag: 'conflict', attrs: { type: 'replaced' } }] })
     }
   }
 
@@ -556,7 +487,7 @@ export class WaSim extends EventEmitter {
    * linked devices get the `mex` notification at once (or at their next login).
    */
   setReachoutTimelock(accountPn: string, lock: ReachoutTimelock | undefined, { push = true }: { push?: boolean } = {}): void {
-    const account = this.requireAccount(accountPn)
+    const account = this.directory.requireAccount(accountPn)
     if (lock) this.reachoutTimelocks.set(account.pn, lock)
     else this.reachoutTimelocks.delete(account.pn)
     if (push) for (const device of account.devices.values()) this.deliver(device, reachoutTimelockNotification(newMessageId(), now(), lock))
@@ -573,19 +504,7 @@ export class WaSim extends EventEmitter {
     const pairing = payload.devicePairingData
     if (pairing) {
       const refs = newPairingRefs(this.options.qrRefs ?? 6)
-      connection.registration = {
-        noiseKey: clientStatic,
-        identityKey: Buffer.from(pairing.eIdent ?? []),
-        registrationId: readUInt(pairing.eRegid),
-        signedPreKey: {
-          keyId: readUInt(pairing.eSkeyId),
-          publicKey: Buffer.from(pairing.eSkeyVal ?? []),
-          signature: Buffer.from(pairing.eSkeySig ?? [])
-        },
-        refs,
-        device: deviceOf(pairing.deviceProps),
-        retiredAdvSecrets: []
-      }
+      connection.registration = readRegistration(clientStatic, pairing, refs)
       for (const ref of refs) this.registrationsByRef.set(ref, connection)
       await connection.sendNode(pairDeviceNode(this.nextIqId(), refs))
       this.emit('registration', { refs })
@@ -798,7 +717,7 @@ export class WaSim extends EventEmitter {
         if (!connection.isOpen || !connection.device?.pendingStatuses.has(id)) return
         this.logger.debug({ accountPn: connection.device.account.pn, id }, 'sim recycles a stream that owes a status ack')
         this.emit('stream-recycled', { accountPn: connection.device.account.pn, deviceId: connection.device.id, statusId: id })
-        void this.streamError(connection, statusRecycleError(status))
+        void connection.streamError(statusRecycleError(status))
       }, this.options.statusAckBudgetMs ?? 50 * 60_000)
     )
   }
@@ -889,15 +808,10 @@ export class WaSim extends EventEmitter {
     account.devices.set(deviceId, device)
     this.emit('state-changed')
     // WhatsApp makes the freshly linked client reconnect and log in with its new identity.
-    await this.streamError(connection, { tag: 'stream:error', attrs: { code: '515' } })
+    await connection.streamError({ tag: 'stream:error', attrs: { code: '515' } })
     const result = { accountPn: account.pn, lid: account.lid, deviceId, jid: `${account.pn}:${deviceId}@s.whatsapp.net` }
     this.emit('paired', result)
     return result
-  }
-
-  private async streamError(connection: Connection, node: BinaryNode): Promise<void> {
-    await connection.sendNode(node)
-    connection.close()
   }
 
   private deliver(device: LinkedDevice, node: BinaryNode): void {
@@ -932,12 +846,6 @@ export class WaSim extends EventEmitter {
     this.emit('connection-closed', connection.device && { accountPn: connection.device.account.pn, deviceId: connection.device.id })
   }
 
-  private requireAccount(pn: string): Account {
-    const account = this.directory.account(pn)
-    if (!account) throw new Error(`unknown account ${pn}`)
-    return account
-  }
-
   private nextIqId(): string {
     return `sim-${++this.iqCounter}`
   }
@@ -945,12 +853,6 @@ export class WaSim extends EventEmitter {
   private nextAccountPn(): string {
     return `1555${`${Math.floor(Math.random() * 1e7)}`.padStart(7, '0')}`
   }
-}
-
-/** What a registering companion says it is (DeviceProps); `os` is the name under Linked devices. */
-const deviceOf = (deviceProps: Uint8Array | null | undefined): Registration['device'] => {
-  const props = deviceProps?.length ? proto.DeviceProps.decode(deviceProps) : undefined
-  return { label: props?.os ?? '' }
 }
 
 /** Baileys skips FULL history syncs by default, so this ends its wait for the initial sync at once. */
