@@ -1,21 +1,14 @@
 import { EventEmitter } from 'node:events'
-import type { AddressInfo } from 'node:net'
-import { WebSocketServer } from 'ws'
-import { Curve, getBinaryNodeChild, proto, S_WHATSAPP_NET } from '@whiskeysockets/baileys'
+import { getBinaryNodeChild, proto } from '@whiskeysockets/baileys'
 import type { BinaryNode } from '@whiskeysockets/baileys'
-import { makeCertChain } from './cert-chain.ts'
-import type { CertChain } from './cert-chain.ts'
-import { Connection, readRegistration } from './connection.ts'
-import type { Registration } from './connection.ts'
+import { AwaitedReplies } from './awaited-replies.ts'
+import type { Connection, Registration } from './connection.ts'
 import { Directory } from './directory.ts'
 import type { Account, Contact, DirectorySnapshot, LinkedDevice } from './directory.ts'
-import { answerIq, errorIq, iqKey, resultIq } from './iq-answers.ts'
+import { errorIq } from './iq-answers.ts'
 import { decryptOutgoing, encryptForDevice } from './message-crypto.ts'
 import type { DecryptedCopy } from './message-crypto.ts'
-import { createMediaHost } from './media-host.ts'
 import type { MediaHost } from './media-host.ts'
-import { NoiseServer } from './noise-server.ts'
-import type { ClientFinish } from './noise-server.ts'
 import {
   companionFinishResult,
   companionHelloRefusal,
@@ -32,10 +25,11 @@ import {
   unwrapCompanionEphemeral
 } from './pairing-code.ts'
 import type { AcceptedDisplays, CompanionFinish, CompanionHello } from './pairing-code.ts'
-import { isReachoutTimelockQuery, reachoutTimelockNotification, reachoutTimelockQueryResult } from './reachout-timelock.ts'
+import { reachoutTimelockNotification } from './reachout-timelock.ts'
 import type { ReachoutTimelock } from './reachout-timelock.ts'
-import { newPairingRefs, pairDeviceNode, pairSuccessNode, parsePairingQr, sameKey, verifyPairDeviceSign } from './pairing.ts'
-import { companionRegRefreshNotification, passkeyPrologueRequest, statusRecycleError, statusStanza } from './server-2026-stanzas.ts'
+import { pairSuccessNode, parsePairingQr, sameKey, verifyPairDeviceSign } from './pairing.ts'
+import { companionRegRefreshNotification, passkeyPrologueRequest, statusStanza } from './server-2026-stanzas.ts'
+import { SimServer } from './sim-server.ts'
 import { isLate2026, silentLogger } from './sim-options.ts'
 import type { SimLogger, WaSimOptions } from './sim-options.ts'
 import { newMessageId, now } from './stanza-attrs.ts'
@@ -78,8 +72,6 @@ export type InjectOptions = {
   timestamp?: number
 }
 
-type Waiter = { resolve(node: BinaryNode): void; reject(error: Error): void; timer: NodeJS.Timeout }
-
 /**
  * A WhatsApp Web server on loopback that the unmodified Baileys client links to, sends through
  * and receives from. It plays the servers, each account's phone and every contact.
@@ -94,11 +86,8 @@ export class WaSim extends EventEmitter {
    */
   readonly acceptedDisplays: AcceptedDisplays = defaultAcceptedDisplays()
   private readonly logger: SimLogger
-  private readonly serverStatic = Curve.generateKeyPair()
-  private readonly certChain: CertChain
-  private readonly connections = new Set<Connection>()
-  private readonly registrationsByRef = new Map<string, Connection>()
-  private readonly waiters = new Map<string, Waiter>()
+  private readonly replies: AwaitedReplies
+  private readonly server: SimServer
   private readonly iqRefusals: { key: string; code: number; text: string }[] = []
   private readonly muted = new Set<Connection>()
   private down = false
@@ -109,20 +98,34 @@ export class WaSim extends EventEmitter {
   /** Why the server dropped a pairing-code request, by phone number (late-2026). */
   private readonly retiredLinkCodes = new Map<string, string>()
   private readonly linkCodeFinishes = new Map<string, { resolve(finish: CompanionFinish): void; reject(error: Error): void }>()
-  private readonly ackWaiters = new Map<string, (ack: BinaryNode) => void>()
-  /** Per connection, the un-acked `<status>` stanzas it was sent and the recycle timer of each. */
-  private readonly statusTimers = new Map<Connection, Map<string, NodeJS.Timeout>>()
   private readonly receiptTimers = new Set<NodeJS.Timeout>()
-  private wss?: WebSocketServer
-  private mediaHost?: MediaHost
-  private iqCounter = 0
 
   constructor(private readonly options: WaSimOptions = {}) {
     super()
     this.logger = options.logger ?? silentLogger
     this.directory = new Directory({ autoContacts: options.autoContacts ?? false, magicNumbers: options.magicNumbers ?? false, onChange: () => this.emit('state-changed') })
     if (options.state) this.directory.restore(options.state)
-    this.certChain = makeCertChain(this.serverStatic, options.rootKey)
+    const deps = { options, logger: this.logger, directory: this.directory, events: this }
+    this.replies = new AwaitedReplies(deps)
+    this.server = new SimServer({ ...deps, replies: this.replies }, {
+      refusesConnections: () => this.down,
+      ignores: connection => this.muted.has(connection),
+      takeIqRefusal: key => {
+        const refusal = this.iqRefusals.find(r => key.startsWith(r.key))
+        if (refusal) this.iqRefusals.splice(this.iqRefusals.indexOf(refusal), 1)
+        return refusal
+      },
+      reachoutTimelock: pn => this.reachoutTimelocks.get(pn),
+      onLinkCode: (connection, iq, refusal) => this.onLinkCode(connection, iq, refusal),
+      onMessage: (connection, stanza) => this.onMessage(connection, stanza),
+      onActive: async device => {
+        if (this.options.endInitialSync ?? true) await this.sendFromPhone(device.account.pn, HISTORY_SYNC_DONE, device)
+      },
+      onClose: connection => {
+        this.muted.delete(connection)
+        for (const [phoneNumber, request] of this.linkCodeRequests) if (request.connection === connection) this.linkCodeRequests.delete(phoneNumber)
+      }
+    })
   }
 
   /** Whether it answers as today's server (the default) rather than the spring-2026 one. */
@@ -132,62 +135,24 @@ export class WaSim extends EventEmitter {
 
   /** The public half of the certificate root; a client that verifies the chain must trust it. */
   get certRoot(): Buffer {
-    return Buffer.from(this.certChain.root.public)
+    return this.server.certRoot
   }
 
   /** The media host, when the emulator was started with `media: true`. */
   get media(): MediaHost {
-    if (!this.mediaHost) throw new Error('the emulator was started without media')
-    return this.mediaHost
+    return this.server.media
   }
 
   /** Listens on 127.0.0.1 and resolves with the `waWebSocketUrl` for Baileys. */
-  async start(): Promise<string> {
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/ws/chat', maxPayload: 64 * 1024 * 1024 })
-    this.wss = wss
-    await new Promise<void>((resolve, reject) => {
-      wss.once('listening', resolve)
-      wss.once('error', reject)
-    })
-    wss.on('connection', ws => {
-      // During an outage the server is unreachable: every new socket is cut at once.
-      if (this.down) {
-        ws.terminate()
-        return
-      }
-      const connection = new Connection(ws, new NoiseServer(this.serverStatic, this.certChain.encoded), {
-        onClientFinish: (conn, finish) => this.onClientFinish(conn, finish),
-        onNode: (conn, node) => this.onNode(conn, node),
-        onClose: conn => this.forget(conn),
-        onError: (_conn, error) => this.logger.warn({ err: error }, 'sim connection error')
-      })
-      this.connections.add(connection)
-    })
-    if (this.options.media) {
-      this.mediaHost = createMediaHost({ log: (message, meta) => this.logger.debug(meta ?? {}, message) })
-      await this.mediaHost.start()
-    }
-    const { port } = wss.address() as AddressInfo
-    return `ws://127.0.0.1:${port}/ws/chat`
+  start(): Promise<string> {
+    return this.server.start()
   }
 
   async stop(): Promise<void> {
-    for (const waiter of this.waiters.values()) {
-      clearTimeout(waiter.timer)
-      waiter.reject(new Error('emulator stopped'))
-    }
-    this.waiters.clear()
-    this.ackWaiters.clear()
-    for (const timers of this.statusTimers.values()) for (const timer of timers.values()) clearTimeout(timer)
-    this.statusTimers.clear()
+    this.replies.stop()
     for (const timer of this.receiptTimers) clearTimeout(timer)
     this.receiptTimers.clear()
-    for (const connection of this.connections) connection.drop()
-    this.connections.clear()
-    const wss = this.wss
-    this.wss = undefined
-    if (wss) await new Promise<void>(resolve => wss.close(() => resolve()))
-    await this.mediaHost?.stop()
+    await this.server.stop()
   }
 
   /** `passkeyRequired`: the account must pass a passkey step to link a device (late-2026). */
@@ -212,7 +177,7 @@ export class WaSim extends EventEmitter {
    */
   async scanQr(qr: string, options: { accountPn?: string } = {}): Promise<LinkOutcome> {
     const scanned = parsePairingQr(qr)
-    const connection = this.registrationsByRef.get(scanned.ref)
+    const connection = this.server.registering(scanned.ref)
     const registration = connection?.registration
     if (!connection?.isOpen || !registration) throw new Error('QR code ref is unknown or expired')
     // A QR code only links the connection that displays it: its keys must be the registering ones.
@@ -277,8 +242,8 @@ export class WaSim extends EventEmitter {
     const code = normalizePairingCode(typedCode)
     const account = this.directory.addAccount(phoneNumber)
     if (this.late2026) {
-      const frames = await linkCodeRefreshFrames({ ids: [this.nextIqId(), this.nextIqId(), this.nextIqId()], ref: request.ref, phoneIdentityPub: account.phone.identity.public })
-      for (const frame of frames) await this.sendAwaitingAck(request.connection, frame)
+      const frames = await linkCodeRefreshFrames({ ids: [this.server.nextIqId(), this.server.nextIqId(), this.server.nextIqId()], ref: request.ref, phoneIdentityPub: account.phone.identity.public })
+      for (const frame of frames) await this.replies.sendAwaitingAck(request.connection, frame)
       const retired = this.retiredLinkCodes.get(phoneNumber)
       if (retired) throw new LinkRefusedError(`the server dropped the pairing request for ${phoneNumber}: ${retired}`)
     }
@@ -299,7 +264,7 @@ export class WaSim extends EventEmitter {
     })
     request.primaryHelloSent = true
     await request.connection.sendNode(
-      linkCodeNotification({ id: this.nextIqId(), ref: request.ref, phoneIdentityPub: account.phone.identity.public, wrappedPrimaryEphemeralPub })
+      linkCodeNotification({ id: this.server.nextIqId(), ref: request.ref, phoneIdentityPub: account.phone.identity.public, wrappedPrimaryEphemeralPub })
     )
     const finish = await finished
     this.linkCodeRequests.delete(phoneNumber)
@@ -339,8 +304,8 @@ export class WaSim extends EventEmitter {
       const { type, ciphertext } = await encryptForDevice(contact.peer, device, { extendedTextMessage: { text } })
       const stanza = statusStanza({ id, participant: `${contact.pn}@s.whatsapp.net`, pushName: contact.pushName, encType: type, ciphertext })
       device.pendingStatuses.set(id, stanza)
-      const [connection] = this.liveConnections(account.pn, device.id)
-      if (connection) this.sendStatus(connection, stanza)
+      const [connection] = this.server.liveConnections(account.pn, device.id)
+      if (connection) this.replies.sendStatus(connection, stanza)
     }
     return id
   }
@@ -356,7 +321,7 @@ export class WaSim extends EventEmitter {
         : { from: `${contact.pn}@s.whatsapp.net`, sender_lid: `${contact.lid}@lid` }
     for (const device of account.devices.values()) {
       const { type, ciphertext } = await encryptForDevice(contact.peer, device, message)
-      this.deliver(device, {
+      this.server.deliver(device, {
         tag: 'message',
         attrs: { ...addressing, id, t: `${options.timestamp ?? now()}`, type: mediaTypeOf(message) ? 'media' : 'text', notify: contact.pushName },
         content: [{ tag: 'enc', attrs: { v: '2', type, ...(mediaTypeOf(message) ? { mediatype: mediaTypeOf(message)! } : {}) }, content: ciphertext }]
@@ -393,7 +358,7 @@ export class WaSim extends EventEmitter {
     const account = this.directory.requireAccount(accountPn)
     for (const device of only ? [only] : account.devices.values()) {
       const { type, ciphertext } = await encryptForDevice(account.phone, device, message)
-      this.deliver(device, {
+      this.server.deliver(device, {
         tag: 'message',
         attrs: { from: `${account.pn}@s.whatsapp.net`, id: newMessageId(), t: now(), type: 'text', category: 'peer' },
         content: [{ tag: 'enc', attrs: { v: '2', type }, content: ciphertext }]
@@ -405,7 +370,7 @@ export class WaSim extends EventEmitter {
   sendReceipt(sent: SentMessage, type: 'delivery' | 'read' = 'delivery'): void {
     const attrs: Record<string, string> = { id: sent.id, from: sent.to, t: now() }
     if (type === 'read') attrs.type = 'read'
-    for (const connection of this.liveConnections(sent.accountPn, sent.deviceId)) void connection.sendNode({ tag: 'receipt', attrs })
+    for (const connection of this.server.liveConnections(sent.accountPn, sent.deviceId)) void connection.sendNode({ tag: 'receipt', attrs })
   }
 
   /** Resolves with the next message a linked device sends that matches. */
@@ -440,11 +405,11 @@ export class WaSim extends EventEmitter {
 
   /** Cuts every socket, as a network failure would. */
   dropAll(): void {
-    for (const connection of this.connections) connection.drop()
+    this.server.dropAll()
   }
 
   drop(accountPn: string): void {
-    for (const connection of this.liveConnections(accountPn)) connection.drop()
+    for (const connection of this.server.liveConnections(accountPn)) connection.drop()
   }
 
   /** The phone unlinks the devices: live ones get a 401 stream error, later logins fail with 401. */
@@ -454,7 +419,7 @@ export class WaSim extends EventEmitter {
       if (deviceId !== undefined && device.id !== deviceId) continue
       account.devices.delete(device.id)
       this.emit('state-changed')
-      for (const connection of this.liveConnections(accountPn, device.id)) {
+      for (const connection of this.server.liveConnections(accountPn, device.id)) {
         void connection.streamError({ tag: 'stream:error', attrs: { code: '401' }, content: [{ tag: 'conflict', attrs: { type: 'device_removed' } }] })
       }
     }
@@ -462,7 +427,7 @@ export class WaSim extends EventEmitter {
 
   /** Another client took over the session: WhatsApp sends a `conflict` stream error (440). */
   replaceSession(accountPn: string): void {
-    for (const connection of this.liveConnections(accountPn)) {
+    for (const connection of this.server.liveConnections(accountPn)) {
       void connection.streamError({ tag: 'stream:error', attrs: {}, content: [{ tag: 'conflict', attrs: { type: 'replaced' } }] })
     }
   }
@@ -490,111 +455,15 @@ export class WaSim extends EventEmitter {
     const account = this.directory.requireAccount(accountPn)
     if (lock) this.reachoutTimelocks.set(account.pn, lock)
     else this.reachoutTimelocks.delete(account.pn)
-    if (push) for (const device of account.devices.values()) this.deliver(device, reachoutTimelockNotification(newMessageId(), now(), lock))
+    if (push) for (const device of account.devices.values()) this.server.deliver(device, reachoutTimelockNotification(newMessageId(), now(), lock))
   }
 
   /** Stops answering an account's sockets (pings included) without closing them. */
   mute(accountPn: string): void {
-    for (const connection of this.liveConnections(accountPn)) this.muted.add(connection)
+    for (const connection of this.server.liveConnections(accountPn)) this.muted.add(connection)
   }
 
   // ---- connection handling -------------------------------------------------------------------
-
-  private async onClientFinish(connection: Connection, { clientStatic, payload }: ClientFinish): Promise<void> {
-    const pairing = payload.devicePairingData
-    if (pairing) {
-      const refs = newPairingRefs(this.options.qrRefs ?? 6)
-      connection.registration = readRegistration(clientStatic, pairing, refs)
-      for (const ref of refs) this.registrationsByRef.set(ref, connection)
-      await connection.sendNode(pairDeviceNode(this.nextIqId(), refs))
-      this.emit('registration', { refs })
-      return
-    }
-    const account = this.directory.account(`${payload.username ?? ''}`)
-    const device = account?.devices.get(payload.device ?? 0)
-    if (!account || !device || !device.noiseKey.equals(clientStatic)) {
-      await connection.sendNode({ tag: 'failure', attrs: { reason: '401', location: 'sim' } })
-      connection.close()
-      return
-    }
-    connection.device = device
-    await connection.sendNode({
-      tag: 'success',
-      attrs: { t: now(), lid: `${account.lid}:${device.id}@lid`, props: '1', abprops: '1', location: 'sim', creation: now() }
-    })
-    const offline = device.offline.splice(0)
-    for (const node of offline) await connection.sendNode(node)
-    // Status updates the device never acked come again on every stream.
-    for (const status of device.pendingStatuses.values()) this.sendStatus(connection, status)
-    await connection.sendNode({ tag: 'ib', attrs: { from: S_WHATSAPP_NET }, content: [{ tag: 'offline', attrs: { count: `${offline.length + device.pendingStatuses.size}` } }] })
-    this.logger.debug({ accountPn: account.pn, deviceId: device.id }, 'sim login')
-    this.emit('login', { accountPn: account.pn, deviceId: device.id })
-  }
-
-  private async onNode(connection: Connection, node: BinaryNode): Promise<void> {
-    this.emit('node', node, connection)
-    if (this.muted.has(connection)) return
-    switch (node.tag) {
-      case 'iq':
-        return this.onIq(connection, node)
-      case 'message':
-        return this.onMessage(connection, node)
-      case 'receipt':
-        await connection.sendNode({
-          tag: 'ack',
-          attrs: { class: 'receipt', id: node.attrs.id ?? '', from: node.attrs.to ?? S_WHATSAPP_NET, ...(node.attrs.type ? { type: node.attrs.type } : {}) }
-        })
-        this.emit('client-receipt', node)
-        return
-      case 'ack':
-        this.onAck(connection, node)
-        return
-      default:
-        // ack, presence, ib, call and the like need no answer.
-        return
-    }
-  }
-
-  private async onIq(connection: Connection, iq: BinaryNode): Promise<void> {
-    const id = iq.attrs.id ?? ''
-    const type = iq.attrs.type
-    if (type === 'result' || type === 'error') {
-      const waiter = this.waiters.get(id)
-      if (waiter) {
-        this.waiters.delete(id)
-        clearTimeout(waiter.timer)
-        waiter.resolve(iq)
-      }
-      return
-    }
-    const key = iqKey(iq)
-    const refusal = this.iqRefusals.find(r => key.startsWith(r.key))
-    if (refusal) this.iqRefusals.splice(this.iqRefusals.indexOf(refusal), 1)
-    if (key.startsWith('md/set/link_code_companion_reg')) return this.onLinkCode(connection, iq, refusal)
-    if (refusal) {
-      await connection.sendNode(errorIq(iq, refusal.code, refusal.text))
-      return
-    }
-    if (isReachoutTimelockQuery(iq)) {
-      const pn = connection.device?.account.pn
-      await connection.sendNode(reachoutTimelockQueryResult(iq, pn ? this.reachoutTimelocks.get(pn) : undefined))
-      return
-    }
-    if (key === 'md/set/remove-companion-device') {
-      const device = connection.device
-      if (device) device.account.devices.delete(device.id)
-      this.emit('state-changed')
-      await connection.sendNode(resultIq(iq))
-      return
-    }
-    const { answer, known } = answerIq(iq, { directory: this.directory, device: connection.device, mediaHost: this.mediaHost?.host })
-    if (!known) this.logger.debug({ key }, 'sim answers an unhandled iq with an empty result')
-    await connection.sendNode(answer)
-    // `passive/active` follows the prekey upload on every login, so the phone can now encrypt to the device.
-    if (key === 'passive/set/active' && connection.device && (this.options.endInitialSync ?? true)) {
-      await this.sendFromPhone(connection.device.account.pn, HISTORY_SYNC_DONE, connection.device)
-    }
-  }
 
   /**
    * rc14 sends its request without waiting for an answer, so it may still be on the wire: wait
@@ -663,63 +532,16 @@ export class WaSim extends EventEmitter {
 
   /** Sends `companion_reg_refresh` and resolves with whether the companion acked it in time. */
   private async refreshAdvSecret(connection: Connection): Promise<boolean> {
-    const acked = await this.sendAwaitingAck(connection, companionRegRefreshNotification({ id: this.nextIqId(), child: this.options.qrRefreshChild ?? 'companion_reg_refresh' }))
+    const acked = await this.replies.sendAwaitingAck(connection, companionRegRefreshNotification({ id: this.server.nextIqId(), child: this.options.qrRefreshChild ?? 'companion_reg_refresh' }))
     this.emit('qr-refresh', { acked })
     return acked
   }
 
   /** The account is passkey-protected: the server asks for the passkey step and the link waits for it. */
   private async requestPasskey(connection: Connection, account: Account): Promise<LinkOutcome> {
-    await connection.sendNode(passkeyPrologueRequest({ id: this.nextIqId() }))
+    await connection.sendNode(passkeyPrologueRequest({ id: this.server.nextIqId() }))
     this.emit('passkey-requested', { accountPn: account.pn })
     return { kind: 'passkey-requested' }
-  }
-
-  /** Sends a notification and resolves with whether the client acked it within `ackTimeoutMs`. */
-  private sendAwaitingAck(connection: Connection, node: BinaryNode): Promise<boolean> {
-    const id = node.attrs.id ?? ''
-    return new Promise(resolve => {
-      const timer = setTimeout(() => {
-        this.ackWaiters.delete(id)
-        resolve(false)
-      }, this.options.ackTimeoutMs ?? 5_000)
-      this.ackWaiters.set(id, () => {
-        clearTimeout(timer)
-        this.ackWaiters.delete(id)
-        resolve(true)
-      })
-      void connection.sendNode(node)
-    })
-  }
-
-  private onAck(connection: Connection, ack: BinaryNode): void {
-    const id = ack.attrs.id ?? ''
-    if (ack.attrs.class === 'status' && connection.device?.pendingStatuses.delete(id)) {
-      clearTimeout(this.statusTimers.get(connection)?.get(id))
-      this.statusTimers.get(connection)?.delete(id)
-      this.emit('status-acked', { accountPn: connection.device.account.pn, deviceId: connection.device.id, id })
-      return
-    }
-    if (ack.attrs.class === 'notification') this.ackWaiters.get(id)?.(ack)
-  }
-
-  /** Sends a status update; if the device leaves it un-acked for the budget, the stream is recycled. */
-  private sendStatus(connection: Connection, status: BinaryNode): void {
-    const id = status.attrs.id ?? ''
-    void connection.sendNode(status)
-    const timers = this.statusTimers.get(connection) ?? new Map<string, NodeJS.Timeout>()
-    this.statusTimers.set(connection, timers)
-    clearTimeout(timers.get(id))
-    timers.set(
-      id,
-      setTimeout(() => {
-        timers.delete(id)
-        if (!connection.isOpen || !connection.device?.pendingStatuses.has(id)) return
-        this.logger.debug({ accountPn: connection.device.account.pn, id }, 'sim recycles a stream that owes a status ack')
-        this.emit('stream-recycled', { accountPn: connection.device.account.pn, deviceId: connection.device.id, statusId: id })
-        void connection.streamError(statusRecycleError(status))
-      }, this.options.statusAckBudgetMs ?? 50 * 60_000)
-    )
   }
 
   private async onMessage(connection: Connection, stanza: BinaryNode): Promise<void> {
@@ -783,11 +605,11 @@ export class WaSim extends EventEmitter {
   }
 
   private async completePairing(connection: Connection, registration: Registration, account: Account, advSecret: Uint8Array): Promise<LinkResult> {
-    for (const ref of registration.refs) this.registrationsByRef.delete(ref)
+    this.server.retireRefs(registration)
     const deviceId = account.nextDeviceId++
     const keyIndex = deviceId
-    const id = this.nextIqId()
-    const answer = this.awaitAnswer(id)
+    const id = this.server.nextIqId()
+    const answer = this.replies.awaitAnswer(id)
     await connection.sendNode(pairSuccessNode({ id, account, deviceId, keyIndex, companionIdentityKey: registration.identityKey, advSecret }))
     const signed = await answer
     if (signed.attrs.type !== 'result') throw new Error('client refused pair-success')
@@ -812,42 +634,6 @@ export class WaSim extends EventEmitter {
     const result = { accountPn: account.pn, lid: account.lid, deviceId, jid: `${account.pn}:${deviceId}@s.whatsapp.net` }
     this.emit('paired', result)
     return result
-  }
-
-  private deliver(device: LinkedDevice, node: BinaryNode): void {
-    const [connection] = this.liveConnections(device.account.pn, device.id)
-    if (connection) void connection.sendNode(node)
-    else device.offline.push(node)
-  }
-
-  private liveConnections(accountPn: string, deviceId?: number): Connection[] {
-    return [...this.connections].filter(
-      c => c.isOpen && c.device?.account.pn === accountPn && (deviceId === undefined || c.device.id === deviceId)
-    )
-  }
-
-  private awaitAnswer(id: string, timeoutMs = 10_000): Promise<BinaryNode> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(id)
-        reject(new Error(`no answer to server iq ${id}`))
-      }, timeoutMs)
-      this.waiters.set(id, { resolve, reject, timer })
-    })
-  }
-
-  private forget(connection: Connection): void {
-    this.connections.delete(connection)
-    this.muted.delete(connection)
-    for (const timer of this.statusTimers.get(connection)?.values() ?? []) clearTimeout(timer)
-    this.statusTimers.delete(connection)
-    for (const ref of connection.registration?.refs ?? []) this.registrationsByRef.delete(ref)
-    for (const [phoneNumber, request] of this.linkCodeRequests) if (request.connection === connection) this.linkCodeRequests.delete(phoneNumber)
-    this.emit('connection-closed', connection.device && { accountPn: connection.device.account.pn, deviceId: connection.device.id })
-  }
-
-  private nextIqId(): string {
-    return `sim-${++this.iqCounter}`
   }
 
   private nextAccountPn(): string {
