@@ -5,6 +5,7 @@ import { AwaitedReplies } from './awaited-replies.ts'
 import type { Connection, Registration } from './connection.ts'
 import { Directory } from './directory.ts'
 import type { Account, Contact, DirectorySnapshot, LinkedDevice } from './directory.ts'
+import { SimFaults } from './faults.ts'
 import { errorIq } from './iq-answers.ts'
 import { decryptOutgoing, encryptForDevice } from './message-crypto.ts'
 import type { DecryptedCopy } from './message-crypto.ts'
@@ -25,7 +26,6 @@ import {
   unwrapCompanionEphemeral
 } from './pairing-code.ts'
 import type { AcceptedDisplays, CompanionFinish, CompanionHello } from './pairing-code.ts'
-import { reachoutTimelockNotification } from './reachout-timelock.ts'
 import type { ReachoutTimelock } from './reachout-timelock.ts'
 import { pairSuccessNode, parsePairingQr, sameKey, verifyPairDeviceSign } from './pairing.ts'
 import { companionRegRefreshNotification, passkeyPrologueRequest, statusStanza } from './server-2026-stanzas.ts'
@@ -88,11 +88,7 @@ export class WaSim extends EventEmitter {
   private readonly logger: SimLogger
   private readonly replies: AwaitedReplies
   private readonly server: SimServer
-  private readonly iqRefusals: { key: string; code: number; text: string }[] = []
-  private readonly muted = new Set<Connection>()
-  private down = false
-  private readonly sendRefusals = new Map<string, string>()
-  private readonly reachoutTimelocks = new Map<string, ReachoutTimelock>()
+  private readonly faults: SimFaults
   /** Pairing-code requests by phone number, waiting for the user to type the code on the phone. */
   private readonly linkCodeRequests = new Map<string, LinkCodeRequest>()
   /** Why the server dropped a pairing-code request, by phone number (late-2026). */
@@ -108,24 +104,21 @@ export class WaSim extends EventEmitter {
     const deps = { options, logger: this.logger, directory: this.directory, events: this }
     this.replies = new AwaitedReplies(deps)
     this.server = new SimServer({ ...deps, replies: this.replies }, {
-      refusesConnections: () => this.down,
-      ignores: connection => this.muted.has(connection),
-      takeIqRefusal: key => {
-        const refusal = this.iqRefusals.find(r => key.startsWith(r.key))
-        if (refusal) this.iqRefusals.splice(this.iqRefusals.indexOf(refusal), 1)
-        return refusal
-      },
-      reachoutTimelock: pn => this.reachoutTimelocks.get(pn),
+      refusesConnections: () => this.faults.refusesConnections,
+      ignores: connection => this.faults.ignores(connection),
+      takeIqRefusal: key => this.faults.takeIqRefusal(key),
+      reachoutTimelock: pn => this.faults.reachoutTimelock(pn),
       onLinkCode: (connection, iq, refusal) => this.onLinkCode(connection, iq, refusal),
       onMessage: (connection, stanza) => this.onMessage(connection, stanza),
       onActive: async device => {
         if (this.options.endInitialSync ?? true) await this.sendFromPhone(device.account.pn, HISTORY_SYNC_DONE, device)
       },
       onClose: connection => {
-        this.muted.delete(connection)
+        this.faults.forget(connection)
         for (const [phoneNumber, request] of this.linkCodeRequests) if (request.connection === connection) this.linkCodeRequests.delete(phoneNumber)
       }
     })
+    this.faults = new SimFaults({ directory: this.directory, events: this, server: this.server })
   }
 
   /** Whether it answers as today's server (the default) rather than the spring-2026 one. */
@@ -399,42 +392,31 @@ export class WaSim extends EventEmitter {
    * stay away (and their sends queue up) for as long as a test needs.
    */
   outage(down: boolean): void {
-    this.down = down
-    if (down) this.dropAll()
+    this.faults.outage(down)
   }
 
   /** Cuts every socket, as a network failure would. */
   dropAll(): void {
-    this.server.dropAll()
+    this.faults.dropAll()
   }
 
   drop(accountPn: string): void {
-    for (const connection of this.server.liveConnections(accountPn)) connection.drop()
+    this.faults.drop(accountPn)
   }
 
   /** The phone unlinks the devices: live ones get a 401 stream error, later logins fail with 401. */
   logout(accountPn: string, deviceId?: number): void {
-    const account = this.directory.requireAccount(accountPn)
-    for (const device of [...account.devices.values()]) {
-      if (deviceId !== undefined && device.id !== deviceId) continue
-      account.devices.delete(device.id)
-      this.emit('state-changed')
-      for (const connection of this.server.liveConnections(accountPn, device.id)) {
-        void connection.streamError({ tag: 'stream:error', attrs: { code: '401' }, content: [{ tag: 'conflict', attrs: { type: 'device_removed' } }] })
-      }
-    }
+    this.faults.logout(accountPn, deviceId)
   }
 
   /** Another client took over the session: WhatsApp sends a `conflict` stream error (440). */
   replaceSession(accountPn: string): void {
-    for (const connection of this.server.liveConnections(accountPn)) {
-      void connection.streamError({ tag: 'stream:error', attrs: {}, content: [{ tag: 'conflict', attrs: { type: 'replaced' } }] })
-    }
+    this.faults.replaceSession(accountPn)
   }
 
   /** The next query whose `xmlns/type/child` key starts with `keyPrefix` gets an error answer. */
   refuseNextIq(keyPrefix: string, code = 500, text = 'internal-server-error'): void {
-    this.iqRefusals.push({ key: keyPrefix, code, text })
+    this.faults.refuseNextIq(keyPrefix, code, text)
   }
 
   /**
@@ -442,8 +424,7 @@ export class WaSim extends EventEmitter {
    * may not start new chats (the reach-out time-lock). `undefined` lifts the refusal.
    */
   refuseMessagesTo(pn: string, code: string | undefined = '463'): void {
-    if (code === undefined) this.sendRefusals.delete(pn)
-    else this.sendRefusals.set(pn, code)
+    this.faults.refuseMessagesTo(pn, code)
   }
 
   /**
@@ -452,15 +433,12 @@ export class WaSim extends EventEmitter {
    * linked devices get the `mex` notification at once (or at their next login).
    */
   setReachoutTimelock(accountPn: string, lock: ReachoutTimelock | undefined, { push = true }: { push?: boolean } = {}): void {
-    const account = this.directory.requireAccount(accountPn)
-    if (lock) this.reachoutTimelocks.set(account.pn, lock)
-    else this.reachoutTimelocks.delete(account.pn)
-    if (push) for (const device of account.devices.values()) this.server.deliver(device, reachoutTimelockNotification(newMessageId(), now(), lock))
+    this.faults.setReachoutTimelock(accountPn, lock, push)
   }
 
   /** Stops answering an account's sockets (pings included) without closing them. */
   mute(accountPn: string): void {
-    for (const connection of this.server.liveConnections(accountPn)) this.muted.add(connection)
+    this.faults.mute(accountPn)
   }
 
   // ---- connection handling -------------------------------------------------------------------
@@ -601,7 +579,7 @@ export class WaSim extends EventEmitter {
     const peer = this.directory.resolve(to)
     if (peer?.kind === 'account') return undefined
     if (!peer || !peer.contact.onWhatsApp) return NOT_ON_WHATSAPP_ACK_ERROR
-    return this.sendRefusals.get(peer.contact.pn) ?? (this.magicOf(to) === '0463' ? '463' : undefined)
+    return this.faults.sendRefusal(peer.contact.pn) ?? (this.magicOf(to) === '0463' ? '463' : undefined)
   }
 
   private async completePairing(connection: Connection, registration: Registration, account: Account, advSecret: Uint8Array): Promise<LinkResult> {
