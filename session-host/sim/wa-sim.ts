@@ -1,43 +1,30 @@
 import { EventEmitter } from 'node:events'
-import { getBinaryNodeChild, proto } from '@whiskeysockets/baileys'
+import { proto } from '@whiskeysockets/baileys'
 import type { BinaryNode } from '@whiskeysockets/baileys'
 import { AwaitedReplies } from './awaited-replies.ts'
-import type { Connection, Registration } from './connection.ts'
+import type { Connection } from './connection.ts'
 import { Directory } from './directory.ts'
 import type { Account, Contact, DirectorySnapshot, LinkedDevice } from './directory.ts'
 import { SimFaults } from './faults.ts'
-import { errorIq } from './iq-answers.ts'
+import { LinkCodeRequests } from './link-code-requests.ts'
 import { decryptOutgoing, encryptForDevice } from './message-crypto.ts'
 import type { DecryptedCopy } from './message-crypto.ts'
 import type { MediaHost } from './media-host.ts'
-import {
-  companionFinishResult,
-  companionHelloRefusal,
-  companionHelloResult,
-  defaultAcceptedDisplays,
-  linkCodeNotification,
-  linkCodeRefreshFrames,
-  makePrimaryHello,
-  newLinkCodePairingRef,
-  normalizePairingCode,
-  openCompanionFinish,
-  parseCompanionFinish,
-  parseCompanionHello,
-  unwrapCompanionEphemeral
-} from './pairing-code.ts'
-import type { AcceptedDisplays, CompanionFinish, CompanionHello } from './pairing-code.ts'
+import { defaultAcceptedDisplays } from './pairing-code.ts'
+import type { AcceptedDisplays } from './pairing-code.ts'
+import { PhoneLinking } from './phone-linking.ts'
+import type { LinkedDeviceView } from './phone-linking.ts'
 import type { ReachoutTimelock } from './reachout-timelock.ts'
-import { pairSuccessNode, parsePairingQr, sameKey, verifyPairDeviceSign } from './pairing.ts'
-import { companionRegRefreshNotification, passkeyPrologueRequest, statusStanza } from './server-2026-stanzas.ts'
+import { statusStanza } from './server-2026-stanzas.ts'
 import { SimServer } from './sim-server.ts'
 import { isLate2026, silentLogger } from './sim-options.ts'
 import type { SimLogger, WaSimOptions } from './sim-options.ts'
 import { newMessageId, now } from './stanza-attrs.ts'
-import { LinkRefusedError } from './link-outcome.ts'
 import type { LinkOutcome, LinkResult } from './link-outcome.ts'
 
 export { LinkRefusedError } from './link-outcome.ts'
 export type { LinkOutcome, LinkResult } from './link-outcome.ts'
+export type { LinkedDeviceView } from './phone-linking.ts'
 export type { ServerGeneration, SimLogger, WaSimOptions } from './sim-options.ts'
 
 /** A message a linked device sent, with every copy the simulated recipients decrypted. */
@@ -60,10 +47,6 @@ export type SentMessage = {
 /** The ack error for a message to a number that has no WhatsApp account (the emulator's choice). */
 export const NOT_ON_WHATSAPP_ACK_ERROR = '404'
 
-/** What the phone shows under Linked devices. */
-export type LinkedDeviceView = { id: number; label: string }
-
-type LinkCodeRequest = { connection: Connection; hello: CompanionHello; ref: Buffer; primaryHelloSent: boolean }
 
 export type InjectOptions = {
   /** `lid`: the stanza comes from the contact's LID with `sender_pn`, as WhatsApp sends most chats now. */
@@ -89,11 +72,8 @@ export class WaSim extends EventEmitter {
   private readonly replies: AwaitedReplies
   private readonly server: SimServer
   private readonly faults: SimFaults
-  /** Pairing-code requests by phone number, waiting for the user to type the code on the phone. */
-  private readonly linkCodeRequests = new Map<string, LinkCodeRequest>()
-  /** Why the server dropped a pairing-code request, by phone number (late-2026). */
-  private readonly retiredLinkCodes = new Map<string, string>()
-  private readonly linkCodeFinishes = new Map<string, { resolve(finish: CompanionFinish): void; reject(error: Error): void }>()
+  private readonly linkCodes: LinkCodeRequests
+  private readonly linking: PhoneLinking
   private readonly receiptTimers = new Set<NodeJS.Timeout>()
 
   constructor(private readonly options: WaSimOptions = {}) {
@@ -108,17 +88,19 @@ export class WaSim extends EventEmitter {
       ignores: connection => this.faults.ignores(connection),
       takeIqRefusal: key => this.faults.takeIqRefusal(key),
       reachoutTimelock: pn => this.faults.reachoutTimelock(pn),
-      onLinkCode: (connection, iq, refusal) => this.onLinkCode(connection, iq, refusal),
+      onLinkCode: (connection, iq, refusal) => this.linkCodes.onIq(connection, iq, refusal),
       onMessage: (connection, stanza) => this.onMessage(connection, stanza),
       onActive: async device => {
         if (this.options.endInitialSync ?? true) await this.sendFromPhone(device.account.pn, HISTORY_SYNC_DONE, device)
       },
       onClose: connection => {
         this.faults.forget(connection)
-        for (const [phoneNumber, request] of this.linkCodeRequests) if (request.connection === connection) this.linkCodeRequests.delete(phoneNumber)
+        this.linkCodes.forget(connection)
       }
     })
     this.faults = new SimFaults({ directory: this.directory, events: this, server: this.server })
+    this.linkCodes = new LinkCodeRequests({ ...deps, acceptedDisplays: this.acceptedDisplays })
+    this.linking = new PhoneLinking({ ...deps, server: this.server, replies: this.replies, linkCodes: this.linkCodes })
   }
 
   /** Whether it answers as today's server (the default) rather than the spring-2026 one. */
@@ -168,31 +150,8 @@ export class WaSim extends EventEmitter {
    * `companion_reg_refresh`, retires the ADV secret the QR carried, and the phone must scan the
    * refreshed QR (`refresh-requested`); a QR that still carries a retired secret is refused.
    */
-  async scanQr(qr: string, options: { accountPn?: string } = {}): Promise<LinkOutcome> {
-    const scanned = parsePairingQr(qr)
-    const connection = this.server.registering(scanned.ref)
-    const registration = connection?.registration
-    if (!connection?.isOpen || !registration) throw new Error('QR code ref is unknown or expired')
-    // A QR code only links the connection that displays it: its keys must be the registering ones.
-    if (!sameKey(scanned.noiseKey, registration.noiseKey) || !sameKey(scanned.identityKey, registration.identityKey)) {
-      throw new Error('QR code keys do not match the registering connection')
-    }
-    if (this.late2026) {
-      if (registration.retiredAdvSecrets.some(secret => sameKey(secret, scanned.advSecret))) {
-        throw new LinkRefusedError("couldn't link device: the QR code carries an ADV secret the server retired")
-      }
-      const firstScan = !registration.advRefresh
-      if (firstScan) {
-        registration.retiredAdvSecrets.push(scanned.advSecret)
-        registration.advRefresh = this.refreshAdvSecret(connection)
-      }
-      // A scan racing the refresh's ack waits for it, as the server orders them.
-      if (!(await registration.advRefresh)) throw new LinkRefusedError("couldn't link device: the companion did not acknowledge companion_reg_refresh")
-      if (firstScan) return { kind: 'refresh-requested' }
-    }
-    const account = this.directory.addAccount(options.accountPn ?? this.nextAccountPn())
-    if (this.late2026 && account.passkeyRequired) return this.requestPasskey(connection, account)
-    return { kind: 'linked', link: await this.completePairing(connection, registration, account, scanned.advSecret) }
+  scanQr(qr: string, options: { accountPn?: string } = {}): Promise<LinkOutcome> {
+    return this.linking.scanQr(qr, options)
   }
 
   /**
@@ -200,21 +159,8 @@ export class WaSim extends EventEmitter {
    * the client to refresh it, waits for the refreshed QR (`currentQr` returns what is shown now)
    * and scans again. A passkey request ends it with an error, as nothing can answer it.
    */
-  async linkWithQr(currentQr: () => string | undefined | Promise<string | undefined>, options: { accountPn?: string; timeoutMs?: number } = {}): Promise<LinkResult> {
-    const deadline = Date.now() + (options.timeoutMs ?? 10_000)
-    let scannedQr: string | undefined
-    while (Date.now() < deadline) {
-      const qr = await currentQr()
-      if (!qr || qr === scannedQr) {
-        await new Promise(resolve => setTimeout(resolve, 20))
-        continue
-      }
-      scannedQr = qr
-      const outcome = await this.scanQr(qr, options)
-      if (outcome.kind === 'linked') return outcome.link
-      if (outcome.kind === 'passkey-requested') throw new LinkRefusedError('the account requires a passkey to link a device')
-    }
-    throw new Error('no QR code to scan (or no refreshed one) appeared in time')
+  linkWithQr(currentQr: () => string | undefined | Promise<string | undefined>, options: { accountPn?: string; timeoutMs?: number } = {}): Promise<LinkResult> {
+    return this.linking.linkWithQr(currentQr, options)
   }
 
   /**
@@ -223,54 +169,8 @@ export class WaSim extends EventEmitter {
    * late-2026 server, opening Linked devices first sends the companion frames that are not a
    * primary hello; a companion that answers one with `companion_finish` loses the request.
    */
-  async enterPairingCode(phoneNumber: string, typedCode: string): Promise<LinkOutcome> {
-    const request = this.linkCodeRequests.get(phoneNumber) ?? (this.retiredLinkCodes.has(phoneNumber) ? undefined : await this.nextLinkCodeRequest(phoneNumber))
-    const registration = request?.connection.registration
-    if (!request?.connection.isOpen || !registration) {
-      const retired = this.retiredLinkCodes.get(phoneNumber)
-      throw new LinkRefusedError(retired ? `the server dropped the pairing request for ${phoneNumber}: ${retired}` : `no pairing code was requested for ${phoneNumber}`)
-    }
-    // The companion's noise key travels in the hello: only the connection that asked can be linked.
-    if (!sameKey(request.hello.companionNoiseKeyPub, registration.noiseKey)) throw new Error('pairing request does not match its connection')
-    const code = normalizePairingCode(typedCode)
-    const account = this.directory.addAccount(phoneNumber)
-    if (this.late2026) {
-      const frames = await linkCodeRefreshFrames({ ids: [this.server.nextIqId(), this.server.nextIqId(), this.server.nextIqId()], ref: request.ref, phoneIdentityPub: account.phone.identity.public })
-      for (const frame of frames) await this.replies.sendAwaitingAck(request.connection, frame)
-      const retired = this.retiredLinkCodes.get(phoneNumber)
-      if (retired) throw new LinkRefusedError(`the server dropped the pairing request for ${phoneNumber}: ${retired}`)
-    }
-    const companionEphemeralPub = await unwrapCompanionEphemeral(request.hello.wrappedCompanionEphemeralPub, code)
-    const { primaryEphemeral, wrappedPrimaryEphemeralPub } = await makePrimaryHello({ code })
-    const finished = new Promise<CompanionFinish>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('companion did not finish pairing')), 10_000)
-      this.linkCodeFinishes.set(phoneNumber, {
-        resolve: finish => {
-          clearTimeout(timer)
-          resolve(finish)
-        },
-        reject: error => {
-          clearTimeout(timer)
-          reject(error)
-        }
-      })
-    })
-    request.primaryHelloSent = true
-    await request.connection.sendNode(
-      linkCodeNotification({ id: this.server.nextIqId(), ref: request.ref, phoneIdentityPub: account.phone.identity.public, wrappedPrimaryEphemeralPub })
-    )
-    const finish = await finished
-    this.linkCodeRequests.delete(phoneNumber)
-    if (!sameKey(finish.companionIdentityPub, registration.identityKey)) throw new Error('companion identity does not match its registration')
-    const { advSecretKey } = openCompanionFinish({
-      wrappedKeyBundle: finish.wrappedKeyBundle,
-      companionEphemeralPub,
-      primaryEphemeralPriv: primaryEphemeral.private,
-      phoneIdentity: account.phone.identity,
-      companionIdentityPub: finish.companionIdentityPub
-    })
-    if (this.late2026 && account.passkeyRequired) return this.requestPasskey(request.connection, account)
-    return { kind: 'linked', link: await this.completePairing(request.connection, registration, account, advSecretKey) }
+  enterPairingCode(phoneNumber: string, typedCode: string): Promise<LinkOutcome> {
+    return this.linking.enterPairingCode(phoneNumber, typedCode)
   }
 
   /** Who exists and which devices are linked, to hand a later emulator as `state`. */
@@ -280,7 +180,7 @@ export class WaSim extends EventEmitter {
 
   /** What the account's phone shows under Linked devices. */
   linkedDevices(accountPn: string): LinkedDeviceView[] {
-    return [...this.directory.requireAccount(accountPn).devices.values()].map(device => ({ id: device.id, label: device.label }))
+    return this.linking.linkedDevices(accountPn)
   }
 
   /**
@@ -443,84 +343,9 @@ export class WaSim extends EventEmitter {
 
   // ---- connection handling -------------------------------------------------------------------
 
-  /**
-   * rc14 sends its request without waiting for an answer, so it may still be on the wire: wait
-   * until the server registered it, or refused it.
-   */
-  private nextLinkCodeRequest(phoneNumber: string, timeoutMs = 5_000) {
-    return new Promise<LinkCodeRequest | undefined>(resolve => {
-      const onAnswer = (event: { phoneNumber: string }) => {
-        if (event.phoneNumber !== phoneNumber) return
-        done()
-        resolve(this.linkCodeRequests.get(phoneNumber))
-      }
-      const done = () => {
-        clearTimeout(timer)
-        this.off('pairing-code-requested', onAnswer)
-        this.off('pairing-code-refused', onAnswer)
-      }
-      const timer = setTimeout(() => {
-        done()
-        resolve(undefined)
-      }, timeoutMs)
-      this.on('pairing-code-requested', onAnswer)
-      this.on('pairing-code-refused', onAnswer)
-    })
-  }
 
-  private async onLinkCode(connection: Connection, iq: BinaryNode, refusal?: { code: number; text: string }): Promise<void> {
-    const stage = getBinaryNodeChild(iq, 'link_code_companion_reg')?.attrs.stage
-    if (stage === 'companion_hello') {
-      const hello = parseCompanionHello(iq)
-      const invalid = this.late2026 ? companionHelloRefusal(hello, this.acceptedDisplays) : undefined
-      const refused = refusal ?? (invalid ? { code: 400, text: 'bad-request' } : undefined)
-      if (refused) {
-        this.logger.debug({ display: hello.platformDisplay, platformId: hello.platformId, code: refused.code }, 'sim refuses companion_hello')
-        await connection.sendNode(errorIq(iq, refused.code, refused.text))
-        this.retiredLinkCodes.set(hello.phoneNumber, `companion_hello refused with ${refused.code} (${invalid ?? refused.text})`)
-        this.emit('pairing-code-refused', { phoneNumber: hello.phoneNumber, code: refused.code, reason: invalid ?? refused.text })
-        return
-      }
-      const ref = newLinkCodePairingRef()
-      this.retiredLinkCodes.delete(hello.phoneNumber)
-      this.linkCodeRequests.set(hello.phoneNumber, { connection, hello, ref, primaryHelloSent: false })
-      await connection.sendNode(companionHelloResult({ iqId: hello.iqId, ref }))
-      this.emit('pairing-code-requested', { phoneNumber: hello.phoneNumber })
-      return
-    }
-    const finish = parseCompanionFinish(iq)
-    const phoneNumber = finish.jid.split('@')[0]?.split(':')[0] ?? ''
-    const request = this.linkCodeRequests.get(phoneNumber)
-    const outOfOrder = this.late2026 && !request?.primaryHelloSent
-    if (refusal || outOfOrder) {
-      // The request is spent either way: the code the user was shown no longer links.
-      const reason = refusal ? `companion_finish refused with ${refusal.code}` : 'companion_finish answered a frame that was not a primary hello'
-      await connection.sendNode(errorIq(iq, refusal?.code ?? 400, refusal?.text ?? 'bad-request'))
-      this.linkCodeRequests.delete(phoneNumber)
-      this.retiredLinkCodes.set(phoneNumber, reason)
-      this.linkCodeFinishes.get(phoneNumber)?.reject(new LinkRefusedError(reason))
-      this.linkCodeFinishes.delete(phoneNumber)
-      return
-    }
-    // Answer first: Baileys waits for this result before it acknowledges the notification.
-    await connection.sendNode(companionFinishResult({ iqId: finish.iqId }))
-    this.linkCodeFinishes.get(phoneNumber)?.resolve(finish)
-    this.linkCodeFinishes.delete(phoneNumber)
-  }
 
-  /** Sends `companion_reg_refresh` and resolves with whether the companion acked it in time. */
-  private async refreshAdvSecret(connection: Connection): Promise<boolean> {
-    const acked = await this.replies.sendAwaitingAck(connection, companionRegRefreshNotification({ id: this.server.nextIqId(), child: this.options.qrRefreshChild ?? 'companion_reg_refresh' }))
-    this.emit('qr-refresh', { acked })
-    return acked
-  }
 
-  /** The account is passkey-protected: the server asks for the passkey step and the link waits for it. */
-  private async requestPasskey(connection: Connection, account: Account): Promise<LinkOutcome> {
-    await connection.sendNode(passkeyPrologueRequest({ id: this.server.nextIqId() }))
-    this.emit('passkey-requested', { accountPn: account.pn })
-    return { kind: 'passkey-requested' }
-  }
 
   private async onMessage(connection: Connection, stanza: BinaryNode): Promise<void> {
     const device = connection.device
@@ -582,41 +407,7 @@ export class WaSim extends EventEmitter {
     return this.faults.sendRefusal(peer.contact.pn) ?? (this.magicOf(to) === '0463' ? '463' : undefined)
   }
 
-  private async completePairing(connection: Connection, registration: Registration, account: Account, advSecret: Uint8Array): Promise<LinkResult> {
-    this.server.retireRefs(registration)
-    const deviceId = account.nextDeviceId++
-    const keyIndex = deviceId
-    const id = this.server.nextIqId()
-    const answer = this.replies.awaitAnswer(id)
-    await connection.sendNode(pairSuccessNode({ id, account, deviceId, keyIndex, companionIdentityKey: registration.identityKey, advSecret }))
-    const signed = await answer
-    if (signed.attrs.type !== 'result') throw new Error('client refused pair-success')
-    verifyPairDeviceSign(signed, account, registration.identityKey)
-    const device: LinkedDevice = {
-      account,
-      id: deviceId,
-      noiseKey: registration.noiseKey,
-      identityKey: registration.identityKey,
-      registrationId: registration.registrationId,
-      keyIndex,
-      signedPreKey: registration.signedPreKey,
-      preKeys: new Map(),
-      offline: [],
-      label: registration.device.label,
-      pendingStatuses: new Map()
-    }
-    account.devices.set(deviceId, device)
-    this.emit('state-changed')
-    // WhatsApp makes the freshly linked client reconnect and log in with its new identity.
-    await connection.streamError({ tag: 'stream:error', attrs: { code: '515' } })
-    const result = { accountPn: account.pn, lid: account.lid, deviceId, jid: `${account.pn}:${deviceId}@s.whatsapp.net` }
-    this.emit('paired', result)
-    return result
-  }
 
-  private nextAccountPn(): string {
-    return `1555${`${Math.floor(Math.random() * 1e7)}`.padStart(7, '0')}`
-  }
 }
 
 /** Baileys skips FULL history syncs by default, so this ends its wait for the initial sync at once. */
