@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws'
-import { decodeBinaryNode, encodeBinaryNode } from '@whiskeysockets/baileys'
+import { decodeBinaryNode, encodeBinaryNode, proto } from '@whiskeysockets/baileys'
 import type { BinaryNode } from '@whiskeysockets/baileys'
 import type { ClientFinish, NoiseServer } from './noise-server.ts'
 import type { LinkedDevice } from './directory.ts'
@@ -18,6 +18,29 @@ export type Registration = {
   /** The `companion_reg_refresh` sent after the first scan; resolves with whether the companion acked it. */
   advRefresh?: Promise<boolean>
 }
+
+const readUInt = (bytes: Uint8Array | null | undefined): number => (bytes?.length ? Buffer.from(bytes).readUIntBE(0, bytes.length) : 0)
+
+/** What a registering companion says it is (DeviceProps); `os` is the name under Linked devices. */
+const deviceOf = (deviceProps: Uint8Array | null | undefined): Registration['device'] => {
+  const props = deviceProps?.length ? proto.DeviceProps.decode(deviceProps) : undefined
+  return { label: props?.os ?? '' }
+}
+
+/** The registration a companion's handshake carries (`devicePairingData`), offered these QR refs. */
+export const readRegistration = (noiseKey: Buffer, pairing: proto.ClientPayload.IDevicePairingRegistrationData, refs: string[]): Registration => ({
+  noiseKey,
+  identityKey: Buffer.from(pairing.eIdent ?? []),
+  registrationId: readUInt(pairing.eRegid),
+  signedPreKey: {
+    keyId: readUInt(pairing.eSkeyId),
+    publicKey: Buffer.from(pairing.eSkeyVal ?? []),
+    signature: Buffer.from(pairing.eSkeySig ?? [])
+  },
+  refs,
+  device: deviceOf(pairing.deviceProps),
+  retiredAdvSecrets: []
+})
 
 export type ConnectionHandlers = {
   onClientFinish(connection: Connection, finish: ClientFinish): Promise<void>
@@ -70,6 +93,12 @@ export class Connection {
   /** Ends the stream politely: what WhatsApp does after a stream error. */
   close(): void {
     if (!this.closed) this.ws.close()
+  }
+
+  /** Sends a stream error, then ends the stream. */
+  async streamError(node: BinaryNode): Promise<void> {
+    await this.sendNode(node)
+    this.close()
   }
 
   /** Cuts the TCP connection without a close frame, like a network failure. */

@@ -124,6 +124,13 @@ export class Directory {
     return this.accounts.get(userOf(pn))
   }
 
+  /** For what only an existing account can do (its phone, its devices). */
+  requireAccount(pn: string): Account {
+    const account = this.account(pn)
+    if (!account) throw new Error(`unknown account ${pn}`)
+    return account
+  }
+
   contact(pnOrLid: string): Contact | undefined {
     const peer = this.resolve(pnOrLid)
     return peer?.kind === 'contact' ? peer.contact : undefined

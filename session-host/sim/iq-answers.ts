@@ -10,6 +10,9 @@ export type IqContext = {
   mediaHost?: string
 }
 
+/** The error a query is answered with instead of its result. */
+export type IqRefusal = { code: number; text: string }
+
 export type IqHandler = (iq: BinaryNode, ctx: IqContext) => BinaryNode[] | undefined
 
 const u = (value: number, bytes: number): Buffer => {

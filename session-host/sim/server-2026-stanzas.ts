@@ -6,8 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { S_WHATSAPP_NET } from '@whiskeysockets/baileys'
 import type { BinaryNode } from '@whiskeysockets/baileys'
-
-const now = (): string => `${Math.floor(Date.now() / 1000)}`
+import { now } from './stanza-attrs.ts'
 
 /** The two children seen on the refresh notification; WA Web treats them alike. */
 export type QrRefreshChild = 'companion_reg_refresh' | 'pair-device-rotate-qr'

@@ -1,153 +1,32 @@
 import { EventEmitter } from 'node:events'
-import type { AddressInfo } from 'node:net'
-import { randomBytes } from 'node:crypto'
-import { WebSocketServer } from 'ws'
-import { Curve, getBinaryNodeChild, proto, S_WHATSAPP_NET } from '@whiskeysockets/baileys'
-import type { BinaryNode, KeyPair } from '@whiskeysockets/baileys'
-import { makeCertChain } from './cert-chain.ts'
-import type { CertChain } from './cert-chain.ts'
-import { Connection } from './connection.ts'
-import type { Registration } from './connection.ts'
+import type { proto } from '@whiskeysockets/baileys'
+import { AwaitedReplies } from './awaited-replies.ts'
 import { Directory } from './directory.ts'
 import type { Account, Contact, DirectorySnapshot, LinkedDevice } from './directory.ts'
-import { answerIq, errorIq, iqKey, resultIq } from './iq-answers.ts'
-import { decryptOutgoing, encryptForDevice } from './message-crypto.ts'
-import type { DecryptedCopy } from './message-crypto.ts'
-import { createMediaHost } from './media-host.ts'
+import { SimFaults } from './faults.ts'
+import { LinkCodeRequests } from './link-code-requests.ts'
+import type { LinkOutcome, LinkResult } from './link-outcome.ts'
 import type { MediaHost } from './media-host.ts'
-import { NoiseServer } from './noise-server.ts'
-import type { ClientFinish } from './noise-server.ts'
-import {
-  companionFinishResult,
-  companionHelloRefusal,
-  companionHelloResult,
-  defaultAcceptedDisplays,
-  linkCodeNotification,
-  linkCodeRefreshFrames,
-  makePrimaryHello,
-  newLinkCodePairingRef,
-  normalizePairingCode,
-  openCompanionFinish,
-  parseCompanionFinish,
-  parseCompanionHello,
-  unwrapCompanionEphemeral
-} from './pairing-code.ts'
-import type { AcceptedDisplays, CompanionFinish, CompanionHello } from './pairing-code.ts'
-import { isReachoutTimelockQuery, reachoutTimelockNotification, reachoutTimelockQueryResult } from './reachout-timelock.ts'
+import { defaultAcceptedDisplays } from './pairing-code.ts'
+import type { AcceptedDisplays } from './pairing-code.ts'
+import { PhoneLinking } from './phone-linking.ts'
+import type { LinkedDeviceView } from './phone-linking.ts'
+import { PhoneMessages } from './phone-messages.ts'
+import type { InjectOptions } from './phone-messages.ts'
 import type { ReachoutTimelock } from './reachout-timelock.ts'
-import { newPairingRefs, pairDeviceNode, pairSuccessNode, parsePairingQr, sameKey, verifyPairDeviceSign } from './pairing.ts'
-import { companionRegRefreshNotification, passkeyPrologueRequest, statusRecycleError, statusStanza } from './server-2026-stanzas.ts'
-import type { QrRefreshChild } from './server-2026-stanzas.ts'
+import { SimRecipients } from './recipients.ts'
+import type { SentMessage } from './recipients.ts'
+import { isLate2026, silentLogger } from './sim-options.ts'
+import type { WaSimOptions } from './sim-options.ts'
+import { SimServer } from './sim-server.ts'
 
-/** The subset of a pino logger the emulator writes to. */
-export type SimLogger = {
-  debug(fields: object, message?: string): void
-  info(fields: object, message?: string): void
-  warn(fields: object, message?: string): void
-}
-
-const silent: SimLogger = { debug: () => {}, info: () => {}, warn: () => {} }
-
-/**
- * The WhatsApp server the emulator plays. `late-2026` answers as WhatsApp does today
- * (`../shared/wa-sim/SERVER-2026.md`); `spring-2026` is the server it was first written against,
- * kept only for the emulator's own unit tests.
- */
-export type ServerGeneration = 'late-2026' | 'spring-2026'
-
-export type WaSimOptions = {
-  logger?: SimLogger
-  /** Default `late-2026`. */
-  server?: ServerGeneration
-  /** The child of the `companion_reg_refresh` notification sent after a QR scan (late-2026). */
-  qrRefreshChild?: QrRefreshChild
-  /**
-   * How long a linked device may leave a top-level `<status>` un-acked before the server
-   * recycles its stream (late-2026); about 50 minutes, as WhatsApp does.
-   */
-  statusAckBudgetMs?: number
-  /** How long the server waits for the ack of a notification the companion must act on. */
-  ackTimeoutMs?: number
-  /** Accounts, devices and contacts to start with (what `snapshot()` returned before a restart). */
-  state?: DirectorySnapshot
-  /**
-   * The sandbox's test numbers, by their last four digits: `0000` has no WhatsApp account, `0463`
-   * is refused with 463, `0408` is never acknowledged, `0001` is delivered but never read.
-   */
-  magicNumbers?: boolean
-  /** Recipients' phones send a delivery receipt, then a read receipt, this long after a message. */
-  autoReceipts?: { deliveredAfterMs: number; readAfterMs: number }
-  /** Keep only the latest this many entries of `sent` (unbounded when unset). */
-  sentLimit?: number
-  /**
-   * Ends Baileys' 20 s wait for a first history sync by having the phone send a FULL
-   * history-sync notification after each login (Baileys skips FULL syncs by default).
-   */
-  endInitialSync?: boolean
-  /** Sandbox mode: any well-formed number is a reachable contact. */
-  autoContacts?: boolean
-  /** QR refs offered per registration; Baileys ends with 408 when they run out. */
-  qrRefs?: number
-  /** Serve media (uploads and inbound attachments) from a loopback HTTPS host with its own CA. */
-  media?: boolean
-  /** The root of the noise certificate chain; generated when absent. */
-  rootKey?: KeyPair
-}
-
-/** A message a linked device sent, with every copy the simulated recipients decrypted. */
-export type SentMessage = {
-  id: string
-  accountPn: string
-  deviceId: number
-  to: string
-  node: BinaryNode
-  decrypted: DecryptedCopy[]
-  failures: { jid: string; error: string }[]
-  /** The error code the server's ack carried when it refused the message. */
-  refusedWith?: string
-  /** A resend of a message id the recipient already has: its phone shows it once. */
-  duplicate?: boolean
-  /** The server never acknowledged it (a sandbox number ending in 0408): nobody received it. */
-  unacked?: boolean
-}
-
-/** The ack error for a message to a number that has no WhatsApp account (the emulator's choice). */
-export const NOT_ON_WHATSAPP_ACK_ERROR = '404'
-
-export type LinkResult = { accountPn: string; lid: string; deviceId: number; jid: string }
-
-/**
- * What a scan or a typed pairing code led to: a linked device; on the late-2026 server, a first
- * scan only makes the server refresh the QR's ADV secret (scan the refreshed QR again); and a
- * passkey-protected account gets a passkey request instead of a link.
- */
-export type LinkOutcome = { kind: 'linked'; link: LinkResult } | { kind: 'refresh-requested' } | { kind: 'passkey-requested' }
-
-/** What the phone shows under Linked devices. */
-export type LinkedDeviceView = { id: number; label: string }
-
-/** The phone (or the server) refused to link: what a user sees as "couldn't link device". */
-export class LinkRefusedError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'LinkRefusedError'
-  }
-}
-
-type LinkCodeRequest = { connection: Connection; hello: CompanionHello; ref: Buffer; primaryHelloSent: boolean }
-
-export type InjectOptions = {
-  /** `lid`: the stanza comes from the contact's LID with `sender_pn`, as WhatsApp sends most chats now. */
-  addressing?: 'pn' | 'lid'
-  id?: string
-  timestamp?: number
-}
-
-type Waiter = { resolve(node: BinaryNode): void; reject(error: Error): void; timer: NodeJS.Timeout }
-
-const now = (): string => `${Math.floor(Date.now() / 1000)}`
-const newMessageId = (): string => `3EB0${randomBytes(8).toString('hex').toUpperCase()}`
-const readUInt = (bytes: Uint8Array | null | undefined): number => (bytes?.length ? Buffer.from(bytes).readUIntBE(0, bytes.length) : 0)
+export { LinkRefusedError } from './link-outcome.ts'
+export type { LinkOutcome, LinkResult } from './link-outcome.ts'
+export type { LinkedDeviceView } from './phone-linking.ts'
+export type { InjectOptions } from './phone-messages.ts'
+export { NOT_ON_WHATSAPP_ACK_ERROR } from './recipients.ts'
+export type { SentMessage } from './recipients.ts'
+export type { ServerGeneration, SimLogger, WaSimOptions } from './sim-options.ts'
 
 /**
  * A WhatsApp Web server on loopback that the unmodified Baileys client links to, sends through
@@ -156,107 +35,72 @@ const readUInt = (bytes: Uint8Array | null | undefined): number => (bytes?.lengt
 export class WaSim extends EventEmitter {
   readonly directory: Directory
   /** Everything linked devices sent, in order. */
-  readonly sent: SentMessage[] = []
+  readonly sent: SentMessage[]
   /**
    * The `Browser (OS)` pairing displays the late-2026 server accepts; a test may narrow them to
    * play a server that tightened its rules.
    */
   readonly acceptedDisplays: AcceptedDisplays = defaultAcceptedDisplays()
-  private readonly logger: SimLogger
-  private readonly serverStatic = Curve.generateKeyPair()
-  private readonly certChain: CertChain
-  private readonly connections = new Set<Connection>()
-  private readonly registrationsByRef = new Map<string, Connection>()
-  private readonly waiters = new Map<string, Waiter>()
-  private readonly iqRefusals: { key: string; code: number; text: string }[] = []
-  private readonly muted = new Set<Connection>()
-  private down = false
-  private readonly sendRefusals = new Map<string, string>()
-  private readonly reachoutTimelocks = new Map<string, ReachoutTimelock>()
-  /** Pairing-code requests by phone number, waiting for the user to type the code on the phone. */
-  private readonly linkCodeRequests = new Map<string, LinkCodeRequest>()
-  /** Why the server dropped a pairing-code request, by phone number (late-2026). */
-  private readonly retiredLinkCodes = new Map<string, string>()
-  private readonly linkCodeFinishes = new Map<string, { resolve(finish: CompanionFinish): void; reject(error: Error): void }>()
-  private readonly ackWaiters = new Map<string, (ack: BinaryNode) => void>()
-  /** Per connection, the un-acked `<status>` stanzas it was sent and the recycle timer of each. */
-  private readonly statusTimers = new Map<Connection, Map<string, NodeJS.Timeout>>()
-  private readonly receiptTimers = new Set<NodeJS.Timeout>()
-  private wss?: WebSocketServer
-  private mediaHost?: MediaHost
-  private iqCounter = 0
+  private readonly replies: AwaitedReplies
+  private readonly server: SimServer
+  private readonly faults: SimFaults
+  private readonly linkCodes: LinkCodeRequests
+  private readonly linking: PhoneLinking
+  private readonly phones: PhoneMessages
+  private readonly recipients: SimRecipients
 
   constructor(private readonly options: WaSimOptions = {}) {
     super()
-    this.logger = options.logger ?? silent
     this.directory = new Directory({ autoContacts: options.autoContacts ?? false, magicNumbers: options.magicNumbers ?? false, onChange: () => this.emit('state-changed') })
     if (options.state) this.directory.restore(options.state)
-    this.certChain = makeCertChain(this.serverStatic, options.rootKey)
+    const deps = { options, logger: options.logger ?? silentLogger, directory: this.directory, events: this }
+    this.replies = new AwaitedReplies(deps)
+    // The server comes first; its hooks reach the collaborators made after it (all need the server).
+    this.server = new SimServer({ ...deps, replies: this.replies }, {
+      refusesConnections: () => this.faults.refusesConnections,
+      ignores: connection => this.faults.ignores(connection),
+      takeIqRefusal: key => this.faults.takeIqRefusal(key),
+      reachoutTimelock: pn => this.faults.reachoutTimelock(pn),
+      onLinkCode: (connection, iq, refusal) => this.linkCodes.onIq(connection, iq, refusal),
+      onMessage: (connection, stanza) => this.recipients.onMessage(connection, stanza),
+      onActive: device => this.phones.onActive(device),
+      onClose: connection => {
+        this.faults.forget(connection)
+        this.linkCodes.forget(connection)
+      }
+    })
+    this.faults = new SimFaults({ directory: this.directory, events: this, server: this.server })
+    this.linkCodes = new LinkCodeRequests({ ...deps, acceptedDisplays: this.acceptedDisplays })
+    this.linking = new PhoneLinking({ ...deps, server: this.server, replies: this.replies, linkCodes: this.linkCodes })
+    this.phones = new PhoneMessages({ ...deps, server: this.server, replies: this.replies })
+    this.recipients = new SimRecipients({ ...deps, server: this.server, faults: this.faults })
+    this.sent = this.recipients.sent
   }
 
   /** Whether it answers as today's server (the default) rather than the spring-2026 one. */
   get late2026(): boolean {
-    return (this.options.server ?? 'late-2026') === 'late-2026'
+    return isLate2026(this.options)
   }
 
   /** The public half of the certificate root; a client that verifies the chain must trust it. */
   get certRoot(): Buffer {
-    return Buffer.from(this.certChain.root.public)
+    return this.server.certRoot
   }
 
   /** The media host, when the emulator was started with `media: true`. */
   get media(): MediaHost {
-    if (!this.mediaHost) throw new Error('the emulator was started without media')
-    return this.mediaHost
+    return this.server.media
   }
 
   /** Listens on 127.0.0.1 and resolves with the `waWebSocketUrl` for Baileys. */
-  async start(): Promise<string> {
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/ws/chat', maxPayload: 64 * 1024 * 1024 })
-    this.wss = wss
-    await new Promise<void>((resolve, reject) => {
-      wss.once('listening', resolve)
-      wss.once('error', reject)
-    })
-    wss.on('connection', ws => {
-      // During an outage the server is unreachable: every new socket is cut at once.
-      if (this.down) {
-        ws.terminate()
-        return
-      }
-      const connection = new Connection(ws, new NoiseServer(this.serverStatic, this.certChain.encoded), {
-        onClientFinish: (conn, finish) => this.onClientFinish(conn, finish),
-        onNode: (conn, node) => this.onNode(conn, node),
-        onClose: conn => this.forget(conn),
-        onError: (_conn, error) => this.logger.warn({ err: error }, 'sim connection error')
-      })
-      this.connections.add(connection)
-    })
-    if (this.options.media) {
-      this.mediaHost = createMediaHost({ log: (message, meta) => this.logger.debug(meta ?? {}, message) })
-      await this.mediaHost.start()
-    }
-    const { port } = wss.address() as AddressInfo
-    return `ws://127.0.0.1:${port}/ws/chat`
+  start(): Promise<string> {
+    return this.server.start()
   }
 
   async stop(): Promise<void> {
-    for (const waiter of this.waiters.values()) {
-      clearTimeout(waiter.timer)
-      waiter.reject(new Error('emulator stopped'))
-    }
-    this.waiters.clear()
-    this.ackWaiters.clear()
-    for (const timers of this.statusTimers.values()) for (const timer of timers.values()) clearTimeout(timer)
-    this.statusTimers.clear()
-    for (const timer of this.receiptTimers) clearTimeout(timer)
-    this.receiptTimers.clear()
-    for (const connection of this.connections) connection.drop()
-    this.connections.clear()
-    const wss = this.wss
-    this.wss = undefined
-    if (wss) await new Promise<void>(resolve => wss.close(() => resolve()))
-    await this.mediaHost?.stop()
+    this.replies.stop()
+    this.recipients.stop()
+    await this.server.stop()
   }
 
   /** `passkeyRequired`: the account must pass a passkey step to link a device (late-2026). */
@@ -279,31 +123,8 @@ export class WaSim extends EventEmitter {
    * `companion_reg_refresh`, retires the ADV secret the QR carried, and the phone must scan the
    * refreshed QR (`refresh-requested`); a QR that still carries a retired secret is refused.
    */
-  async scanQr(qr: string, options: { accountPn?: string } = {}): Promise<LinkOutcome> {
-    const scanned = parsePairingQr(qr)
-    const connection = this.registrationsByRef.get(scanned.ref)
-    const registration = connection?.registration
-    if (!connection?.isOpen || !registration) throw new Error('QR code ref is unknown or expired')
-    // A QR code only links the connection that displays it: its keys must be the registering ones.
-    if (!sameKey(scanned.noiseKey, registration.noiseKey) || !sameKey(scanned.identityKey, registration.identityKey)) {
-      throw new Error('QR code keys do not match the registering connection')
-    }
-    if (this.late2026) {
-      if (registration.retiredAdvSecrets.some(secret => sameKey(secret, scanned.advSecret))) {
-        throw new LinkRefusedError("couldn't link device: the QR code carries an ADV secret the server retired")
-      }
-      const firstScan = !registration.advRefresh
-      if (firstScan) {
-        registration.retiredAdvSecrets.push(scanned.advSecret)
-        registration.advRefresh = this.refreshAdvSecret(connection)
-      }
-      // A scan racing the refresh's ack waits for it, as the server orders them.
-      if (!(await registration.advRefresh)) throw new LinkRefusedError("couldn't link device: the companion did not acknowledge companion_reg_refresh")
-      if (firstScan) return { kind: 'refresh-requested' }
-    }
-    const account = this.directory.addAccount(options.accountPn ?? this.nextAccountPn())
-    if (this.late2026 && account.passkeyRequired) return this.requestPasskey(connection, account)
-    return { kind: 'linked', link: await this.completePairing(connection, registration, account, scanned.advSecret) }
+  scanQr(qr: string, options: { accountPn?: string } = {}): Promise<LinkOutcome> {
+    return this.linking.scanQr(qr, options)
   }
 
   /**
@@ -311,21 +132,8 @@ export class WaSim extends EventEmitter {
    * the client to refresh it, waits for the refreshed QR (`currentQr` returns what is shown now)
    * and scans again. A passkey request ends it with an error, as nothing can answer it.
    */
-  async linkWithQr(currentQr: () => string | undefined | Promise<string | undefined>, options: { accountPn?: string; timeoutMs?: number } = {}): Promise<LinkResult> {
-    const deadline = Date.now() + (options.timeoutMs ?? 10_000)
-    let scannedQr: string | undefined
-    while (Date.now() < deadline) {
-      const qr = await currentQr()
-      if (!qr || qr === scannedQr) {
-        await new Promise(resolve => setTimeout(resolve, 20))
-        continue
-      }
-      scannedQr = qr
-      const outcome = await this.scanQr(qr, options)
-      if (outcome.kind === 'linked') return outcome.link
-      if (outcome.kind === 'passkey-requested') throw new LinkRefusedError('the account requires a passkey to link a device')
-    }
-    throw new Error('no QR code to scan (or no refreshed one) appeared in time')
+  linkWithQr(currentQr: () => string | undefined | Promise<string | undefined>, options: { accountPn?: string; timeoutMs?: number } = {}): Promise<LinkResult> {
+    return this.linking.linkWithQr(currentQr, options)
   }
 
   /**
@@ -334,54 +142,8 @@ export class WaSim extends EventEmitter {
    * late-2026 server, opening Linked devices first sends the companion frames that are not a
    * primary hello; a companion that answers one with `companion_finish` loses the request.
    */
-  async enterPairingCode(phoneNumber: string, typedCode: string): Promise<LinkOutcome> {
-    const request = this.linkCodeRequests.get(phoneNumber) ?? (this.retiredLinkCodes.has(phoneNumber) ? undefined : await this.nextLinkCodeRequest(phoneNumber))
-    const registration = request?.connection.registration
-    if (!request?.connection.isOpen || !registration) {
-      const retired = this.retiredLinkCodes.get(phoneNumber)
-      throw new LinkRefusedError(retired ? `the server dropped the pairing request for ${phoneNumber}: ${retired}` : `no pairing code was requested for ${phoneNumber}`)
-    }
-    // The companion's noise key travels in the hello: only the connection that asked can be linked.
-    if (!sameKey(request.hello.companionNoiseKeyPub, registration.noiseKey)) throw new Error('pairing request does not match its connection')
-    const code = normalizePairingCode(typedCode)
-    const account = this.directory.addAccount(phoneNumber)
-    if (this.late2026) {
-      const frames = await linkCodeRefreshFrames({ ids: [this.nextIqId(), this.nextIqId(), this.nextIqId()], ref: request.ref, phoneIdentityPub: account.phone.identity.public })
-      for (const frame of frames) await this.sendAwaitingAck(request.connection, frame)
-      const retired = this.retiredLinkCodes.get(phoneNumber)
-      if (retired) throw new LinkRefusedError(`the server dropped the pairing request for ${phoneNumber}: ${retired}`)
-    }
-    const companionEphemeralPub = await unwrapCompanionEphemeral(request.hello.wrappedCompanionEphemeralPub, code)
-    const { primaryEphemeral, wrappedPrimaryEphemeralPub } = await makePrimaryHello({ code })
-    const finished = new Promise<CompanionFinish>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('companion did not finish pairing')), 10_000)
-      this.linkCodeFinishes.set(phoneNumber, {
-        resolve: finish => {
-          clearTimeout(timer)
-          resolve(finish)
-        },
-        reject: error => {
-          clearTimeout(timer)
-          reject(error)
-        }
-      })
-    })
-    request.primaryHelloSent = true
-    await request.connection.sendNode(
-      linkCodeNotification({ id: this.nextIqId(), ref: request.ref, phoneIdentityPub: account.phone.identity.public, wrappedPrimaryEphemeralPub })
-    )
-    const finish = await finished
-    this.linkCodeRequests.delete(phoneNumber)
-    if (!sameKey(finish.companionIdentityPub, registration.identityKey)) throw new Error('companion identity does not match its registration')
-    const { advSecretKey } = openCompanionFinish({
-      wrappedKeyBundle: finish.wrappedKeyBundle,
-      companionEphemeralPub,
-      primaryEphemeralPriv: primaryEphemeral.private,
-      phoneIdentity: account.phone.identity,
-      companionIdentityPub: finish.companionIdentityPub
-    })
-    if (this.late2026 && account.passkeyRequired) return this.requestPasskey(request.connection, account)
-    return { kind: 'linked', link: await this.completePairing(request.connection, registration, account, advSecretKey) }
+  enterPairingCode(phoneNumber: string, typedCode: string): Promise<LinkOutcome> {
+    return this.linking.enterPairingCode(phoneNumber, typedCode)
   }
 
   /** Who exists and which devices are linked, to hand a later emulator as `state`. */
@@ -391,7 +153,7 @@ export class WaSim extends EventEmitter {
 
   /** What the account's phone shows under Linked devices. */
   linkedDevices(accountPn: string): LinkedDeviceView[] {
-    return [...this.requireAccount(accountPn).devices.values()].map(device => ({ id: device.id, label: device.label }))
+    return this.linking.linkedDevices(accountPn)
   }
 
   /**
@@ -399,43 +161,17 @@ export class WaSim extends EventEmitter {
    * `<status>` stanza (late-2026). Until a device acks it, it is redelivered at each login, and
    * once it has waited `statusAckBudgetMs` on a stream the server recycles that stream.
    */
-  async postStatus(fromPn: string, accountPn: string, text: string): Promise<string> {
-    if (!this.late2026) throw new Error('status updates arrive as top-level <status> stanzas only on the late-2026 server')
-    const contact = this.directory.contact(fromPn) ?? this.directory.addContact(fromPn)
-    const account = this.requireAccount(accountPn)
-    const id = newMessageId()
-    for (const device of account.devices.values()) {
-      const { type, ciphertext } = await encryptForDevice(contact.peer, device, { extendedTextMessage: { text } })
-      const stanza = statusStanza({ id, participant: `${contact.pn}@s.whatsapp.net`, pushName: contact.pushName, encType: type, ciphertext })
-      device.pendingStatuses.set(id, stanza)
-      const [connection] = this.liveConnections(account.pn, device.id)
-      if (connection) this.sendStatus(connection, stanza)
-    }
-    return id
+  postStatus(fromPn: string, accountPn: string, text: string): Promise<string> {
+    return this.phones.postStatus(fromPn, accountPn, text)
   }
 
   /** Delivers a message from a contact (or anyone) to every device linked to an account. */
-  async injectMessage(fromPn: string, accountPn: string, message: proto.IMessage, options: InjectOptions = {}): Promise<string> {
-    const contact = this.directory.contact(fromPn) ?? this.directory.addContact(fromPn)
-    const account = this.requireAccount(accountPn)
-    const id = options.id ?? newMessageId()
-    const addressing: Record<string, string> =
-      options.addressing === 'lid'
-        ? { from: `${contact.lid}@lid`, sender_pn: `${contact.pn}@s.whatsapp.net`, addressing_mode: 'lid' }
-        : { from: `${contact.pn}@s.whatsapp.net`, sender_lid: `${contact.lid}@lid` }
-    for (const device of account.devices.values()) {
-      const { type, ciphertext } = await encryptForDevice(contact.peer, device, message)
-      this.deliver(device, {
-        tag: 'message',
-        attrs: { ...addressing, id, t: `${options.timestamp ?? now()}`, type: mediaTypeOf(message) ? 'media' : 'text', notify: contact.pushName },
-        content: [{ tag: 'enc', attrs: { v: '2', type, ...(mediaTypeOf(message) ? { mediatype: mediaTypeOf(message)! } : {}) }, content: ciphertext }]
-      })
-    }
-    return id
+  injectMessage(fromPn: string, accountPn: string, message: proto.IMessage, options: InjectOptions = {}): Promise<string> {
+    return this.phones.injectMessage(fromPn, accountPn, message, options)
   }
 
   /** Hosts an attachment the way WhatsApp's media servers do, and delivers it as a message. */
-  async injectMedia(
+  injectMedia(
     fromPn: string,
     accountPn: string,
     kind: 'image' | 'video' | 'audio' | 'document',
@@ -443,57 +179,26 @@ export class WaSim extends EventEmitter {
     fields: { caption?: string; fileName?: string; mimetype?: string; ptt?: boolean } = {},
     options?: InjectOptions
   ): Promise<string> {
-    const hosted = await this.media.hostInbound(bytes, kind, fields.mimetype ? { mimetype: fields.mimetype } : {})
-    const media = { ...hosted, ...fields, mimetype: fields.mimetype ?? hosted.mimetype }
-    const message: proto.IMessage =
-      kind === 'image' ? { imageMessage: media }
-      : kind === 'video' ? { videoMessage: media }
-      : kind === 'audio' ? { audioMessage: media }
-      : { documentMessage: media }
-    return this.injectMessage(fromPn, accountPn, message, options)
+    return this.phones.injectMedia(fromPn, accountPn, kind, bytes, fields, options)
   }
 
   injectText(fromPn: string, accountPn: string, text: string, options?: InjectOptions): Promise<string> {
-    return this.injectMessage(fromPn, accountPn, { conversation: text }, options)
+    return this.phones.injectText(fromPn, accountPn, text, options)
   }
 
   /** A message from the account's own phone to its linked devices (protocol and peer messages). */
-  async sendFromPhone(accountPn: string, message: proto.IMessage, only?: LinkedDevice): Promise<void> {
-    const account = this.requireAccount(accountPn)
-    for (const device of only ? [only] : account.devices.values()) {
-      const { type, ciphertext } = await encryptForDevice(account.phone, device, message)
-      this.deliver(device, {
-        tag: 'message',
-        attrs: { from: `${account.pn}@s.whatsapp.net`, id: newMessageId(), t: now(), type: 'text', category: 'peer' },
-        content: [{ tag: 'enc', attrs: { v: '2', type }, content: ciphertext }]
-      })
-    }
+  sendFromPhone(accountPn: string, message: proto.IMessage, only?: LinkedDevice): Promise<void> {
+    return this.phones.sendFromPhone(accountPn, message, only)
   }
 
   /** The recipient's phone reports delivery, then (optionally) that the user read it. */
   sendReceipt(sent: SentMessage, type: 'delivery' | 'read' = 'delivery'): void {
-    const attrs: Record<string, string> = { id: sent.id, from: sent.to, t: now() }
-    if (type === 'read') attrs.type = 'read'
-    for (const connection of this.liveConnections(sent.accountPn, sent.deviceId)) void connection.sendNode({ tag: 'receipt', attrs })
+    this.recipients.sendReceipt(sent, type)
   }
 
   /** Resolves with the next message a linked device sends that matches. */
   waitForSent(match: (sent: SentMessage) => boolean = () => true, timeoutMs = 10_000): Promise<SentMessage> {
-    const already = this.sent.find(match)
-    if (already) return Promise.resolve(already)
-    return new Promise((resolve, reject) => {
-      const onSent = (sent: SentMessage) => {
-        if (!match(sent)) return
-        clearTimeout(timer)
-        this.off('message-sent', onSent)
-        resolve(sent)
-      }
-      const timer = setTimeout(() => {
-        this.off('message-sent', onSent)
-        reject(new Error('no matching message was sent'))
-      }, timeoutMs)
-      this.on('message-sent', onSent)
-    })
+    return this.recipients.waitForSent(match, timeoutMs)
   }
 
   // ---- faults --------------------------------------------------------------------------------
@@ -503,42 +208,31 @@ export class WaSim extends EventEmitter {
    * stay away (and their sends queue up) for as long as a test needs.
    */
   outage(down: boolean): void {
-    this.down = down
-    if (down) this.dropAll()
+    this.faults.outage(down)
   }
 
   /** Cuts every socket, as a network failure would. */
   dropAll(): void {
-    for (const connection of this.connections) connection.drop()
+    this.faults.dropAll()
   }
 
   drop(accountPn: string): void {
-    for (const connection of this.liveConnections(accountPn)) connection.drop()
+    this.faults.drop(accountPn)
   }
 
   /** The phone unlinks the devices: live ones get a 401 stream error, later logins fail with 401. */
   logout(accountPn: string, deviceId?: number): void {
-    const account = this.requireAccount(accountPn)
-    for (const device of [...account.devices.values()]) {
-      if (deviceId !== undefined && device.id !== deviceId) continue
-      account.devices.delete(device.id)
-      this.emit('state-changed')
-      for (const connection of this.liveConnections(accountPn, device.id)) {
-        void this.streamError(connection, { tag: 'stream:error', attrs: { code: '401' }, content: [{ tag: 'conflict', attrs: { type: 'device_removed' } }] })
-      }
-    }
+    this.faults.logout(accountPn, deviceId)
   }
 
   /** Another client took over the session: WhatsApp sends a `conflict` stream error (440). */
   replaceSession(accountPn: string): void {
-    for (const connection of this.liveConnections(accountPn)) {
-      void this.streamError(connection, { tag: 'stream:error', attrs: {}, content: [{ tag: 'conflict', attrs: { type: 'replaced' } }] })
-    }
+    this.faults.replaceSession(accountPn)
   }
 
   /** The next query whose `xmlns/type/child` key starts with `keyPrefix` gets an error answer. */
   refuseNextIq(keyPrefix: string, code = 500, text = 'internal-server-error'): void {
-    this.iqRefusals.push({ key: keyPrefix, code, text })
+    this.faults.refuseNextIq(keyPrefix, code, text)
   }
 
   /**
@@ -546,8 +240,7 @@ export class WaSim extends EventEmitter {
    * may not start new chats (the reach-out time-lock). `undefined` lifts the refusal.
    */
   refuseMessagesTo(pn: string, code: string | undefined = '463'): void {
-    if (code === undefined) this.sendRefusals.delete(pn)
-    else this.sendRefusals.set(pn, code)
+    this.faults.refuseMessagesTo(pn, code)
   }
 
   /**
@@ -556,418 +249,11 @@ export class WaSim extends EventEmitter {
    * linked devices get the `mex` notification at once (or at their next login).
    */
   setReachoutTimelock(accountPn: string, lock: ReachoutTimelock | undefined, { push = true }: { push?: boolean } = {}): void {
-    const account = this.requireAccount(accountPn)
-    if (lock) this.reachoutTimelocks.set(account.pn, lock)
-    else this.reachoutTimelocks.delete(account.pn)
-    if (push) for (const device of account.devices.values()) this.deliver(device, reachoutTimelockNotification(newMessageId(), now(), lock))
+    this.faults.setReachoutTimelock(accountPn, lock, push)
   }
 
   /** Stops answering an account's sockets (pings included) without closing them. */
   mute(accountPn: string): void {
-    for (const connection of this.liveConnections(accountPn)) this.muted.add(connection)
-  }
-
-  // ---- connection handling -------------------------------------------------------------------
-
-  private async onClientFinish(connection: Connection, { clientStatic, payload }: ClientFinish): Promise<void> {
-    const pairing = payload.devicePairingData
-    if (pairing) {
-      const refs = newPairingRefs(this.options.qrRefs ?? 6)
-      connection.registration = {
-        noiseKey: clientStatic,
-        identityKey: Buffer.from(pairing.eIdent ?? []),
-        registrationId: readUInt(pairing.eRegid),
-        signedPreKey: {
-          keyId: readUInt(pairing.eSkeyId),
-          publicKey: Buffer.from(pairing.eSkeyVal ?? []),
-          signature: Buffer.from(pairing.eSkeySig ?? [])
-        },
-        refs,
-        device: deviceOf(pairing.deviceProps),
-        retiredAdvSecrets: []
-      }
-      for (const ref of refs) this.registrationsByRef.set(ref, connection)
-      await connection.sendNode(pairDeviceNode(this.nextIqId(), refs))
-      this.emit('registration', { refs })
-      return
-    }
-    const account = this.directory.account(`${payload.username ?? ''}`)
-    const device = account?.devices.get(payload.device ?? 0)
-    if (!account || !device || !device.noiseKey.equals(clientStatic)) {
-      await connection.sendNode({ tag: 'failure', attrs: { reason: '401', location: 'sim' } })
-      connection.close()
-      return
-    }
-    connection.device = device
-    await connection.sendNode({
-      tag: 'success',
-      attrs: { t: now(), lid: `${account.lid}:${device.id}@lid`, props: '1', abprops: '1', location: 'sim', creation: now() }
-    })
-    const offline = device.offline.splice(0)
-    for (const node of offline) await connection.sendNode(node)
-    // Status updates the device never acked come again on every stream.
-    for (const status of device.pendingStatuses.values()) this.sendStatus(connection, status)
-    await connection.sendNode({ tag: 'ib', attrs: { from: S_WHATSAPP_NET }, content: [{ tag: 'offline', attrs: { count: `${offline.length + device.pendingStatuses.size}` } }] })
-    this.logger.debug({ accountPn: account.pn, deviceId: device.id }, 'sim login')
-    this.emit('login', { accountPn: account.pn, deviceId: device.id })
-  }
-
-  private async onNode(connection: Connection, node: BinaryNode): Promise<void> {
-    this.emit('node', node, connection)
-    if (this.muted.has(connection)) return
-    switch (node.tag) {
-      case 'iq':
-        return this.onIq(connection, node)
-      case 'message':
-        return this.onMessage(connection, node)
-      case 'receipt':
-        await connection.sendNode({
-          tag: 'ack',
-          attrs: { class: 'receipt', id: node.attrs.id ?? '', from: node.attrs.to ?? S_WHATSAPP_NET, ...(node.attrs.type ? { type: node.attrs.type } : {}) }
-        })
-        this.emit('client-receipt', node)
-        return
-      case 'ack':
-        this.onAck(connection, node)
-        return
-      default:
-        // ack, presence, ib, call and the like need no answer.
-        return
-    }
-  }
-
-  private async onIq(connection: Connection, iq: BinaryNode): Promise<void> {
-    const id = iq.attrs.id ?? ''
-    const type = iq.attrs.type
-    if (type === 'result' || type === 'error') {
-      const waiter = this.waiters.get(id)
-      if (waiter) {
-        this.waiters.delete(id)
-        clearTimeout(waiter.timer)
-        waiter.resolve(iq)
-      }
-      return
-    }
-    const key = iqKey(iq)
-    const refusal = this.iqRefusals.find(r => key.startsWith(r.key))
-    if (refusal) this.iqRefusals.splice(this.iqRefusals.indexOf(refusal), 1)
-    if (key.startsWith('md/set/link_code_companion_reg')) return this.onLinkCode(connection, iq, refusal)
-    if (refusal) {
-      await connection.sendNode(errorIq(iq, refusal.code, refusal.text))
-      return
-    }
-    if (isReachoutTimelockQuery(iq)) {
-      const pn = connection.device?.account.pn
-      await connection.sendNode(reachoutTimelockQueryResult(iq, pn ? this.reachoutTimelocks.get(pn) : undefined))
-      return
-    }
-    if (key === 'md/set/remove-companion-device') {
-      const device = connection.device
-      if (device) device.account.devices.delete(device.id)
-      this.emit('state-changed')
-      await connection.sendNode(resultIq(iq))
-      return
-    }
-    const { answer, known } = answerIq(iq, { directory: this.directory, device: connection.device, mediaHost: this.mediaHost?.host })
-    if (!known) this.logger.debug({ key }, 'sim answers an unhandled iq with an empty result')
-    await connection.sendNode(answer)
-    // `passive/active` follows the prekey upload on every login, so the phone can now encrypt to the device.
-    if (key === 'passive/set/active' && connection.device && (this.options.endInitialSync ?? true)) {
-      await this.sendFromPhone(connection.device.account.pn, HISTORY_SYNC_DONE, connection.device)
-    }
-  }
-
-  /**
-   * rc14 sends its request without waiting for an answer, so it may still be on the wire: wait
-   * until the server registered it, or refused it.
-   */
-  private nextLinkCodeRequest(phoneNumber: string, timeoutMs = 5_000) {
-    return new Promise<LinkCodeRequest | undefined>(resolve => {
-      const onAnswer = (event: { phoneNumber: string }) => {
-        if (event.phoneNumber !== phoneNumber) return
-        done()
-        resolve(this.linkCodeRequests.get(phoneNumber))
-      }
-      const done = () => {
-        clearTimeout(timer)
-        this.off('pairing-code-requested', onAnswer)
-        this.off('pairing-code-refused', onAnswer)
-      }
-      const timer = setTimeout(() => {
-        done()
-        resolve(undefined)
-      }, timeoutMs)
-      this.on('pairing-code-requested', onAnswer)
-      this.on('pairing-code-refused', onAnswer)
-    })
-  }
-
-  private async onLinkCode(connection: Connection, iq: BinaryNode, refusal?: { code: number; text: string }): Promise<void> {
-    const stage = getBinaryNodeChild(iq, 'link_code_companion_reg')?.attrs.stage
-    if (stage === 'companion_hello') {
-      const hello = parseCompanionHello(iq)
-      const invalid = this.late2026 ? companionHelloRefusal(hello, this.acceptedDisplays) : undefined
-      const refused = refusal ?? (invalid ? { code: 400, text: 'bad-request' } : undefined)
-      if (refused) {
-        this.logger.debug({ display: hello.platformDisplay, platformId: hello.platformId, code: refused.code }, 'sim refuses companion_hello')
-        await connection.sendNode(errorIq(iq, refused.code, refused.text))
-        this.retiredLinkCodes.set(hello.phoneNumber, `companion_hello refused with ${refused.code} (${invalid ?? refused.text})`)
-        this.emit('pairing-code-refused', { phoneNumber: hello.phoneNumber, code: refused.code, reason: invalid ?? refused.text })
-        return
-      }
-      const ref = newLinkCodePairingRef()
-      this.retiredLinkCodes.delete(hello.phoneNumber)
-      this.linkCodeRequests.set(hello.phoneNumber, { connection, hello, ref, primaryHelloSent: false })
-      await connection.sendNode(companionHelloResult({ iqId: hello.iqId, ref }))
-      this.emit('pairing-code-requested', { phoneNumber: hello.phoneNumber })
-      return
-    }
-    const finish = parseCompanionFinish(iq)
-    const phoneNumber = finish.jid.split('@')[0]?.split(':')[0] ?? ''
-    const request = this.linkCodeRequests.get(phoneNumber)
-    const outOfOrder = this.late2026 && !request?.primaryHelloSent
-    if (refusal || outOfOrder) {
-      // The request is spent either way: the code the user was shown no longer links.
-      const reason = refusal ? `companion_finish refused with ${refusal.code}` : 'companion_finish answered a frame that was not a primary hello'
-      await connection.sendNode(errorIq(iq, refusal?.code ?? 400, refusal?.text ?? 'bad-request'))
-      this.linkCodeRequests.delete(phoneNumber)
-      this.retiredLinkCodes.set(phoneNumber, reason)
-      this.linkCodeFinishes.get(phoneNumber)?.reject(new LinkRefusedError(reason))
-      this.linkCodeFinishes.delete(phoneNumber)
-      return
-    }
-    // Answer first: Baileys waits for this result before it acknowledges the notification.
-    await connection.sendNode(companionFinishResult({ iqId: finish.iqId }))
-    this.linkCodeFinishes.get(phoneNumber)?.resolve(finish)
-    this.linkCodeFinishes.delete(phoneNumber)
-  }
-
-  /** Sends `companion_reg_refresh` and resolves with whether the companion acked it in time. */
-  private async refreshAdvSecret(connection: Connection): Promise<boolean> {
-    const acked = await this.sendAwaitingAck(connection, companionRegRefreshNotification({ id: this.nextIqId(), child: this.options.qrRefreshChild ?? 'companion_reg_refresh' }))
-    this.emit('qr-refresh', { acked })
-    return acked
-  }
-
-  /** The account is passkey-protected: the server asks for the passkey step and the link waits for it. */
-  private async requestPasskey(connection: Connection, account: Account): Promise<LinkOutcome> {
-    await connection.sendNode(passkeyPrologueRequest({ id: this.nextIqId() }))
-    this.emit('passkey-requested', { accountPn: account.pn })
-    return { kind: 'passkey-requested' }
-  }
-
-  /** Sends a notification and resolves with whether the client acked it within `ackTimeoutMs`. */
-  private sendAwaitingAck(connection: Connection, node: BinaryNode): Promise<boolean> {
-    const id = node.attrs.id ?? ''
-    return new Promise(resolve => {
-      const timer = setTimeout(() => {
-        this.ackWaiters.delete(id)
-        resolve(false)
-      }, this.options.ackTimeoutMs ?? 5_000)
-      this.ackWaiters.set(id, () => {
-        clearTimeout(timer)
-        this.ackWaiters.delete(id)
-        resolve(true)
-      })
-      void connection.sendNode(node)
-    })
-  }
-
-  private onAck(connection: Connection, ack: BinaryNode): void {
-    const id = ack.attrs.id ?? ''
-    if (ack.attrs.class === 'status' && connection.device?.pendingStatuses.delete(id)) {
-      clearTimeout(this.statusTimers.get(connection)?.get(id))
-      this.statusTimers.get(connection)?.delete(id)
-      this.emit('status-acked', { accountPn: connection.device.account.pn, deviceId: connection.device.id, id })
-      return
-    }
-    if (ack.attrs.class === 'notification') this.ackWaiters.get(id)?.(ack)
-  }
-
-  /** Sends a status update; if the device leaves it un-acked for the budget, the stream is recycled. */
-  private sendStatus(connection: Connection, status: BinaryNode): void {
-    const id = status.attrs.id ?? ''
-    void connection.sendNode(status)
-    const timers = this.statusTimers.get(connection) ?? new Map<string, NodeJS.Timeout>()
-    this.statusTimers.set(connection, timers)
-    clearTimeout(timers.get(id))
-    timers.set(
-      id,
-      setTimeout(() => {
-        timers.delete(id)
-        if (!connection.isOpen || !connection.device?.pendingStatuses.has(id)) return
-        this.logger.debug({ accountPn: connection.device.account.pn, id }, 'sim recycles a stream that owes a status ack')
-        this.emit('stream-recycled', { accountPn: connection.device.account.pn, deviceId: connection.device.id, statusId: id })
-        void this.streamError(connection, statusRecycleError(status))
-      }, this.options.statusAckBudgetMs ?? 50 * 60_000)
-    )
-  }
-
-  private async onMessage(connection: Connection, stanza: BinaryNode): Promise<void> {
-    const device = connection.device
-    const id = stanza.attrs.id ?? ''
-    const to = stanza.attrs.to ?? ''
-    if (!device) return
-    const magic = this.magicOf(to)
-    if (magic === '0408') {
-      // Never acknowledged: the message goes nowhere, and the client waits for an ack in vain.
-      const sent: SentMessage = { id, accountPn: device.account.pn, deviceId: device.id, to, node: stanza, decrypted: [], failures: [], unacked: true }
-      this.record(sent)
-      return
-    }
-    const refusedWith = this.refusalFor(to)
-    await connection.sendNode({ tag: 'ack', attrs: { class: 'message', id, from: to, t: now(), ...(refusedWith ? { error: refusedWith } : {}) } })
-    // A refused message reaches nobody, so nobody decrypts it.
-    const { decrypted, failures } = refusedWith ? { decrypted: [], failures: [] } : await decryptOutgoing(stanza, device, this.directory)
-    for (const failure of failures) this.logger.warn({ id, ...failure }, 'sim could not decrypt a copy')
-    // A phone keeps one copy per sender and message id, as WhatsApp clients do with a resend.
-    const duplicate = !refusedWith && this.sent.some(m => m.id === id && m.accountPn === device.account.pn && !m.refusedWith)
-    const sent: SentMessage = { id, accountPn: device.account.pn, deviceId: device.id, to, node: stanza, decrypted, failures, ...(refusedWith ? { refusedWith } : {}), ...(duplicate ? { duplicate } : {}) }
-    this.record(sent)
-    const receipts = this.options.autoReceipts
-    if (receipts && !refusedWith && !duplicate && this.directory.resolve(to)?.kind === 'contact') {
-      this.later(receipts.deliveredAfterMs, () => this.sendReceipt(sent, 'delivery'))
-      if (magic !== '0001') this.later(receipts.readAfterMs, () => this.sendReceipt(sent, 'read'))
-    }
-  }
-
-  /** Keeps what a device sent (the latest `sentLimit` of it) and tells listeners. */
-  private record(sent: SentMessage): void {
-    this.sent.push(sent)
-    const limit = this.options.sentLimit
-    if (limit !== undefined && this.sent.length > limit) this.sent.splice(0, this.sent.length - limit)
-    this.emit('message-sent', sent)
-  }
-
-  private later(delayMs: number, run: () => void): void {
-    const timer = setTimeout(() => {
-      this.receiptTimers.delete(timer)
-      run()
-    }, delayMs)
-    this.receiptTimers.add(timer)
-  }
-
-  /** The last four digits of a sandbox test number, when magic numbers are on and it is one. */
-  private magicOf(to: string): '0463' | '0408' | '0001' | undefined {
-    if (!this.options.magicNumbers) return undefined
-    const peer = this.directory.resolve(to)
-    if (peer?.kind !== 'contact') return undefined
-    const last = peer.contact.pn.slice(-4)
-    return last === '0463' || last === '0408' || last === '0001' ? last : undefined
-  }
-
-  private refusalFor(to: string): string | undefined {
-    const peer = this.directory.resolve(to)
-    if (peer?.kind === 'account') return undefined
-    if (!peer || !peer.contact.onWhatsApp) return NOT_ON_WHATSAPP_ACK_ERROR
-    return this.sendRefusals.get(peer.contact.pn) ?? (this.magicOf(to) === '0463' ? '463' : undefined)
-  }
-
-  private async completePairing(connection: Connection, registration: Registration, account: Account, advSecret: Uint8Array): Promise<LinkResult> {
-    for (const ref of registration.refs) this.registrationsByRef.delete(ref)
-    const deviceId = account.nextDeviceId++
-    const keyIndex = deviceId
-    const id = this.nextIqId()
-    const answer = this.awaitAnswer(id)
-    await connection.sendNode(pairSuccessNode({ id, account, deviceId, keyIndex, companionIdentityKey: registration.identityKey, advSecret }))
-    const signed = await answer
-    if (signed.attrs.type !== 'result') throw new Error('client refused pair-success')
-    verifyPairDeviceSign(signed, account, registration.identityKey)
-    const device: LinkedDevice = {
-      account,
-      id: deviceId,
-      noiseKey: registration.noiseKey,
-      identityKey: registration.identityKey,
-      registrationId: registration.registrationId,
-      keyIndex,
-      signedPreKey: registration.signedPreKey,
-      preKeys: new Map(),
-      offline: [],
-      label: registration.device.label,
-      pendingStatuses: new Map()
-    }
-    account.devices.set(deviceId, device)
-    this.emit('state-changed')
-    // WhatsApp makes the freshly linked client reconnect and log in with its new identity.
-    await this.streamError(connection, { tag: 'stream:error', attrs: { code: '515' } })
-    const result = { accountPn: account.pn, lid: account.lid, deviceId, jid: `${account.pn}:${deviceId}@s.whatsapp.net` }
-    this.emit('paired', result)
-    return result
-  }
-
-  private async streamError(connection: Connection, node: BinaryNode): Promise<void> {
-    await connection.sendNode(node)
-    connection.close()
-  }
-
-  private deliver(device: LinkedDevice, node: BinaryNode): void {
-    const [connection] = this.liveConnections(device.account.pn, device.id)
-    if (connection) void connection.sendNode(node)
-    else device.offline.push(node)
-  }
-
-  private liveConnections(accountPn: string, deviceId?: number): Connection[] {
-    return [...this.connections].filter(
-      c => c.isOpen && c.device?.account.pn === accountPn && (deviceId === undefined || c.device.id === deviceId)
-    )
-  }
-
-  private awaitAnswer(id: string, timeoutMs = 10_000): Promise<BinaryNode> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(id)
-        reject(new Error(`no answer to server iq ${id}`))
-      }, timeoutMs)
-      this.waiters.set(id, { resolve, reject, timer })
-    })
-  }
-
-  private forget(connection: Connection): void {
-    this.connections.delete(connection)
-    this.muted.delete(connection)
-    for (const timer of this.statusTimers.get(connection)?.values() ?? []) clearTimeout(timer)
-    this.statusTimers.delete(connection)
-    for (const ref of connection.registration?.refs ?? []) this.registrationsByRef.delete(ref)
-    for (const [phoneNumber, request] of this.linkCodeRequests) if (request.connection === connection) this.linkCodeRequests.delete(phoneNumber)
-    this.emit('connection-closed', connection.device && { accountPn: connection.device.account.pn, deviceId: connection.device.id })
-  }
-
-  private requireAccount(pn: string): Account {
-    const account = this.directory.account(pn)
-    if (!account) throw new Error(`unknown account ${pn}`)
-    return account
-  }
-
-  private nextIqId(): string {
-    return `sim-${++this.iqCounter}`
-  }
-
-  private nextAccountPn(): string {
-    return `1555${`${Math.floor(Math.random() * 1e7)}`.padStart(7, '0')}`
+    this.faults.mute(accountPn)
   }
 }
-
-/** What a registering companion says it is (DeviceProps); `os` is the name under Linked devices. */
-const deviceOf = (deviceProps: Uint8Array | null | undefined): Registration['device'] => {
-  const props = deviceProps?.length ? proto.DeviceProps.decode(deviceProps) : undefined
-  return { label: props?.os ?? '' }
-}
-
-/** Baileys skips FULL history syncs by default, so this ends its wait for the initial sync at once. */
-const HISTORY_SYNC_DONE: proto.IMessage = {
-  protocolMessage: {
-    type: proto.Message.ProtocolMessage.Type.HISTORY_SYNC_NOTIFICATION,
-    historySyncNotification: { syncType: proto.HistorySync.HistorySyncType.FULL, chunkOrder: 0, progress: 100 }
-  }
-}
-
-const MEDIA_KEYS: [keyof proto.IMessage, string][] = [
-  ['imageMessage', 'image'],
-  ['videoMessage', 'video'],
-  ['audioMessage', 'audio'],
-  ['documentMessage', 'document'],
-  ['stickerMessage', 'sticker']
-]
-
-const mediaTypeOf = (message: proto.IMessage): string | undefined => MEDIA_KEYS.find(([key]) => message[key])?.[1]
-
