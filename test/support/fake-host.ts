@@ -61,7 +61,9 @@ export const createFakeHost = ({ secret, onCall }: { secret: string; onCall?: (c
 
   const build = () => {
     const hono = new Hono<{ Bindings: { call: HostCall } }>()
-    for (const [key, route] of routes) {
+    // Fewer parameters first, so `/internal/otp/latest` wins over `/internal/otp/:otpId` as the host's order makes it.
+    const bySpecificity = [...routes].sort(([a], [b]) => a.split(':').length - b.split(':').length)
+    for (const [key, route] of bySpecificity) {
       const [method = '', path = ''] = key.split(' ')
       hono.on(method, path, async c => {
         const reply = await route(c.req.param(), c.env.call.body, c.env.call)

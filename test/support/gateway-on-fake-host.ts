@@ -9,7 +9,7 @@ import { auditedLogger, codesIn, recordSensitive } from './log-audit.ts'
 
 export const JWT_SECRET = 'jwt-secret-for-gateway-tests-0123456789'
 export const INTERNAL_SECRET = 'internal-secret-for-gateway-tests-0123'
-const OTP_PEPPER = 'pepper-for-gateway-tests-0123456789abcd'
+export const OTP_PEPPER = 'pepper-for-gateway-tests-0123456789abcd'
 const AUDIENCE = 'otp-gateway'
 
 export type Envelope = { success: boolean; message: string; data: unknown; error: { code: string; details?: Record<string, unknown> } }
