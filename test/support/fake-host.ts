@@ -52,7 +52,7 @@ export const createFakeHost = ({ secret, onCall }: { secret: string; onCall?: (c
   const calls: HostCall[] = []
   /** Requests whose signature the host would have refused, with the reason. */
   const refused: { method: string; path: string; reason: string }[] = []
-  /** Mistakes of the test itself (a request no route answers, a route that threw), raised by the gateway builder. */
+  /** What never happens in a sound gateway test (a refused signature, a request no route answers, a route that threw); the gateway builder throws it. */
   const failures: Error[] = []
   const seenNonce = createNonceCache()
   let reachable = true
@@ -105,6 +105,7 @@ export const createFakeHost = ({ secret, onCall }: { secret: string; onCall?: (c
     const reason = await verify(request, url, bytes)
     if (reason) {
       refused.push({ method: request.method, path: url.pathname, reason })
+      failures.push(new Error(`the fake host refused the signature of ${request.method} ${url.pathname}: ${reason}`))
       return Response.json(errorEnvelope('INTERNAL_AUTH_FAILED', 'Internal request signature refused', { reason }), { status: 401 })
     }
     const contentType = request.headers.get('content-type') ?? undefined
@@ -126,9 +127,9 @@ export const createFakeHost = ({ secret, onCall }: { secret: string; onCall?: (c
     },
     calls,
     refused,
-    /** The calls to one path pattern's method and path, e.g. `POST /internal/sessions/shop-1/otp`. */
+    /** The calls with this method to this path (or any path the pattern matches), e.g. `POST`, `/internal/sessions/shop-1/otp`. */
     callsTo: (method: string, path: string | RegExp) => calls.filter(c => c.method === method && (typeof path === 'string' ? c.path === path : path.test(c.path))),
-    /** Takes the test's own mistakes recorded so far, so the caller can throw them. */
+    /** Takes the failures recorded so far, so the caller can throw them. */
     takeFailures: () => failures.splice(0),
     /** Makes every later request fail as a refused connection does (or stop failing). */
     setReachable(value: boolean) {

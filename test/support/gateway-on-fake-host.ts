@@ -51,7 +51,7 @@ export const gatewayOnFakeHost = ({ maxBodyBytes = 4096 }: { maxBodyBytes?: numb
     return minted
   }
 
-  /** The gateway's answer; throws the test's own mistakes (a host route it did not declare, one that threw). */
+  /** The gateway's answer; throws what the fake host caught (a refused signature, an undeclared route, a route that threw). */
   const request = async (path: string, init?: RequestInit): Promise<Response> => {
     const response = await gateway.request(path, init)
     const [failure] = host.takeFailures()
