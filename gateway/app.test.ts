@@ -1,29 +1,36 @@
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { serve } from '@hono/node-server'
 import { SignJWT } from 'jose'
 import { request } from 'undici'
+import { errorEnvelope, ok } from '../shared/errors.ts'
 import { mintToken } from './auth/mint-token.ts'
-import { JWT_SECRET, startInProcessStack } from '../test/support/in-process-stack.ts'
+import { answer } from '../test/support/fake-host.ts'
+import { gatewayOnFakeHost, JWT_SECRET } from '../test/support/gateway-on-fake-host.ts'
+import { sentMessage, sessionView } from '../test/support/host-answers.ts'
 
 const ALICE_LOCAL = '081234567890'
 const ALICE_PN = '6281234567890'
 
-describe('the gateway in front of the session host', () => {
-  let stack: Awaited<ReturnType<typeof startInProcessStack>>
-  let call: typeof stack.call
-  let token: typeof stack.token
-  before(async () => {
-    stack = await startInProcessStack()
-    call = stack.call
-    token = stack.token
-  })
-  after(() => stack.stop())
+/** A gateway whose host knows shop-1 (linked) and nothing else, and accepts its texts. */
+const withShop = (options: { maxBodyBytes?: number } = {}) => {
+  const stack = gatewayOnFakeHost(options)
+  const known = (id: string) => id === 'shop-1'
+  const missing = (id: string) => errorEnvelope('SESSION_NOT_FOUND', `Session ${id} does not exist`)
+  stack.host.on('GET /internal/sessions', () => ok('Sessions', [sessionView('shop-1', { phoneNumber: '15550090001' })]))
+  stack.host.on('GET /internal/sessions/:id', ({ id = '' }) => (known(id) ? ok('Session status', sessionView(id, { phoneNumber: '15550090001' })) : missing(id)))
+  stack.host.on('GET /internal/sessions/:id/qr', ({ id = '' }) => (known(id) ? errorEnvelope('SESSION_ALREADY_CONNECTED', `Session ${id} is already connected`) : missing(id)))
+  stack.host.on('POST /internal/sessions/:id/messages/text', ({ id = '' }, body) => (known(id) ? ok('Message accepted', sentMessage(id, (body as { jid: string }).jid, 'text')) : missing(id)))
+  stack.host.on('GET /internal/health', () => ok('Host health', { database: 'ok', sessions: { connected: 1 } }))
+  return stack
+}
 
-  it('creates and links a session, and sends a text to a local number that the recipient decrypts', async () => {
-    await stack.linkSession('shop-1', '15550090001')
+describe('the gateway in front of the session host', () => {
+  const { call, token, host, request: gatewayRequest, gateway } = withShop()
+
+  it('sends a text to a local number as its E.164 JID, and passes the host\'s refusal of a QR for a linked session through', async () => {
     const qr = await call('GET', '/api/sessions/shop-1/qr', { token: await token('sessions:read') })
     assert.equal(qr.status, 409)
     assert.equal(qr.body.error.code, 'SESSION_ALREADY_CONNECTED')
@@ -31,8 +38,7 @@ describe('the gateway in front of the session host', () => {
     assert.equal(sent.status, 200)
     const data = sent.body.data as { messageId: string; to: string }
     assert.equal(data.to, `+${ALICE_PN}`)
-    const received = await stack.sim.waitForSent(m => m.id === data.messageId)
-    assert.equal(received.decrypted.find(c => c.jid.startsWith(ALICE_PN))?.message.extendedTextMessage?.text, 'Halo dari gateway')
+    assert.deepEqual(host.callsTo('POST', '/internal/sessions/shop-1/messages/text').at(-1)?.body, { jid: `${ALICE_PN}@s.whatsapp.net`, text: 'Halo dari gateway' })
   })
 
   it('refuses bad tokens with 401 and missing rights with 403, and lists only allowed sessions', async () => {
@@ -60,6 +66,8 @@ describe('the gateway in front of the session host', () => {
     const outside = await call('GET', '/api/sessions/shop-1/status', { token: limited })
     assert.equal(outside.status, 403)
     assert.equal(outside.body.error.code, 'SESSION_FORBIDDEN')
+    // Refused before the host is asked anything.
+    assert.deepEqual(host.callsTo('GET', '/internal/sessions/shop-1'), [])
     const listed = await call('GET', '/api/sessions', { token: limited })
     assert.equal(listed.status, 200)
     assert.deepEqual(listed.body.data, { sessions: [], total: 0 })
@@ -89,7 +97,7 @@ describe('the gateway in front of the session host', () => {
   })
 
   it('refuses an oversized body over a real socket, whether its length is declared or chunked', async () => {
-    const server = serve({ fetch: stack.gateway.fetch, port: 0, hostname: '127.0.0.1' })
+    const server = serve({ fetch: gateway.fetch, port: 0, hostname: '127.0.0.1' })
     await new Promise(resolve => server.once('listening', resolve))
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/messages/shop-1/text`
@@ -113,15 +121,15 @@ describe('the gateway in front of the session host', () => {
     }
   })
 
-  it('serves its OpenAPI 3.1 document and the interactive reference without a token', async () => {
-    const doc = (await (await stack.gateway.request('/api/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } }
+  it('serves its OpenAPI 3.1 document, the interactive reference and health without a token', async () => {
+    const doc = (await (await gatewayRequest('/api/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } }
     assert.equal(doc.openapi, '3.1.0')
     for (const path of ['/api/sessions/create', '/api/sessions/{sessionId}/qr', '/api/messages/{sessionId}/text', '/api/health']) assert.ok(doc.paths[path], path)
     assert.ok(doc.components.schemas.Error)
-    const docs = await stack.gateway.request('/api/docs')
+    const docs = await gatewayRequest('/api/docs')
     assert.equal(docs.status, 200)
     assert.match(await docs.text(), /openapi\.json/)
-    const health = (await (await stack.gateway.request('/api/health')).json()) as { data: { host: string; sessions: Record<string, number> } }
+    const health = (await (await gatewayRequest('/api/health')).json()) as { data: { host: string; sessions: Record<string, number> } }
     assert.equal(health.data.host, 'ok')
     assert.equal(health.data.sessions.connected, 1)
   })
@@ -129,7 +137,7 @@ describe('the gateway in front of the session host', () => {
   it('documents link_failed with its reasons, deviceLabel, the refreshed QR and PAIRING_CODE_REFUSED as a 422', async () => {
     type Schema = { properties: Record<string, { enum?: string[]; anyOf?: { enum?: string[] }[]; type?: string | string[] }> }
     type Operation = { requestBody?: { content: { 'application/json': { schema: Schema } } }; responses: Record<string, { description: string; content?: { 'application/json': { schema: { properties: { data: Schema } } } } }> }
-    const doc = (await (await stack.gateway.request('/api/openapi.json')).json()) as { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, Schema & { properties: { error: { properties: { code: { enum: string[] } } } } }> } }
+    const doc = (await (await gatewayRequest('/api/openapi.json')).json()) as { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, Schema & { properties: { error: { properties: { code: { enum: string[] } } } } }> } }
     const session = doc.components.schemas.Session!
     assert.ok(session.properties.status?.enum?.includes('link_failed'))
     const reasons = session.properties.reason?.enum ?? session.properties.reason?.anyOf?.flatMap(s => s.enum ?? [])
@@ -140,5 +148,45 @@ describe('the gateway in front of the session host', () => {
     assert.ok(doc.paths['/api/sessions/{sessionId}/qr']!.get!.responses['200']!.content!['application/json'].schema.properties.data.properties.refreshed)
     assert.match(doc.paths['/api/sessions/{sessionId}/pairing-code']!.post!.responses['422']!.description, /PAIRING_CODE_REFUSED/)
     assert.ok(doc.components.schemas.Error!.properties.error.properties.code.enum.includes('PAIRING_CODE_REFUSED'))
+  })
+})
+
+describe('the gateway when the session host fails', () => {
+  const { call, token, host, request: gatewayRequest } = withShop()
+
+  it('answers 502 HOST_UNAVAILABLE while the host is unreachable, and health says so with a 503', async () => {
+    host.setReachable(false)
+    try {
+      const sent = await call('POST', '/api/messages/shop-1/text', { token: await token('messages:send'), body: { to: ALICE_LOCAL, text: 'hello' } })
+      assert.equal(sent.status, 502)
+      assert.equal(sent.body.error.code, 'HOST_UNAVAILABLE')
+      const health = await gatewayRequest('/api/health')
+      assert.equal(health.status, 503)
+      const body = (await health.json()) as { status: string; data: { host: string } }
+      assert.deepEqual([body.status, body.data.host], ['ERROR', 'unreachable'])
+    } finally {
+      host.setReachable(true)
+    }
+  })
+
+  it('answers 502 HOST_UNAVAILABLE, without the host\'s words, when the host fails or refuses the gateway\'s signature', async () => {
+    host.on('GET /internal/sessions/:id', () => errorEnvelope('INTERNAL_ERROR', 'SQLITE_BUSY: database is locked at /data/host.db'))
+    const failed = await call('GET', '/api/sessions/shop-1/status', { token: await token('sessions:read') })
+    assert.equal(failed.status, 502)
+    assert.equal(failed.body.error.code, 'HOST_UNAVAILABLE')
+    assert.doesNotMatch(JSON.stringify(failed.body), /SQLITE|host\.db/)
+    host.on('GET /internal/sessions/:id', () => answer(errorEnvelope('INTERNAL_AUTH_FAILED', 'Internal request signature refused', { reason: 'bad_signature' }), { status: 401 }))
+    const refused = await call('GET', '/api/sessions/shop-1/status', { token: await token('sessions:read') })
+    assert.equal(refused.status, 502)
+    assert.equal(refused.body.error.code, 'HOST_UNAVAILABLE')
+  })
+
+  it('passes the host\'s own refusals through with their status, code and details, 503 SESSION_NOT_CONNECTED included', async () => {
+    host.on('POST /internal/sessions/:id/messages/text', () => errorEnvelope('SESSION_NOT_CONNECTED', 'Session shop-1 is not connected', { status: 'logged_out' }))
+    const away = await call('POST', '/api/messages/shop-1/text', { token: await token('messages:send'), body: { to: ALICE_LOCAL, text: 'hello' } })
+    assert.equal(away.status, 503)
+    assert.equal(away.body.error.code, 'SESSION_NOT_CONNECTED')
+    assert.deepEqual(away.body.error.details, { status: 'logged_out' })
+    assert.equal(away.body.message, 'Session shop-1 is not connected')
   })
 })

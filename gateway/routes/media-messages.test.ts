@@ -1,178 +1,104 @@
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { readdirSync } from 'node:fs'
-import { startInProcessStack } from '../../test/support/in-process-stack.ts'
-import { baileysTempFiles, mediaSamples, sha256, startFileServer } from '../../test/support/media-fixtures.ts'
+import { errorEnvelope, ok } from '../../shared/errors.ts'
+import type { ErrorCode } from '../../shared/errors.ts'
+import { gatewayOnFakeHost } from '../../test/support/gateway-on-fake-host.ts'
+import { sentMessage } from '../../test/support/host-answers.ts'
 
-const ACCOUNT = '15550070001'
 const ALICE_LOCAL = '081234567800'
 const ALICE_PN = '6281234567800'
-const KINDS = ['image', 'video', 'audio', 'document'] as const
-type Kind = (typeof KINDS)[number]
+const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex')
 
+/**
+ * What the gateway does with media sends, on a fake host: it streams uploads to the host without
+ * parsing them and hands URL sends over as JSON. Reading the upload, fetching the URL, checking the
+ * content and the bytes reaching the recipient are the host's: test/e2e/media-flow.test.ts.
+ */
 describe('media messages through the gateway, by upload and by URL', () => {
-  let stack: Awaited<ReturnType<typeof startInProcessStack>>
-  let files: Awaited<ReturnType<typeof startFileServer>>
-  let samples: Awaited<ReturnType<typeof mediaSamples>>
-  let sender: string
-  const baileysFilesBefore = new Set(baileysTempFiles())
+  const { host, token, request } = gatewayOnFakeHost()
+  // Answers as the host does once it read the upload (whose `to` it normalises itself).
+  host.on('POST /internal/sessions/:id/messages/:kind/upload', ({ id = '', kind = '' }) => ok('Message accepted', sentMessage(id, `${ALICE_PN}@s.whatsapp.net`, kind)))
+  host.on('POST /internal/sessions/:id/messages/:kind', ({ id = '', kind = '' }, body) => ok('Message accepted', sentMessage(id, (body as { jid: string }).jid, kind)))
 
-  before(async () => {
-    files = await startFileServer()
-    // The loopback file server is allowed explicitly, as MEDIA_URL_ALLOW_HOSTS would allow it.
-    stack = await startInProcessStack({ media: true, mediaAllowHosts: files.hostPort })
-    await stack.linkSession('shop-m', ACCOUNT)
-    samples = await mediaSamples()
-    sender = await stack.token('messages:send')
-  })
-  after(async () => {
-    await stack?.stop()
-    await files?.stop()
-  })
-
-  const post = async (path: string, body: FormData | object) => {
-    const init: RequestInit =
-      body instanceof FormData
-        ? { method: 'POST', headers: { authorization: `Bearer ${sender}` }, body }
-        : { method: 'POST', headers: { authorization: `Bearer ${sender}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }
-    const response = await stack.gateway.request(path, init)
+  const post = async (path: string, init: { body: RequestInit['body']; type?: string; headers?: Record<string, string> }) => {
+    const headers: Record<string, string> = { authorization: `Bearer ${await token('messages:send')}`, ...(init.type ? { 'content-type': init.type } : {}), ...init.headers }
+    const response = await request(path, { method: 'POST', headers, body: init.body })
     return { status: response.status, body: (await response.json()) as { data: { messageId: string; to: string }; error: { code: string; details?: Record<string, unknown> } } }
   }
-
-  const form = (kind: Kind, fields: Record<string, string>, file: { bytes: Buffer; name: string; type: string }) => {
-    const data = new FormData()
-    for (const [name, value] of Object.entries(fields)) data.append(name, value)
-    data.append(kind, new Blob([file.bytes], { type: file.type }), file.name)
-    return data
+  /** A multipart body as a client would send it, with its boundary in the type. */
+  const multipart = async (fields: Record<string, string>, file: { field: string; name: string; type: string }) => {
+    const form = new FormData()
+    for (const [name, value] of Object.entries(fields)) form.append(name, value)
+    form.append(file.field, new Blob([PNG], { type: file.type }), file.name)
+    const encoded = new Request('http://client/', { method: 'POST', body: form })
+    return { bytes: new Uint8Array(await encoded.arrayBuffer()), type: encoded.headers.get('content-type') ?? '' }
   }
 
-  const received = async (messageId: string, kind: Kind) => {
-    const sent = await stack.sim.waitForSent(m => m.id === messageId)
-    const copy = sent.decrypted.find(c => c.jid.startsWith(ALICE_PN))?.message
-    const media = copy?.[`${kind}Message`]
-    assert.ok(media, `the recipient decrypted no ${kind}Message`)
-    return { media, bytes: await stack.sim.media.decryptMessageMedia(media, kind) }
-  }
-
-  const fieldsFor = (kind: Kind): Record<string, string> =>
-    kind === 'audio' ? { ptt: 'true' } : kind === 'document' ? { caption: `a ${kind}`, fileName: 'invoice-42.pdf' } : { caption: `a ${kind}` }
-
-  const assertFields = (kind: Kind, media: { caption?: string | null; fileName?: string | null; mimetype?: string | null; ptt?: boolean | null }) => {
-    assert.equal(media.mimetype, samples[kind].mimetype)
-    if (kind === 'audio') assert.equal(media.ptt, true)
-    else assert.equal(media.caption, `a ${kind}`)
-    if (kind === 'document') assert.equal(media.fileName, 'invoice-42.pdf')
-  }
-
-  for (const kind of KINDS) {
-    it(`sends an uploaded ${kind} that the recipient decrypts to the same bytes, with its fields`, async () => {
-      const sample = samples[kind]
-      const response = await post(`/api/messages/shop-m/${kind}`, form(kind, { to: ALICE_LOCAL, ...fieldsFor(kind) }, { bytes: sample.bytes, name: sample.name, type: sample.mimetype }))
-      assert.equal(response.status, 200, JSON.stringify(response.body))
-      assert.equal(response.body.data.to, `+${ALICE_PN}`)
-      const { media, bytes } = await received(response.body.data.messageId, kind)
-      assert.equal(sha256(bytes), sha256(sample.bytes))
-      assertFields(kind, media)
-    })
-
-    it(`sends a ${kind} fetched from a URL that the recipient decrypts to the same bytes, with its fields`, async () => {
-      const sample = samples[kind]
-      const url = files.put(`${kind}-${sample.name}`, sample.bytes, sample.mimetype)
-      const extra = Object.fromEntries(Object.entries(fieldsFor(kind)).map(([k, v]) => [k, k === 'ptt' ? v === 'true' : v]))
-      const response = await post(`/api/messages/shop-m/${kind}`, { to: ALICE_LOCAL, url, ...extra })
-      assert.equal(response.status, 200, JSON.stringify(response.body))
-      const { media, bytes } = await received(response.body.data.messageId, kind)
-      assert.equal(sha256(bytes), sha256(sample.bytes))
-      assertFields(kind, media)
-    })
-  }
-
-  it('takes the file name of a document from the upload when no fileName field is given', async () => {
-    const sample = samples.document
-    const response = await post('/api/messages/shop-m/document', form('document', { to: ALICE_LOCAL }, { bytes: sample.bytes, name: 'report.pdf', type: 'application/pdf' }))
-    assert.equal(response.status, 200)
-    const { media } = await received(response.body.data.messageId, 'document')
-    assert.equal((media as { fileName?: string }).fileName, 'report.pdf')
+  it("streams an upload to the host byte for byte, with the gateway's default country and the Idempotency-Key", async () => {
+    const { bytes, type } = await multipart({ to: ALICE_LOCAL, caption: 'a image' }, { field: 'image', name: 'qr.png', type: 'image/png' })
+    const response = await post('/api/messages/shop-m/image', { body: bytes, type, headers: { 'content-length': String(bytes.byteLength), 'idempotency-key': 'upload-1' } })
+    assert.equal(response.status, 200, JSON.stringify(response.body))
+    assert.equal(response.body.data.to, `+${ALICE_PN}`)
+    const [handed] = host.callsTo('POST', '/internal/sessions/shop-m/messages/image/upload')
+    assert.deepEqual(handed?.query, { country: 'ID', idempotencyKey: 'upload-1' })
+    assert.equal(handed?.contentType, type)
+    assert.deepEqual(handed?.bytes, bytes)
   })
 
-  it('refuses content that does not match the route or the declared type with 415', async () => {
-    const cases: [Kind, FormData | object][] = [
-      ['image', form('image', { to: ALICE_LOCAL }, { bytes: samples.document.bytes, name: 'fake.png', type: 'image/png' })],
-      ['video', form('video', { to: ALICE_LOCAL }, { bytes: samples.image.bytes, name: 'fake.mp4', type: 'video/mp4' })],
-      ['audio', { to: ALICE_LOCAL, url: files.put('fake.ogg', samples.document.bytes, 'audio/ogg') }],
-      ['document', form('document', { to: ALICE_LOCAL, mimetype: 'application/pdf' }, { bytes: samples.image.bytes, name: 'fake.pdf', type: 'application/pdf' })],
-      ['document', form('document', { to: ALICE_LOCAL }, { bytes: Buffer.from('just text, no PDF signature'), name: 'fake.pdf', type: 'application/pdf' })]
+  it('refuses an upload that declares more than 50 MB with 413, and a malformed Idempotency-Key with 400, before the host sees a byte', async () => {
+    const { bytes, type } = await multipart({ to: ALICE_LOCAL }, { field: 'document', name: 'big.pdf', type: 'application/pdf' })
+    const before = host.calls.length
+    const tooLarge = await post('/api/messages/shop-m/document', { body: bytes, type, headers: { 'content-length': String(50 * 1024 * 1024 + 64 * 1024 + 1) } })
+    assert.equal(tooLarge.status, 413)
+    assert.equal(tooLarge.body.error.code, 'PAYLOAD_TOO_LARGE')
+    const badKey = await post('/api/messages/shop-m/document', { body: bytes, type, headers: { 'idempotency-key': 'has space' } })
+    assert.equal(badKey.status, 400)
+    assert.equal(badKey.body.error.code, 'VALIDATION_ERROR')
+    assert.equal(host.calls.length, before)
+  })
+
+  it('hands a URL send to the host as JSON, with the recipient as a JID and the fields as given', async () => {
+    const url = 'https://files.example.com/note.ogg'
+    const response = await post('/api/messages/shop-m/audio', { body: JSON.stringify({ to: ALICE_LOCAL, url, ptt: true, mimetype: 'audio/ogg' }), type: 'application/json' })
+    assert.equal(response.status, 200, JSON.stringify(response.body))
+    assert.equal(response.body.data.to, `+${ALICE_PN}`)
+    assert.deepEqual(host.callsTo('POST', '/internal/sessions/shop-m/messages/audio').at(-1)?.body, { url, ptt: true, mimetype: 'audio/ogg', jid: `${ALICE_PN}@s.whatsapp.net` })
+  })
+
+  it('refuses a URL send without a url, to a malformed number or as malformed JSON with a 4xx and its code, asking the host nothing', async () => {
+    const before = host.calls.length
+    const cases: [string, number, string][] = [
+      [JSON.stringify({ to: ALICE_LOCAL }), 400, 'VALIDATION_ERROR'],
+      [JSON.stringify({ to: 'not a number', url: 'https://files.example.com/a.png' }), 422, 'INVALID_PHONE_NUMBER'],
+      ['{"to": "0812', 400, 'INVALID_JSON']
     ]
-    for (const [kind, body] of cases) {
-      const response = await post(`/api/messages/shop-m/${kind}`, body)
-      assert.equal(response.status, 415, `${kind}: ${JSON.stringify(response.body)}`)
-      assert.equal(response.body.error.code, 'UNSUPPORTED_MEDIA_TYPE')
+    for (const [body, status, code] of cases) {
+      const response = await post('/api/messages/shop-m/image', { body, type: 'application/json' })
+      assert.equal(response.status, status, body)
+      assert.equal(response.body.error.code, code, body)
     }
+    assert.equal(host.calls.length, before)
   })
 
-  it('refuses URLs to loopback, private, link-local and metadata addresses, and redirects to them', async () => {
-    const allowed = files.put('ok.png', samples.image.bytes, 'image/png')
-    const targets = [
-      `http://127.0.0.1:${files.port + 1}/x.png`,
-      'http://10.0.0.1/x.png',
-      'http://169.254.169.254/latest/meta-data/',
-      'http://[::1]/x.png',
-      'http://[::ffff:127.0.0.1]/x.png',
-      `http://localhost:${files.port}/files/ok.png`,
-      `http://${files.hostPort}/redirect?to=${encodeURIComponent('http://127.0.0.1:9/x.png')}`,
-      `http://${files.hostPort}/redirect?to=${encodeURIComponent('http://[::1]:9/x.png')}`
-    ]
-    for (const url of targets) {
-      const response = await post('/api/messages/shop-m/image', { to: ALICE_LOCAL, url })
-      assert.equal(response.status, 422, url)
-      assert.equal(response.body.error.code, 'URL_NOT_ALLOWED', url)
-    }
-    for (const url of ['file:///etc/passwd', 'ftp://example.com/x.png', 'gopher://example.com/']) {
-      const response = await post('/api/messages/shop-m/image', { to: ALICE_LOCAL, url })
-      assert.equal(response.body.error.code, 'URL_NOT_ALLOWED', url)
-    }
-    // The same file through the allowed host still goes out, so the refusals above are the policy's.
-    assert.equal((await post('/api/messages/shop-m/image', { to: ALICE_LOCAL, url: allowed })).status, 200)
-  })
-
-  it('says why a URL could not be fetched: an error status or a redirect loop', async () => {
-    const missing = await post('/api/messages/shop-m/image', { to: ALICE_LOCAL, url: `http://${files.hostPort}/files/nothing.png` })
-    assert.equal(missing.status, 422)
-    assert.equal(missing.body.error.code, 'URL_FETCH_FAILED')
-    assert.equal(missing.body.error.details?.status, 404)
-    const loop = `http://${files.hostPort}/redirect?to=${encodeURIComponent(`http://${files.hostPort}/redirect?to=/redirect`)}`
-    const looping = await post('/api/messages/shop-m/image', { to: ALICE_LOCAL, url: loop })
-    assert.equal(looping.body.error.code, 'URL_FETCH_FAILED')
-  })
-
-  it('refuses a send to a number that is not on WhatsApp with 422 NOT_ON_WHATSAPP, fetching nothing', async () => {
-    stack.sim.setNotOnWhatsApp('6281234567899')
-    const before = stack.sim.sent.length
-    const image = await post('/api/messages/shop-m/image', form('image', { to: '081234567899' }, { bytes: samples.image.bytes, name: 'a.png', type: 'image/png' }))
-    assert.equal(image.status, 422)
-    assert.equal(image.body.error.code, 'NOT_ON_WHATSAPP')
-    const byUrl = await post('/api/messages/shop-m/image', { to: '081234567899', url: files.put('n.png', samples.image.bytes, 'image/png') })
-    assert.equal(byUrl.body.error.code, 'NOT_ON_WHATSAPP')
-    const text = await post('/api/messages/shop-m/text', { to: '+62 812-3456-7899', text: 'hello?' })
-    assert.equal(text.status, 422)
-    assert.equal(text.body.error.code, 'NOT_ON_WHATSAPP')
-    assert.equal(stack.sim.sent.length, before)
-  })
-
-  it('answers a body that is neither multipart nor JSON with 415, and an upload without its file with 400', async () => {
-    const plain = await stack.gateway.request('/api/messages/shop-m/image', { method: 'POST', headers: { authorization: `Bearer ${sender}`, 'content-type': 'text/plain' }, body: 'x' })
+  it('answers a body that is neither multipart nor JSON with 415', async () => {
+    const plain = await post('/api/messages/shop-m/image', { body: 'x', type: 'text/plain' })
     assert.equal(plain.status, 415)
-    const data = new FormData()
-    data.append('to', ALICE_LOCAL)
-    data.append('document', new Blob([samples.image.bytes]), 'wrong-field.png')
-    const missing = await post('/api/messages/shop-m/image', data)
-    assert.equal(missing.status, 400)
-    assert.equal(missing.body.error.code, 'VALIDATION_ERROR')
   })
 
-  it('leaves no file behind in the spool, outbox or temporary folder', () => {
-    assert.deepEqual(stack.spool.files(), [])
-    assert.deepEqual(readdirSync(stack.outboxDir), [])
-    assert.deepEqual(baileysTempFiles().filter(name => !baileysFilesBefore.has(name)), [])
+  it("passes the host's refusals of a file or a URL through with their status, code and details", async () => {
+    const refusing = gatewayOnFakeHost()
+    const refusals: [ErrorCode, number, Record<string, unknown> | undefined][] = [
+      ['UNSUPPORTED_MEDIA_TYPE', 415, { accepted: ['image/jpeg', 'image/png', 'image/webp'] }],
+      ['URL_NOT_ALLOWED', 422, undefined],
+      ['URL_FETCH_FAILED', 422, { status: 404 }],
+      ['NOT_ON_WHATSAPP', 422, { to: '6281234567899' }]
+    ]
+    for (const [code, status, details] of refusals) {
+      refusing.host.on('POST /internal/sessions/:id/messages/:kind', () => errorEnvelope(code, `Refused: ${code}`, details))
+      const response = await refusing.call('POST', '/api/messages/shop-m/image', { token: await refusing.token('messages:send'), body: { to: ALICE_LOCAL, url: 'https://files.example.com/a.png' } })
+      assert.equal(response.status, status, code)
+      assert.equal(response.body.error.code, code)
+      assert.deepEqual(response.body.error.details, details)
+    }
   })
 })

@@ -1,6 +1,8 @@
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { startInProcessStack } from '../../test/support/in-process-stack.ts'
+import { ok } from '../../shared/errors.ts'
+import { gatewayOnFakeHost } from '../../test/support/gateway-on-fake-host.ts'
+import { sentMessage } from '../../test/support/host-answers.ts'
 import { formToObject, toCurrentNames } from './original-api.ts'
 
 describe("the original API's bodies", () => {
@@ -18,22 +20,44 @@ describe("the original API's bodies", () => {
 })
 
 describe('bodies nested too deeply for the renaming to handle', () => {
-  let stack: Awaited<ReturnType<typeof startInProcessStack>>
-  before(async () => {
-    stack = await startInProcessStack({ maxBodyBytes: 64 * 1024 })
-  })
-  after(() => stack?.stop())
+  const stack = gatewayOnFakeHost({ maxBodyBytes: 64 * 1024 })
 
   const deep = (levels: number) => `{"to":${'{"a":'.repeat(levels)}1${'}'.repeat(levels)},"text":"x"}`
 
   it('answers 400 VALIDATION_ERROR, as JSON and as JSON sent with a form type, instead of failing inside', async () => {
     const token = await stack.token('messages:send')
     for (const type of ['application/json', 'application/x-www-form-urlencoded']) {
-      const response = await stack.gateway.request('/api/messages/shop-1/text', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': type }, body: deep(8_000) })
+      const response = await stack.request('/api/messages/shop-1/text', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': type }, body: deep(8_000) })
       assert.equal(response.status, 400, type)
       const body = (await response.json()) as { error: { code: string }; message: string }
       assert.equal(body.error.code, 'VALIDATION_ERROR', type)
       assert.match(body.message, /nests deeper than 32/)
     }
+    assert.deepEqual(stack.host.calls, [])
+  })
+})
+
+describe("the original API's calls, as the gateway hands them to the host", () => {
+  const stack = gatewayOnFakeHost()
+  stack.host.on('POST /internal/sessions/:id/messages/text', ({ id = '' }, body) => ok('Message accepted', sentMessage(id, (body as { jid: string }).jid, 'text')))
+  const post = async (type: string, body: string) =>
+    stack.request('/api/messages/shop-1/text', { method: 'POST', headers: { authorization: `Bearer ${await stack.token('messages:send')}`, 'content-type': type }, body })
+
+  it('reads a form with `phone` and `message` into the same send as JSON with `to` and `text`', async () => {
+    assert.equal((await post('application/x-www-form-urlencoded', 'phone=08123456789&message=Halo+dari+form')).status, 200)
+    assert.equal((await post('application/json', JSON.stringify({ to: '08123456789', text: 'Halo dari form' }))).status, 200)
+    const [form, json] = stack.host.callsTo('POST', '/internal/sessions/shop-1/messages/text').map(c => c.body)
+    assert.deepEqual(form, { jid: '628123456789@s.whatsapp.net', text: 'Halo dari form' })
+    assert.deepEqual(json, form)
+  })
+
+  it('answers another body type with 415, naming JSON and forms, asking the host nothing', async () => {
+    const before = stack.host.calls.length
+    const response = await post('text/plain', 'phone=08123456789&message=hi')
+    assert.equal(response.status, 415)
+    const body = (await response.json()) as { error: { code: string; details: { accepted: string[] } } }
+    assert.equal(body.error.code, 'UNSUPPORTED_MEDIA_TYPE')
+    assert.deepEqual(body.error.details.accepted, ['application/json', 'application/x-www-form-urlencoded'])
+    assert.equal(stack.host.calls.length, before)
   })
 })

@@ -1,24 +1,41 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import { startInProcessStack } from '../../test/support/in-process-stack.ts'
+import { before, describe, it } from 'node:test'
+import { errorEnvelope, ok } from '../../shared/errors.ts'
+import { answer } from '../../test/support/fake-host.ts'
+import { gatewayOnFakeHost } from '../../test/support/gateway-on-fake-host.ts'
+import { sessionView } from '../../test/support/host-answers.ts'
 
-type Stack = Awaited<ReturnType<typeof startInProcessStack>>
 type LinkData = { url: string; path: string; expiresAt: string }
 type State = { status: string; qrImage: string | null; phoneNumber: string | null }
 
+const QR_IMAGE = 'data:image/png;base64,iVBORw0KGgo='
+
+/**
+ * The QR page's links, HTML and access rules, on a fake host that knows the sessions created
+ * through it. The page turning to connected once the phone links is in test/e2e/qr-page-flow.test.ts.
+ */
 describe('QR page behind a signed link', () => {
-  let stack: Stack
+  const stack = gatewayOnFakeHost()
+  const { host } = stack
+  const created = new Set<string>()
+  let linkState: Record<string, unknown> = { status: 'qr', reason: null, phoneNumber: null, qrImage: QR_IMAGE, qrRefreshed: false }
+  const missing = (id: string) => errorEnvelope('SESSION_NOT_FOUND', `Session ${id} does not exist`)
+  host.on('POST /internal/sessions', (_params, body) => {
+    const { sessionId } = body as { sessionId: string }
+    created.add(sessionId)
+    return answer(ok('Session created', sessionView(sessionId, { status: 'connecting' })), { status: 201 })
+  })
+  host.on('GET /internal/sessions/:id', ({ id = '' }) => (created.has(id) ? ok('Session status', sessionView(id, { status: 'qr' })) : missing(id)))
+  host.on('GET /internal/sessions/:id/link-state', ({ id = '' }) => (created.has(id) ? ok('Link state', { sessionId: id, ...linkState }) : missing(id)))
+
   let admin: string
   before(async () => {
-    stack = await startInProcessStack()
     admin = await stack.token('admin')
     assert.equal((await stack.call('POST', '/api/sessions/create', { token: admin, body: { sessionId: 'desk' } })).status, 201)
   })
-  after(() => stack.stop())
-
   const mint = async (sessionId: string, token: string) => stack.call('POST', `/api/sessions/${sessionId}/qr-link`, { token })
-  const get = (path: string) => stack.gateway.request(path)
-  const getWithToken = (path: string, token: string) => stack.gateway.request(path, { headers: { authorization: `Bearer ${token}` } })
+  const get = (path: string) => stack.request(path)
+  const getWithToken = (path: string, token: string) => stack.request(path, { headers: { authorization: `Bearer ${token}` } })
 
   it('mints links only for an authenticated caller allowed to see the session', async () => {
     assert.equal((await stack.call('POST', '/api/sessions/desk/qr-link')).status, 401)
@@ -35,7 +52,7 @@ describe('QR page behind a signed link', () => {
     assert.ok(Date.parse(data.expiresAt) - Date.now() <= 10 * 60_000)
   })
 
-  it('shows the live QR, then turns to connected by itself', async () => {
+  it("serves the page as HTML under a nonce CSP, and hands its state poll the host's link state, uncached", async () => {
     const link = (await mint('desk', admin)).body.data as LinkData
     const page = await get(link.path)
     assert.equal(page.status, 200)
@@ -46,17 +63,20 @@ describe('QR page behind a signed link', () => {
     assert.match(html, /Link session “desk”/)
     const statePath = /data-state="([^"]+)"/.exec(html)?.[1]?.replaceAll('&amp;', '&')
     assert.ok(statePath?.startsWith('/api/sessions/desk/qr-page/state?'))
+    // The script the CSP allows is the page's own: its nonce is the header's.
+    const nonce = /'nonce-([^']+)'/.exec(page.headers.get('content-security-policy') ?? '')?.[1]
+    assert.ok(nonce && html.includes(`nonce="${nonce}"`))
 
-    const poll = async (): Promise<State> => ((await (await get(statePath as string)).json()) as { data: State }).data
-    let state = await poll()
-    for (let i = 0; i < 200 && !state.qrImage; i++, state = await poll()) await new Promise(r => setTimeout(r, 20))
+    const poll = async () => {
+      const response = await get(statePath as string)
+      assert.equal(response.headers.get('cache-control'), 'no-store')
+      return ((await response.json()) as { data: State }).data
+    }
+    const state = await poll()
     assert.equal(state.status, 'qr')
     assert.match(state.qrImage ?? '', /^data:image\/png;base64,/)
-
-    const currentQr = async () => ((await stack.call('GET', '/api/sessions/desk/qr', { token: admin })).body.data as { qr: string } | undefined)?.qr
-    await stack.sim.linkWithQr(currentQr, { accountPn: '6281200000777' })
-    for (let i = 0; i < 300 && state.status !== 'connected'; i++, state = await poll()) await new Promise(r => setTimeout(r, 20))
-    assert.deepEqual(state, { sessionId: 'desk', status: 'connected', reason: null, phoneNumber: '6281200000777', qrImage: null, qrRefreshed: false })
+    linkState = { status: 'connected', reason: null, phoneNumber: '6281200000777', qrImage: null, qrRefreshed: false }
+    assert.deepEqual(await poll(), { sessionId: 'desk', status: 'connected', reason: null, phoneNumber: '6281200000777', qrImage: null, qrRefreshed: false })
   })
 
   it('serves the page to a bearer token that may read the session, as the original API served it to its callers', async () => {

@@ -1,90 +1,60 @@
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { startInProcessStack } from '../../test/support/in-process-stack.ts'
+import { errorEnvelope, ok } from '../../shared/errors.ts'
+import { gatewayOnFakeHost } from '../../test/support/gateway-on-fake-host.ts'
+import { sentMessage } from '../../test/support/host-answers.ts'
 
 const ALICE_LOCAL = '081234567811'
 const ALICE_PN = '6281234567811'
+const NOT_ON_WHATSAPP = '6281299998888'
 
+/**
+ * Rich messages as the gateway hands them to the host, and number checks, on a fake host. What
+ * the recipient decrypts of each is in test/e2e/messages-flow.test.ts.
+ */
 describe('location, buttons, list, contact, reaction and poll; number checks', () => {
-  let stack: Awaited<ReturnType<typeof startInProcessStack>>
-  let sender: string
-  before(async () => {
-    stack = await startInProcessStack()
-    await stack.linkSession('shop-r', '15550080001')
-    sender = await stack.token('messages:send')
+  const { call, token, host, request } = gatewayOnFakeHost()
+  const refusesJid = (jid: string) => jid === `${NOT_ON_WHATSAPP}@s.whatsapp.net`
+  host.on('POST /internal/sessions/:id/messages/:kind', ({ id = '', kind = '' }, body) => {
+    const { jid } = body as { jid: string }
+    return refusesJid(jid) ? errorEnvelope('NOT_ON_WHATSAPP', `${jid.split('@')[0]} is not on WhatsApp`, { to: jid.split('@')[0] }) : ok('Message accepted', sentMessage(id, jid, kind))
   })
-  after(() => stack?.stop())
+  host.on('GET /internal/sessions/:id/numbers/:digits', ({ digits = '' }) => ok('Number checked', { onWhatsApp: digits !== NOT_ON_WHATSAPP }))
 
-  /** Sends through the API and gives what Alice's phone decrypted. */
-  const sendAndReceive = async (kind: string, body: object) => {
-    const response = await stack.call('POST', `/api/messages/shop-r/${kind}`, { token: sender, body: { to: ALICE_LOCAL, ...body } })
+  /** Sends through the API and gives what the gateway handed the host. */
+  const sendAndHand = async (kind: string, body: object) => {
+    const response = await call('POST', `/api/messages/shop-r/${kind}`, { token: await token('messages:send'), body: { to: ALICE_LOCAL, ...body } })
     assert.equal(response.status, 200, JSON.stringify(response.body))
     const data = response.body.data as { messageId: string; to: string; status: string }
     assert.deepEqual([data.to, data.status], [`+${ALICE_PN}`, 'sent'])
-    const sent = await stack.sim.waitForSent(m => m.id === data.messageId)
-    const message = sent.decrypted.find(c => c.jid.startsWith(ALICE_PN))?.message
-    assert.ok(message, 'the recipient decrypted nothing')
-    return { message, messageId: data.messageId }
+    return host.callsTo('POST', `/internal/sessions/shop-r/messages/${kind}`).at(-1)?.body
   }
 
-  it('sends a location pin with its name and address', async () => {
-    const { message } = await sendAndReceive('location', { latitude: -6.2, longitude: 106.816666, name: 'Monas', address: 'Gambir, Jakarta' })
-    const location = message.locationMessage
-    assert.deepEqual([location?.degreesLatitude, location?.degreesLongitude, location?.name, location?.address], [-6.2, 106.816666, 'Monas', 'Gambir, Jakarta'])
+  it('hands the host each message\'s content as given, with the recipient as a JID', async () => {
+    const jid = `${ALICE_PN}@s.whatsapp.net`
+    const location = { latitude: -6.2, longitude: 106.816666, name: 'Monas', address: 'Gambir, Jakarta' }
+    assert.deepEqual(await sendAndHand('location', location), { ...location, jid })
+    const buttons = { text: 'Pesanan siap?', footer: 'Toko Maju', buttons: [{ id: 'yes', text: 'Ya' }, { id: 'no', text: 'Tidak' }] }
+    assert.deepEqual(await sendAndHand('button', buttons), { ...buttons, jid })
+    const list = { text: 'Pilih jadwal', title: 'Jadwal', footer: 'Toko Maju', buttonText: 'Lihat', sections: [{ title: 'Pagi', rows: [{ id: 'am-9', title: '09:00', description: 'Cabang pusat' }, { id: 'am-10', title: '10:00' }] }] }
+    assert.deepEqual(await sendAndHand('list', list), { ...list, jid })
+    const poll = (await sendAndHand('poll', { name: 'Topping?', options: ['Keju', 'Cokelat', 'Kacang'], selectableCount: 2 })) as { options: string[]; selectableCount: number }
+    assert.deepEqual([poll.options, poll.selectableCount], [['Keju', 'Cokelat', 'Kacang'], 2])
+    const reaction = (await sendAndHand('reaction', { messageId: '3EB0AABBCCDD', emoji: '👍', fromMe: true })) as { messageId: string; emoji: string; jid: string }
+    assert.deepEqual([reaction.messageId, reaction.emoji, reaction.jid], ['3EB0AABBCCDD', '👍', jid])
   })
 
-  it('sends reply buttons', async () => {
-    const { message } = await sendAndReceive('button', { text: 'Pesanan siap?', footer: 'Toko Maju', buttons: [{ id: 'yes', text: 'Ya' }, { id: 'no', text: 'Tidak' }] })
-    const buttons = message.buttonsMessage
-    assert.equal(buttons?.contentText, 'Pesanan siap?')
-    assert.equal(buttons?.footerText, 'Toko Maju')
-    assert.deepEqual(buttons?.buttons?.map(b => [b.buttonId, b.buttonText?.displayText]), [['yes', 'Ya'], ['no', 'Tidak']])
-  })
-
-  it('sends a list with sections and rows', async () => {
-    const { message } = await sendAndReceive('list', {
-      text: 'Pilih jadwal',
-      title: 'Jadwal',
-      footer: 'Toko Maju',
-      buttonText: 'Lihat',
-      sections: [{ title: 'Pagi', rows: [{ id: 'am-9', title: '09:00', description: 'Cabang pusat' }, { id: 'am-10', title: '10:00' }] }]
-    })
-    const list = message.listMessage
-    assert.deepEqual([list?.description, list?.title, list?.footerText, list?.buttonText], ['Pilih jadwal', 'Jadwal', 'Toko Maju', 'Lihat'])
-    assert.equal(list?.sections?.[0]?.title, 'Pagi')
-    assert.deepEqual(list?.sections?.[0]?.rows?.map(r => [r.rowId, r.title, r.description ?? null]), [['am-9', '09:00', 'Cabang pusat'], ['am-10', '10:00', null]])
-  })
-
-  it('sends a contact card whose number is normalised and linked to WhatsApp', async () => {
-    const { message } = await sendAndReceive('contact', { contacts: [{ fullName: 'Budi; Santoso', phoneNumber: '0812-1111-2222', organization: 'Toko Maju' }] })
-    const card = message.contactMessage
-    assert.equal(card?.displayName, 'Budi; Santoso')
-    assert.match(card?.vcard ?? '', /^FN:Budi\\; Santoso$/m)
-    assert.match(card?.vcard ?? '', /^TEL;type=CELL;type=VOICE;waid=6281211112222:\+6281211112222$/m)
-    assert.match(card?.vcard ?? '', /^ORG:Toko Maju$/m)
-    const several = await sendAndReceive('contact', { contacts: [{ fullName: 'A', phoneNumber: '+14155550101' }, { fullName: 'B', phoneNumber: '+447400123456' }] })
-    assert.deepEqual(several.message.contactsArrayMessage?.contacts?.map(c => c.displayName), ['A', 'B'])
-  })
-
-  it('reacts to a message with an emoji', async () => {
-    const { messageId } = await sendAndReceive('text', { text: 'react to me' })
-    const { message } = await sendAndReceive('reaction', { messageId, emoji: '👍', fromMe: true })
-    assert.equal(message.reactionMessage?.text, '👍')
-    assert.equal(message.reactionMessage?.key?.id, messageId)
-    assert.equal(message.reactionMessage?.key?.fromMe, true)
-  })
-
-  it('sends single- and multiple-choice polls', async () => {
-    const single = await sendAndReceive('poll', { name: 'Warna?', options: ['Merah', 'Biru'] })
-    const v3 = single.message.pollCreationMessageV3
-    assert.equal(v3?.name, 'Warna?')
-    assert.deepEqual(v3?.options?.map(o => o.optionName), ['Merah', 'Biru'])
-    assert.equal(v3?.selectableOptionsCount, 1)
-    const multiple = await sendAndReceive('poll', { name: 'Topping?', options: ['Keju', 'Cokelat', 'Kacang'], selectableCount: 2 })
-    assert.equal(multiple.message.pollCreationMessage?.selectableOptionsCount, 2)
+  it('normalises the numbers inside contact cards as it does recipients, so the card links to WhatsApp', async () => {
+    const handed = (await sendAndHand('contact', { contacts: [{ fullName: 'Budi; Santoso', phoneNumber: '0812-1111-2222', organization: 'Toko Maju' }, { fullName: 'B', phoneNumber: '+44 7400 123456' }] })) as { contacts: { fullName: string; phoneNumber: string }[] }
+    assert.deepEqual(handed.contacts.map(c => [c.fullName, c.phoneNumber]), [['Budi; Santoso', '+6281211112222'], ['B', '+447400123456']])
+    const bad = await call('POST', '/api/messages/shop-r/contact', { token: await token('messages:send'), body: { to: ALICE_LOCAL, contacts: [{ fullName: 'X', phoneNumber: '12345' }] } })
+    assert.equal(bad.status, 422)
+    assert.equal(bad.body.error.code, 'INVALID_PHONE_NUMBER')
   })
 
   it('refuses malformed rich messages with 400 and the offending field', async () => {
+    const sender = await token('messages:send')
+    const before = host.calls.length
     const cases: [string, object, string][] = [
       ['location', { latitude: 91, longitude: 0 }, 'latitude'],
       ['button', { text: 'x', buttons: [] }, 'buttons'],
@@ -93,13 +63,15 @@ describe('location, buttons, list, contact, reaction and poll; number checks', (
       ['reaction', { messageId: '../x', emoji: '👍' }, 'messageId']
     ]
     for (const [kind, body, field] of cases) {
-      const response = await stack.call('POST', `/api/messages/shop-r/${kind}`, { token: sender, body: { to: ALICE_LOCAL, ...body } })
+      const response = await call('POST', `/api/messages/shop-r/${kind}`, { token: sender, body: { to: ALICE_LOCAL, ...body } })
       assert.equal(response.status, 400, kind)
       assert.ok(JSON.stringify(response.body.error.details).includes(field), `${kind}: ${JSON.stringify(response.body.error.details)}`)
     }
+    assert.equal(host.calls.length, before)
   })
 
   it('formats Indonesian local, international and malformed numbers', async () => {
+    const sender = await token('messages:send')
     const cases: [string, { e164: string; country: string | null; valid: boolean }][] = [
       ['081234567890', { e164: '+6281234567890', country: 'ID', valid: true }],
       ['+62 812-3456-7890', { e164: '+6281234567890', country: 'ID', valid: true }],
@@ -110,7 +82,7 @@ describe('location, buttons, list, contact, reaction and poll; number checks', (
       ['not-a-number', { e164: '', country: null, valid: false }]
     ]
     for (const [input, expected] of cases) {
-      const response = await stack.call('GET', `/api/messages/format-phone/${encodeURIComponent(input)}`, { token: sender })
+      const response = await call('GET', `/api/messages/format-phone/${encodeURIComponent(input)}`, { token: sender })
       assert.equal(response.status, 200, input)
       const data = response.body.data as { e164: string; country: string | null; valid: boolean }
       // A malformed number is reported invalid; whatever partial form it has is not a promise.
@@ -119,9 +91,9 @@ describe('location, buttons, list, contact, reaction and poll; number checks', (
     }
   })
 
-  it('checks whether a number is on WhatsApp before anyone sends to it', async () => {
-    stack.sim.setNotOnWhatsApp('6281299998888')
-    const check = async (number: string) => stack.call('GET', `/api/messages/shop-r/check-number/${encodeURIComponent(number)}`, { token: sender })
+  it('checks whether a number is on WhatsApp by asking the host with its digits, and passes a refused send through', async () => {
+    const sender = await token('messages:send')
+    const check = async (number: string) => call('GET', `/api/messages/shop-r/check-number/${encodeURIComponent(number)}`, { token: sender })
     const on = await check('081234567811')
     assert.equal(on.status, 200)
     assert.deepEqual(on.body.data, { input: '081234567811', e164: '+6281234567811', jid: '6281234567811@s.whatsapp.net', onWhatsApp: true })
@@ -129,16 +101,18 @@ describe('location, buttons, list, contact, reaction and poll; number checks', (
     assert.equal((international.body.data as { onWhatsApp: boolean }).onWhatsApp, true)
     const off = await check('0812-9999-8888')
     assert.equal((off.body.data as { onWhatsApp: boolean }).onWhatsApp, false)
+    assert.deepEqual(host.callsTo('GET', /\/numbers\//).map(c => c.path.split('/').at(-1)), ['6281234567811', '14155550101', NOT_ON_WHATSAPP])
     const malformed = await check('12345')
     assert.equal(malformed.status, 422)
     assert.equal(malformed.body.error.code, 'INVALID_PHONE_NUMBER')
-    const poll = await stack.call('POST', '/api/messages/shop-r/poll', { token: sender, body: { to: '081299998888', name: 'x', options: ['a', 'b'] } })
+    assert.equal(host.callsTo('GET', /\/numbers\//).length, 3)
+    const poll = await call('POST', '/api/messages/shop-r/poll', { token: sender, body: { to: '081299998888', name: 'x', options: ['a', 'b'] } })
     assert.equal(poll.status, 422)
     assert.equal(poll.body.error.code, 'NOT_ON_WHATSAPP')
   })
 
   it('documents every new route in the OpenAPI document', async () => {
-    const doc = (await (await stack.gateway.request('/api/openapi.json')).json()) as { paths: Record<string, { post?: { requestBody?: { content: Record<string, unknown> } } }> }
+    const doc = (await (await request('/api/openapi.json')).json()) as { paths: Record<string, { post?: { requestBody?: { content: Record<string, unknown> } } }> }
     for (const kind of ['location', 'button', 'list', 'contact', 'reaction', 'poll', 'image', 'video', 'audio', 'document']) assert.ok(doc.paths[`/api/messages/{sessionId}/${kind}`]?.post, kind)
     assert.ok(doc.paths['/api/messages/{sessionId}/image']?.post?.requestBody?.content['multipart/form-data'])
     assert.ok(doc.paths['/api/messages/{sessionId}/check-number/{number}'])
