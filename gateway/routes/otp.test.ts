@@ -28,7 +28,12 @@ const otpGateway = () => {
     return answer(ok('OTP sent', view), { status: 201 })
   })
   host.on('GET /internal/otp/:otpId', ({ otpId = '' }) => (stored.has(otpId) ? ok('OTP', stored.get(otpId)) : errorEnvelope('OTP_NOT_FOUND', 'The OTP does not exist.')))
-  host.on('POST /internal/otp/:otpId/cancel', ({ otpId = '' }) => ok('OTP canceled', { ...stored.get(otpId), status: 'canceled' }))
+  // The host checks the OTP's session against the token's in the statement that cancels it.
+  host.on('POST /internal/otp/:otpId/cancel', ({ otpId = '' }, body) => {
+    const { allowedSessions } = body as { allowedSessions?: string[] }
+    if (allowedSessions && !allowedSessions.includes(stored.get(otpId)?.sessionId ?? '')) return errorEnvelope('SESSION_FORBIDDEN', 'This token may not use the session of this OTP')
+    return ok('OTP canceled', { ...stored.get(otpId), status: 'canceled' })
+  })
   host.on('GET /internal/otp/latest', (_params, _body, call) => ok('Latest pending OTP', [...stored.values()].findLast(otp => otp.to === `+${call.query.destination}`)))
   host.on('POST /internal/otp/:otpId/verify', ({ otpId = '' }, body) => {
     const { allowedSessions } = body as { allowedSessions?: string[] }
@@ -176,7 +181,7 @@ describe('verifying, showing and canceling an OTP through the gateway', () => {
     const outsider = await token('otp:send otp:verify', { sessions: ['shop-2'] })
     assert.equal((await call('GET', `/api/otp/${otp.otpId}`, { token: outsider })).body.error.code, 'SESSION_FORBIDDEN')
     assert.equal((await call('POST', `/api/otp/${otp.otpId}/cancel`, { token: outsider })).body.error.code, 'SESSION_FORBIDDEN')
-    assert.equal(host.callsTo('POST', `/internal/otp/${otp.otpId}/cancel`).length, 0)
+    assert.deepEqual(host.callsTo('POST', `/internal/otp/${otp.otpId}/cancel`).at(-1)?.body, { allowedSessions: ['shop-2'] }, "the token's sessions go with the cancel")
     const canceled = await call('POST', `/api/otp/${otp.otpId}/cancel`, { token: await token('otp:send') })
     assert.equal((canceled.body.data as Otp).status, 'canceled')
   })
