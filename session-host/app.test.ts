@@ -10,11 +10,11 @@ import { createHost } from './create-host.ts'
 import type { Host } from './create-host.ts'
 import type { SessionManager } from './sessions/session-manager.ts'
 import { WaSim } from './sim/index.ts'
+import type { Envelope } from '../test/support/api-envelope.ts'
 
 const SECRET = 'test-internal-secret-0123456789abcdef'
 
-type Envelope = { data: Record<string, string>; error: { code: string; details: { reason?: string } } }
-const read = async (response: Response): Promise<Envelope> => (await response.json()) as Envelope
+const read = async (response: Response): Promise<Envelope<Record<string, string>>> => (await response.json()) as Envelope<Record<string, string>>
 const ALICE = '15550002222'
 
 describe('the session host internal API', () => {
@@ -59,7 +59,7 @@ describe('the session host internal API', () => {
     assert.equal((await app.request('/internal/sessions', { headers })).status, 200)
     const replayed = await app.request('/internal/sessions', { headers })
     assert.equal(replayed.status, 401)
-    assert.equal((await read(replayed)).error.details.reason, 'replayed')
+    assert.equal((await read(replayed)).error.details?.reason, 'replayed')
   })
 
   it('creates a session, serves its QR as text and PNG, links, and sends a text the recipient decrypts', async () => {

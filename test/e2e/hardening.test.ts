@@ -8,11 +8,11 @@ import { WEBHOOK_DELIVERY_PATH } from '../../shared/webhook-events.ts'
 import { mediaSamples } from '../support/media-fixtures.ts'
 import { startProcessStack } from '../support/process-stack.ts'
 import type { ProcessStack } from '../support/process-stack.ts'
+import type { Envelope } from '../support/api-envelope.ts'
 
 const ACCOUNT = '6281700000001'
 const CUSTOMER = '6281799990001'
 
-type Envelope = { success: boolean; message: string; error?: { code: string; details?: Record<string, unknown> } }
 
 /**
  * Streams a chunked body of up to `totalBytes`, a 64 KB chunk per millisecond, and stops writing

@@ -8,8 +8,8 @@ import { mediaSamples, startFileServer } from '../support/media-fixtures.ts'
 import { startProcesses } from '../support/processes.ts'
 import type { StackProcesses } from '../support/processes.ts'
 import { until } from '../support/until.ts'
+import type { Envelope } from '../support/api-envelope.ts'
 
-type Envelope = { success: boolean; message: string; status?: string; data: Record<string, unknown> & { [key: string]: unknown }; error?: { code: string } }
 type Received = { messageId: string; text: string | null; received: Record<string, Record<string, unknown>>[] }
 
 const PHONE = '08123456789'
@@ -38,7 +38,7 @@ describe('calls written for the original WhatsApp OTP API', () => {
       payload = body.form
     } else if (body?.multipart) payload = body.multipart
     const response = await fetch(`${stack.url}${path}`, { method, headers, ...(payload === undefined ? {} : { body: payload }) })
-    return { status: response.status, ok: response.ok, body: (await response.json()) as Envelope }
+    return { status: response.status, ok: response.ok, body: (await response.json()) as Envelope<Record<string, unknown>> }
   }
   /** What the recipient's phone decrypted for a message id. */
   const receivedFor = (messageId: string) =>

@@ -6,8 +6,8 @@ import { recordSensitive } from '../support/log-audit.ts'
 import { capturedLogs, startProcesses } from '../support/processes.ts'
 import type { StackProcesses } from '../support/processes.ts'
 import { until } from '../support/until.ts'
+import type { Envelope } from '../support/api-envelope.ts'
 
-type Envelope<T> = { success: boolean; data: T; error?: { code: string } }
 
 /**
  * The gateway and the session host as separate processes, as `npm start` runs them, on a real

@@ -9,8 +9,8 @@ import { startInProcessStack } from '../support/in-process-stack.ts'
 import { until } from '../support/until.ts'
 import { mediaSamples } from '../support/media-fixtures.ts'
 import { startWebhookReceiver } from '../support/webhook-receiver.ts'
+import type { Envelope } from '../support/api-envelope.ts'
 
-type Envelope<T> = { success: boolean; sandbox?: boolean; message: string; data: T; error?: { code: string } }
 type SandboxMessage = { messageId: string; sessionId: string | null; to: string; text: string | null }
 
 /** `WA_MODE=sandbox`, as `npm start` runs it: the host links sessions to its built-in emulator. */

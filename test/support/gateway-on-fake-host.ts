@@ -4,6 +4,7 @@ import { mintToken } from '../../gateway/auth/mint-token.ts'
 import type { Scope } from '../../gateway/auth/scopes.ts'
 import { parseGatewayConfig } from '../../gateway/config.ts'
 import { createHostClient } from '../../gateway/host-client.ts'
+import type { Call, Envelope } from './api-envelope.ts'
 import { createFakeHost } from './fake-host.ts'
 import { auditedLogger, codesIn, recordSensitive } from './log-audit.ts'
 
@@ -12,8 +13,6 @@ export const INTERNAL_SECRET = 'internal-secret-for-gateway-tests-0123'
 export const OTP_PEPPER = 'pepper-for-gateway-tests-0123456789abcd'
 const AUDIENCE = 'otp-gateway'
 
-export type Envelope = { success: boolean; message: string; data: unknown; error: { code: string; details?: Record<string, unknown> } }
-export type Call = { status: number; headers: Headers; body: Envelope }
 
 /**
  * The gateway alone, in front of a fake session host (test/support/fake-host.ts): no emulator, no

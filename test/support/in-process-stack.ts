@@ -13,6 +13,8 @@ import type { ResolveHost } from '../../gateway/node-webhook-fetch.ts'
 import { parseHostConfig } from '../../session-host/config.ts'
 import { createHost } from '../../session-host/create-host.ts'
 import { baileysTrustConfig, makeTrustingAgents, WaSim } from '../../session-host/sim/index.ts'
+import type { Call, Envelope } from './api-envelope.ts'
+import { linkSessionThroughApi } from './link-session.ts'
 import { auditedLogger, recordCodesSent, recordSensitive } from './log-audit.ts'
 import type { SendWebhook } from '../../session-host/webhooks/dispatcher.ts'
 import { gatewaySender } from '../../session-host/webhooks/gateway-sender.ts'
@@ -21,8 +23,6 @@ export const JWT_SECRET = 'jwt-secret-for-tests-0123456789abcdef'
 export const INTERNAL_SECRET = 'internal-secret-for-tests-0123456789'
 const OTP_PEPPER = 'pepper-for-tests-0123456789abcdef'
 
-export type Envelope = { success: boolean; message: string; data: unknown; error: { code: string; details?: Record<string, unknown> } }
-export type Call = { status: number; headers: Headers; body: Envelope }
 
 export type HostOptions = {
   clock?: () => number
@@ -145,18 +145,8 @@ export const startInProcessStack = async (
   }
 
   /** Creates a session through the API (with `extra` create fields) and links it with the emulator's phone. */
-  const linkSession = async (sessionId: string, accountPn: string, extra: Record<string, unknown> = {}): Promise<Envelope['data']> => {
-    const admin = await token('admin')
-    const created = await call('POST', '/api/sessions/create', { token: admin, body: { sessionId, ...extra } })
-    if (created.status !== 201) throw new Error(`create failed: ${created.status}`)
-    await sim.linkWithQr(async () => {
-      const response = await call('GET', `/api/sessions/${sessionId}/qr`, { token: admin })
-      return response.status === 200 ? (response.body.data as { qr: string }).qr : undefined
-    }, { accountPn })
-    for (let i = 0; i < 300 && sessions.view(sessionId).status !== 'connected'; i++) await new Promise(resolve => setTimeout(resolve, 20))
-    if (sessions.view(sessionId).status !== 'connected') throw new Error('session did not connect')
-    return created.body.data
-  }
+  const linkSession = async (sessionId: string, accountPn: string, extra: Record<string, unknown> = {}) =>
+    linkSessionThroughApi({ call, sim, adminToken: await token('admin') }, sessionId, accountPn, extra)
 
   const stopStack = async () => {
     recordCodesSent(sim.sent.filter(m => otpMessageIds.includes(m.id)))

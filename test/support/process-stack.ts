@@ -5,11 +5,11 @@ import type { Scope } from '../../gateway/auth/scopes.ts'
 import { WaSim } from '../../session-host/sim/index.ts'
 import type { WaSimOptions } from '../../session-host/sim/index.ts'
 import { recordCodesSent, recordSensitive } from './log-audit.ts'
+import type { Call, Envelope } from './api-envelope.ts'
+import { linkSessionThroughApi } from './link-session.ts'
 import { startProcesses } from './processes.ts'
 import { until } from './until.ts'
 
-export type Envelope = { success: boolean; message: string; data: unknown; error: { code: string; details?: Record<string, unknown> } }
-export type Call = { status: number; headers: Headers; body: Envelope }
 export type CallInit = { token?: string; body?: unknown; headers?: Record<string, string> }
 
 /**
@@ -47,16 +47,7 @@ export const startProcessStack = async (env: Record<string, string> = {}, simOpt
   const sessionStatus = async (sessionId: string) => (await data<{ status: string } | undefined>(`/api/sessions/${sessionId}/status`))?.status
 
   /** Creates a session through the API (with `extra` create fields) and links it with the emulator's phone. */
-  const linkSession = async (sessionId: string, accountPn: string, extra: Record<string, unknown> = {}): Promise<Envelope['data']> => {
-    const created = await call('POST', '/api/sessions/create', { body: { sessionId, ...extra } })
-    if (created.status !== 201) throw new Error(`create failed: ${created.status} ${created.body?.error?.code}`)
-    await sim.linkWithQr(async () => {
-      const response = await call('GET', `/api/sessions/${sessionId}/qr`)
-      return response.status === 200 ? (response.body.data as { qr: string }).qr : undefined
-    }, { accountPn })
-    await until(async () => ((await sessionStatus(sessionId)) === 'connected' ? true : undefined), `${sessionId} connected`)
-    return created.body.data
-  }
+  const linkSession = (sessionId: string, accountPn: string, extra: Record<string, unknown> = {}) => linkSessionThroughApi({ call, sim, adminToken: admin }, sessionId, accountPn, extra)
 
   /** A read-only look at the host's database, for what the API does not show (the webhook outbox). */
   const query = <T>(sql: string, ...params: unknown[]): T[] => {

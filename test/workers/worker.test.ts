@@ -14,8 +14,8 @@ import { recordSensitive } from '../support/log-audit.ts'
 import { startWorkerd } from '../support/workerd.ts'
 import type { RunningWorker } from '../support/workerd.ts'
 import { until } from '../support/until.ts'
+import type { Envelope } from '../support/api-envelope.ts'
 
-type Envelope<T> = { success: boolean; message: string; data: T; error?: { code: string } }
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
 
