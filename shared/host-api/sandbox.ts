@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { SessionId } from '../ids.ts'
 import { MEDIA_KINDS } from '../media.ts'
+import { hostRoute } from './host-route.ts'
 
 /** POST /internal/sandbox/inbound: a contact writes a text, or sends a file, to a session. */
 export const SandboxInboundRequest = z
@@ -31,3 +32,9 @@ export const SandboxMessage = z.object({
   text: z.string().nullable(),
   received: z.array(z.record(z.string(), z.unknown()))
 })
+
+/** Sandbox-only routes (a live host answers 404). */
+export const SANDBOX_ROUTES = {
+  inbound: hostRoute({ method: 'POST', path: () => '/internal/sandbox/inbound', body: SandboxInboundRequest, answer: SandboxInboundAnswer }),
+  messages: hostRoute({ method: 'GET', path: ({ to }: { to?: string }) => `/internal/sandbox/messages${to ? `?${new URLSearchParams({ to })}` : ''}`, body: undefined, answer: z.array(SandboxMessage) })
+}
