@@ -1,7 +1,7 @@
 import type { ExecutionContext } from 'hono'
 import { errorEnvelope } from '../shared/errors.ts'
 import { createGateway } from './app.ts'
-import type { GatewayApp } from './app.ts'
+import type { GatewayApp } from './gateway-env.ts'
 import { createJwtVerifier } from './auth/jwt-verifier.ts'
 import { parseGatewayConfig } from './config.ts'
 import { createHostClient } from './host-client.ts'

@@ -5,7 +5,7 @@ import { MAX_MEDIA_BYTES, MEDIA_KINDS, MULTIPART_OVERHEAD_BYTES } from '../../sh
 import type { MediaKind } from '../../shared/media.ts'
 import { requireScope, requireSession } from '../auth/scopes.ts'
 import { idempotencyKeyHeader, idempotencyOf } from './idempotency.ts'
-import type { GatewayApp, GatewayEnv } from '../app.ts'
+import type { GatewayApp, GatewayEnv } from '../gateway-env.ts'
 import { SentMessage } from './messages.ts'
 import { envelope, errorResponses, json, Recipient, SessionIdParam } from './schemas.ts'
 

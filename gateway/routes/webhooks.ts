@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { requireScope, requireSession } from '../auth/scopes.ts'
 import type { Principal } from '../auth/scopes.ts'
-import type { GatewayApp } from '../app.ts'
+import type { GatewayApp } from '../gateway-env.ts'
 import type { GatewayConfig } from '../config.ts'
 import { WEBHOOK_EVENT_TYPES } from '../../shared/webhook-events.ts'
 import { generateWebhookSecret, isWebhookSecret } from '../webhooks/standard-webhooks.ts'
