@@ -1,6 +1,6 @@
 import { errorEnvelope } from '../../shared/errors.ts'
 import type { DocsAssets, GatewayApp } from '../gateway-env.ts'
-import { htmlPageHeaders, newNonce } from './html-page.ts'
+import { htmlPageHeaders, newNonce } from '../http/html-page.ts'
 
 /**
  * Where the page loads Scalar's standalone bundle (@scalar/api-reference, dist/browser). On Node
