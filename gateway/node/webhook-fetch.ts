@@ -1,9 +1,9 @@
 import { Agent, buildConnector, fetch as undiciFetch } from 'undici'
 import type { RequestInit as UndiciRequestInit } from 'undici'
-import { ipFamily, isPublicAddress } from '../shared/address-policy.ts'
-import { isAllowedHost } from '../shared/allowed-hosts.ts'
-import type { AllowedHost } from '../shared/allowed-hosts.ts'
-import { appError } from '../shared/errors.ts'
+import { ipFamily, isPublicAddress } from '../../shared/address-policy.ts'
+import { isAllowedHost } from '../../shared/allowed-hosts.ts'
+import type { AllowedHost } from '../../shared/allowed-hosts.ts'
+import { appError } from '../../shared/errors.ts'
 
 export type ResolvedAddress = { address: string; family: number }
 /** Every address a host name resolves to: node:dns `lookup(name, { all: true })`, passed in by node.ts. */
