@@ -4,10 +4,8 @@ import { serve } from '@hono/node-server'
 import { answerClientError } from '../shared/client-error-response.ts'
 import { createLogger, logFormat, parseLogSettings } from '../shared/logger.ts'
 import { nodeSigningCrypto } from '../shared/node-signing-crypto.ts'
-import { createGateway } from './app.ts'
-import { createJwtVerifier } from './auth/jwt-verifier.ts'
+import { buildGateway } from './build-gateway.ts'
 import { parseGatewayConfig } from './config.ts'
-import { createHostClient } from './host-client.ts'
 import { createNodeDocsAssets } from './node/docs-assets.ts'
 import { createNodeHostFetch } from './node/host-fetch.ts'
 import { nodeStreamFetch } from './node/stream-fetch.ts'
@@ -18,21 +16,15 @@ const main = (): void => {
   const config = parseGatewayConfig(process.env)
   const logSettings = parseLogSettings(process.env)
   const logger = createLogger({ name: 'gateway', level: logSettings.LOG_LEVEL, format: logFormat(logSettings) })
-  const verifier = createJwtVerifier({
-    ...(config.JWT_SECRET ? { secret: config.JWT_SECRET } : { jwksUrl: config.JWT_JWKS_URL }),
-    ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}),
-    ...(config.JWT_AUDIENCE ? { audience: config.JWT_AUDIENCE } : {})
-  })
   const hostFetch = createNodeHostFetch()
   // Webhook URLs are user input: their host names are resolved and checked like media URLs.
   const webhookFetch = createNodeWebhookFetch({ resolve: host => lookup(host, { all: true, verbatim: true }), allowedHosts: config.WEBHOOK_ALLOWED_HOSTS })
-  const app = createGateway({
-    config,
-    host: createHostClient({ baseUrl: config.HOST_URL, secret: config.INTERNAL_SECRET, fetch: hostFetch, streamFetch: nodeStreamFetch, primitives: nodeSigningCrypto }),
-    signingCrypto: nodeSigningCrypto,
+  const app = buildGateway(config, {
+    hostFetch,
+    streamFetch: nodeStreamFetch,
     webhookFetch,
+    signingCrypto: nodeSigningCrypto,
     docsAssets: createNodeDocsAssets(),
-    verifier,
     onUnexpectedError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error')
   })
   const server = serve({ fetch: app.fetch, port: Number(process.env.PORT ?? 3000), hostname: process.env.BIND ?? '127.0.0.1' }, info => {
