@@ -1,9 +1,12 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import { lookup } from 'node:dns/promises'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
+import pino from 'pino'
+import pretty from 'pino-pretty'
 import { answerClientError } from '../shared/client-error-response.ts'
-import { createLogger, logFormat, parseLogSettings } from '../shared/logger.ts'
-import { nodeSigningCrypto } from '../shared/node-signing-crypto.ts'
+import { buildLogger, logFormat, parseLogSettings } from '../shared/logger.ts'
+import { signingCryptoFrom } from '../shared/signing-crypto-from.ts'
 import { buildGateway } from './build-gateway.ts'
 import { parseGatewayConfig } from './config.ts'
 import { createNodeDocsAssets } from './node/docs-assets.ts'
@@ -15,7 +18,7 @@ import { createNodeWebhookFetch } from './node/webhook-fetch.ts'
 const main = (): void => {
   const config = parseGatewayConfig(process.env)
   const logSettings = parseLogSettings(process.env)
-  const logger = createLogger({ name: 'gateway', level: logSettings.LOG_LEVEL, format: logFormat(logSettings) })
+  const logger = buildLogger({ pino, pretty }, { name: 'gateway', level: logSettings.LOG_LEVEL, format: logFormat(logSettings), colorize: process.stdout.isTTY })
   const hostFetch = createNodeHostFetch()
   // Webhook URLs are user input: their host names are resolved and checked like media URLs.
   const webhookFetch = createNodeWebhookFetch({ resolve: host => lookup(host, { all: true, verbatim: true }), allowedHosts: config.WEBHOOK_ALLOWED_HOSTS })
@@ -23,7 +26,7 @@ const main = (): void => {
     hostFetch,
     streamFetch: nodeStreamFetch,
     webhookFetch,
-    signingCrypto: nodeSigningCrypto,
+    signingCrypto: signingCryptoFrom({ createHash, createHmac, timingSafeEqual }),
     docsAssets: createNodeDocsAssets(),
     onUnexpectedError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error')
   })

@@ -1,9 +1,12 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import type { MiddlewareHandler } from 'hono'
 import { appError } from '../shared/errors.ts'
 import { createNonceCache, isUnsignedStream, verifyStreamRequest } from '../shared/internal-signing.ts'
 import type { SigningSecret } from '../shared/internal-signing.ts'
-import { nodeSigningCrypto } from '../shared/node-signing-crypto.ts'
+import { signingCryptoFrom } from '../shared/signing-crypto-from.ts'
 import { readSignedBody } from '../shared/signed-body.ts'
+
+const nodeSigningCrypto = signingCryptoFrom({ createHash, createHmac, timingSafeEqual })
 
 /** The largest JSON body the gateway sends (its own public cap is 64 KB). */
 const MAX_BODY_BYTES = 1024 * 1024

@@ -2,12 +2,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { serve } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
+import pino from 'pino'
+import pretty from 'pino-pretty'
 import { answerClientError } from '../shared/client-error-response.ts'
 import { createHostApp } from './app.ts'
 import { parseHostConfig, retryPolicy } from './config.ts'
 import { openDatabase } from './db/connection.ts'
 import { containLibsignalConsole } from './libsignal-console.ts'
-import { createLogger, logFormat } from '../shared/logger.ts'
+import { buildLogger, logFormat } from '../shared/logger.ts'
 import { createUploadSpool } from './media/upload-spool.ts'
 import { Sandbox } from './sandbox.ts'
 import { startSendQueue } from './outbox/start-send-queue.ts'
@@ -20,7 +22,7 @@ import { journalSessionEvent } from './webhooks/session-events.ts'
 /** Starts in order (database, sandbox, sessions, server) and stops in reverse on SIGTERM/SIGINT. */
 const main = async (): Promise<void> => {
   const config = parseHostConfig(process.env)
-  const logger = createLogger({ name: 'session-host', level: config.LOG_LEVEL, format: logFormat(config) })
+  const logger = buildLogger({ pino, pretty }, { name: 'session-host', level: config.LOG_LEVEL, format: logFormat(config), colorize: process.stdout.isTTY })
   containLibsignalConsole(logger)
   const database = openDatabase(join(config.DATA_DIR, 'host.db'))
   const spool = createUploadSpool(config.MEDIA_TMP_DIR ?? tmpdir())
