@@ -4,19 +4,11 @@ import { except } from 'hono/combine'
 import { toErrorResponse } from '../shared/error-response.ts'
 import { appError, errorEnvelope } from '../shared/errors.ts'
 import { normalizePhone, requireJid } from '../shared/phone.ts'
-import type { NormalizedPhone } from '../shared/phone.ts'
 import { bearerAuth } from './auth/middleware.ts'
 import { deriveQrPageKey } from './auth/qr-page-link.ts'
-import type { QrPageKey } from './auth/qr-page-link.ts'
-import type { JwtVerifier } from './auth/jwt-verifier.ts'
-import type { Principal } from './auth/scopes.ts'
-import type { GatewayConfig } from './config.ts'
-import type { SigningCrypto } from '../shared/internal-signing.ts'
 import { importPepper } from './otp/otp-hash.ts'
-import type { PepperKey, PepperSigner } from './otp/otp-hash.ts'
-import type { HostClient } from './host-client.ts'
+import type { GatewayApp, GatewayDeps, RequestDeps } from './gateway-env.ts'
 import { registerApiDocs } from './routes/api-docs.ts'
-import type { DocsAssets } from './routes/api-docs.ts'
 import { registerHealth } from './routes/health.ts'
 import { isMediaUpload, registerMediaMessages } from './routes/media-messages.ts'
 import { registerMessages } from './routes/messages.ts'
@@ -25,43 +17,11 @@ import { registerRichMessages } from './routes/rich-messages.ts'
 import { registerOtp } from './routes/otp.ts'
 import { QR_PAGE_PUBLIC_PATHS, registerQrPage } from './routes/qr-page.ts'
 import { registerSandbox } from './routes/sandbox.ts'
-import { originalApiBodies, withFormBodies } from './routes/original-api.ts'
-import { JSON_BODY_TYPES } from './routes/schemas.ts'
+import { originalApiBodies, withFormBodies } from './http/original-api.ts'
+import { JSON_BODY_TYPES } from './http/schemas.ts'
 import { registerSessions } from './routes/sessions.ts'
 import { registerWebhooks } from './routes/webhooks.ts'
 import { webhookDeliveryRoute } from './webhooks/internal-route.ts'
-
-export type GatewayDeps = {
-  config: GatewayConfig
-  host: HostClient
-  verifier: JwtVerifier
-  clock?: () => number
-  /**
-   * How webhooks reach receivers: the global fetch by default (Workers, where fetch cannot reach our
-   * private network); node.ts passes one that resolves host names and refuses private addresses.
-   */
-  webhookFetch?: typeof fetch
-  /** HMAC for the OTP hashes; Web Crypto by default (Workers), node:crypto from the Node entry. */
-  signingCrypto?: SigningCrypto
-  /** The API reference's script: node.ts serves it from the package, worker.ts from static assets. */
-  docsAssets?: DocsAssets
-  /** Where unexpected errors are reported; the gateway itself stays free of Node APIs. */
-  onUnexpectedError?: (error: unknown, requestId: string) => void
-}
-
-type RequestDeps = GatewayDeps & {
-  /** A valid number's E.164 form and JID, or a 422. */
-  phone(input: string): NormalizedPhone
-  phoneInfo(input: string): NormalizedPhone
-  /** The OTP pepper, imported once. */
-  otpPepper: Promise<PepperKey | PepperSigner>
-  /** Signs and checks QR page links. */
-  qrPageKey: Promise<QrPageKey>
-  now(): number
-}
-
-export type GatewayEnv = { Variables: { deps: RequestDeps; principal: Principal } }
-export type GatewayApp = OpenAPIHono<GatewayEnv>
 
 // The QR page carries its own signed link instead of a bearer token.
 const PUBLIC_PATHS = ['/api/health', '/api/openapi.json', '/api/docs', '/api/docs/assets/*', ...QR_PAGE_PUBLIC_PATHS]

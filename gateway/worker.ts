@@ -1,10 +1,8 @@
 import type { ExecutionContext } from 'hono'
 import { errorEnvelope } from '../shared/errors.ts'
-import { createGateway } from './app.ts'
-import type { GatewayApp } from './app.ts'
-import { createJwtVerifier } from './auth/jwt-verifier.ts'
+import { buildGateway } from './build-gateway.ts'
 import { parseGatewayConfig } from './config.ts'
-import { createHostClient } from './host-client.ts'
+import type { GatewayApp } from './gateway-env.ts'
 
 /** Text bindings (vars and secrets); other binding kinds are not settings and are ignored. */
 type WorkerEnv = Record<string, unknown>
@@ -19,15 +17,7 @@ const textBindings = (env: WorkerEnv): Record<string, string> =>
 /** Builds the app from the bindings; a bad configuration throws an error naming the variables. */
 export const createWorkerGateway = (env: WorkerEnv): GatewayApp => {
   const config = parseGatewayConfig(textBindings(env))
-  const verifier = createJwtVerifier({
-    ...(config.JWT_SECRET ? { secret: config.JWT_SECRET } : { jwksUrl: config.JWT_JWKS_URL }),
-    ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}),
-    ...(config.JWT_AUDIENCE ? { audience: config.JWT_AUDIENCE } : {})
-  })
-  return createGateway({
-    config,
-    host: createHostClient({ baseUrl: config.HOST_URL, secret: config.INTERNAL_SECRET }),
-    verifier,
+  return buildGateway(config, {
     // Cloudflare answers asset paths before the worker runs; this covers run_worker_first and local runtimes.
     docsAssets: async (_file, request) => {
       if (!isAssetsBinding(env.ASSETS)) return undefined

@@ -1,6 +1,6 @@
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { scalarStandalonePath } from '../gateway/node-docs-assets.ts'
+import { scalarStandalonePath } from '../gateway/node/docs-assets.ts'
 import { API_DOCS_SCRIPT_PATH } from '../gateway/routes/api-docs.ts'
 
 /**

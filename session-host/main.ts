@@ -1,7 +1,9 @@
 import type { AddressInfo } from 'node:net'
+import pino from 'pino'
+import pretty from 'pino-pretty'
 import { serve } from '@hono/node-server'
 import { answerClientError } from '../shared/client-error-response.ts'
-import { createLogger, logFormat } from '../shared/logger.ts'
+import { buildLogger, logFormat } from '../shared/logger.ts'
 import { parseHostConfig } from './config.ts'
 import { createHost } from './create-host.ts'
 import { containLibsignalConsole } from './libsignal-console.ts'
@@ -9,7 +11,7 @@ import { containLibsignalConsole } from './libsignal-console.ts'
 /** Node entry: parses the environment, builds the host, serves it, and stops it on SIGTERM/SIGINT. */
 const main = async (): Promise<void> => {
   const config = parseHostConfig(process.env)
-  const logger = createLogger({ name: 'session-host', level: config.LOG_LEVEL, format: logFormat(config) })
+  const logger = buildLogger({ pino, pretty }, { name: 'session-host', level: config.LOG_LEVEL, format: logFormat(config), colorize: process.stdout.isTTY })
   containLibsignalConsole(logger)
   if (config.MEDIA_URL_ALLOW_HOSTS.length > 0) logger.warn({ hosts: config.MEDIA_URL_ALLOW_HOSTS }, 'media URLs may reach these hosts although they are private (MEDIA_URL_ALLOW_HOSTS)')
   if (!config.GATEWAY_URL) logger.warn('GATEWAY_URL is not set: webhook events are stored but not delivered')

@@ -1,3 +1,5 @@
+import { normalizeHost } from './host-name.ts'
+
 /**
  * Addresses a URL fetched for a user must never reach: this host, its private networks and the
  * cloud metadata endpoints. Written without `node:net` so that one table serves the gateway's
@@ -87,18 +89,16 @@ const inV6 = (address: number[], { network, prefix }: { network: number[]; prefi
   return true
 }
 
-const unbracket = (text: string) => text.replace(/^\[|\]$/g, '')
-
 /** 4 or 6 for an IP address (brackets allowed), 0 for anything else, such as a host name. */
 export const ipFamily = (text: string): 0 | 4 | 6 => {
-  const bare = unbracket(text)
+  const bare = normalizeHost(text)
   if (parseV4(bare) !== undefined) return 4
   return parseV6(bare.split('%')[0]!) ? 6 : 0
 }
 
 /** Whether an IP address (v4 or v6, brackets allowed) is one a fetch for a user may connect to. */
 export const isPublicAddress = (address: string): boolean => {
-  const bare = unbracket(address)
+  const bare = normalizeHost(address)
   const v4 = parseV4(bare)
   if (v4 !== undefined) return !V4_RANGES.some(range => inV4(v4, range))
   // A zone id (fe80::1%eth0) only exists for link-local addresses.

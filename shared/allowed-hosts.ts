@@ -1,3 +1,5 @@
+import { normalizeHost } from './host-name.ts'
+
 /**
  * The one format of the allow-lists that let a URL reach a private or loopback host
  * (WEBHOOK_ALLOWED_HOSTS on the gateway, MEDIA_URL_ALLOW_HOSTS on the host): entries separated by
@@ -5,9 +7,6 @@
  * brackets (`[::1]:8443`).
  */
 export type AllowedHost = { host: string; port?: string }
-
-/** A host as URLs and DNS spell it, compared without brackets, a trailing dot or case. */
-export const normalizeHost = (host: string): string => host.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase()
 
 export const parseAllowedHosts = (text: string): AllowedHost[] =>
   text

@@ -1,13 +1,15 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
-import { createLogger, logFormat, parseLogSettings } from './logger.ts'
+import pino from 'pino'
+import pretty from 'pino-pretty'
+import { buildLogger, logFormat, parseLogSettings } from './logger.ts'
 import type { LogFormat } from './logger.ts'
 
 const capture = (format: LogFormat) => {
   const chunks: string[] = []
   const destination = new Writable({ write: (chunk, _encoding, done) => (chunks.push(String(chunk)), done()) })
-  const logger = createLogger({ name: 'test', level: 'info', format, destination })
+  const logger = buildLogger({ pino, pretty }, { name: 'test', level: 'info', format, destination })
   return { logger, text: () => chunks.join('') }
 }
 

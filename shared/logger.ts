@@ -1,7 +1,10 @@
-import pino from 'pino'
-import type { DestinationStream, Logger } from 'pino'
-import pretty from 'pino-pretty'
 import { z } from 'zod'
+
+// Types only: pino and pino-pretty are Node libraries, which each Node entry passes to buildLogger.
+type Pino = typeof import('pino')
+type PinoPretty = typeof import('pino-pretty')
+type DestinationStream = import('pino').DestinationStream
+type Logger = import('pino').Logger
 
 /** Fields that may carry secrets or codes, wherever they sit in a log record. */
 export const REDACTED_PATHS = [
@@ -9,6 +12,9 @@ export const REDACTED_PATHS = [
   'authorization', '*.authorization', 'headers.authorization', 'req.headers.authorization',
   'creds', '*.creds', 'qr', '*.qr', 'pairingCode', '*.pairingCode', 'codeHash', '*.codeHash'
 ]
+
+/** pino's `redact` setting of every logger the product writes with (the test suite's audited one too). */
+export const LOG_REDACTION = { paths: REDACTED_PATHS, censor: '[redacted]' }
 
 /** The logging settings of both Node processes (the host's config and gateway/node.ts read them). */
 export const LOG_SETTINGS = {
@@ -31,15 +37,22 @@ export const parseLogSettings = (env: Record<string, string | undefined>) => {
 export const logFormat = (settings: { LOG_FORMAT?: LogFormat | undefined; NODE_ENV?: string | undefined }): LogFormat =>
   settings.LOG_FORMAT ?? (settings.NODE_ENV === 'production' ? 'json' : 'pretty')
 
-export type LoggerOptions = { name: string; level: string; format: LogFormat; destination?: DestinationStream }
+export type LoggerOptions = {
+  name: string
+  level: string
+  format: LogFormat
+  destination?: DestinationStream
+  /** Colours in the pretty format, for a terminal (`process.stdout.isTTY`); never with a destination. */
+  colorize?: boolean
+}
 
 /**
  * A pino logger that redacts before anything is written, in either format. Pretty lines are
  * written synchronously in this process (no transport thread), so nothing is lost at exit.
  */
-export const createLogger = ({ name, level, format, destination }: LoggerOptions): Logger => {
-  const options = { name, level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }
+export const buildLogger = ({ pino, pretty }: { pino: Pino; pretty: PinoPretty }, { name, level, format, destination, colorize = false }: LoggerOptions): Logger => {
+  const options = { name, level, redact: LOG_REDACTION }
   if (format === 'json') return destination ? pino(options, destination) : pino(options)
-  const colorize = !destination && Boolean(process.stdout.isTTY)
-  return pino(options, pretty({ sync: true, colorize, singleLine: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l', ...(destination ? { destination } : {}) }))
+  const prettyOptions = { sync: true, colorize: colorize && !destination, singleLine: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }
+  return pino(options, pretty(destination ? { ...prettyOptions, destination } : prettyOptions))
 }

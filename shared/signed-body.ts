@@ -3,6 +3,9 @@ import { appError } from './errors.ts'
 import { bodyHasDigest, verifySignedHeaders } from './internal-signing.ts'
 import type { VerifyRequestInput } from './internal-signing.ts'
 
+/** A signed internal request refused, with the reason the check gave. */
+export const refusedSignature = (reason: string) => appError('INTERNAL_AUTH_FAILED', 'Internal request signature refused', { reason })
+
 type SignedBodyOptions = Omit<VerifyRequestInput, 'body' | 'method' | 'pathWithQuery' | 'headers'> & { maxBytes: number }
 
 /**
@@ -12,10 +15,9 @@ type SignedBodyOptions = Omit<VerifyRequestInput, 'body' | 'method' | 'pathWithQ
  */
 export const readSignedBody = async (request: Request, { maxBytes, ...options }: SignedBodyOptions): Promise<Uint8Array> => {
   const url = new URL(request.url)
-  const refused = (reason: string) => appError('INTERNAL_AUTH_FAILED', 'Internal request signature refused', { reason })
   const verified = await verifySignedHeaders({ ...options, method: request.method, pathWithQuery: `${url.pathname}${url.search}`, headers: request.headers })
-  if (!verified.ok) throw refused(verified.reason)
+  if (!verified.ok) throw refusedSignature(verified.reason)
   const body = await readCappedBody(request, maxBytes)
-  if (!(await bodyHasDigest(body, verified.digest, options.primitives))) throw refused('bad_digest')
+  if (!(await bodyHasDigest(body, verified.digest, options.primitives))) throw refusedSignature('bad_digest')
   return body
 }

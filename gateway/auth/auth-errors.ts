@@ -1,7 +1,7 @@
 import { appError, type AppError } from '../../shared/errors.ts';
-import type { Scope } from './scopes.ts';
 
-// The RFC 6750 challenges: clients read `error` to tell a bad token from a missing permission.
+// The RFC 6750 challenges of a missing, invalid or expired token (scopes.ts makes the
+// insufficient_scope one): clients read `error` to tell a bad token from a missing permission.
 
 export function missingToken(): AppError {
   return appError('UNAUTHORIZED', undefined, undefined, { 'WWW-Authenticate': 'Bearer' });
@@ -13,10 +13,4 @@ export function invalidToken(message?: string): AppError {
 
 export function tokenExpired(): AppError {
   return appError('TOKEN_EXPIRED', undefined, undefined, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
-}
-
-export function insufficientScope(scope: Scope): AppError {
-  return appError('INSUFFICIENT_SCOPE', undefined, { required: scope }, {
-    'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${scope}"`,
-  });
 }

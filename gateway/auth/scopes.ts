@@ -1,6 +1,6 @@
-import { appError } from '../../shared/errors.ts';
+import { appError, type AppError } from '../../shared/errors.ts';
 import { SESSION_ID_PATTERN } from '../../shared/ids.ts';
-import { insufficientScope, invalidToken } from './auth-errors.ts';
+import { invalidToken } from './auth-errors.ts';
 
 export const SCOPES = ['sessions:read', 'sessions:write', 'messages:send', 'otp:send', 'otp:verify', 'admin'] as const;
 
@@ -41,6 +41,13 @@ export function parseSessionsClaim(claim: unknown): string[] | undefined {
 
 export function hasScope(principal: Principal, scope: Scope): boolean {
   return principal.scopes.has(scope) || principal.scopes.has('admin');
+}
+
+// RFC 6750 §3.1: the challenge names the scope the request needed.
+function insufficientScope(scope: Scope): AppError {
+  return appError('INSUFFICIENT_SCOPE', undefined, { required: scope }, {
+    'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${scope}"`,
+  });
 }
 
 export function requireScope(principal: Principal, scope: Scope): void {

@@ -1,6 +1,6 @@
 import { errorEnvelope } from '../../shared/errors.ts'
-import type { GatewayApp } from '../app.ts'
-import { htmlPageHeaders, newNonce } from './html-page.ts'
+import type { DocsAssets, GatewayApp } from '../gateway-env.ts'
+import { htmlPageHeaders, newNonce } from '../http/html-page.ts'
 
 /**
  * Where the page loads Scalar's standalone bundle (@scalar/api-reference, dist/browser). On Node
@@ -8,9 +8,6 @@ import { htmlPageHeaders, newNonce } from './html-page.ts'
  * `[assets]`, filled by scripts/worker-assets.ts), so it never counts toward the script bundle.
  */
 export const API_DOCS_SCRIPT_PATH = '/api/docs/assets/api-reference.js'
-
-/** Serves one of the reference's files, or undefined when the runtime has none by that name. */
-export type DocsAssets = (file: string, request: Request) => Promise<Response | undefined>
 
 /**
  * Everything Scalar would fetch from elsewhere is turned off: its web fonts, the AI agent and the

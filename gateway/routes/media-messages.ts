@@ -4,10 +4,9 @@ import { appError } from '../../shared/errors.ts'
 import { MAX_MEDIA_BYTES, MEDIA_KINDS, MULTIPART_OVERHEAD_BYTES } from '../../shared/media.ts'
 import type { MediaKind } from '../../shared/media.ts'
 import { requireScope, requireSession } from '../auth/scopes.ts'
-import { idempotencyKeyHeader, idempotencyOf } from './idempotency.ts'
-import type { GatewayApp, GatewayEnv } from '../app.ts'
-import { SentMessage } from './messages.ts'
-import { envelope, errorResponses, json, Recipient, SessionIdParam } from './schemas.ts'
+import { idempotencyKeyHeader, idempotencyOf } from '../http/idempotency.ts'
+import type { GatewayApp, GatewayEnv } from '../gateway-env.ts'
+import { envelope, errorResponses, json, Recipient, SentMessage, SessionIdParam } from '../http/schemas.ts'
 
 /** The largest multipart body a media route lets through: the file cap plus room for the fields. */
 export const MAX_MULTIPART_BYTES = MAX_MEDIA_BYTES + MULTIPART_OVERHEAD_BYTES

@@ -1,20 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { hasScope, requireScope, requireSession } from '../auth/scopes.ts'
-import type { GatewayApp } from '../app.ts'
-import { IDEMPOTENCY_KEY_TTL_HOURS, idempotencyOf } from './idempotency.ts'
-import { envelope, errorResponses, json, jsonRequest, MessageDelivery, Recipient, SessionIdParam } from './schemas.ts'
-
-export const SentMessage = z
-  .object({
-    sessionId: z.string(),
-    to: z.string().openapi({ example: '+6281234567890' }),
-    messageId: z.string(),
-    kind: z.string(),
-    otpId: z.string().nullable(),
-    timestamp: z.string()
-  })
-  .extend(MessageDelivery.shape)
-  .openapi('Message')
+import type { GatewayApp } from '../gateway-env.ts'
+import { IDEMPOTENCY_KEY_TTL_HOURS, idempotencyOf } from '../http/idempotency.ts'
+import { envelope, errorResponses, json, jsonRequest, Recipient, SentMessage, SessionIdParam } from '../http/schemas.ts'
 
 const idempotencyHeader = z.object({
   'idempotency-key': z

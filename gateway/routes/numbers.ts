@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { requireScope, requireSession } from '../auth/scopes.ts'
-import type { GatewayApp } from '../app.ts'
-import { envelope, errorResponses, json, SessionIdParam } from './schemas.ts'
+import type { GatewayApp } from '../gateway-env.ts'
+import { envelope, errorResponses, json, SessionIdParam } from '../http/schemas.ts'
 
 const NumberCheck = z
   .object({ input: z.string(), e164: z.string(), jid: z.string(), onWhatsApp: z.boolean() })

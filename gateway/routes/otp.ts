@@ -1,12 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { appError } from '../../shared/errors.ts'
 import { requireScope, requireSession } from '../auth/scopes.ts'
-import type { GatewayApp } from '../app.ts'
-import { idempotencyOf } from './idempotency.ts'
+import type { GatewayApp } from '../gateway-env.ts'
+import { idempotencyOf } from '../http/idempotency.ts'
 import { generateOtpCode } from '../otp/otp-code.ts'
 import { hashOtpCode } from '../otp/otp-hash.ts'
 import { OtpTemplateError, renderOtpMessage } from '../otp/otp-templates.ts'
-import { envelope, errorResponses, json, jsonRequest, MessageDelivery, Recipient, SessionIdParam } from './schemas.ts'
+import { envelope, errorResponses, json, jsonRequest, MessageDelivery, Recipient, SessionIdParam } from '../http/schemas.ts'
 
 const OtpView = z
   .object({

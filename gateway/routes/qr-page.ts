@@ -4,10 +4,10 @@ import type { Context } from 'hono'
 import { bearerToken } from '../auth/middleware.ts'
 import { canUseSession, hasScope, requireScope, requireSession } from '../auth/scopes.ts'
 import { QR_PAGE_LINK_TTL_SECONDS, qrPagePath, signQrPageLink, verifyQrPageLink } from '../auth/qr-page-link.ts'
-import type { GatewayApp, GatewayEnv } from '../app.ts'
-import { newNonce } from './html-page.ts'
-import { qrPageHeaders, renderExpiredQrPage, renderQrPage } from './qr-page-html.ts'
-import { envelope, errorResponses, json, SessionIdParam, SessionView } from './schemas.ts'
+import type { GatewayApp, GatewayEnv } from '../gateway-env.ts'
+import { newNonce } from '../http/html-page.ts'
+import { qrPageHeaders, renderExpiredQrPage, renderQrPage } from '../http/qr-page-html.ts'
+import { envelope, errorResponses, json, SessionIdParam, SessionView } from '../http/schemas.ts'
 
 const Params = z.object({ sessionId: SessionIdParam })
 const LinkQuery = z.object({ expires: z.string().optional(), signature: z.string().optional() })

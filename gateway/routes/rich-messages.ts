@@ -2,10 +2,9 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { RICH_CONTENT, RICH_KINDS } from '../../shared/rich-messages.ts'
 import type { RichKind } from '../../shared/rich-messages.ts'
 import { requireScope, requireSession } from '../auth/scopes.ts'
-import type { GatewayApp } from '../app.ts'
-import { idempotencyOf } from './idempotency.ts'
-import { SentMessage } from './messages.ts'
-import { envelope, errorResponses, json, jsonRequest, Recipient, SessionIdParam } from './schemas.ts'
+import type { GatewayApp } from '../gateway-env.ts'
+import { idempotencyOf } from '../http/idempotency.ts'
+import { envelope, errorResponses, json, jsonRequest, Recipient, SentMessage, SessionIdParam } from '../http/schemas.ts'
 
 const SUMMARIES: Record<RichKind, [string, string?]> = {
   location: ['Send a location pin'],

@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { MEDIA_KINDS } from '../../shared/media.ts'
 import { canUseSession, requireScope, requireSession } from '../auth/scopes.ts'
-import type { GatewayApp } from '../app.ts'
-import { envelope, errorResponses, json, jsonRequest, Recipient, SessionIdParam } from './schemas.ts'
+import type { GatewayApp } from '../gateway-env.ts'
+import { envelope, errorResponses, json, jsonRequest, Recipient, SessionIdParam } from '../http/schemas.ts'
 
 const SandboxMessage = z
   .object({

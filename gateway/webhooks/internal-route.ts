@@ -1,8 +1,7 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { appError, ok } from '../../shared/errors.ts'
-import { createNonceCache } from '../../shared/internal-signing.ts'
-import { readSignedBody } from '../../shared/signed-body.ts'
+import { internalRequestAuth } from '../../shared/internal-request-auth.ts'
 import type { SigningSecret } from '../../shared/internal-signing.ts'
 import { WEBHOOK_DELIVERY_PATH, WEBHOOK_EVENT_TYPES } from '../../shared/webhook-events.ts'
 import { deliverWebhook } from './deliver.ts'
@@ -22,21 +21,14 @@ const MAX_BODY_BYTES = 1024 * 1024
 
 /**
  * The route the session host calls to deliver one webhook attempt. Only the host may call it: the
- * request must carry a fresh signature made with the internal secret, checked like the host checks
- * the gateway's, with its own nonce cache. The signature is checked before the body is read, and
- * the body is read only up to its cap.
+ * request must carry a fresh signature made with the internal secret, checked as the host checks
+ * the gateway's (shared/internal-request-auth.ts), with its own nonce cache.
  */
-export const webhookDeliveryRoute = (deps: { secret: SigningSecret; clock?: () => number } & DeliverDeps) => {
-  const seenNonce = createNonceCache()
-  return new Hono().post(WEBHOOK_DELIVERY_PATH, async c => {
-    const bytes = await readSignedBody(c.req.raw, { secret: deps.secret, seenNonce, maxBytes: MAX_BODY_BYTES, ...(deps.clock ? { now: deps.clock() } : {}) })
-    let body: unknown
-    try {
-      body = JSON.parse(new TextDecoder().decode(bytes))
-    } catch {
+export const webhookDeliveryRoute = (deps: { secret: SigningSecret; clock?: () => number } & DeliverDeps) =>
+  new Hono().post(WEBHOOK_DELIVERY_PATH, internalRequestAuth({ secret: deps.secret, maxBodyBytes: MAX_BODY_BYTES, ...(deps.clock ? { clock: deps.clock } : {}) }), async c => {
+    const body: unknown = await c.req.json().catch(() => {
       throw appError('INVALID_JSON')
-    }
+    })
     const request = DeliveryRequest.parse(body)
     return c.json(ok('Delivery attempted', await deliverWebhook(request, deps)))
   })
-}

@@ -1,11 +1,11 @@
 import { lookup } from 'node:dns/promises'
-import { isIP } from 'node:net'
 import type { LookupFunction } from 'node:net'
 import { Agent, request } from 'undici'
 import { AppError, appError } from '../../shared/errors.ts'
-import { isPublicAddress } from '../../shared/address-policy.ts'
-import { isAllowedHost } from '../../shared/allowed-hosts.ts'
+import { ipFamily } from '../../shared/address-policy.ts'
 import type { AllowedHost } from '../../shared/allowed-hosts.ts'
+import { checkUrl, isAllowedAddress } from '../../shared/url-policy.ts'
+import type { UrlRefusal } from '../../shared/url-policy.ts'
 import { fileTooLarge, writeCapped } from './upload-spool.ts'
 
 export type FetchPolicy = {
@@ -27,25 +27,27 @@ const notAllowed = (url: string, reason: string) => appError('URL_NOT_ALLOWED', 
 const fetchFailed = (url: string, reason: string, extra: Record<string, unknown> = {}) =>
   appError('URL_FETCH_FAILED', `The URL could not be fetched: ${reason}`, { url: url.slice(0, 200), reason, ...extra })
 
-const defaultPort = (url: URL) => url.port || (url.protocol === 'https:' ? '443' : '80')
+/** Why the shared URL policy refused a media URL, in the words of the host's setting. */
+const REFUSALS: Record<UrlRefusal, string> = {
+  invalid_url: 'not a valid absolute URL',
+  scheme: 'only http and https URLs are fetched',
+  credentials: 'URLs with credentials are not fetched',
+  private_address: 'the host is a loopback, private, link-local or metadata address (MEDIA_URL_ALLOW_HOSTS on the host lets named hosts through, for tests)'
+}
 
 /**
- * The address to connect to for a URL, after checking every address its name resolves to: one
- * private answer among public ones is enough to refuse, since the name's owner picks them.
+ * The address to connect to for a URL, after checking the URL and every address its name resolves
+ * to against the shared URL policy: one private answer among public ones is enough to refuse,
+ * since the name's owner picks them.
  */
 const vetAddress = async (url: URL, policy: FetchPolicy): Promise<{ address: string; family: number }> => {
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw notAllowed(url.href, 'only http and https URLs are fetched')
-  if (url.username || url.password) throw notAllowed(url.href, 'URLs with credentials are not fetched')
-  const host = url.hostname.replace(/^\[|\]$/g, '')
-  const allowed = isAllowedHost(policy.allowHosts, url.hostname, defaultPort(url))
-  const family = isIP(host)
+  const checked = checkUrl(url, policy.allowHosts)
+  if (!checked.ok) throw notAllowed(url.href, REFUSALS[checked.reason])
+  const { host, port } = checked
+  const family = ipFamily(host)
   const answers = family !== 0 ? [{ address: host, family }] : await lookup(host, { all: true, verbatim: true }).catch(() => [])
   if (answers.length === 0) throw fetchFailed(url.href, 'the host name does not resolve')
-  if (!allowed) {
-    for (const answer of answers) {
-      if (!isPublicAddress(answer.address)) throw notAllowed(url.href, 'the host is a loopback, private, link-local or metadata address (MEDIA_URL_ALLOW_HOSTS on the host lets named hosts through, for tests)')
-    }
-  }
+  if (!answers.every(answer => isAllowedAddress(answer.address, { host, port, allowedHosts: policy.allowHosts }))) throw notAllowed(url.href, REFUSALS.private_address)
   return answers[0]!
 }
 
@@ -75,7 +77,7 @@ export const fetchToFile = async (rawUrl: string, path: string, { maxBytes, poli
   try {
     url = new URL(rawUrl)
   } catch {
-    throw notAllowed(rawUrl, 'not a valid absolute URL')
+    throw notAllowed(rawUrl, REFUSALS.invalid_url)
   }
   const signal = AbortSignal.timeout(policy.timeoutMs)
   for (let hop = 0; ; hop++) {

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { QR_PAGE_MESSAGES } from '../../gateway/routes/qr-page-html.ts'
+import { QR_PAGE_MESSAGES } from '../../gateway/http/qr-page-html.ts'
 import type { QrRefreshChild } from '../../session-host/sim/index.ts'
 import { startProcessStack } from '../support/process-stack.ts'
 import type { ProcessStack } from '../support/process-stack.ts'

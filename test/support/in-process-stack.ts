@@ -2,14 +2,12 @@ import { lookup } from 'node:dns/promises'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createGateway } from '../../gateway/app.ts'
-import { createJwtVerifier } from '../../gateway/auth/jwt-verifier.ts'
 import { mintToken } from '../../gateway/auth/mint-token.ts'
 import type { Scope } from '../../gateway/auth/scopes.ts'
+import { buildGateway } from '../../gateway/build-gateway.ts'
 import { parseGatewayConfig } from '../../gateway/config.ts'
-import { createHostClient } from '../../gateway/host-client.ts'
-import { createNodeWebhookFetch } from '../../gateway/node-webhook-fetch.ts'
-import type { ResolveHost } from '../../gateway/node-webhook-fetch.ts'
+import { createNodeWebhookFetch } from '../../gateway/node/webhook-fetch.ts'
+import type { ResolveHost } from '../../gateway/node/webhook-fetch.ts'
 import { parseHostConfig } from '../../session-host/config.ts'
 import { createHost } from '../../session-host/create-host.ts'
 import { baileysTrustConfig, makeTrustingAgents, WaSim } from '../../session-host/sim/index.ts'
@@ -108,15 +106,13 @@ export const startInProcessStack = async (
     // Test receivers listen on loopback.
     WEBHOOK_ALLOWED_HOSTS: '127.0.0.1'
   })
-  const host = createHostClient({ baseUrl: config.HOST_URL, secret: INTERNAL_SECRET, fetch: (input, init) => Promise.resolve(hostApp.request(String(input), init)) })
   // Deliveries go out as the Node gateway sends them; a test may answer the DNS questions itself.
   const webhookFetch = createNodeWebhookFetch({ resolve: options.webhookResolve ?? (name => lookup(name, { all: true, verbatim: true })), allowedHosts: config.WEBHOOK_ALLOWED_HOSTS })
-  const gateway = createGateway({
-    config,
-    host,
+  const gateway = buildGateway(config, {
+    // The host client's requests go to the host app directly, signed as over the network.
+    hostFetch: (input, init) => Promise.resolve(hostApp.request(String(input), init)),
     clock,
     webhookFetch,
-    verifier: createJwtVerifier({ secret: JWT_SECRET, audience: 'otp-gateway' }),
     onUnexpectedError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error')
   })
   // The reverse direction: the host hands webhook deliveries to the gateway app directly.

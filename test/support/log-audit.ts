@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pino from 'pino'
 import type { Logger } from 'pino'
-import { REDACTED_PATHS } from '../../shared/logger.ts'
+import { LOG_REDACTION } from '../../shared/logger.ts'
 
 /**
  * The suite-wide log audit (run by test/run-suite.ts): tests record the secrets, tokens and OTP
@@ -23,7 +23,7 @@ export const captureLog = (text: string): void => {
 /** The product's redacting logger at debug level, writing into the audit instead of the console. */
 export const auditedLogger = (name: string): Logger =>
   dir
-    ? pino({ name, level: 'debug', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, pino.destination({ dest: join(dir, `logs-${process.pid}.log`), append: true, sync: true }))
+    ? pino({ name, level: 'debug', redact: LOG_REDACTION }, pino.destination({ dest: join(dir, `logs-${process.pid}.log`), append: true, sync: true }))
     : pino({ level: 'silent' })
 
 /**

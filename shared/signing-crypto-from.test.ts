@@ -1,7 +1,10 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import { signRequest, verifyRequest, webCryptoSigning } from './internal-signing.ts'
-import { nodeSigningCrypto } from './node-signing-crypto.ts'
+import { signingCryptoFrom } from './signing-crypto-from.ts'
+
+const nodeSigningCrypto = signingCryptoFrom({ createHash, createHmac, timingSafeEqual })
 
 const SECRET = 'current-secret-0123456789abcdef'
 const request = { secret: SECRET, method: 'POST', pathWithQuery: '/internal/otp/otp_123456789/verify', body: '{"codeHash":"abc"}' }

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createNodeHostFetch } from './node-host-fetch.ts'
+import { createNodeHostFetch } from './host-fetch.ts'
 
 describe('the Node fetch for the host client', () => {
   const hostFetch = createNodeHostFetch()

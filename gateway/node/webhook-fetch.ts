@@ -1,9 +1,9 @@
 import { Agent, buildConnector, fetch as undiciFetch } from 'undici'
 import type { RequestInit as UndiciRequestInit } from 'undici'
-import { ipFamily, isPublicAddress } from '../shared/address-policy.ts'
-import { isAllowedHost } from '../shared/allowed-hosts.ts'
-import type { AllowedHost } from '../shared/allowed-hosts.ts'
-import { appError } from '../shared/errors.ts'
+import { ipFamily } from '../../shared/address-policy.ts'
+import type { AllowedHost } from '../../shared/allowed-hosts.ts'
+import { appError } from '../../shared/errors.ts'
+import { isAllowedAddress } from '../../shared/url-policy.ts'
 
 export type ResolvedAddress = { address: string; family: number }
 /** Every address a host name resolves to: node:dns `lookup(name, { all: true })`, passed in by node.ts. */
@@ -16,19 +16,20 @@ const notAllowed = (host: string) => appError('URL_NOT_ALLOWED', 'The webhook ho
 
 /**
  * The webhook fetch on Node: every connection its agent opens goes to an address checked against
- * the shared address policy. A host name is resolved once, inside the socket's connect, and the
- * socket connects to the answer that was checked, so a second DNS answer (rebinding) is never
- * used; TLS still names the host (SNI, certificate check) and so does the Host header. Redirects
- * are never followed. A refused connection rejects with the URL_NOT_ALLOWED error as its cause.
+ * the shared URL policy (shared/url-policy.ts). A host name is resolved once, inside the socket's
+ * connect, and the socket connects to the answer that was checked, so a second DNS answer
+ * (rebinding) is never used; TLS still names the host (SNI, certificate check) and so does the
+ * Host header. Redirects are never followed. A refused connection rejects with the
+ * URL_NOT_ALLOWED error as its cause.
  * `allowedHosts` (WEBHOOK_ALLOWED_HOSTS) are connected to although they are private.
  */
 export const createNodeWebhookFetch = ({ resolve, allowedHosts = [], ca }: { resolve: ResolveHost; allowedHosts?: readonly AllowedHost[]; ca?: string }) => {
   // A lookup knows no port: the URL check already held the port to its entry.
-  const allowed = (host: string) => isAllowedHost(allowedHosts, host)
+  const allowed = (host: string, address: string) => isAllowedAddress(address, { host, allowedHosts })
 
   const vet = (hostname: string, answers: ResolvedAddress[], options: LookupOptions): ResolvedAddress[] => {
     // One private answer among public ones is enough to refuse: the name's owner picks them all.
-    if (!allowed(hostname) && answers.some(answer => !isPublicAddress(answer.address))) throw notAllowed(hostname)
+    if (!answers.every(answer => allowed(hostname, answer.address))) throw notAllowed(hostname)
     const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family
     const usable = family ? answers.filter(answer => answer.family === family) : answers
     if (usable.length === 0) throw appError('URL_FETCH_FAILED', 'The webhook host name does not resolve', { host: hostname })
@@ -46,7 +47,7 @@ export const createNodeWebhookFetch = ({ resolve, allowedHosts = [], ca }: { res
   const agent = new Agent({
     connect: (options, callback) => {
       // Sockets skip `lookup` for an address literal, so literals are checked here.
-      if (ipFamily(options.hostname) !== 0 && !allowed(options.hostname) && !isPublicAddress(options.hostname)) return callback(notAllowed(options.hostname), null)
+      if (ipFamily(options.hostname) !== 0 && !allowed(options.hostname, options.hostname)) return callback(notAllowed(options.hostname), null)
       connectChecked(options, callback)
     }
   })

@@ -5,12 +5,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createServer as createTlsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { TLSSocket } from 'node:tls'
-import { createTlsAuthority } from '../session-host/sim/tls-authority.ts'
-import { createNodeWebhookFetch } from './node-webhook-fetch.ts'
-import type { ResolvedAddress } from './node-webhook-fetch.ts'
-import { deliverWebhook } from './webhooks/deliver.ts'
-import { generateWebhookSecret } from './webhooks/standard-webhooks.ts'
-import { parseAllowedHosts } from '../shared/allowed-hosts.ts'
+import { createTlsAuthority } from '../../session-host/sim/tls-authority.ts'
+import { createNodeWebhookFetch } from './webhook-fetch.ts'
+import type { ResolvedAddress } from './webhook-fetch.ts'
+import { deliverWebhook } from '../webhooks/deliver.ts'
+import { generateWebhookSecret } from '../webhooks/standard-webhooks.ts'
+import { parseAllowedHosts } from '../../shared/allowed-hosts.ts'
 
 describe('webhook deliveries on Node', () => {
   const seen: { path: string; host: string | undefined; servername?: string | false | null }[] = []

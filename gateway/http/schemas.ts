@@ -83,12 +83,12 @@ export const Recipient = z.string().min(3).max(64).openapi({ example: '081234567
 
 /**
  * What the routes with a JSON body take: JSON, or a form as the original API took (read into the
- * same fields by routes/original-api.ts). Another type is 415 UNSUPPORTED_MEDIA_TYPE naming these.
+ * same fields by http/original-api.ts). Another type is 415 UNSUPPORTED_MEDIA_TYPE naming these.
  */
 export const JSON_BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded'] as const
 
 /**
- * A required JSON request body. Forms are taken too (routes/original-api.ts turns them into JSON
+ * A required JSON request body. Forms are taken too (http/original-api.ts turns them into JSON
  * before validation) and the OpenAPI document lists them beside JSON (`withFormBodies`); declaring
  * both here would make the framework validate a JSON body as a form as well.
  */
@@ -106,3 +106,16 @@ export const MessageDelivery = z.object({
   readAt: instant,
   failedAt: instant
 })
+
+/** A message as the send routes answer it (text, media, rich), with where its delivery stands. */
+export const SentMessage = z
+  .object({
+    sessionId: z.string(),
+    to: z.string().openapi({ example: '+6281234567890' }),
+    messageId: z.string(),
+    kind: z.string(),
+    otpId: z.string().nullable(),
+    timestamp: z.string()
+  })
+  .extend(MessageDelivery.shape)
+  .openapi('Message')

@@ -1,0 +1,38 @@
+import type { SigningCrypto } from '../shared/internal-signing.ts'
+import { createGateway } from './app.ts'
+import { createJwtVerifier } from './auth/jwt-verifier.ts'
+import type { JwtVerifier } from './auth/jwt-verifier.ts'
+import type { GatewayConfig } from './config.ts'
+import type { GatewayApp, GatewayDeps } from './gateway-env.ts'
+import { createHostClient } from './host-client.ts'
+
+/**
+ * What each runtime brings of its own (gateway/node.ts, gateway/worker.ts, the in-process test
+ * stack); whatever is left out falls back to Web APIs.
+ */
+export type GatewayAdapters = Pick<GatewayDeps, 'webhookFetch' | 'docsAssets' | 'onUnexpectedError' | 'clock'> & {
+  /** How the host client's calls reach the host; the global fetch by default. */
+  hostFetch?: typeof fetch
+  /** How uploads stream to the host; `hostFetch` by default. */
+  streamFetch?: typeof fetch
+  /** Signs host requests and hashes OTPs; Web Crypto by default. */
+  signingCrypto?: SigningCrypto
+}
+
+/** The token check the configuration asks for: a shared secret or a JWKS URL, with the optional issuer and audience. */
+const jwtVerifierFor = (config: GatewayConfig): JwtVerifier =>
+  createJwtVerifier({
+    ...(config.JWT_SECRET ? { secret: config.JWT_SECRET } : { jwksUrl: config.JWT_JWKS_URL }),
+    ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}),
+    ...(config.JWT_AUDIENCE ? { audience: config.JWT_AUDIENCE } : {})
+  })
+
+/** The gateway from its parsed configuration and the runtime's adapters: the one way every entry builds it. */
+export const buildGateway = (config: GatewayConfig, { hostFetch, streamFetch, signingCrypto, ...deps }: GatewayAdapters = {}): GatewayApp =>
+  createGateway({
+    ...deps,
+    config,
+    host: createHostClient({ baseUrl: config.HOST_URL, secret: config.INTERNAL_SECRET, fetch: hostFetch, streamFetch, primitives: signingCrypto }),
+    verifier: jwtVerifierFor(config),
+    signingCrypto
+  })
