@@ -2,9 +2,9 @@ import type { SigningCrypto } from '../shared/internal-signing.ts'
 import { createGateway } from './app.ts'
 import { createJwtVerifier } from './auth/jwt-verifier.ts'
 import type { JwtVerifier } from './auth/jwt-verifier.ts'
-import type { GatewayConfig } from './config.ts'
-import type { GatewayApp, GatewayDeps } from './gateway-env.ts'
-import { createHostClient } from './host-client.ts'
+import type { GatewayConfig } from './env/config.ts'
+import type { GatewayApp, GatewayDeps } from './env/gateway-env.ts'
+import { createHostClient } from './host/host-client.ts'
 
 /**
  * What each runtime brings of its own (gateway/node.ts, gateway/worker.ts, the in-process test

@@ -1,8 +1,8 @@
 import type { ExecutionContext } from 'hono'
 import { errorEnvelope } from '../shared/errors.ts'
 import { buildGateway } from './build-gateway.ts'
-import { parseGatewayConfig } from './config.ts'
-import type { GatewayApp } from './gateway-env.ts'
+import { parseGatewayConfig } from './env/config.ts'
+import type { GatewayApp } from './env/gateway-env.ts'
 
 /** Text bindings (vars and secrets); other binding kinds are not settings and are ignored. */
 type WorkerEnv = Record<string, unknown>

@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import type { GatewayEnv } from '../gateway-env.ts'
+import type { GatewayEnv } from '../env/gateway-env.ts'
 import { appError } from '../../shared/errors.ts'
 
 export { IDEMPOTENCY_KEY_TTL_HOURS } from '../../shared/idempotency.ts'

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
-import type { DocsAssets } from '../gateway-env.ts'
+import type { DocsAssets } from '../env/gateway-env.ts'
 
 /** Scalar's standalone bundle inside the installed @scalar/api-reference (dist/index.js's sibling). */
 export const scalarStandalonePath = () => join(dirname(fileURLToPath(import.meta.resolve('@scalar/api-reference'))), 'browser', 'standalone.js')

@@ -1,5 +1,5 @@
 import { errorEnvelope } from '../../shared/errors.ts'
-import type { DocsAssets, GatewayApp } from '../gateway-env.ts'
+import type { DocsAssets, GatewayApp } from '../env/gateway-env.ts'
 import { htmlPageHeaders, newNonce } from '../http/html-page.ts'
 
 /**

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import type { GatewayApp } from '../gateway-env.ts'
+import type { GatewayApp } from '../env/gateway-env.ts'
 
 const Health = z.object({
   success: z.boolean(),

@@ -5,7 +5,7 @@ import { MAX_MEDIA_BYTES, MEDIA_KINDS, MULTIPART_OVERHEAD_BYTES } from '../../sh
 import type { MediaKind } from '../../shared/media.ts'
 import { requireScope, requireSession } from '../auth/scopes.ts'
 import { idempotencyKeyHeader, idempotencyOf } from '../http/idempotency.ts'
-import type { GatewayApp, GatewayEnv } from '../gateway-env.ts'
+import type { GatewayApp, GatewayEnv } from '../env/gateway-env.ts'
 import { envelope, errorResponses, json, Recipient, SentMessage, SessionIdParam } from '../http/schemas.ts'
 
 /** The largest multipart body a media route lets through: the file cap plus room for the fields. */

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { hasScope, requireScope, requireSession } from '../auth/scopes.ts'
-import type { GatewayApp } from '../gateway-env.ts'
+import type { GatewayApp } from '../env/gateway-env.ts'
 import { IDEMPOTENCY_KEY_TTL_HOURS, idempotencyOf } from '../http/idempotency.ts'
 import { envelope, errorResponses, json, jsonRequest, Recipient, SentMessage, SessionIdParam } from '../http/schemas.ts'
 

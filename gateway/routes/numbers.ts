@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { requireScope, requireSession } from '../auth/scopes.ts'
-import type { GatewayApp } from '../gateway-env.ts'
+import type { GatewayApp } from '../env/gateway-env.ts'
 import { envelope, errorResponses, json, SessionIdParam } from '../http/schemas.ts'
 
 const NumberCheck = z

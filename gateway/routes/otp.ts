@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { appError } from '../../shared/errors.ts'
 import { requireScope, requireSession } from '../auth/scopes.ts'
-import type { GatewayApp } from '../gateway-env.ts'
+import type { GatewayApp } from '../env/gateway-env.ts'
 import { idempotencyOf } from '../http/idempotency.ts'
 import { generateOtpCode } from '../otp/otp-code.ts'
 import { hashOtpCode } from '../otp/otp-hash.ts'

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { RICH_CONTENT, RICH_KINDS } from '../../shared/rich-messages.ts'
 import type { RichKind } from '../../shared/rich-messages.ts'
 import { requireScope, requireSession } from '../auth/scopes.ts'
-import type { GatewayApp } from '../gateway-env.ts'
+import type { GatewayApp } from '../env/gateway-env.ts'
 import { idempotencyOf } from '../http/idempotency.ts'
 import { envelope, errorResponses, json, jsonRequest, Recipient, SentMessage, SessionIdParam } from '../http/schemas.ts'
 

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { MEDIA_KINDS } from '../../shared/media.ts'
 import { canUseSession, requireScope, requireSession } from '../auth/scopes.ts'
-import type { GatewayApp } from '../gateway-env.ts'
+import type { GatewayApp } from '../env/gateway-env.ts'
 import { envelope, errorResponses, json, jsonRequest, Recipient, SessionIdParam } from '../http/schemas.ts'
 
 const SandboxMessage = z

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { DEFAULT_DEVICE_LABEL, DeviceLabel } from '../../shared/sessions.ts'
 import { QR_PAGE_MESSAGES as QR_INSTRUCTIONS } from '../http/qr-page-html.ts'
 import { filterSessions, requireScope, requireSession } from '../auth/scopes.ts'
-import type { GatewayApp } from '../gateway-env.ts'
+import type { GatewayApp } from '../env/gateway-env.ts'
 import { envelope, errorResponses, json, jsonRequest, Recipient, SessionIdParam, SessionView } from '../http/schemas.ts'
 import { prepareWebhook, WebhookInput, WebhookView } from '../webhooks/session-webhook.ts'
 

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { requireScope, requireSession } from '../auth/scopes.ts'
 import type { Principal } from '../auth/scopes.ts'
-import type { GatewayApp } from '../gateway-env.ts'
+import type { GatewayApp } from '../env/gateway-env.ts'
 import { prepareWebhook, WebhookInput, WebhookView } from '../webhooks/session-webhook.ts'
 import { envelope, errorResponses, json, jsonRequest, SessionIdParam } from '../http/schemas.ts'
 

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { WEBHOOK_EVENT_TYPES } from '../../shared/webhook-events.ts'
-import type { GatewayConfig } from '../config.ts'
+import type { GatewayConfig } from '../env/config.ts'
 import { generateWebhookSecret, isWebhookSecret } from './standard-webhooks.ts'
 import { checkWebhookUrl } from './webhook-url.ts'
 

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
-import { GatewayConfigSchema } from '../../gateway/config.ts'
+import { GatewayConfigSchema } from '../../gateway/env/config.ts'
 import { HostConfigSchema } from '../../session-host/config.ts'
 import { LOG_SETTINGS } from '../../shared/logger.ts'
 
@@ -40,7 +40,7 @@ const documented = (): Set<string> => {
 describe('the README', () => {
   it('documents every setting the gateway, the host and npm start read', () => {
     const read = new Map<string, string>([
-      ...Object.keys(GatewayConfigSchema.shape).map(name => [name, 'gateway/config.ts'] as const),
+      ...Object.keys(GatewayConfigSchema.shape).map(name => [name, 'gateway/env/config.ts'] as const),
       ...Object.keys(HostConfigSchema.shape).map(name => [name, 'session-host/config.ts'] as const),
       ...Object.keys(LOG_SETTINGS).map(name => [name, 'shared/logger.ts'] as const),
       ...directReads()

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { createHostClient } from '../../gateway/host-client.ts'
+import { createHostClient } from '../../gateway/host/host-client.ts'
 import { AppError, errorEnvelope, ok } from '../../shared/errors.ts'
 import { answer, createFakeHost } from './fake-host.ts'
 

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { parseAllowedHosts } from '../shared/allowed-hosts.ts'
+import { parseAllowedHosts } from '../../shared/allowed-hosts.ts'
 
 /** The gateway's settings, from the environment, parsed once at start-up. */
 export const GatewayConfigSchema = z

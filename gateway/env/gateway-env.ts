@@ -1,12 +1,12 @@
 import type { OpenAPIHono } from '@hono/zod-openapi'
-import type { SigningCrypto } from '../shared/internal-signing.ts'
-import type { NormalizedPhone } from '../shared/phone.ts'
-import type { JwtVerifier } from './auth/jwt-verifier.ts'
-import type { QrPageKey } from './auth/qr-page-link.ts'
-import type { Principal } from './auth/scopes.ts'
+import type { SigningCrypto } from '../../shared/internal-signing.ts'
+import type { NormalizedPhone } from '../../shared/phone.ts'
+import type { JwtVerifier } from '../auth/jwt-verifier.ts'
+import type { QrPageKey } from '../auth/qr-page-link.ts'
+import type { Principal } from '../auth/scopes.ts'
 import type { GatewayConfig } from './config.ts'
-import type { HostClient } from './host-client.ts'
-import type { PepperKey, PepperSigner } from './otp/otp-hash.ts'
+import type { HostClient } from '../host/host-client.ts'
+import type { PepperKey, PepperSigner } from '../otp/otp-hash.ts'
 
 /**
  * The types the app and its routes share: what the gateway is built from and what each request

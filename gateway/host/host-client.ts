@@ -1,7 +1,7 @@
-import { AppError, appError } from '../shared/errors.ts'
-import type { ErrorCode, ErrorEnvelope, SuccessEnvelope } from '../shared/errors.ts'
-import { signRequest, signStreamRequest } from '../shared/internal-signing.ts'
-import type { SigningCrypto, SigningSecret } from '../shared/internal-signing.ts'
+import { AppError, appError } from '../../shared/errors.ts'
+import type { ErrorCode, ErrorEnvelope, SuccessEnvelope } from '../../shared/errors.ts'
+import { signRequest, signStreamRequest } from '../../shared/internal-signing.ts'
+import type { SigningCrypto, SigningSecret } from '../../shared/internal-signing.ts'
 
 const passesThrough = (code: string, status: number): boolean =>
   code !== 'INTERNAL_AUTH_FAILED' && (status < 500 || code === 'SESSION_NOT_CONNECTED')
