@@ -1,22 +1,34 @@
+import type { z } from 'zod'
 import { AppError, appError } from '../../shared/errors.ts'
 import type { ErrorCode, ErrorEnvelope, SuccessEnvelope } from '../../shared/errors.ts'
+import type { HostRoute } from '../../shared/host-api/host-route.ts'
 import { signRequest, signStreamRequest } from '../../shared/internal-signing.ts'
 import type { SigningCrypto, SigningSecret } from '../../shared/internal-signing.ts'
 
 const passesThrough = (code: string, status: number): boolean =>
   code !== 'INTERNAL_AUTH_FAILED' && (status < 500 || code === 'SESSION_NOT_CONNECTED')
 
+/** A route's body as its contract types it; routes without a body schema take any JSON or none. */
+type BodyOf<Body extends z.ZodType | undefined> = Body extends z.ZodType ? [body: z.input<Body>] : [body?: unknown]
+
 export type HostClient = {
-  call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T>
+  /** Calls one internal route (shared/host-api): the path from its parameters, the answer typed by its schema. */
+  call<Params, Body extends z.ZodType | undefined, Answer extends z.ZodType>(
+    route: HostRoute<Params, Body, Answer>,
+    params: Params,
+    ...body: BodyOf<Body>
+  ): Promise<z.infer<Answer>>
   /** Passes a request body through as a stream (uploads), signed without a body digest. */
-  stream<T>(path: string, body: StreamBody): Promise<T>
+  stream<Params, Answer extends z.ZodType>(route: HostRoute<Params, undefined, Answer>, params: Params, body: StreamBody): Promise<z.infer<Answer>>
 }
 
 export type StreamBody = { stream: ReadableStream<Uint8Array>; contentType: string; contentLength: number | undefined }
 
 /**
  * The one place that talks to the session host: each request is signed with the shared secret;
- * the host's error envelopes come back as the same AppError, and an unreachable host is a 502.
+ * the host's error envelopes come back as the same AppError (with its Retry-After), and an
+ * unreachable host is a 502. Answers are typed by the route's schema, not parsed again: the host
+ * built them from the same definition.
  */
 export const createHostClient = ({
   baseUrl,
@@ -33,51 +45,45 @@ export const createHostClient = ({
   /** Web Crypto by default; the Node entry passes node:crypto. */
   primitives?: SigningCrypto
 }): HostClient => ({
-  async stream<T>(path: string, { stream, contentType, contentLength }: StreamBody): Promise<T> {
+  async stream(route, params, { stream, contentType, contentLength }) {
+    const path = route.path(params)
     const headers = await signStreamRequest({ secret, method: 'POST', pathWithQuery: path, contentType, contentLength })
-    let response: Response
-    try {
-      response = await (streamFetch ?? doFetch)(new URL(path, baseUrl), {
-        method: 'POST',
-        headers: { ...headers, 'content-type': contentType },
-        body: stream,
-        duplex: 'half'
-      } as RequestInit)
-    } catch {
-      throw appError('HOST_UNAVAILABLE', 'The session host is not reachable')
-    }
-    return readEnvelope<T>(response)
+    const response = await reach(() =>
+      (streamFetch ?? doFetch)(new URL(path, baseUrl), { method: 'POST', headers: { ...headers, 'content-type': contentType }, body: stream, duplex: 'half' } as RequestInit)
+    )
+    return readEnvelope(response)
   },
-  async call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  async call(route, params, ...[body]) {
+    const path = route.path(params)
     const text = body === undefined ? undefined : JSON.stringify(body)
-    const headers = await signRequest({ secret, method, pathWithQuery: path, body: text, ...(primitives ? { primitives } : {}) })
-    let response: Response
-    try {
-      response = await doFetch(new URL(path, baseUrl), {
-        method,
+    const headers = await signRequest({ secret, method: route.method, pathWithQuery: path, body: text, ...(primitives ? { primitives } : {}) })
+    const response = await reach(() =>
+      doFetch(new URL(path, baseUrl), {
+        method: route.method,
         headers: { ...headers, ...(text === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(text === undefined ? {} : { body: text })
       })
-    } catch {
-      throw appError('HOST_UNAVAILABLE', 'The session host is not reachable')
-    }
-    const envelope = (await response.json().catch(() => undefined)) as SuccessEnvelope<T> | ErrorEnvelope | undefined
-    if (envelope?.success === true) return envelope.data
-    if (envelope?.success === false && passesThrough(envelope.error.code, response.status)) {
-      const retryAfter = response.headers.get('retry-after')
-      throw new AppError(envelope.error.code as ErrorCode, response.status, envelope.message, envelope.error.details, retryAfter ? { 'Retry-After': retryAfter } : undefined)
-    }
-    // A refused signature is our misconfiguration, and a host 500 is not the caller's business.
-    throw appError('HOST_UNAVAILABLE', 'The session host could not handle the request')
+    )
+    return readEnvelope(response)
   }
 })
 
-/** The host's answer to a streamed upload, read the way `call` reads it. */
+const reach = async (send: () => Promise<Response>): Promise<Response> => {
+  try {
+    return await send()
+  } catch {
+    throw appError('HOST_UNAVAILABLE', 'The session host is not reachable')
+  }
+}
+
+/** The host's envelope: its data, its error as the same AppError, or a 502 for anything else. */
 const readEnvelope = async <T>(response: Response): Promise<T> => {
   const envelope = (await response.json().catch(() => undefined)) as SuccessEnvelope<T> | ErrorEnvelope | undefined
   if (envelope?.success === true) return envelope.data
   if (envelope?.success === false && passesThrough(envelope.error.code, response.status)) {
-    throw new AppError(envelope.error.code as ErrorCode, response.status, envelope.message, envelope.error.details)
+    const retryAfter = response.headers.get('retry-after')
+    throw new AppError(envelope.error.code as ErrorCode, response.status, envelope.message, envelope.error.details, retryAfter ? { 'Retry-After': retryAfter } : undefined)
   }
+  // A refused signature is our misconfiguration, and a host 500 is not the caller's business.
   throw appError('HOST_UNAVAILABLE', 'The session host could not handle the request')
 }

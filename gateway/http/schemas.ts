@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi'
 import { ERROR_CODES } from '../../shared/errors.ts'
 import { SESSION_ID_PATTERN } from '../../shared/ids.ts'
 import { LINK_FAILURE_REASONS, SESSION_STATUSES } from '../../shared/sessions.ts'
+import { MESSAGE_STATUSES } from '../../shared/statuses.ts'
 
 /** Shared OpenAPI pieces: the envelope, the error body and the path parameters. */
 export const SessionIdParam = z
@@ -94,7 +95,6 @@ export const JSON_BODY_TYPES = ['application/json', 'application/x-www-form-urle
  */
 export const jsonRequest = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } })
 
-const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'delivered', 'read', 'failed'] as const
 const instant = z.string().nullable()
 
 /** Where a message stands on its way to the recipient, with the time of each step. */

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { GatewayApp } from '../env/gateway-env.ts'
+import { HEALTH_ROUTE } from '../../shared/host-api/health.ts'
 
 const Health = z.object({
   success: z.boolean(),
@@ -25,12 +26,10 @@ const route = createRoute({
   }
 })
 
-type HostHealth = { database: 'ok' | 'unwritable'; sessions: Record<string, number> }
-
 export const registerHealth = (app: GatewayApp) =>
   app.openapi(route, async c => {
     const { host, config } = c.var.deps
-    const hostHealth = await host.call<HostHealth>('GET', '/internal/health').catch(() => undefined)
+    const hostHealth = await host.call(HEALTH_ROUTE, {}).catch(() => undefined)
     const healthy = hostHealth?.database === 'ok'
     const data = {
       gateway: 'ok' as const,

@@ -7,6 +7,7 @@ import { requireScope, requireSession } from '../auth/scopes.ts'
 import { idempotencyKeyHeader, idempotencyOf } from '../http/idempotency.ts'
 import type { GatewayApp, GatewayEnv } from '../env/gateway-env.ts'
 import { envelope, errorResponses, json, Recipient, SentMessage, SessionIdParam } from '../http/schemas.ts'
+import { MESSAGE_ROUTES } from '../../shared/host-api/messages.ts'
 
 /** The largest multipart body a media route lets through: the file cap plus room for the fields. */
 export const MAX_MULTIPART_BYTES = MAX_MEDIA_BYTES + MULTIPART_OVERHEAD_BYTES
@@ -97,9 +98,9 @@ const sendMedia = (kind: MediaKind) => async (c: Context<GatewayEnv>) => {
     const body = c.req.raw.body
     if (!body) throw appError('VALIDATION_ERROR', 'The upload is empty', { fields: [{ path: kind, message: 'Required' }] })
     const capped = capStream(body, MAX_MULTIPART_BYTES)
-    const path = `/internal/sessions/${sessionId}/messages/${kind}/upload?${new URLSearchParams({ country: deps.config.DEFAULT_COUNTRY, ...(key ? { idempotencyKey: key } : {}) })}`
+    const query = { country: deps.config.DEFAULT_COUNTRY, ...(key ? { idempotencyKey: key } : {}) }
     try {
-      sent = await deps.host.stream<Sent>(path, { stream: capped.stream, contentType, contentLength })
+      sent = await deps.host.stream(MESSAGE_ROUTES.uploadMedia, { sessionId, kind, query }, { stream: capped.stream, contentType, contentLength })
     } catch (error) {
       if (capped.exceeded()) throw tooLarge()
       throw error
@@ -112,9 +113,14 @@ const sendMedia = (kind: MediaKind) => async (c: Context<GatewayEnv>) => {
       throw appError('INVALID_JSON', 'Request body is not valid JSON')
     }
     const body = mediaFields(kind).extend({ url: MediaUrl }).parse(raw)
-    const phone = deps.phone(body.to)
+    // `ptt` exists for audio only, so the schema built per kind types it loosely.
+    const { to, ptt, ...fields } = body
     const idempotency = await idempotencyOf(c, body)
-    sent = await deps.host.call<Sent>('POST', `/internal/sessions/${sessionId}/messages/${kind}`, { ...body, to: undefined, jid: phone.jid, ...(idempotency ? { idempotency } : {}) })
+    sent = await deps.host.call(
+      MESSAGE_ROUTES.sendMediaByUrl,
+      { sessionId, kind },
+      { ...fields, ...(typeof ptt === 'boolean' ? { ptt } : {}), jid: deps.phone(to).jid, ...(idempotency ? { idempotency } : {}) }
+    )
   } else {
     throw appError('UNSUPPORTED_MEDIA_TYPE', 'Send multipart/form-data with the file, or JSON with a url')
   }

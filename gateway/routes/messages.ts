@@ -3,6 +3,8 @@ import { hasScope, requireScope, requireSession } from '../auth/scopes.ts'
 import type { GatewayApp } from '../env/gateway-env.ts'
 import { IDEMPOTENCY_KEY_TTL_HOURS, idempotencyOf } from '../http/idempotency.ts'
 import { envelope, errorResponses, json, jsonRequest, Recipient, SentMessage, SessionIdParam } from '../http/schemas.ts'
+import { MESSAGE_ROUTES } from '../../shared/host-api/messages.ts'
+import { MESSAGE_ID_PATTERN } from '../../shared/ids.ts'
 
 const idempotencyHeader = z.object({
   'idempotency-key': z
@@ -31,7 +33,7 @@ const status = createRoute({
   tags: ['Messages'],
   summary: 'A message and its status: queued, sent, delivered, read or failed, with timestamps',
   security: [{ bearerAuth: [] }],
-  request: { params: z.object({ sessionId: SessionIdParam, messageId: z.string().regex(/^[A-Za-z0-9]{8,64}$/).openapi({ param: { name: 'messageId', in: 'path' } }) }) },
+  request: { params: z.object({ sessionId: SessionIdParam, messageId: z.string().regex(MESSAGE_ID_PATTERN).openapi({ param: { name: 'messageId', in: 'path' } }) }) },
   responses: { 200: json(envelope(SentMessage), 'Message'), ...errorResponses(404) }
 })
 
@@ -41,7 +43,7 @@ export const registerMessages = (app: GatewayApp) =>
     const { sessionId, messageId } = c.req.valid('param')
     if (!hasScope(c.var.principal, 'messages:send')) requireScope(c.var.principal, 'sessions:read')
     requireSession(c.var.principal, sessionId)
-    const data = await c.var.deps.host.call<z.infer<typeof SentMessage>>('GET', `/internal/sessions/${sessionId}/messages/${messageId}`)
+    const data = await c.var.deps.host.call(MESSAGE_ROUTES.get, { sessionId, messageId })
     return c.json({ success: true as const, message: 'Message', data }, 200)
   })
   .openapi(text, async c => {
@@ -51,6 +53,6 @@ export const registerMessages = (app: GatewayApp) =>
     const body = c.req.valid('json')
     const phone = c.var.deps.phone(body.to)
     const idempotency = await idempotencyOf(c, body)
-    const data = await c.var.deps.host.call<z.infer<typeof SentMessage>>('POST', `/internal/sessions/${sessionId}/messages/text`, { jid: phone.jid, text: body.text, ...(idempotency ? { idempotency } : {}) })
+    const data = await c.var.deps.host.call(MESSAGE_ROUTES.sendText, { sessionId }, { jid: phone.jid, text: body.text, ...(idempotency ? { idempotency } : {}) })
     return c.json({ success: true as const, message: 'Message accepted', data }, 200)
   })

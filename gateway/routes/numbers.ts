@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { requireScope, requireSession } from '../auth/scopes.ts'
 import type { GatewayApp } from '../env/gateway-env.ts'
 import { envelope, errorResponses, json, SessionIdParam } from '../http/schemas.ts'
+import { MESSAGE_ROUTES } from '../../shared/host-api/messages.ts'
 
 const NumberCheck = z
   .object({ input: z.string(), e164: z.string(), jid: z.string(), onWhatsApp: z.boolean() })
@@ -28,7 +29,7 @@ export const registerNumbers = (app: GatewayApp) =>
     requireScope(c.var.principal, 'messages:send')
     requireSession(c.var.principal, sessionId)
     const phone = c.var.deps.phone(number)
-    const { onWhatsApp } = await c.var.deps.host.call<{ onWhatsApp: boolean }>('GET', `/internal/sessions/${sessionId}/numbers/${phone.e164.slice(1)}`)
+    const { onWhatsApp } = await c.var.deps.host.call(MESSAGE_ROUTES.checkNumber, { sessionId, digits: phone.e164.slice(1) })
     return c.json(
       { success: true as const, message: onWhatsApp ? 'On WhatsApp' : 'Not on WhatsApp', data: { input: number, e164: phone.e164, jid: phone.jid, onWhatsApp } },
       200

@@ -7,13 +7,17 @@ import { generateOtpCode } from '../otp/otp-code.ts'
 import { hashOtpCode } from '../otp/otp-hash.ts'
 import { OtpTemplateError, renderOtpMessage } from '../otp/otp-templates.ts'
 import { envelope, errorResponses, json, jsonRequest, MessageDelivery, Recipient, SessionIdParam } from '../http/schemas.ts'
+import { OTP_ROUTES } from '../../shared/host-api/otp.ts'
+import { newOtpId, OTP_ID_PATTERN } from '../../shared/ids.ts'
+import { OTP_CODE_PATTERN, OTP_LENGTH, OTP_TTL_SECONDS } from '../../shared/otp-policy.ts'
+import { OTP_STATUSES } from '../../shared/statuses.ts'
 
 const OtpView = z
   .object({
     otpId: z.string(),
     sessionId: z.string(),
     to: z.string(),
-    status: z.enum(['pending', 'approved', 'expired', 'max_attempts_reached', 'canceled', 'failed']),
+    status: z.enum(OTP_STATUSES),
     attemptsLeft: z.number(),
     messageId: z.string().nullable(),
     expiresAt: z.string(),
@@ -28,11 +32,10 @@ const VerifyResult = z
   .object({ otpId: z.string(), valid: z.boolean(), status: OtpView.shape.status, attemptsLeft: z.number() })
   .openapi('OtpVerification')
 
-/** How long a code lives when the caller does not say. */
-const DEFAULT_OTP_TTL_SECONDS = 300
-
 const security = [{ bearerAuth: [] }]
-const OtpIdParam = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/).openapi({ param: { name: 'otpId', in: 'path' } })
+const Code = z.string().regex(OTP_CODE_PATTERN)
+const OtpLength = z.number().int().min(OTP_LENGTH.min).max(OTP_LENGTH.max).default(OTP_LENGTH.default)
+const OtpIdParam = z.string().regex(OTP_ID_PATTERN).openapi({ param: { name: 'otpId', in: 'path' } })
 
 const send = createRoute({
   method: 'post',
@@ -47,11 +50,11 @@ const send = createRoute({
       z.object({
         to: Recipient,
         companyName: z.string().min(1).max(64).optional(),
-        length: z.number().int().min(4).max(10).default(6),
-        ttlSeconds: z.number().int().min(30).max(3600).default(DEFAULT_OTP_TTL_SECONDS),
+        length: OtpLength,
+        ttlSeconds: z.number().int().min(OTP_TTL_SECONDS.min).max(OTP_TTL_SECONDS.max).default(OTP_TTL_SECONDS.default),
         locale: z.enum(['id', 'en']).default('id'),
         template: z.string().max(1024).optional().openapi({ example: '{{company}}: your code is {{code}} ({{minutes}} min)' }),
-        code: z.string().regex(/^\d{4,10}$/).optional()
+        code: Code.optional()
       })
     )
   },
@@ -67,8 +70,8 @@ const verify = createRoute({
   request: {
     body: jsonRequest(
       z.union([
-        z.object({ otpId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/), code: z.string().regex(/^\d{4,10}$/) }),
-        z.object({ sessionId: SessionIdParam.openapi({ param: undefined }), to: Recipient, code: z.string().regex(/^\d{4,10}$/) })
+        z.object({ otpId: z.string().regex(OTP_ID_PATTERN), code: Code }),
+        z.object({ sessionId: SessionIdParam.openapi({ param: undefined }), to: Recipient, code: Code })
       ])
     )
   },
@@ -102,7 +105,7 @@ const generate = createRoute({
   tags: ['OTP'],
   summary: 'A random code, for callers that send it themselves (stores nothing)',
   security,
-  request: { params: z.object({ sessionId: SessionIdParam }), query: z.object({ length: z.coerce.number().int().min(4).max(10).default(6) }) },
+  request: { params: z.object({ sessionId: SessionIdParam }), query: z.object({ length: z.coerce.number().int().min(OTP_LENGTH.min).max(OTP_LENGTH.max).default(OTP_LENGTH.default) }) },
   responses: {
     200: json(
       envelope(
@@ -147,8 +150,6 @@ const formatPhone = createRoute({
   }
 })
 
-type View = z.infer<typeof OtpView>
-const newOtpId = (): string => `otp_${[...crypto.getRandomValues(new Uint8Array(12))].map(b => b.toString(16).padStart(2, '0')).join('')}`
 
 /** What a verify answer says, in words that match its status. */
 const verdictMessage = ({ valid, status }: z.infer<typeof VerifyResult>): string =>
@@ -188,7 +189,7 @@ export const registerOtp = (app: GatewayApp) =>
       }
       const codeHash = await hashOtpCode({ pepper: await c.var.deps.otpPepper, otpId, code })
       const idempotency = await idempotencyOf(c, body)
-      const data = await host.call<View>('POST', `/internal/sessions/${sessionId}/otp`, {
+      const data = await host.call(OTP_ROUTES.send, { sessionId }, {
         ...(idempotency ? { idempotency } : {}),
         otpId,
         destination: phone.e164.slice(1),
@@ -208,19 +209,19 @@ export const registerOtp = (app: GatewayApp) =>
       const otpId =
         'otpId' in body
           ? body.otpId
-          : (await host.call<View>('GET', `/internal/otp/latest?${new URLSearchParams({ sessionId: body.sessionId, destination: c.var.deps.phone(body.to).e164.slice(1) })}`)).otpId
+          : (await host.call(OTP_ROUTES.latest, { sessionId: body.sessionId, destination: c.var.deps.phone(body.to).e164.slice(1) })).otpId
       // One round trip: the host checks the OTP's session against the token's in the same UPDATE.
       const codeHash = await hashOtpCode({ pepper: await c.var.deps.otpPepper, otpId, code: body.code })
-      const data = await host.call<z.infer<typeof VerifyResult>>('POST', `/internal/otp/${otpId}/verify`, {
+      const data = await host.call(OTP_ROUTES.verify, { otpId }, {
         codeHash,
-        ...(principal.sessions ? { allowedSessions: principal.sessions } : {})
+        ...(principal.sessions ? { allowedSessions: [...principal.sessions] } : {})
       })
       return c.json({ success: true as const, message: verdictMessage(data), data }, 200)
     })
     .openapi(status, async c => {
       const principal = c.var.principal
       if (!principal.scopes.has('otp:verify') && !principal.scopes.has('otp:send')) requireScope(principal, 'otp:verify')
-      const data = await c.var.deps.host.call<View>('GET', `/internal/otp/${c.req.valid('param').otpId}`)
+      const data = await c.var.deps.host.call(OTP_ROUTES.get, { otpId: c.req.valid('param').otpId })
       requireSession(principal, data.sessionId)
       return c.json({ success: true as const, message: 'OTP', data }, 200)
     })
@@ -229,7 +230,7 @@ export const registerOtp = (app: GatewayApp) =>
       requireScope(principal, 'otp:send')
       const { otpId } = c.req.valid('param')
       // One guarded statement on the host: it checks the OTP's session against the token's as it cancels.
-      const data = await c.var.deps.host.call<View>('POST', `/internal/otp/${otpId}/cancel`, principal.sessions ? { allowedSessions: principal.sessions } : {})
+      const data = await c.var.deps.host.call(OTP_ROUTES.cancel, { otpId }, principal.sessions ? { allowedSessions: [...principal.sessions] } : {})
       return c.json({ success: true as const, message: 'OTP canceled', data }, 200)
     })
     .openapi(generate, c => {
@@ -237,6 +238,6 @@ export const registerOtp = (app: GatewayApp) =>
       requireSession(c.var.principal, c.req.valid('param').sessionId)
       const { length } = c.req.valid('query')
       const code = generateOtpCode(length)
-      const data = { code, otp: code, length, timestamp: new Date(c.var.deps.now()).toISOString(), expiresIn: DEFAULT_OTP_TTL_SECONDS }
+      const data = { code, otp: code, length, timestamp: new Date(c.var.deps.now()).toISOString(), expiresIn: OTP_TTL_SECONDS.default }
       return c.json({ success: true as const, message: 'Generated code', data }, 200)
     })

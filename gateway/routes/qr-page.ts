@@ -8,6 +8,7 @@ import type { GatewayApp, GatewayEnv } from '../env/gateway-env.ts'
 import { newNonce } from '../http/html-page.ts'
 import { qrPageHeaders, renderExpiredQrPage, renderQrPage } from '../http/qr-page-html.ts'
 import { envelope, errorResponses, json, SessionIdParam, SessionView } from '../http/schemas.ts'
+import { SESSION_ROUTES } from '../../shared/host-api/sessions.ts'
 
 const Params = z.object({ sessionId: SessionIdParam })
 const LinkQuery = z.object({ expires: z.string().optional(), signature: z.string().optional() })
@@ -81,11 +82,9 @@ const linkForBearer = async (c: PageContext): Promise<Link | undefined> => {
   const principal = await c.var.deps.verifier.verify(token).catch(() => undefined)
   const sessionId = c.req.param('sessionId') ?? ''
   if (!principal || !hasScope(principal, 'sessions:read') || !canUseSession(principal, sessionId)) return undefined
-  await c.var.deps.host.call('GET', `/internal/sessions/${sessionId}`)
+  await c.var.deps.host.call(SESSION_ROUTES.get, { sessionId })
   return signQrPageLink(await c.var.deps.qrPageKey, sessionId, Math.floor(c.var.deps.now() / 1000) + QR_PAGE_LINK_TTL_SECONDS)
 }
-
-type LinkState = Pick<z.infer<typeof SessionView>, 'sessionId' | 'status' | 'reason' | 'phoneNumber'> & { qrImage: string | null; qrRefreshed: boolean }
 
 export const registerQrPage = (app: GatewayApp) =>
   app
@@ -93,7 +92,7 @@ export const registerQrPage = (app: GatewayApp) =>
       const { sessionId } = c.req.valid('param')
       requireScope(c.var.principal, 'sessions:read')
       requireSession(c.var.principal, sessionId)
-      await c.var.deps.host.call('GET', `/internal/sessions/${sessionId}`)
+      await c.var.deps.host.call(SESSION_ROUTES.get, { sessionId })
       const expires = Math.floor(c.var.deps.now() / 1000) + QR_PAGE_LINK_TTL_SECONDS
       const link = await signQrPageLink(await c.var.deps.qrPageKey, sessionId, expires)
       const path = qrPagePath(link)
@@ -112,6 +111,6 @@ export const registerQrPage = (app: GatewayApp) =>
       const { expires, signature } = c.req.valid('query')
       if (!(await verifyQrPageLink(await c.var.deps.qrPageKey, { sessionId, expires, signature }, c.var.deps.now())))
         throw appError('UNAUTHORIZED', 'The QR page link is invalid or has expired')
-      const data = await c.var.deps.host.call<LinkState>('GET', `/internal/sessions/${sessionId}/link-state`)
+      const data = await c.var.deps.host.call(SESSION_ROUTES.linkState, { sessionId })
       return c.json({ success: true as const, message: 'Link state', data }, 200, { 'cache-control': 'no-store' })
     })

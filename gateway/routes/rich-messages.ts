@@ -5,6 +5,7 @@ import { requireScope, requireSession } from '../auth/scopes.ts'
 import type { GatewayApp } from '../env/gateway-env.ts'
 import { idempotencyOf } from '../http/idempotency.ts'
 import { envelope, errorResponses, json, jsonRequest, Recipient, SentMessage, SessionIdParam } from '../http/schemas.ts'
+import { MESSAGE_ROUTES } from '../../shared/host-api/messages.ts'
 
 const SUMMARIES: Record<RichKind, [string, string?]> = {
   location: ['Send a location pin'],
@@ -29,7 +30,6 @@ const routeOf = (kind: RichKind) =>
     responses: { 200: json(envelope(SentMessage), 'Sent'), ...errorResponses(404, 422) }
   })
 
-type Sent = z.infer<typeof SentMessage>
 
 /** Location, buttons, list, contact cards, reaction and poll: JSON in, one WhatsApp message out. */
 export const registerRichMessages = (app: GatewayApp) => {
@@ -47,7 +47,7 @@ export const registerRichMessages = (app: GatewayApp) => {
         content.contacts = cards.map(card => ({ ...card, phoneNumber: deps.phone(card.phoneNumber).e164 }))
       }
       const idempotency = await idempotencyOf(c, c.req.valid('json'))
-      const sent = await deps.host.call<Sent>('POST', `/internal/sessions/${sessionId}/messages/${kind}`, { ...content, jid: phone.jid, ...(idempotency ? { idempotency } : {}) })
+      const sent = await deps.host.call(MESSAGE_ROUTES.sendRich, { sessionId, kind }, { ...content, jid: phone.jid, ...(idempotency ? { idempotency } : {}) })
       return c.json({ success: true as const, message: 'Message sent', data: { ...sent, to: phone.e164 } }, 200)
     })
   }

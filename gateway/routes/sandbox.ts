@@ -3,6 +3,7 @@ import { MEDIA_KINDS } from '../../shared/media.ts'
 import { canUseSession, requireScope, requireSession } from '../auth/scopes.ts'
 import type { GatewayApp } from '../env/gateway-env.ts'
 import { envelope, errorResponses, json, jsonRequest, Recipient, SessionIdParam } from '../http/schemas.ts'
+import { SANDBOX_ROUTES } from '../../shared/host-api/sandbox.ts'
 
 const SandboxMessage = z
   .object({
@@ -54,7 +55,6 @@ const inbound = createRoute({
   responses: { 201: json(envelope(z.object({ messageId: z.string(), sessionId: z.string(), from: z.string() })).extend({ sandbox: z.literal(true) }), 'Sent by the contact'), ...errorResponses(404, 422) }
 })
 
-type Message = z.infer<typeof SandboxMessage>
 
 /** Registered only in sandbox mode, so a live gateway answers 404 here. */
 export const registerSandbox = (app: GatewayApp) =>
@@ -63,14 +63,13 @@ export const registerSandbox = (app: GatewayApp) =>
       requireScope(c.var.principal, 'messages:send')
       const { from, ...body } = c.req.valid('json')
       requireSession(c.var.principal, body.sessionId)
-      const data = await c.var.deps.host.call<{ messageId: string; sessionId: string; from: string }>('POST', '/internal/sandbox/inbound', { ...body, from: c.var.deps.phone(from).e164.slice(1) })
+      const data = await c.var.deps.host.call(SANDBOX_ROUTES.inbound, {}, { ...body, from: c.var.deps.phone(from).e164.slice(1) })
       return c.json({ success: true as const, sandbox: true as const, message: 'Sandbox: the contact sent it', data }, 201)
     })
     .openapi(messages, async c => {
     requireScope(c.var.principal, 'messages:send')
     const { to } = c.req.valid('query')
-    const query = to ? `?to=${c.var.deps.phone(to).e164.slice(1)}` : ''
-    const all = await c.var.deps.host.call<Message[]>('GET', `/internal/sandbox/messages${query}`)
+    const all = await c.var.deps.host.call(SANDBOX_ROUTES.messages, to ? { to: c.var.deps.phone(to).e164.slice(1) } : {})
     const data = all.filter(m => m.sessionId !== null && canUseSession(c.var.principal, m.sessionId))
     return c.json({ success: true as const, sandbox: true as const, message: 'Sandbox: what the simulated recipients decrypted', data }, 200)
   })

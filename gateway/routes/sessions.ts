@@ -5,6 +5,7 @@ import { filterSessions, requireScope, requireSession } from '../auth/scopes.ts'
 import type { GatewayApp } from '../env/gateway-env.ts'
 import { envelope, errorResponses, json, jsonRequest, Recipient, SessionIdParam, SessionView } from '../http/schemas.ts'
 import { prepareWebhook, WebhookInput, WebhookView } from '../webhooks/session-webhook.ts'
+import { SESSION_ROUTES } from '../../shared/host-api/sessions.ts'
 
 const Params = z.object({ sessionId: SessionIdParam })
 const security = [{ bearerAuth: [] }]
@@ -106,7 +107,6 @@ const remove = createRoute({
   responses: { 200: json(envelope(z.object({ sessionId: z.string() })), 'Deleted'), ...errorResponses(404) }
 })
 
-type View = z.infer<typeof SessionView>
 
 export const registerSessions = (app: GatewayApp) =>
   app
@@ -117,7 +117,7 @@ export const registerSessions = (app: GatewayApp) =>
       const sessionId = body.sessionId ?? `session_${crypto.randomUUID()}`
       requireSession(c.var.principal, sessionId)
       const prepared = webhook ? prepareWebhook(webhook, c.var.deps.config) : undefined
-      const view = await c.var.deps.host.call<View>('POST', '/internal/sessions', { sessionId, ...(deviceLabel ? { deviceLabel } : {}), ...(prepared ? { webhook: prepared.host } : {}) })
+      const view = await c.var.deps.host.call(SESSION_ROUTES.create, {}, { sessionId, ...(deviceLabel ? { deviceLabel } : {}), ...(prepared ? { webhook: prepared.host } : {}) })
       // A generated secret is shown in this answer only; the host never returns it.
       const data = prepared && webhook
         ? { ...view, webhook: { url: webhook.url, events: webhook.events ?? null, ...(prepared.generated ? { secret: prepared.generated } : {}) } }
@@ -126,7 +126,7 @@ export const registerSessions = (app: GatewayApp) =>
     })
     .openapi(list, async c => {
       requireScope(c.var.principal, 'sessions:read')
-      const all = await c.var.deps.host.call<View[]>('GET', '/internal/sessions')
+      const all = await c.var.deps.host.call(SESSION_ROUTES.list, {})
       const allowed = new Set(filterSessions(c.var.principal, all.map(s => s.sessionId)))
       const visible = all.filter(s => allowed.has(s.sessionId))
       return c.json({ success: true as const, message: 'Sessions', data: { sessions: visible, total: visible.length } }, 200)
@@ -135,14 +135,14 @@ export const registerSessions = (app: GatewayApp) =>
       const { sessionId } = c.req.valid('param')
       requireScope(c.var.principal, 'sessions:read')
       requireSession(c.var.principal, sessionId)
-      const data = await c.var.deps.host.call<View>('GET', `/internal/sessions/${sessionId}`)
+      const data = await c.var.deps.host.call(SESSION_ROUTES.get, { sessionId })
       return c.json({ success: true as const, message: 'Session status', data }, 200)
     })
     .openapi(qr, async c => {
       const { sessionId } = c.req.valid('param')
       requireScope(c.var.principal, 'sessions:read')
       requireSession(c.var.principal, sessionId)
-      const data = await c.var.deps.host.call<{ qr: string; qrImage: string; refreshed: boolean; timestamp: string }>('GET', `/internal/sessions/${sessionId}/qr`)
+      const data = await c.var.deps.host.call(SESSION_ROUTES.qr, { sessionId })
       const instructions = data.refreshed ? QR_INSTRUCTIONS.refreshed : QR_INSTRUCTIONS.scan
       return c.json({ success: true as const, message: 'QR code', data: { ...data, qrCode: data.qrImage, instructions } }, 200)
     })
@@ -152,20 +152,20 @@ export const registerSessions = (app: GatewayApp) =>
       requireSession(c.var.principal, sessionId)
       const { phoneNumber } = c.req.valid('json')
       const phone = c.var.deps.phone(phoneNumber)
-      const data = await c.var.deps.host.call<{ code: string }>('POST', `/internal/sessions/${sessionId}/pairing-code`, { phoneNumber: phone.e164.slice(1) })
+      const data = await c.var.deps.host.call(SESSION_ROUTES.pairingCode, { sessionId }, { phoneNumber: phone.e164.slice(1) })
       return c.json({ success: true as const, message: 'Pairing code', data }, 200)
     })
     .openapi(restart, async c => {
       const { sessionId } = c.req.valid('param')
       requireScope(c.var.principal, 'sessions:write')
       requireSession(c.var.principal, sessionId)
-      const data = await c.var.deps.host.call<View>('PUT', `/internal/sessions/${sessionId}/restart`)
+      const data = await c.var.deps.host.call(SESSION_ROUTES.restart, { sessionId })
       return c.json({ success: true as const, message: 'Session restarted', data: { ...data, timestamp: new Date(c.var.deps.now()).toISOString() } }, 200)
     })
     .openapi(remove, async c => {
       const { sessionId } = c.req.valid('param')
       requireScope(c.var.principal, 'sessions:write')
       requireSession(c.var.principal, sessionId)
-      const data = await c.var.deps.host.call<{ sessionId: string }>('DELETE', `/internal/sessions/${sessionId}`)
+      const data = await c.var.deps.host.call(SESSION_ROUTES.remove, { sessionId })
       return c.json({ success: true as const, message: 'Session deleted', data }, 200)
     })

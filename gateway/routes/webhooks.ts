@@ -1,14 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { requireScope, requireSession } from '../auth/scopes.ts'
-import type { Principal } from '../auth/scopes.ts'
 import type { GatewayApp } from '../env/gateway-env.ts'
 import { prepareWebhook, WebhookInput, WebhookView } from '../webhooks/session-webhook.ts'
 import { envelope, errorResponses, json, jsonRequest, SessionIdParam } from '../http/schemas.ts'
-
-type HostEndpoint = { sessionId: string; url: string; events: string[] | null; secretCreated?: boolean }
+import { WEBHOOK_ROUTES } from '../../shared/host-api/webhooks.ts'
+import { EVENT_ID_PATTERN } from '../../shared/ids.ts'
 
 const Params = z.object({ sessionId: SessionIdParam })
-const EventParams = z.object({ eventId: z.string().regex(/^evt_[A-Za-z0-9_-]{8,64}$/).openapi({ param: { name: 'eventId', in: 'path' } }) })
+const EventParams = z.object({ eventId: z.string().regex(EVENT_ID_PATTERN).openapi({ param: { name: 'eventId', in: 'path' } }) })
 const security = [{ bearerAuth: [] }]
 
 const DeadLetter = z
@@ -76,7 +75,6 @@ const replay = createRoute({
   responses: { 200: json(envelope(z.object({ eventId: z.string(), requeued: z.number() })), 'Queued'), ...errorResponses(404) }
 })
 
-const sessionsQuery = (principal: Principal): string => (principal.sessions ? `?sessions=${principal.sessions.join(',')}` : '')
 
 export const registerWebhooks = (app: GatewayApp) =>
   app
@@ -86,7 +84,7 @@ export const registerWebhooks = (app: GatewayApp) =>
       requireSession(c.var.principal, sessionId)
       const { rotateSecret, ...input } = c.req.valid('json')
       const { host, generated } = prepareWebhook(input, c.var.deps.config, { rotate: rotateSecret === true })
-      const saved = await c.var.deps.host.call<HostEndpoint>('PUT', `/internal/webhooks/endpoints/${sessionId}`, host)
+      const saved = await c.var.deps.host.call(WEBHOOK_ROUTES.setEndpoint, { sessionId }, host)
       const data = { url: saved.url, events: saved.events, ...(generated && saved.secretCreated ? { secret: generated } : {}) }
       return c.json({ success: true as const, message: 'Webhook set', data }, 200)
     })
@@ -94,25 +92,25 @@ export const registerWebhooks = (app: GatewayApp) =>
       const { sessionId } = c.req.valid('param')
       requireScope(c.var.principal, 'sessions:read')
       requireSession(c.var.principal, sessionId)
-      const saved = await c.var.deps.host.call<HostEndpoint>('GET', `/internal/webhooks/endpoints/${sessionId}`)
+      const saved = await c.var.deps.host.call(WEBHOOK_ROUTES.getEndpoint, { sessionId })
       return c.json({ success: true as const, message: 'Webhook', data: { url: saved.url, events: saved.events } }, 200)
     })
     .openapi(remove, async c => {
       const { sessionId } = c.req.valid('param')
       requireScope(c.var.principal, 'sessions:write')
       requireSession(c.var.principal, sessionId)
-      await c.var.deps.host.call('DELETE', `/internal/webhooks/endpoints/${sessionId}`)
+      await c.var.deps.host.call(WEBHOOK_ROUTES.removeEndpoint, { sessionId })
       return c.json({ success: true as const, message: 'Webhook removed', data: { sessionId } }, 200)
     })
     .openapi(deadLetters, async c => {
       requireScope(c.var.principal, 'sessions:write')
-      const data = await c.var.deps.host.call<z.infer<typeof DeadLetter>[]>('GET', `/internal/webhooks/dead-letters${sessionsQuery(c.var.principal)}`)
+      const data = await c.var.deps.host.call(WEBHOOK_ROUTES.deadLetters, c.var.principal.sessions ? { sessions: c.var.principal.sessions } : {})
       return c.json({ success: true as const, message: 'Dead letters', data }, 200)
     })
     .openapi(replay, async c => {
       requireScope(c.var.principal, 'sessions:write')
       const { eventId } = c.req.valid('param')
-      const body = c.var.principal.sessions ? { sessionIds: c.var.principal.sessions } : {}
-      const data = await c.var.deps.host.call<{ eventId: string; requeued: number }>('POST', `/internal/webhooks/dead-letters/${eventId}/replay`, body)
+      const body = c.var.principal.sessions ? { sessionIds: [...c.var.principal.sessions] } : {}
+      const data = await c.var.deps.host.call(WEBHOOK_ROUTES.replay, { eventId }, body)
       return c.json({ success: true as const, message: 'Dead letter queued again', data }, 200)
     })

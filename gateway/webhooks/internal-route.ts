@@ -7,9 +7,10 @@ import { WEBHOOK_DELIVERY_PATH, WEBHOOK_EVENT_TYPES } from '../../shared/webhook
 import { deliverWebhook } from './deliver.ts'
 import type { DeliverDeps } from './deliver.ts'
 import { isWebhookSecret } from './standard-webhooks.ts'
+import { EventId } from '../../shared/ids.ts'
 
 const DeliveryRequest = z.object({
-  eventId: z.string().regex(/^evt_[A-Za-z0-9_-]{8,64}$/),
+  eventId: EventId,
   type: z.enum(WEBHOOK_EVENT_TYPES),
   timestamp: z.string(),
   data: z.record(z.string(), z.unknown()),
