@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs'
-import { dirname, isAbsolute, relative } from 'node:path'
+import { readdirSync, readFileSync } from 'node:fs'
+import { dirname, isAbsolute, join, relative } from 'node:path'
 import { parseCircular, parseDependencyTree } from 'dpdm'
 import type { DependencyTree } from 'dpdm'
 
@@ -15,16 +15,15 @@ const MAX_LINES = 400
 const NODE_ONLY = /^(node:|pino|pino-pretty$|drizzle-orm|better-sqlite3|@hono\/node-server|undici$|ws$|@whiskeysockets\/)/
 const ROUTE_FOLDERS = ['gateway/routes/', 'session-host/routes/']
 
-const root = process.cwd()
-/** dpdm answers relative or absolute paths depending on how it was asked. */
-const rel = (file: string): string => (isAbsolute(file) ? relative(root, file) : file)
-const isProjectFile = (file: string | null): file is string => file !== null && !file.includes('node_modules') && !rel(file).startsWith('..') && /\.[cm]?[jt]s$/.test(file)
 
 export type Finding = { rule: string; detail: string }
 
 /** Every finding for these entry files (their imports are followed). */
-export const checkArchitecture = async (files: string[]): Promise<Finding[]> => {
-  const tree: DependencyTree = await parseDependencyTree(files, { context: root, transform: false, skipDynamicImports: false })
+export const checkArchitecture = async (files: string[], root = process.cwd()): Promise<Finding[]> => {
+  /** dpdm answers relative or absolute paths depending on how it was asked. */
+  const rel = (file: string): string => (isAbsolute(file) ? relative(root, file) : file)
+  const isProjectFile = (file: string | null): file is string => file !== null && !file.includes('node_modules') && !rel(file).startsWith('..') && /\.[cm]?[jt]s$/.test(file)
+  const tree: DependencyTree = await parseDependencyTree(files, { cwd: root, context: root, transform: false, skipDynamicImports: false })
   const findings: Finding[] = []
   const local = Object.keys(tree).filter(isProjectFile)
 
@@ -36,19 +35,19 @@ export const checkArchitecture = async (files: string[]): Promise<Finding[]> => 
     // Tests sit beside their code and reach across folders on purpose; only product code counts here.
     const isTest = rel(file).endsWith('.test.ts') || rel(file).startsWith('test/')
     for (const dependency of tree[file] ?? []) {
-      if (!isProjectFile(dependency.id)) continue
-      const to = dirname(rel(dependency.id))
+      const target = dependency.id
+      if (!isProjectFile(target)) continue
+      const to = dirname(rel(target))
       if (to !== from && !isTest) folders.set(from, (folders.get(from) ?? new Set()).add(to))
-      if (ROUTE_FOLDERS.some(folder => rel(file).startsWith(folder) && rel(dependency.id as string).startsWith(folder)) && !rel(file).endsWith('.test.ts')) {
-        findings.push({ rule: 'route imports route', detail: `${rel(file)} → ${rel(dependency.id)}` })
-      }
+      const routeFolder = ROUTE_FOLDERS.find(folder => rel(file).startsWith(folder))
+      if (routeFolder && !isTest && rel(target).startsWith(routeFolder)) findings.push({ rule: 'route imports route', detail: `${rel(file)} → ${rel(target)}` })
     }
     if (rel(file).startsWith('shared/') && !rel(file).endsWith('.test.ts')) {
       for (const dependency of tree[file] ?? []) {
         if (NODE_ONLY.test(dependency.request)) findings.push({ rule: 'shared/ imports a runtime', detail: `${rel(file)} → ${dependency.request}` })
       }
     }
-    const lines = readFileSync(file, 'utf8').split('\n').length - 1
+    const lines = readFileSync(join(root, rel(file)), 'utf8').split('\n').length - 1
     if (lines > MAX_LINES) findings.push({ rule: `file over ${MAX_LINES} lines`, detail: `${rel(file)} (${lines})` })
   }
   for (const group of folderCycles(folders)) findings.push({ rule: 'folders import each other', detail: group.join(', ') })
@@ -84,10 +83,18 @@ const folderCycles = (graph: Map<string, Set<string>>): string[][] => {
   return groups
 }
 
+/** Every TypeScript file of the project's folders (what `npm run lint` checks when given none). */
+const projectFiles = (root = process.cwd()): string[] =>
+  ['gateway', 'session-host', 'shared', 'scripts', 'test'].flatMap(folder =>
+    readdirSync(join(root, folder), { withFileTypes: true, recursive: true })
+      .filter(entry => entry.isFile() && entry.name.endsWith('.ts'))
+      .map(entry => relative(root, join(entry.parentPath, entry.name)))
+  )
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const files = process.argv.slice(2)
+  const files = process.argv.length > 2 ? process.argv.slice(2) : projectFiles()
   const findings = await checkArchitecture(files)
-  for (const { rule, detail } of findings) console.log(`${rule}: ${detail}`)
-  console.log(`${files.length} entry files, ${findings.length} findings`)
+  for (const line of new Set(findings.map(({ rule, detail }) => `${rule}: ${detail}`))) console.log(line)
+  console.log(`architecture: ${files.length} files, ${findings.length} findings`)
   process.exitCode = findings.length > 0 ? 1 : 0
 }
