@@ -50,7 +50,10 @@ describe('supervising a child process', () => {
     const failure = await new Promise<GiveUp>(resolve => {
       supervise({
         name: 'worker',
-        spawnChild: () => (spawned++, node("console.error('port 3001 in use'); process.exit(3)")()),
+        spawnChild: () => {
+          spawned++
+          return node("console.error('port 3001 in use'); process.exit(3)")()
+        },
         onGiveUp: resolve,
         policy: fast,
         output: { write: text => output.push(text) }
@@ -66,7 +69,10 @@ describe('supervising a child process', () => {
 
   it('stops a running child and does not restart it', async () => {
     let spawned = 0
-    const child = supervise({ name: 'worker', spawnChild: () => (spawned++, node('setInterval(() => {}, 1000)')()), onGiveUp: () => assert.fail('gave up'), policy: fast, output: { write: () => true } })
+    const child = supervise({ name: 'worker', spawnChild: () => {
+        spawned++
+        return node('setInterval(() => {}, 1000)')()
+      }, onGiveUp: () => assert.fail('gave up'), policy: fast, output: { write: () => true } })
     assert.equal(await child.stop(5_000), true)
     await new Promise(resolve => setTimeout(resolve, 100))
     assert.equal(spawned, 1)

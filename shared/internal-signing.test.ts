@@ -107,7 +107,10 @@ describe('verifyRequest: happy path', () => {
   it('hands the nonce and its expiry to seenNonce', async () => {
     const headers = await signed({ nonce: 'nonce-for-expiry' });
     const calls: Array<[string, number]> = [];
-    await verify(headers, { toleranceMs: 5_000, seenNonce: (n, exp) => (calls.push([n, exp]), false) });
+    await verify(headers, { toleranceMs: 5_000, seenNonce: (n, exp) => {
+      calls.push([n, exp]);
+      return false;
+    } });
     assert.deepEqual(calls, [['nonce-for-expiry', NOW + 5_000]]);
   });
 });

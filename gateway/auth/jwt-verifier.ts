@@ -78,7 +78,7 @@ function resolveKey(config: JwtVerifierConfig): KeyResolution {
 }
 
 function secretKey(secret: string, algorithms: string[] | undefined): KeyResolution {
-  if (algorithms !== undefined && algorithms.some((alg) => alg !== 'HS256')) {
+  if (algorithms?.some((alg) => alg !== 'HS256')) {
     throw new TypeError('A JWT secret only supports HS256');
   }
   // Imported once: jose would otherwise import the raw secret again for every token.

@@ -48,7 +48,10 @@ describe('the Node fetch for the host client', () => {
   })
 
   it('passes a stream body to the global fetch unchanged', async () => {
-    const body = new ReadableStream({ start: c => (c.enqueue(new TextEncoder().encode('streamed')), c.close()) })
+    const body = new ReadableStream({ start: c => {
+        c.enqueue(new TextEncoder().encode('streamed'))
+        c.close()
+      } })
     const response = await hostFetch(`${base}/stream`, { method: 'PUT', body, duplex: 'half' } as RequestInit)
     assert.deepEqual(await response.json(), { echo: 'streamed' })
   })

@@ -21,7 +21,10 @@ export const createNodeHostFetch = (agent = new Agent({ keepAliveTimeout: 4_000 
       dispatcher: agent
     })
     const nullBody = response.statusCode === 204 || response.statusCode === 205 || response.statusCode === 304 || init?.method === 'HEAD'
-    const content = nullBody ? (await response.body.dump(), null) : await response.body.arrayBuffer()
+    let content: ArrayBuffer | null = null
+    // A body that may not have content is drained, so the connection goes back to the pool.
+    if (nullBody) await response.body.dump()
+    else content = await response.body.arrayBuffer()
     const pairs: [string, string][] = []
     for (const [name, value] of Object.entries(response.headers)) {
       for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) pairs.push([name, one])

@@ -7,7 +7,7 @@ import type { ButtonsContent, ContactCard, ContactsContent, ListContent, Locatio
 export type Outgoing = { content: AnyMessageContent } | { raw: proto.IMessage }
 
 // vCard 3.0 text values escape backslash, comma, semicolon and newlines (RFC 2426 §4).
-const escape = (value: string) => value.replace(/\\/g, '\\\\').replace(/,/g, '\\,').replace(/;/g, '\\;').replace(/\r?\n/g, '\\n')
+const escapeVcard = (value: string) => value.replace(/\\/g, '\\\\').replace(/,/g, '\\,').replace(/;/g, '\\;').replace(/\r?\n/g, '\\n')
 
 /** A vCard WhatsApp shows with "Message" and "Add contact": `waid` links it to the account. */
 export const vcardOf = (card: z.infer<typeof ContactCard>): string => {
@@ -15,10 +15,10 @@ export const vcardOf = (card: z.infer<typeof ContactCard>): string => {
   return [
     'BEGIN:VCARD',
     'VERSION:3.0',
-    `FN:${escape(card.fullName)}`,
-    ...(card.organization ? [`ORG:${escape(card.organization)}`] : []),
+    `FN:${escapeVcard(card.fullName)}`,
+    ...(card.organization ? [`ORG:${escapeVcard(card.organization)}`] : []),
     `TEL;type=CELL;type=VOICE;waid=${digits}:+${digits}`,
-    ...(card.email ? [`EMAIL:${escape(card.email)}`] : []),
+    ...(card.email ? [`EMAIL:${escapeVcard(card.email)}`] : []),
     'END:VCARD'
   ].join('\n')
 }

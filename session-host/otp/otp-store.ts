@@ -189,7 +189,10 @@ const verifyStatements = (db: Db) => {
 const prepared = new WeakMap<Db, ReturnType<typeof verifyStatements>>()
 const statementsFor = (db: Db) => {
   let statements = prepared.get(db)
-  if (!statements) prepared.set(db, (statements = verifyStatements(db)))
+  if (!statements) {
+    statements = verifyStatements(db)
+    prepared.set(db, statements)
+  }
   return statements
 }
 

@@ -193,5 +193,5 @@ export const iqKey = (iq: BinaryNode): string => {
 export const answerIq = (iq: BinaryNode, ctx: IqContext): { answer: BinaryNode; known: boolean } => {
   const handler = HANDLERS[iqKey(iq)]
   const content = handler?.(iq, ctx)
-  return { answer: resultIq(iq, content && content.length ? content : undefined), known: handler !== undefined }
+  return { answer: resultIq(iq, content?.length ? content : undefined), known: handler !== undefined }
 }

@@ -66,7 +66,7 @@ export class NoiseServer {
   /** Consumes the ClientHello and returns the encoded ServerHello. */
   serverHello(clientHelloFrame: Uint8Array): Buffer {
     const hello = proto.HandshakeMessage.decode(clientHelloFrame).clientHello
-    if (!hello?.ephemeral || hello.ephemeral.length !== 32) throw new Error('client hello without a 32-byte ephemeral key')
+    if (hello?.ephemeral?.length !== 32) throw new Error('client hello without a 32-byte ephemeral key')
     this.clientEphemeral = Buffer.from(hello.ephemeral)
     this.authenticate(this.clientEphemeral)
     this.authenticate(this.ephemeral.public)

@@ -127,7 +127,7 @@ export class SimRecipients {
   private refusalFor(to: string): string | undefined {
     const peer = this.deps.directory.resolve(to)
     if (peer?.kind === 'account') return undefined
-    if (!peer || !peer.contact.onWhatsApp) return NOT_ON_WHATSAPP_ACK_ERROR
+    if (!peer?.contact.onWhatsApp) return NOT_ON_WHATSAPP_ACK_ERROR
     return this.deps.faults.sendRefusal(peer.contact.pn) ?? (this.magicOf(to) === '0463' ? '463' : undefined)
   }
 }

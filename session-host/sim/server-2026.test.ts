@@ -8,21 +8,6 @@ import { BaileysDriver } from './testing/baileys-driver.ts'
 const ALICE = '15550002222'
 const BUDGET_MS = 400
 
-const nextEvent = <T>(sim: WaSim, name: string, match: (event: T) => boolean = () => true, timeoutMs = 5_000): Promise<T> =>
-  new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      sim.off(name, onEvent)
-      reject(new Error(`no ${name} event`))
-    }, timeoutMs)
-    const onEvent = (event: T) => {
-      if (!match(event)) return
-      clearTimeout(timer)
-      sim.off(name, onEvent)
-      resolve(event)
-    }
-    sim.on(name, onEvent)
-  })
-
 describe('status updates on the late-2026 server', () => {
   const sim = new WaSim({ statusAckBudgetMs: BUDGET_MS })
   let url: string

@@ -152,7 +152,7 @@ export class SimServer {
     }
     const account = directory.account(`${payload.username ?? ''}`)
     const device = account?.devices.get(payload.device ?? 0)
-    if (!account || !device || !device.noiseKey.equals(clientStatic)) {
+    if (!account || !device?.noiseKey.equals(clientStatic)) {
       await connection.sendNode({ tag: 'failure', attrs: { reason: '401', location: 'sim' } })
       connection.close()
       return

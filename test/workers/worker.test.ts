@@ -27,7 +27,10 @@ const readWranglerToml = () => {
     const header = /^\s*\[([^\]]+)\]\s*$/.exec(line)
     if (header) table = header[1]!.trim()
     const pair = /^\s*([A-Za-z_][\w-]*)\s*=\s*"([^"]*)"\s*(#.*)?$/.exec(line)
-    if (pair) (tables[table] ??= {})[pair[1]!] = pair[2]!
+    if (pair) {
+      const values = (tables[table] ??= {})
+      values[pair[1]!] = pair[2]!
+    }
   }
   return { top: tables[''] ?? {}, vars: tables.vars ?? {}, build: tables.build ?? {}, assets: tables.assets ?? {} }
 }

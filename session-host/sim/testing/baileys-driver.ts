@@ -150,7 +150,8 @@ export class BaileysDriver {
     }
     socket.ev.process(events => {
       for (const [name, value] of Object.entries(events) as [keyof BaileysEventMap, never][]) {
-        ;((this.events[name] ??= []) as unknown[]).push(value)
+        this.events[name] ??= []
+        ;(this.events[name] as unknown[]).push(value)
       }
       const update = events['connection.update']
       if (update) void this.onConnectionUpdate(socket, update)
