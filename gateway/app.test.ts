@@ -20,9 +20,15 @@ const withShop = (options: { maxBodyBytes?: number } = {}) => {
   const known = (id: string) => id === 'shop-1'
   const missing = (id: string) => errorEnvelope('SESSION_NOT_FOUND', `Session ${id} does not exist`)
   stack.host.on('GET /internal/sessions', () => ok('Sessions', [sessionView('shop-1', { phoneNumber: '15550090001' })]))
-  stack.host.on('GET /internal/sessions/:id', ({ id = '' }) => (known(id) ? ok('Session status', sessionView(id, { phoneNumber: '15550090001' })) : missing(id)))
-  stack.host.on('GET /internal/sessions/:id/qr', ({ id = '' }) => (known(id) ? errorEnvelope('SESSION_ALREADY_CONNECTED', `Session ${id} is already connected`) : missing(id)))
-  stack.host.on('POST /internal/sessions/:id/messages/text', ({ id = '' }, body) => (known(id) ? ok('Message accepted', sentMessage(id, (body as { jid: string }).jid, 'text')) : missing(id)))
+  stack.host.on('GET /internal/sessions/:id', ({ id = '' }) =>
+    known(id) ? ok('Session status', sessionView(id, { phoneNumber: '15550090001' })) : missing(id)
+  )
+  stack.host.on('GET /internal/sessions/:id/qr', ({ id = '' }) =>
+    known(id) ? errorEnvelope('SESSION_ALREADY_CONNECTED', `Session ${id} is already connected`) : missing(id)
+  )
+  stack.host.on('POST /internal/sessions/:id/messages/text', ({ id = '' }, body) =>
+    known(id) ? ok('Message accepted', sentMessage(id, (body as { jid: string }).jid, 'text')) : missing(id)
+  )
   stack.host.on('GET /internal/health', () => ok('Host health', { database: 'ok', sessions: { connected: 1 } }))
   return stack
 }
@@ -30,7 +36,7 @@ const withShop = (options: { maxBodyBytes?: number } = {}) => {
 describe('the gateway in front of the session host', () => {
   const { call, token, host, request: gatewayRequest, gateway } = withShop()
 
-  it('sends a text to a local number as its E.164 JID, and passes the host\'s refusal of a QR for a linked session through', async () => {
+  it("sends a text to a local number as its E.164 JID, and passes the host's refusal of a QR for a linked session through", async () => {
     const qr = await call('GET', '/api/sessions/shop-1/qr', { token: await token('sessions:read') })
     assert.equal(qr.status, 409)
     assert.equal(qr.body.error.code, 'SESSION_ALREADY_CONNECTED')
@@ -38,7 +44,10 @@ describe('the gateway in front of the session host', () => {
     assert.equal(sent.status, 200)
     const data = sent.body.data as { messageId: string; to: string }
     assert.equal(data.to, `+${ALICE_PN}`)
-    assert.deepEqual(host.callsTo('POST', '/internal/sessions/shop-1/messages/text').at(-1)?.body, { jid: `${ALICE_PN}@s.whatsapp.net`, text: 'Halo dari gateway' })
+    assert.deepEqual(host.callsTo('POST', '/internal/sessions/shop-1/messages/text').at(-1)?.body, {
+      jid: `${ALICE_PN}@s.whatsapp.net`,
+      text: 'Halo dari gateway'
+    })
   })
 
   it('refuses bad tokens with 401 and missing rights with 403, and lists only allowed sessions', async () => {
@@ -72,7 +81,10 @@ describe('the gateway in front of the session host', () => {
     assert.equal(listed.status, 200)
     assert.deepEqual(listed.body.data, { sessions: [], total: 0 })
     const full = await call('GET', '/api/sessions', { token: await token('sessions:read') })
-    assert.deepEqual((full.body.data as { sessions: { sessionId: string }[] }).sessions.map(s => s.sessionId), ['shop-1'])
+    assert.deepEqual(
+      (full.body.data as { sessions: { sessionId: string }[] }).sessions.map(s => s.sessionId),
+      ['shop-1']
+    )
   })
 
   it('answers bad input with a 4xx and a code, never a 5xx', async () => {
@@ -122,9 +134,14 @@ describe('the gateway in front of the session host', () => {
   })
 
   it('serves its OpenAPI 3.1 document, the interactive reference and health without a token', async () => {
-    const doc = (await (await gatewayRequest('/api/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } }
+    const doc = (await (await gatewayRequest('/api/openapi.json')).json()) as {
+      openapi: string
+      paths: Record<string, unknown>
+      components: { schemas: Record<string, unknown> }
+    }
     assert.equal(doc.openapi, '3.1.0')
-    for (const path of ['/api/sessions/create', '/api/sessions/{sessionId}/qr', '/api/messages/{sessionId}/text', '/api/health']) assert.ok(doc.paths[path], path)
+    for (const path of ['/api/sessions/create', '/api/sessions/{sessionId}/qr', '/api/messages/{sessionId}/text', '/api/health'])
+      assert.ok(doc.paths[path], path)
     assert.ok(doc.components.schemas.Error)
     const docs = await gatewayRequest('/api/docs')
     assert.equal(docs.status, 200)
@@ -136,12 +153,21 @@ describe('the gateway in front of the session host', () => {
 
   it('documents link_failed with its reasons, deviceLabel, the refreshed QR and PAIRING_CODE_REFUSED as a 422', async () => {
     type Schema = { properties: Record<string, { enum?: string[]; anyOf?: { enum?: string[] }[]; type?: string | string[] }> }
-    type Operation = { requestBody?: { content: { 'application/json': { schema: Schema } } }; responses: Record<string, { description: string; content?: { 'application/json': { schema: { properties: { data: Schema } } } } }> }
-    const doc = (await (await gatewayRequest('/api/openapi.json')).json()) as { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, Schema & { properties: { error: { properties: { code: { enum: string[] } } } } }> } }
+    type Operation = {
+      requestBody?: { content: { 'application/json': { schema: Schema } } }
+      responses: Record<string, { description: string; content?: { 'application/json': { schema: { properties: { data: Schema } } } } }>
+    }
+    const doc = (await (await gatewayRequest('/api/openapi.json')).json()) as {
+      paths: Record<string, Record<string, Operation>>
+      components: { schemas: Record<string, Schema & { properties: { error: { properties: { code: { enum: string[] } } } } }> }
+    }
     const session = doc.components.schemas.Session!
     assert.ok(session.properties.status?.enum?.includes('link_failed'))
     const reasons = session.properties.reason?.enum ?? session.properties.reason?.anyOf?.flatMap(s => s.enum ?? [])
-    assert.deepEqual(reasons?.filter(r => r !== null), ['refs_exhausted', 'pairing_code_expired', 'pairing_refused', 'passkey_required'])
+    assert.deepEqual(
+      reasons?.filter(r => r !== null),
+      ['refs_exhausted', 'pairing_code_expired', 'pairing_refused', 'passkey_required']
+    )
     assert.ok(session.properties.serverError)
     assert.ok(session.properties.deviceLabel)
     assert.ok(doc.paths['/api/sessions/create']!.post!.requestBody!.content['application/json'].schema.properties.deviceLabel)
@@ -169,20 +195,24 @@ describe('the gateway when the session host fails', () => {
     }
   })
 
-  it('answers 502 HOST_UNAVAILABLE, without the host\'s words, when the host fails or refuses the gateway\'s signature', async () => {
+  it("answers 502 HOST_UNAVAILABLE, without the host's words, when the host fails or refuses the gateway's signature", async () => {
     host.on('GET /internal/sessions/:id', () => errorEnvelope('INTERNAL_ERROR', 'SQLITE_BUSY: database is locked at /data/host.db'))
     const failed = await call('GET', '/api/sessions/shop-1/status', { token: await token('sessions:read') })
     assert.equal(failed.status, 502)
     assert.equal(failed.body.error.code, 'HOST_UNAVAILABLE')
     assert.doesNotMatch(JSON.stringify(failed.body), /SQLITE|host\.db/)
-    host.on('GET /internal/sessions/:id', () => answer(errorEnvelope('INTERNAL_AUTH_FAILED', 'Internal request signature refused', { reason: 'bad_signature' }), { status: 401 }))
+    host.on('GET /internal/sessions/:id', () =>
+      answer(errorEnvelope('INTERNAL_AUTH_FAILED', 'Internal request signature refused', { reason: 'bad_signature' }), { status: 401 })
+    )
     const refused = await call('GET', '/api/sessions/shop-1/status', { token: await token('sessions:read') })
     assert.equal(refused.status, 502)
     assert.equal(refused.body.error.code, 'HOST_UNAVAILABLE')
   })
 
-  it('passes the host\'s own refusals through with their status, code and details, 503 SESSION_NOT_CONNECTED included', async () => {
-    host.on('POST /internal/sessions/:id/messages/text', () => errorEnvelope('SESSION_NOT_CONNECTED', 'Session shop-1 is not connected', { status: 'logged_out' }))
+  it("passes the host's own refusals through with their status, code and details, 503 SESSION_NOT_CONNECTED included", async () => {
+    host.on('POST /internal/sessions/:id/messages/text', () =>
+      errorEnvelope('SESSION_NOT_CONNECTED', 'Session shop-1 is not connected', { status: 'logged_out' })
+    )
     const away = await call('POST', '/api/messages/shop-1/text', { token: await token('messages:send'), body: { to: ALICE_LOCAL, text: 'hello' } })
     assert.equal(away.status, 503)
     assert.equal(away.body.error.code, 'SESSION_NOT_CONNECTED')

@@ -80,7 +80,16 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
   registerNumbers(app)
   if (deps.config.WA_MODE === 'sandbox') registerSandbox(app)
   registerWebhooks(app)
-  app.route('/', webhookDeliveryRoute({ secret: deps.config.INTERNAL_SECRET, timeoutMs: deps.config.WEBHOOK_TIMEOUT_MS, allowedHosts: deps.config.WEBHOOK_ALLOWED_HOSTS, ...(deps.clock ? { clock: deps.clock } : {}), ...(deps.webhookFetch ? { fetch: deps.webhookFetch } : {}) }))
+  app.route(
+    '/',
+    webhookDeliveryRoute({
+      secret: deps.config.INTERNAL_SECRET,
+      timeoutMs: deps.config.WEBHOOK_TIMEOUT_MS,
+      allowedHosts: deps.config.WEBHOOK_ALLOWED_HOSTS,
+      ...(deps.clock ? { clock: deps.clock } : {}),
+      ...(deps.webhookFetch ? { fetch: deps.webhookFetch } : {})
+    })
+  )
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
   app.get('/api/openapi.json', c =>

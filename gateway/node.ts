@@ -18,7 +18,10 @@ import { createNodeWebhookFetch } from './node/webhook-fetch.ts'
 const main = (): void => {
   const config = parseGatewayConfig(process.env)
   const logSettings = parseLogSettings(process.env)
-  const logger = buildLogger({ pino, pretty }, { name: 'gateway', level: logSettings.LOG_LEVEL, format: logFormat(logSettings), colorize: process.stdout.isTTY })
+  const logger = buildLogger(
+    { pino, pretty },
+    { name: 'gateway', level: logSettings.LOG_LEVEL, format: logFormat(logSettings), colorize: process.stdout.isTTY }
+  )
   const hostFetch = createNodeHostFetch()
   // Webhook URLs are user input: their host names are resolved and checked like media URLs.
   const webhookFetch = createNodeWebhookFetch({ resolve: host => lookup(host, { all: true, verbatim: true }), allowedHosts: config.WEBHOOK_ALLOWED_HOSTS })

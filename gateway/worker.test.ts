@@ -33,7 +33,10 @@ describe('the Workers entry', () => {
     // The gateway answers; the host behind it does not, which health reports as a 503.
     assert.equal(response.status, 503)
     const body = (await response.json()) as { status: string; data: { gateway: string; host: string; mode: string } }
-    assert.deepEqual({ status: body.status, gateway: body.data.gateway, host: body.data.host, mode: body.data.mode }, { status: 'ERROR', gateway: 'ok', host: 'unreachable', mode: 'sandbox' })
+    assert.deepEqual(
+      { status: body.status, gateway: body.data.gateway, host: body.data.host, mode: body.data.mode },
+      { status: 'ERROR', gateway: 'ok', host: 'unreachable', mode: 'sandbox' }
+    )
 
     const unauthenticated = await worker.fetch(new Request('http://gateway.test/api/sessions'), env, ctx)
     assert.equal(unauthenticated.status, 401)

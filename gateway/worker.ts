@@ -25,7 +25,8 @@ export const createWorkerGateway = (env: WorkerEnv): GatewayApp => {
       return asset.ok ? asset : undefined
     },
     // Workers Logs collect console output; the error, not the request, so no token is logged.
-    onUnexpectedError: (error, requestId) => console.error(JSON.stringify({ level: 'error', requestId, error: error instanceof Error ? error.stack ?? error.message : String(error) }))
+    onUnexpectedError: (error, requestId) =>
+      console.error(JSON.stringify({ level: 'error', requestId, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }))
   })
 }
 

@@ -37,7 +37,10 @@ describe('the architecture check (npm run lint)', () => {
       'gateway/routes/env.ts': "import type { App } from '../app.ts'\nexport type Env = { app?: App }\n",
       'gateway/routes/a.ts': "import type { Env } from './env.ts'\nexport const a = (env: Env) => env\n"
     })
-    assert.ok(findings.some(line => line.startsWith('file cycle: gateway/app.ts → gateway/routes/env.ts')), findings.join('\n'))
+    assert.ok(
+      findings.some(line => line.startsWith('file cycle: gateway/app.ts → gateway/routes/env.ts')),
+      findings.join('\n')
+    )
     assert.ok(findings.includes('folders import each other: gateway, gateway/routes'), findings.join('\n'))
     assert.ok(findings.includes('route imports route: gateway/routes/a.ts → gateway/routes/env.ts'), findings.join('\n'))
   })

@@ -15,14 +15,14 @@ const MAX_LINES = 400
 const NODE_ONLY = /^(node:|pino|pino-pretty$|drizzle-orm|better-sqlite3|@hono\/node-server|undici$|ws$|@whiskeysockets\/)/
 const ROUTE_FOLDERS = ['gateway/routes/', 'session-host/routes/']
 
-
 export type Finding = { rule: string; detail: string }
 
 /** Every finding for these entry files (their imports are followed). */
 export const checkArchitecture = async (files: string[], root = process.cwd()): Promise<Finding[]> => {
   /** dpdm answers relative or absolute paths depending on how it was asked. */
   const rel = (file: string): string => (isAbsolute(file) ? relative(root, file) : file)
-  const isProjectFile = (file: string | null): file is string => file !== null && !file.includes('node_modules') && !rel(file).startsWith('..') && /\.[cm]?[jt]s$/.test(file)
+  const isProjectFile = (file: string | null): file is string =>
+    file !== null && !file.includes('node_modules') && !rel(file).startsWith('..') && /\.[cm]?[jt]s$/.test(file)
   const tree: DependencyTree = await parseDependencyTree(files, { cwd: root, context: root, transform: false, skipDynamicImports: false })
   const findings: Finding[] = []
   const local = Object.keys(tree).filter(isProjectFile)

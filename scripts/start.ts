@@ -89,7 +89,13 @@ const waitUntilUp = async (url: string): Promise<boolean> => {
   while (Date.now() < deadline && !stopping.signal.aborted) {
     // Each attempt is bounded: whatever else holds the port may accept and never answer.
     const signal = AbortSignal.any([stopping.signal, AbortSignal.timeout(1_000)])
-    if (await fetch(url, { signal }).then(r => r.ok, () => false)) return true
+    if (
+      await fetch(url, { signal }).then(
+        r => r.ok,
+        () => false
+      )
+    )
+      return true
     await new Promise(r => setTimeout(r, 100))
   }
   return false
@@ -138,7 +144,10 @@ const start = async (): Promise<void> => {
   }
   if (await waitUntilUp(`${gatewayUrl}/api/health`)) {
     console.log(`Gateway: ${gatewayUrl}/api/docs${env.WA_MODE === 'sandbox' ? '   (SANDBOX MODE: nothing is sent to WhatsApp)' : ''}`)
-    if (!production && env.JWT_SECRET) await printQrPageLinks(env.JWT_SECRET).catch(error => console.error(`Could not prepare a QR page link: ${error instanceof Error ? error.message : error}`))
+    if (!production && env.JWT_SECRET)
+      await printQrPageLinks(env.JWT_SECRET).catch(error =>
+        console.error(`Could not prepare a QR page link: ${error instanceof Error ? error.message : error}`)
+      )
   }
 }
 await start()

@@ -69,10 +69,16 @@ describe('supervising a child process', () => {
 
   it('stops a running child and does not restart it', async () => {
     let spawned = 0
-    const child = supervise({ name: 'worker', spawnChild: () => {
+    const child = supervise({
+      name: 'worker',
+      spawnChild: () => {
         spawned++
         return node('setInterval(() => {}, 1000)')()
-      }, onGiveUp: () => assert.fail('gave up'), policy: fast, output: { write: () => true } })
+      },
+      onGiveUp: () => assert.fail('gave up'),
+      policy: fast,
+      output: { write: () => true }
+    })
     assert.equal(await child.stop(5_000), true)
     await new Promise(resolve => setTimeout(resolve, 100))
     assert.equal(spawned, 1)

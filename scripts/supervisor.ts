@@ -111,7 +111,9 @@ export const supervise = ({
     if (next.decision.kind === 'give-up') {
       stopping = true
       const lines = lastErrorLines.length ? lastErrorLines.map(line => `  | ${line}\n`).join('') : '  (it wrote nothing to stderr)\n'
-      output.write(`${name} exited (${describeExit(exit)}) ${history.quickFailures} times in a row within ${seconds(policy.quickFailureMs)} of starting; giving up. Its last error output:\n${lines}`)
+      output.write(
+        `${name} exited (${describeExit(exit)}) ${history.quickFailures} times in a row within ${seconds(policy.quickFailureMs)} of starting; giving up. Its last error output:\n${lines}`
+      )
       onGiveUp({ name, ...exit, quickFailures: history.quickFailures, lastErrorLines })
       return
     }

@@ -75,6 +75,8 @@ export const parseHostConfig = (env: Record<string, string | undefined>): HostCo
 
 /** The webhook retry settings the operator changed; the rest keep their defaults. */
 export const retryPolicy = (config: HostConfig): Partial<RetryPolicy> => ({
-  ...(config.WEBHOOK_RETRY_DELAYS_MS ? { capsMs: config.WEBHOOK_RETRY_DELAYS_MS, minDelayMs: Math.min(DEFAULT_RETRY_POLICY.minDelayMs, ...config.WEBHOOK_RETRY_DELAYS_MS) } : {}),
+  ...(config.WEBHOOK_RETRY_DELAYS_MS
+    ? { capsMs: config.WEBHOOK_RETRY_DELAYS_MS, minDelayMs: Math.min(DEFAULT_RETRY_POLICY.minDelayMs, ...config.WEBHOOK_RETRY_DELAYS_MS) }
+    : {}),
   ...(config.WEBHOOK_RETRY_FOR_MS ? { retryForMs: config.WEBHOOK_RETRY_FOR_MS } : {})
 })

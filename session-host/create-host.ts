@@ -59,7 +59,8 @@ export const createHost = ({ config, logger, clock = Date.now, ...options }: Hos
         })
       : undefined
 
-  const send = options.sendWebhook ?? (config.GATEWAY_URL ? gatewaySender({ gatewayUrl: config.GATEWAY_URL, secret: config.INTERNAL_SECRET, clock }) : undefined)
+  const send =
+    options.sendWebhook ?? (config.GATEWAY_URL ? gatewaySender({ gatewayUrl: config.GATEWAY_URL, secret: config.INTERNAL_SECRET, clock }) : undefined)
   const webhooks = send
     ? new WebhookDispatcher({ db, logger, clock, retry: retryPolicy(config), send, ...(options.webhookPollMs ? { pollMs: options.webhookPollMs } : {}) })
     : undefined

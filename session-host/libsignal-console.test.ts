@@ -7,10 +7,15 @@ import { containLibsignalConsole } from './libsignal-console.ts'
 describe('libsignal console output in the host', () => {
   it('keeps session records (with private keys) out of stdout and logs', () => {
     const lines: string[] = []
-    const logger = pino({ level: 'debug' }, new Writable({ write: (chunk, _enc, done) => {
-      lines.push(String(chunk))
-      done()
-    } }))
+    const logger = pino(
+      { level: 'debug' },
+      new Writable({
+        write: (chunk, _enc, done) => {
+          lines.push(String(chunk))
+          done()
+        }
+      })
+    )
     const written: string[] = []
     const originalWrite = process.stdout.write.bind(process.stdout)
     const originals = { info: console.info, log: console.log, warn: console.warn, error: console.error }

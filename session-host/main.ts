@@ -13,7 +13,8 @@ const main = async (): Promise<void> => {
   const config = parseHostConfig(process.env)
   const logger = buildLogger({ pino, pretty }, { name: 'session-host', level: config.LOG_LEVEL, format: logFormat(config), colorize: process.stdout.isTTY })
   containLibsignalConsole(logger)
-  if (config.MEDIA_URL_ALLOW_HOSTS.length > 0) logger.warn({ hosts: config.MEDIA_URL_ALLOW_HOSTS }, 'media URLs may reach these hosts although they are private (MEDIA_URL_ALLOW_HOSTS)')
+  if (config.MEDIA_URL_ALLOW_HOSTS.length > 0)
+    logger.warn({ hosts: config.MEDIA_URL_ALLOW_HOSTS }, 'media URLs may reach these hosts although they are private (MEDIA_URL_ALLOW_HOSTS)')
   if (!config.GATEWAY_URL) logger.warn('GATEWAY_URL is not set: webhook events are stored but not delivered')
   const host = createHost({ config, logger })
   // Baileys writes its encrypted media copies to os.tmpdir(), which it reads on every send and takes

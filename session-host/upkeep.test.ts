@@ -7,10 +7,15 @@ import { createUpkeep } from './upkeep.ts'
 describe("the host's upkeep", () => {
   it('runs its jobs in order with the time, and one failing job never stops the next', () => {
     const lines: string[] = []
-    const logger = pino({ level: 'error' }, new Writable({ write: (chunk, _encoding, done) => {
-      lines.push(String(chunk))
-      done()
-    } }))
+    const logger = pino(
+      { level: 'error' },
+      new Writable({
+        write: (chunk, _encoding, done) => {
+          lines.push(String(chunk))
+          done()
+        }
+      })
+    )
     const ran: string[] = []
     const upkeep = createUpkeep({
       clock: () => 42,

@@ -15,7 +15,17 @@ export type Upkeep = {
  * before OTP expiry, so an OTP whose message expired unsent fails with its reason first), each on
  * its own, so one failing never stops the others.
  */
-export const createUpkeep = ({ jobs, clock, logger, everyMs = 5_000 }: { jobs: UpkeepJob[]; clock: () => number; logger: Logger; everyMs?: number }): Upkeep => {
+export const createUpkeep = ({
+  jobs,
+  clock,
+  logger,
+  everyMs = 5_000
+}: {
+  jobs: UpkeepJob[]
+  clock: () => number
+  logger: Logger
+  everyMs?: number
+}): Upkeep => {
   let timer: NodeJS.Timeout | undefined
   const run = (): void => {
     for (const job of jobs) {

@@ -4,7 +4,19 @@ import { ipFamily, isPublicAddress } from './address-policy.ts'
 
 describe('the address policy of URL fetches', () => {
   it('refuses loopback, private, link-local, metadata and CGNAT IPv4 addresses', () => {
-    for (const address of ['127.0.0.1', '127.8.9.10', '0.0.0.0', '10.0.0.1', '172.16.5.4', '172.31.255.255', '192.168.1.1', '169.254.169.254', '100.64.0.1', '224.0.0.1', '255.255.255.255']) {
+    for (const address of [
+      '127.0.0.1',
+      '127.8.9.10',
+      '0.0.0.0',
+      '10.0.0.1',
+      '172.16.5.4',
+      '172.31.255.255',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '224.0.0.1',
+      '255.255.255.255'
+    ]) {
       assert.equal(isPublicAddress(address), false, address)
     }
   })
@@ -36,13 +48,38 @@ describe('the address policy of URL fetches', () => {
   })
 
   it('allows public addresses, including IPv4-mapped public ones', () => {
-    for (const address of ['93.184.216.34', '8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '[2606:4700::1111]', '2001:4860:4860::8888', '::ffff:8.8.8.8', '::ffff:808:808']) {
+    for (const address of [
+      '93.184.216.34',
+      '8.8.8.8',
+      '172.32.0.1',
+      '100.128.0.1',
+      '2606:4700:4700::1111',
+      '[2606:4700::1111]',
+      '2001:4860:4860::8888',
+      '::ffff:8.8.8.8',
+      '::ffff:808:808'
+    ]) {
       assert.equal(isPublicAddress(address), true, address)
     }
   })
 
   it('refuses anything that is not an IP address', () => {
-    for (const address of ['localhost', 'example.com', '', '1.2.3', '0x7f000001', '0127.0.0.1', '1.2.3.256', ':::1', '1::2::3', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7::8', '::ffff:1.2.3', '1.2.3.4::', 'g::1']) {
+    for (const address of [
+      'localhost',
+      'example.com',
+      '',
+      '1.2.3',
+      '0x7f000001',
+      '0127.0.0.1',
+      '1.2.3.256',
+      ':::1',
+      '1::2::3',
+      '1:2:3:4:5:6:7:8:9',
+      '1:2:3:4:5:6:7::8',
+      '::ffff:1.2.3',
+      '1.2.3.4::',
+      'g::1'
+    ]) {
       assert.equal(isPublicAddress(address), false, address)
     }
   })

@@ -1,7 +1,11 @@
 import { ERROR_CODES, errorEnvelope } from './errors.ts'
 import type { ErrorCode } from './errors.ts'
 
-const REASONS: Partial<Record<ErrorCode, string>> = { MALFORMED_REQUEST: 'Bad Request', REQUEST_TIMEOUT: 'Request Timeout', HEADERS_TOO_LARGE: 'Request Header Fields Too Large' }
+const REASONS: Partial<Record<ErrorCode, string>> = {
+  MALFORMED_REQUEST: 'Bad Request',
+  REQUEST_TIMEOUT: 'Request Timeout',
+  HEADERS_TOO_LARGE: 'Request Header Fields Too Large'
+}
 
 /**
  * The raw HTTP/1.1 answer to a request Node's parser refused (a NUL in the path, a duplicate

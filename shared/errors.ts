@@ -1,4 +1,4 @@
-type ErrorSpec = { status: number; description: string };
+type ErrorSpec = { status: number; description: string }
 
 /**
  * Stable error codes. Clients branch on `code`, so a code is never renamed or reused for another
@@ -22,75 +22,65 @@ export const ERROR_CODES = {
   OTP_NOT_PENDING: { status: 409, description: 'The OTP is no longer pending (approved, expired, canceled…); error.details.status says which.' },
   REQUEST_TIMEOUT: { status: 408, description: 'The request did not arrive in time.' },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body or uploaded file is too large.' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The content type or file type is not supported; error.details.accepted lists the types the route takes.' },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    description: 'The content type or file type is not supported; error.details.accepted lists the types the route takes.'
+  },
   HEADERS_TOO_LARGE: { status: 431, description: 'The request headers are too large.' },
   INVALID_PHONE_NUMBER: { status: 422, description: 'The phone number is not valid.' },
   NOT_ON_WHATSAPP: { status: 422, description: 'The phone number is not registered on WhatsApp.' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, description: 'The Idempotency-Key was already used with a different request body.' },
   URL_NOT_ALLOWED: { status: 422, description: 'The URL is not allowed.' },
-  PAIRING_CODE_REFUSED: { status: 422, description: 'WhatsApp refused the pairing-code request, so no code was issued; error.details has the server\'s serverCode and serverText.' },
+  PAIRING_CODE_REFUSED: {
+    status: 422,
+    description: "WhatsApp refused the pairing-code request, so no code was issued; error.details has the server's serverCode and serverText."
+  },
   RATE_LIMITED: { status: 429, description: 'Too many requests; retry after the time given in Retry-After.' },
   INTERNAL_ERROR: { status: 500, description: 'An unexpected error occurred.' },
   HOST_UNAVAILABLE: { status: 502, description: 'The session host is unavailable.' },
   SESSION_NOT_CONNECTED: { status: 503, description: 'The session is not connected to WhatsApp.' },
-  URL_FETCH_FAILED: { status: 422, description: 'The media URL could not be fetched (error status, timeout, too many redirects or a broken connection).' },
-} as const satisfies Record<string, ErrorSpec>;
+  URL_FETCH_FAILED: { status: 422, description: 'The media URL could not be fetched (error status, timeout, too many redirects or a broken connection).' }
+} as const satisfies Record<string, ErrorSpec>
 
-export type ErrorCode = keyof typeof ERROR_CODES;
+export type ErrorCode = keyof typeof ERROR_CODES
 
 export class AppError extends Error {
-  override readonly name = 'AppError';
-  readonly code: ErrorCode;
-  readonly status: number;
-  readonly details: Record<string, unknown> | undefined;
-  readonly headers: Record<string, string> | undefined;
+  override readonly name = 'AppError'
+  readonly code: ErrorCode
+  readonly status: number
+  readonly details: Record<string, unknown> | undefined
+  readonly headers: Record<string, string> | undefined
 
-  constructor(
-    code: ErrorCode,
-    status: number,
-    message: string,
-    details?: Record<string, unknown>,
-    headers?: Record<string, string>,
-  ) {
-    super(message);
-    this.code = code;
-    this.status = status;
-    this.details = details;
-    this.headers = headers;
+  constructor(code: ErrorCode, status: number, message: string, details?: Record<string, unknown>, headers?: Record<string, string>) {
+    super(message)
+    this.code = code
+    this.status = status
+    this.details = details
+    this.headers = headers
   }
 }
 
 /** Builds an AppError whose status comes from the catalog, so code and status cannot disagree. */
-export function appError(
-  code: ErrorCode,
-  message?: string,
-  details?: Record<string, unknown>,
-  headers?: Record<string, string>,
-): AppError {
-  const spec = ERROR_CODES[code];
-  return new AppError(code, spec.status, message ?? spec.description, details, headers);
+export function appError(code: ErrorCode, message?: string, details?: Record<string, unknown>, headers?: Record<string, string>): AppError {
+  const spec = ERROR_CODES[code]
+  return new AppError(code, spec.status, message ?? spec.description, details, headers)
 }
 
-export type SuccessEnvelope<T> = { success: true; message: string; data: T };
+export type SuccessEnvelope<T> = { success: true; message: string; data: T }
 
 export type ErrorEnvelope = {
-  success: false;
-  message: string;
-  error: { code: ErrorCode; details?: Record<string, unknown>; requestId?: string };
-};
-
-export function ok<T>(message: string, data: T): SuccessEnvelope<T> {
-  return { success: true, message, data };
+  success: false
+  message: string
+  error: { code: ErrorCode; details?: Record<string, unknown>; requestId?: string }
 }
 
-export function errorEnvelope(
-  code: ErrorCode,
-  message: string,
-  details?: Record<string, unknown>,
-  requestId?: string,
-): ErrorEnvelope {
-  const error: ErrorEnvelope['error'] = { code };
-  if (details !== undefined) error.details = details;
-  if (requestId !== undefined) error.requestId = requestId;
-  return { success: false, message, error };
+export function ok<T>(message: string, data: T): SuccessEnvelope<T> {
+  return { success: true, message, data }
+}
+
+export function errorEnvelope(code: ErrorCode, message: string, details?: Record<string, unknown>, requestId?: string): ErrorEnvelope {
+  const error: ErrorEnvelope['error'] = { code }
+  if (details !== undefined) error.details = details
+  if (requestId !== undefined) error.requestId = requestId
+  return { success: false, message, error }
 }

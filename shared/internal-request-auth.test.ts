@@ -46,7 +46,11 @@ describe('signed internal requests, on either process', () => {
       [await send(app, foreign, body), 'bad_signature'],
       [await send(app, headers, '{"a":2}'), 'bad_digest']
     ] as const
-    for (const [answer, reason] of reasons) assert.deepEqual({ status: answer.status, code: answer.body.error?.code, reason: answer.body.error?.details?.reason }, { status: 401, code: 'INTERNAL_AUTH_FAILED', reason })
+    for (const [answer, reason] of reasons)
+      assert.deepEqual(
+        { status: answer.status, code: answer.body.error?.code, reason: answer.body.error?.details?.reason },
+        { status: 401, code: 'INTERNAL_AUTH_FAILED', reason }
+      )
     const fresh = await signRequest({ secret: SECRET, method: 'POST', pathWithQuery: PATH, body })
     assert.equal((await send(app, fresh, body)).status, 200)
     assert.equal((await send(app, fresh, body)).body.error?.details?.reason, 'replayed')
@@ -68,9 +72,18 @@ describe('signed internal requests, on either process', () => {
   })
 
   it('takes a streamed signature on none but the stream paths', async () => {
-    const headers = await signStreamRequest({ secret: SECRET, method: 'POST', pathWithQuery: PATH, contentType: 'multipart/form-data; boundary=b', contentLength: 2 })
+    const headers = await signStreamRequest({
+      secret: SECRET,
+      method: 'POST',
+      pathWithQuery: PATH,
+      contentType: 'multipart/form-data; boundary=b',
+      contentLength: 2
+    })
     const response = await appWith().request(PATH, { method: 'POST', headers: { ...headers, 'content-type': 'multipart/form-data; boundary=b' }, body: '{}' })
     const answer = (await response.json()) as { error: { code: string; details: { reason: string } } }
-    assert.deepEqual({ status: response.status, code: answer.error.code, reason: answer.error.details.reason }, { status: 401, code: 'INTERNAL_AUTH_FAILED', reason: 'missing' })
+    assert.deepEqual(
+      { status: response.status, code: answer.error.code, reason: answer.error.details.reason },
+      { status: 401, code: 'INTERNAL_AUTH_FAILED', reason: 'missing' }
+    )
   })
 })

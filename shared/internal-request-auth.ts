@@ -37,7 +37,13 @@ export const internalRequestAuth = ({ secret, maxBodyBytes, primitives, clock, t
       const contentType = c.req.header('content-type') ?? ''
       const result =
         streamRoute && c.req.method === 'POST' && /^multipart\/form-data/i.test(contentType)
-          ? await verifyStreamRequest({ ...checks, method: c.req.method, pathWithQuery: `${url.pathname}${url.search}`, contentType, headers: c.req.raw.headers })
+          ? await verifyStreamRequest({
+              ...checks,
+              method: c.req.method,
+              pathWithQuery: `${url.pathname}${url.search}`,
+              contentType,
+              headers: c.req.raw.headers
+            })
           : ({ ok: false, reason: 'missing' } as const)
       if (!result.ok) throw refusedSignature(result.reason)
       await next()

@@ -21,7 +21,10 @@ describe('signatures of streamed uploads', () => {
 
   it('binds the path, content type and length', async () => {
     const headers = await sign()
-    assert.deepEqual(await verify(headers, { pathWithQuery: '/internal/sessions/shop-2/messages/image/upload?country=ID' }), { ok: false, reason: 'bad_signature' })
+    assert.deepEqual(await verify(headers, { pathWithQuery: '/internal/sessions/shop-2/messages/image/upload?country=ID' }), {
+      ok: false,
+      reason: 'bad_signature'
+    })
     assert.deepEqual(await verify(headers, { contentType: 'multipart/form-data; boundary=----y' }), { ok: false, reason: 'bad_signature' })
     assert.deepEqual(await verify({ ...headers, [STREAM_LENGTH_HEADER]: '99999' }), { ok: false, reason: 'bad_signature' })
   })
@@ -35,7 +38,10 @@ describe('signatures of streamed uploads', () => {
 
   it('cannot be passed off as a digest-signed request, nor the other way round', async () => {
     const stream = await sign()
-    assert.equal((await verifyRequest({ secret: SECRET, method: 'POST', pathWithQuery: PATH, body: '', headers: stream, now: NOW, seenNonce: () => false })).ok, false)
+    assert.equal(
+      (await verifyRequest({ secret: SECRET, method: 'POST', pathWithQuery: PATH, body: '', headers: stream, now: NOW, seenNonce: () => false })).ok,
+      false
+    )
     const digest = await signRequest({ secret: SECRET, method: 'POST', pathWithQuery: PATH, body: '', timestamp: NOW })
     assert.deepEqual(await verify(digest), { ok: false, reason: 'missing' })
   })

@@ -8,10 +8,12 @@ import type { LogFormat } from './logger.ts'
 
 const capture = (format: LogFormat) => {
   const chunks: string[] = []
-  const destination = new Writable({ write: (chunk, _encoding, done) => {
-    chunks.push(String(chunk))
-    done()
-  } })
+  const destination = new Writable({
+    write: (chunk, _encoding, done) => {
+      chunks.push(String(chunk))
+      done()
+    }
+  })
   const logger = buildLogger({ pino, pretty }, { name: 'test', level: 'info', format, destination })
   return { logger, text: () => chunks.join('') }
 }

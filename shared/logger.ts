@@ -8,9 +8,28 @@ type Logger = import('pino').Logger
 
 /** Fields that may carry secrets or codes, wherever they sit in a log record. */
 export const REDACTED_PATHS = [
-  'otpCode', '*.otpCode', 'otp', '*.otp', 'text', '*.text', 'token', '*.token', 'secret', '*.secret',
-  'authorization', '*.authorization', 'headers.authorization', 'req.headers.authorization',
-  'creds', '*.creds', 'qr', '*.qr', 'pairingCode', '*.pairingCode', 'codeHash', '*.codeHash'
+  'otpCode',
+  '*.otpCode',
+  'otp',
+  '*.otp',
+  'text',
+  '*.text',
+  'token',
+  '*.token',
+  'secret',
+  '*.secret',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'req.headers.authorization',
+  'creds',
+  '*.creds',
+  'qr',
+  '*.qr',
+  'pairingCode',
+  '*.pairingCode',
+  'codeHash',
+  '*.codeHash'
 ]
 
 /** pino's `redact` setting of every logger the product writes with (the test suite's audited one too). */
@@ -50,7 +69,10 @@ export type LoggerOptions = {
  * A pino logger that redacts before anything is written, in either format. Pretty lines are
  * written synchronously in this process (no transport thread), so nothing is lost at exit.
  */
-export const buildLogger = ({ pino, pretty }: { pino: Pino; pretty: PinoPretty }, { name, level, format, destination, colorize = false }: LoggerOptions): Logger => {
+export const buildLogger = (
+  { pino, pretty }: { pino: Pino; pretty: PinoPretty },
+  { name, level, format, destination, colorize = false }: LoggerOptions
+): Logger => {
   const options = { name, level, redact: LOG_REDACTION }
   if (format === 'json') return destination ? pino(options, destination) : pino(options)
   const prettyOptions = { sync: true, colorize: colorize && !destination, singleLine: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }

@@ -28,7 +28,12 @@ describe('signing on node:crypto', () => {
     const flipped = signature.slice(0, -2) + (signature.at(-2) === 'A' ? 'B' : 'A') + signature.at(-1)
     const variants = [flipped, signature.slice(0, -4), (await signRequest({ ...request, secret: 'another-secret-0123456789abcdef' }))['x-internal-signature']!]
     for (const variant of variants) {
-      const result = await verifyRequest({ ...request, headers: { ...headers, 'x-internal-signature': variant }, seenNonce: () => false, primitives: nodeSigningCrypto })
+      const result = await verifyRequest({
+        ...request,
+        headers: { ...headers, 'x-internal-signature': variant },
+        seenNonce: () => false,
+        primitives: nodeSigningCrypto
+      })
       assert.deepEqual(result, { ok: false, reason: 'bad_signature' })
     }
   })

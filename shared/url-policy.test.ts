@@ -22,7 +22,15 @@ describe('the URL policy of media and webhook URLs', () => {
     assert.equal(reasonOf('not a url'), 'invalid_url')
     assert.equal(reasonOf('ftp://example.com/'), 'scheme')
     assert.equal(reasonOf('https://user:pw@example.com/'), 'credentials')
-    for (const url of ['http://127.0.0.1/', 'http://2130706433/', 'http://[::ffff:127.0.0.1]/', 'http://169.254.169.254/', 'http://localhost./', 'http://api.LOCALHOST/']) assert.equal(reasonOf(url), 'private_address', url)
+    for (const url of [
+      'http://127.0.0.1/',
+      'http://2130706433/',
+      'http://[::ffff:127.0.0.1]/',
+      'http://169.254.169.254/',
+      'http://localhost./',
+      'http://api.LOCALHOST/'
+    ])
+      assert.equal(reasonOf(url), 'private_address', url)
   })
 
   it('lets an allow-listed host through, on its port when the entry names one', () => {

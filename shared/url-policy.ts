@@ -18,7 +18,8 @@ export type CheckedUrl = { ok: true; url: URL; host: string; port: string }
 export type UrlTarget = { host: string; port?: string; allowedHosts: readonly AllowedHost[] }
 
 /** Whether a connection for `host` may go to `address` (an answer for the name, or the literal itself). */
-export const isAllowedAddress = (address: string, { host, port, allowedHosts }: UrlTarget): boolean => isAllowedHost(allowedHosts, host, port) || isPublicAddress(address)
+export const isAllowedAddress = (address: string, { host, port, allowedHosts }: UrlTarget): boolean =>
+  isAllowedHost(allowedHosts, host, port) || isPublicAddress(address)
 
 export const checkUrl = (input: string | URL, allowedHosts: readonly AllowedHost[]): CheckedUrl | { ok: false; reason: UrlRefusal } => {
   let url: URL

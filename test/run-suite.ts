@@ -36,7 +36,12 @@ const exitCode = await new Promise<number>(done => child.on('close', code => don
 await new Promise(done => runnerLog.end(done))
 
 const entries = readdirSync(auditDir)
-const sensitive = new Set(entries.filter(f => f.startsWith('sensitive-')).flatMap(f => readFileSync(join(auditDir, f), 'utf8').split('\n')).filter(v => v.length >= 4))
+const sensitive = new Set(
+  entries
+    .filter(f => f.startsWith('sensitive-'))
+    .flatMap(f => readFileSync(join(auditDir, f), 'utf8').split('\n'))
+    .filter(v => v.length >= 4)
+)
 const logs = entries.filter(f => f.endsWith('.log')).map(f => ({ file: f, text: readFileSync(join(auditDir, f), 'utf8') }))
 const bytes = logs.reduce((n, log) => n + log.text.length, 0)
 // A code must stand alone: longer digit runs (timestamps, phone numbers) may contain it by chance.
@@ -53,7 +58,8 @@ if (!only.length && (sensitive.size === 0 || logs.length === 0)) {
 }
 if (leaks.length) {
   // Never print the value itself: its kind and length are enough to find the test.
-  for (const leak of leaks) console.log(`# log audit FAILED: a recorded ${/^\d+$/.test(leak) ? 'code' : 'secret or token'} of length ${leak.length} appears in the logs`)
+  for (const leak of leaks)
+    console.log(`# log audit FAILED: a recorded ${/^\d+$/.test(leak) ? 'code' : 'secret or token'} of length ${leak.length} appears in the logs`)
   process.exit(exitCode || 1)
 }
 console.log('# log audit: clean')

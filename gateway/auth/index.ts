@@ -1,5 +1,5 @@
-export { createJwtVerifier, type JwtVerifier, type JwtVerifierConfig } from './jwt-verifier.ts';
-export { bearerAuth, type AuthVariables } from './middleware.ts';
+export { createJwtVerifier, type JwtVerifier, type JwtVerifierConfig } from './jwt-verifier.ts'
+export { bearerAuth, type AuthVariables } from './middleware.ts'
 export {
   SCOPES,
   canUseSession,
@@ -8,5 +8,5 @@ export {
   requireScope,
   requireSession,
   type Principal,
-  type Scope,
-} from './scopes.ts';
+  type Scope
+} from './scopes.ts'

@@ -35,7 +35,11 @@ export const signQrPageLink = async (key: QrPageKey, sessionId: string, expires:
 })
 
 /** True only for an unexpired link signed for this very session; Web Crypto compares in constant time. */
-export const verifyQrPageLink = async (key: QrPageKey, link: { sessionId: string; expires: string | undefined; signature: string | undefined }, nowMs: number): Promise<boolean> => {
+export const verifyQrPageLink = async (
+  key: QrPageKey,
+  link: { sessionId: string; expires: string | undefined; signature: string | undefined },
+  nowMs: number
+): Promise<boolean> => {
   if (!link.expires || !/^\d{1,12}$/.test(link.expires) || !link.signature || !/^[A-Za-z0-9_-]{43}$/.test(link.signature)) return false
   const expires = Number(link.expires)
   if (expires * 1000 <= nowMs) return false

@@ -12,7 +12,10 @@ describe('gateway configuration', () => {
   })
 
   it('names the bad variable and never echoes its value', () => {
-    assert.throws(() => parseGatewayConfig({ ...base, JWT_SECRET: 'short-secret' }), (error: Error) => error.message.includes('JWT_SECRET') && !error.message.includes('short-secret'))
+    assert.throws(
+      () => parseGatewayConfig({ ...base, JWT_SECRET: 'short-secret' }),
+      (error: Error) => error.message.includes('JWT_SECRET') && !error.message.includes('short-secret')
+    )
     assert.throws(() => parseGatewayConfig({ ...base }), /JWT_SECRET/)
     assert.throws(() => parseGatewayConfig({ ...base, JWT_SECRET: 's'.repeat(32), JWT_JWKS_URL: 'https://id.example/jwks' }), /exactly one/)
     assert.throws(() => parseGatewayConfig({ ...base, JWT_JWKS_URL: 'http://id.example/jwks' }), /JWT_JWKS_URL/)

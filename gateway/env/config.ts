@@ -15,10 +15,17 @@ export const GatewayConfigSchema = z
     JWT_ISSUER: z.string().min(1).optional(),
     JWT_AUDIENCE: z.string().min(1).optional(),
     OTP_PEPPER: z.string().min(32, 'must be at least 32 characters'),
-    DEFAULT_COUNTRY: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter country code').default('ID'),
+    DEFAULT_COUNTRY: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'must be a two-letter country code')
+      .default('ID'),
     OTP_COMPANY_NAME: z.string().min(1).max(64).default('Our service'),
     WA_MODE: z.enum(['live', 'sandbox']).default('live'),
-    MAX_BODY_BYTES: z.coerce.number().int().positive().default(64 * 1024),
+    MAX_BODY_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024),
     /** Hosts a webhook URL may name although they are private or loopback: `host` or `host:port`. */
     WEBHOOK_ALLOWED_HOSTS: z.string().default('').transform(parseAllowedHosts),
     WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000)

@@ -5,8 +5,7 @@ import type { HostRoute } from '../../shared/host-api/host-route.ts'
 import { signRequest, signStreamRequest } from '../../shared/internal-signing.ts'
 import type { SigningCrypto, SigningSecret } from '../../shared/internal-signing.ts'
 
-const passesThrough = (code: string, status: number): boolean =>
-  code !== 'INTERNAL_AUTH_FAILED' && (status < 500 || code === 'SESSION_NOT_CONNECTED')
+const passesThrough = (code: string, status: number): boolean => code !== 'INTERNAL_AUTH_FAILED' && (status < 500 || code === 'SESSION_NOT_CONNECTED')
 
 /** A route's body as its contract types it; routes without a body schema take any JSON or none. */
 type BodyOf<Body extends z.ZodType | undefined> = Body extends z.ZodType ? [body: z.input<Body>] : [body?: unknown]
@@ -49,7 +48,12 @@ export const createHostClient = ({
     const path = route.path(params)
     const headers = await signStreamRequest({ secret, method: 'POST', pathWithQuery: path, contentType, contentLength })
     const response = await reach(() =>
-      (streamFetch ?? doFetch)(new URL(path, baseUrl), { method: 'POST', headers: { ...headers, 'content-type': contentType }, body: stream, duplex: 'half' } as RequestInit)
+      (streamFetch ?? doFetch)(new URL(path, baseUrl), {
+        method: 'POST',
+        headers: { ...headers, 'content-type': contentType },
+        body: stream,
+        duplex: 'half'
+      } as RequestInit)
     )
     return readEnvelope(response)
   },
@@ -82,7 +86,13 @@ const readEnvelope = async <T>(response: Response): Promise<T> => {
   if (envelope?.success === true) return envelope.data
   if (envelope?.success === false && passesThrough(envelope.error.code, response.status)) {
     const retryAfter = response.headers.get('retry-after')
-    throw new AppError(envelope.error.code as ErrorCode, response.status, envelope.message, envelope.error.details, retryAfter ? { 'Retry-After': retryAfter } : undefined)
+    throw new AppError(
+      envelope.error.code as ErrorCode,
+      response.status,
+      envelope.message,
+      envelope.error.details,
+      retryAfter ? { 'Retry-After': retryAfter } : undefined
+    )
   }
   // A refused signature is our misconfiguration, and a host 500 is not the caller's business.
   throw appError('HOST_UNAVAILABLE', 'The session host could not handle the request')

@@ -9,7 +9,8 @@ const KEY = /^[\x21-\x7e]{1,255}$/
 export const idempotencyKeyHeader = (c: Context): string | undefined => {
   const key = c.req.header('idempotency-key')
   if (key === undefined) return undefined
-  if (!KEY.test(key)) throw appError('VALIDATION_ERROR', 'Idempotency-Key must be 1-255 visible ASCII characters', { fields: [{ path: 'Idempotency-Key', message: 'Invalid' }] })
+  if (!KEY.test(key))
+    throw appError('VALIDATION_ERROR', 'Idempotency-Key must be 1-255 visible ASCII characters', { fields: [{ path: 'Idempotency-Key', message: 'Invalid' }] })
   return key
 }
 

@@ -6,8 +6,12 @@ import { sentMessage } from '../../test/support/host-answers.ts'
 import { formToObject, toCurrentNames } from './original-api.ts'
 
 describe("the original API's bodies", () => {
-  it('reads forms with the original parser\'s nesting, and refuses unsafe or too deep field names', () => {
-    assert.deepEqual(JSON.parse(JSON.stringify(formToObject('to=0812&buttons[0][text]=Ya&buttons[1][text]=Tidak&tags[]=a&tags[]=b'))), { to: '0812', buttons: [{ text: 'Ya' }, { text: 'Tidak' }], tags: ['a', 'b'] })
+  it("reads forms with the original parser's nesting, and refuses unsafe or too deep field names", () => {
+    assert.deepEqual(JSON.parse(JSON.stringify(formToObject('to=0812&buttons[0][text]=Ya&buttons[1][text]=Tidak&tags[]=a&tags[]=b'))), {
+      to: '0812',
+      buttons: [{ text: 'Ya' }, { text: 'Tidak' }],
+      tags: ['a', 'b']
+    })
     assert.throws(() => formToObject('__proto__[polluted]=1'), /malformed/)
     assert.throws(() => formToObject('a[b][c][d][e][f][g]=1'), /malformed/)
   })
@@ -15,7 +19,11 @@ describe("the original API's bodies", () => {
   it('takes the original names where ours are absent, ours where both come', () => {
     assert.deepEqual(toCurrentNames('/api/messages/s/text', { phone: '0812', message: 'hi' }, false), { to: '0812', text: 'hi' })
     assert.deepEqual(toCurrentNames('/api/messages/s/text', { phone: '0812', to: '0813', message: 'hi' }, false), { to: '0813', text: 'hi' })
-    assert.deepEqual(toCurrentNames('/api/messages/s/location', { latitude: '-6.2', longitude: '106.8', locationName: 'Kantor' }, false), { latitude: -6.2, longitude: 106.8, name: 'Kantor' })
+    assert.deepEqual(toCurrentNames('/api/messages/s/location', { latitude: '-6.2', longitude: '106.8', locationName: 'Kantor' }, false), {
+      latitude: -6.2,
+      longitude: 106.8,
+      name: 'Kantor'
+    })
   })
 })
 
@@ -27,7 +35,11 @@ describe('bodies nested too deeply for the renaming to handle', () => {
   it('answers 400 VALIDATION_ERROR, as JSON and as JSON sent with a form type, instead of failing inside', async () => {
     const token = await stack.token('messages:send')
     for (const type of ['application/json', 'application/x-www-form-urlencoded']) {
-      const response = await stack.request('/api/messages/shop-1/text', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': type }, body: deep(8_000) })
+      const response = await stack.request('/api/messages/shop-1/text', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': type },
+        body: deep(8_000)
+      })
       assert.equal(response.status, 400, type)
       const body = (await response.json()) as { error: { code: string }; message: string }
       assert.equal(body.error.code, 'VALIDATION_ERROR', type)
@@ -39,9 +51,15 @@ describe('bodies nested too deeply for the renaming to handle', () => {
 
 describe("the original API's calls, as the gateway hands them to the host", () => {
   const stack = gatewayOnFakeHost()
-  stack.host.on('POST /internal/sessions/:id/messages/text', ({ id = '' }, body) => ok('Message accepted', sentMessage(id, (body as { jid: string }).jid, 'text')))
+  stack.host.on('POST /internal/sessions/:id/messages/text', ({ id = '' }, body) =>
+    ok('Message accepted', sentMessage(id, (body as { jid: string }).jid, 'text'))
+  )
   const post = async (type: string, body: string) =>
-    stack.request('/api/messages/shop-1/text', { method: 'POST', headers: { authorization: `Bearer ${await stack.token('messages:send')}`, 'content-type': type }, body })
+    stack.request('/api/messages/shop-1/text', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await stack.token('messages:send')}`, 'content-type': type },
+      body
+    })
 
   it('reads a form with `phone` and `message` into the same send as JSON with `to` and `text`', async () => {
     assert.equal((await post('application/x-www-form-urlencoded', 'phone=08123456789&message=Halo+dari+form')).status, 200)

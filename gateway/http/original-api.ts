@@ -75,7 +75,8 @@ export const formToObject = (text: string): Body => {
   return root
 }
 
-const malformedForm = (key: string) => appError('VALIDATION_ERROR', 'The form body is malformed', { fields: [{ path: key.slice(0, 64), message: 'Unusable form field name' }] })
+const malformedForm = (key: string) =>
+  appError('VALIDATION_ERROR', 'The form body is malformed', { fields: [{ path: key.slice(0, 64), message: 'Unusable form field name' }] })
 
 const isObject = (value: unknown): value is Body => typeof value === 'object' && value !== null && !Array.isArray(value)
 
@@ -96,7 +97,8 @@ export const toCurrentNames = (path: string, body: Body, fromForm: boolean): Bod
   for (const key of Object.keys(renamed)) {
     const value = renamed[key]
     if (typeof value !== 'string') continue
-    if ((fromForm || key === 'latitude' || key === 'longitude') && NUMBERS.has(key) && value.trim() !== '' && Number.isFinite(Number(value))) renamed[key] = Number(value)
+    if ((fromForm || key === 'latitude' || key === 'longitude') && NUMBERS.has(key) && value.trim() !== '' && Number.isFinite(Number(value)))
+      renamed[key] = Number(value)
     if (fromForm && BOOLEANS.has(key) && (value === 'true' || value === 'false')) renamed[key] = value === 'true'
   }
   // Buttons that carry only a text get their ids from their place, as the original made them.
@@ -106,7 +108,9 @@ export const toCurrentNames = (path: string, body: Body, fromForm: boolean): Bod
   // List rows were keyed by `rowId`.
   if (/\/list$/.test(path) && Array.isArray(renamed.sections)) {
     renamed.sections = renamed.sections.map(section =>
-      isObject(section) && Array.isArray(section.rows) ? { ...section, rows: section.rows.map(row => (isObject(row) ? rename(row, 'rowId', 'id') : row)) } : section
+      isObject(section) && Array.isArray(section.rows)
+        ? { ...section, rows: section.rows.map(row => (isObject(row) ? rename(row, 'rowId', 'id') : row)) }
+        : section
     )
   }
   return renamed
@@ -165,7 +169,8 @@ export const withFormBodies = <T extends { paths?: object }>(document: T): T => 
   for (const operations of Object.values((document.paths ?? {}) as Record<string, Operations>)) {
     for (const operation of Object.values(operations)) {
       const content = operation.requestBody?.content
-      if (content?.['application/json'] && !content['application/x-www-form-urlencoded']) content['application/x-www-form-urlencoded'] = content['application/json']
+      if (content?.['application/json'] && !content['application/x-www-form-urlencoded'])
+        content['application/x-www-form-urlencoded'] = content['application/json']
     }
   }
   return document

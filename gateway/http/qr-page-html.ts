@@ -1,7 +1,6 @@
 import { htmlPageHeaders } from './html-page.ts'
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, ch => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] as string)
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, ch => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] as string)
 
 const STYLE = `
 body { font-family: system-ui, sans-serif; display: grid; place-items: center; min-height: 100vh; margin: 0; background: #f4f6f5; color: #1d2b24 }
@@ -87,4 +86,6 @@ export const renderExpiredQrPage = () => `<!doctype html>
 
 /** Inline code runs only with the page's nonce; nothing loads from elsewhere and no one can frame it. */
 export const qrPageHeaders = (nonce: string) =>
-  htmlPageHeaders(`default-src 'none'; img-src data:; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`)
+  htmlPageHeaders(
+    `default-src 'none'; img-src data:; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`
+  )

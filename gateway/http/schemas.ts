@@ -47,13 +47,10 @@ export const SessionView = z
     status: z.enum(SESSION_STATUSES).openapi({
       description: '`link_failed`: the session could not link and waits for the operator (restart it, or request a new pairing code); `reason` says why'
     }),
-    reason: z
-      .enum(LINK_FAILURE_REASONS)
-      .nullable()
-      .openapi({
-        description:
-          'Set with `link_failed`: `refs_exhausted` (no QR was scanned in time), `pairing_code_expired` (the code was not entered in time), `pairing_refused` (WhatsApp refused to finish the code link; see `serverError`), `passkey_required` (the account must confirm new links with a passkey, which only WhatsApp\'s own clients can do)'
-      }),
+    reason: z.enum(LINK_FAILURE_REASONS).nullable().openapi({
+      description:
+        "Set with `link_failed`: `refs_exhausted` (no QR was scanned in time), `pairing_code_expired` (the code was not entered in time), `pairing_refused` (WhatsApp refused to finish the code link; see `serverError`), `passkey_required` (the account must confirm new links with a passkey, which only WhatsApp's own clients can do)"
+    }),
     serverError: z
       .object({ code: z.number().int(), text: z.string() })
       .nullable()
@@ -99,7 +96,9 @@ const instant = z.string().nullable()
 
 /** Where a message stands on its way to the recipient, with the time of each step. */
 export const MessageDelivery = z.object({
-  status: z.enum(MESSAGE_STATUSES).openapi({ description: '`queued` while the session reconnects; `sent` once WhatsApp acknowledged it; `delivered` and `read` from receipts; `failed` with `error`' }),
+  status: z.enum(MESSAGE_STATUSES).openapi({
+    description: '`queued` while the session reconnects; `sent` once WhatsApp acknowledged it; `delivered` and `read` from receipts; `failed` with `error`'
+  }),
   error: z.string().nullable().openapi({ description: 'Why it failed, e.g. `whatsapp_refused_463: …` or `expired_before_send: …`' }),
   sentAt: instant,
   deliveredAt: instant,

@@ -29,7 +29,12 @@ export const createNodeDocsAssets = (): DocsAssets => {
     if (file !== 'api-reference.js') return undefined
     loaded ??= load()
     const { body, gzip, etag } = await loaded
-    const headers: Record<string, string> = { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=3600', etag, vary: 'accept-encoding' }
+    const headers: Record<string, string> = {
+      'content-type': 'text/javascript; charset=utf-8',
+      'cache-control': 'public, max-age=3600',
+      etag,
+      vary: 'accept-encoding'
+    }
     if (request.headers.get('if-none-match') === etag) return new Response(null, { status: 304, headers })
     const gzipped = /\bgzip\b/.test(request.headers.get('accept-encoding') ?? '')
     return new Response(gzipped ? gzip : body, { headers: gzipped ? { ...headers, 'content-encoding': 'gzip' } : headers })

@@ -29,7 +29,11 @@ describe('the Node fetch for the host client', () => {
   })
 
   it('sends method, headers and body, and answers status, headers and body', async () => {
-    const response = await hostFetch(new URL('/limited?x=1', base), { method: 'POST', headers: { 'x-internal-nonce': 'abc', 'content-type': 'application/json' }, body: '{"a":1}' })
+    const response = await hostFetch(new URL('/limited?x=1', base), {
+      method: 'POST',
+      headers: { 'x-internal-nonce': 'abc', 'content-type': 'application/json' },
+      body: '{"a":1}'
+    })
     assert.equal(response.status, 429)
     assert.equal(response.headers.get('retry-after'), '7')
     assert.deepEqual(response.headers.getSetCookie(), ['a=1', 'b=2'])
@@ -48,10 +52,12 @@ describe('the Node fetch for the host client', () => {
   })
 
   it('passes a stream body to the global fetch unchanged', async () => {
-    const body = new ReadableStream({ start: c => {
+    const body = new ReadableStream({
+      start: c => {
         c.enqueue(new TextEncoder().encode('streamed'))
         c.close()
-      } })
+      }
+    })
     const response = await hostFetch(`${base}/stream`, { method: 'PUT', body, duplex: 'half' } as RequestInit)
     assert.deepEqual(await response.json(), { echo: 'streamed' })
   })

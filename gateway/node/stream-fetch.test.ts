@@ -16,7 +16,11 @@ describe('the Node fetch for streamed uploads', () => {
   const server = createServer((req, res) => {
     let body = ''
     req.on('data', chunk => (body += chunk))
-    req.on('end', () => res.writeHead(201, { 'content-type': 'application/json', 'x-seen-type': req.headers['content-type'] ?? '' }).end(JSON.stringify({ method: req.method, url: req.url, body })))
+    req.on('end', () =>
+      res
+        .writeHead(201, { 'content-type': 'application/json', 'x-seen-type': req.headers['content-type'] ?? '' })
+        .end(JSON.stringify({ method: req.method, url: req.url, body }))
+    )
   })
   let base = ''
   before(async () => {
@@ -26,7 +30,12 @@ describe('the Node fetch for streamed uploads', () => {
   after(() => server.close())
 
   it('sends the stream with its method and headers, and answers status, headers and body', async () => {
-    const response = await nodeStreamFetch(new URL('/upload?x=1', base), { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b' }, body: streamOf('first ', 'second'), duplex: 'half' } as RequestInit)
+    const response = await nodeStreamFetch(new URL('/upload?x=1', base), {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=b' },
+      body: streamOf('first ', 'second'),
+      duplex: 'half'
+    } as RequestInit)
     assert.equal(response.status, 201)
     assert.equal(response.headers.get('x-seen-type'), 'multipart/form-data; boundary=b')
     assert.deepEqual(await response.json(), { method: 'POST', url: '/upload?x=1', body: 'first second' })
@@ -37,6 +46,8 @@ describe('the Node fetch for streamed uploads', () => {
     await new Promise<void>(resolve => closed.listen(0, '127.0.0.1', resolve))
     const port = (closed.address() as AddressInfo).port
     await new Promise<void>(resolve => closed.close(() => resolve()))
-    await assert.rejects(nodeStreamFetch(new URL(`http://127.0.0.1:${port}/upload`), { method: 'POST', headers: {}, body: streamOf('x'), duplex: 'half' } as RequestInit))
+    await assert.rejects(
+      nodeStreamFetch(new URL(`http://127.0.0.1:${port}/upload`), { method: 'POST', headers: {}, body: streamOf('x'), duplex: 'half' } as RequestInit)
+    )
   })
 })

@@ -12,9 +12,13 @@ export const nodeStreamFetch = ((input: URL, init: RequestInit) =>
   new Promise<Response>((resolve, reject) => {
     const send = input.protocol === 'https:' ? httpsRequest : httpRequest
     const outgoing = send(input, { method: init.method ?? 'POST', headers: init.headers as Record<string, string> }, incoming => {
-      resolve(new Response(Readable.toWeb(incoming) as ReadableStream, { status: incoming.statusCode ?? 502, headers: incoming.headers as Record<string, string> }))
+      resolve(
+        new Response(Readable.toWeb(incoming) as ReadableStream, { status: incoming.statusCode ?? 502, headers: incoming.headers as Record<string, string> })
+      )
     })
     outgoing.on('error', reject)
     const body = init.body as ReadableStream<Uint8Array>
-    Readable.fromWeb(body as NodeWebStream<Uint8Array>).on('error', error => outgoing.destroy(error)).pipe(outgoing)
+    Readable.fromWeb(body as NodeWebStream<Uint8Array>)
+      .on('error', error => outgoing.destroy(error))
+      .pipe(outgoing)
   })) as typeof fetch

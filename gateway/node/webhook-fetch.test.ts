@@ -32,7 +32,10 @@ describe('webhook deliveries on Node', () => {
   // The test's DNS: no real resolver is asked, so these names exist only here.
   const zone: Record<string, ResolvedAddress[]> = {
     'hooks.example.test': [{ address: '127.0.0.1', family: 4 }],
-    'mixed.example.test': [{ address: '93.184.216.34', family: 4 }, { address: '127.0.0.1', family: 4 }],
+    'mixed.example.test': [
+      { address: '93.184.216.34', family: 4 },
+      { address: '127.0.0.1', family: 4 }
+    ],
     'metadata.example.test': [{ address: '169.254.169.254', family: 4 }],
     'mapped.example.test': [{ address: '::ffff:127.0.0.1', family: 6 }],
     localhost: [{ address: '127.0.0.1', family: 4 }]
@@ -94,8 +97,17 @@ describe('webhook deliveries on Node', () => {
 
   it('refuses private address literals handed to the fetch itself', async () => {
     const fetch = webhookFetch()
-    for (const url of [`http://127.0.0.1:${port}/ok`, `http://[::ffff:127.0.0.1]:${port}/ok`, `http://[::ffff:7f00:1]:${port}/ok`, 'http://169.254.169.254/latest/meta-data']) {
-      await assert.rejects(fetch(url, { method: 'POST', body: '{}' }), (error: Error) => (error.cause as { code?: string } | undefined)?.code === 'URL_NOT_ALLOWED', url)
+    for (const url of [
+      `http://127.0.0.1:${port}/ok`,
+      `http://[::ffff:127.0.0.1]:${port}/ok`,
+      `http://[::ffff:7f00:1]:${port}/ok`,
+      'http://169.254.169.254/latest/meta-data'
+    ]) {
+      await assert.rejects(
+        fetch(url, { method: 'POST', body: '{}' }),
+        (error: Error) => (error.cause as { code?: string } | undefined)?.code === 'URL_NOT_ALLOWED',
+        url
+      )
     }
     assert.deepEqual(seen, [])
   })
@@ -113,7 +125,10 @@ describe('webhook deliveries on Node', () => {
     const followed = await fetch(`http://hooks.example.test:${port}/redirect`, { method: 'POST', body: '{}', redirect: 'follow' })
     await followed.body?.cancel()
     assert.equal(followed.status, 307)
-    assert.deepEqual(seen.map(s => s.path), ['/redirect', '/redirect'])
+    assert.deepEqual(
+      seen.map(s => s.path),
+      ['/redirect', '/redirect']
+    )
   })
 
   it('keeps TLS on the host name: SNI names it and the certificate must match it, not the address', async () => {

@@ -42,7 +42,9 @@ const renderDocsPage = (nonce: string) => `<!doctype html>
  * no nonce); fonts and images stay on this origin or in data: URLs.
  */
 const docsPageHeaders = (nonce: string) =>
-  htmlPageHeaders(`default-src 'self'; script-src 'self' 'nonce-${nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`)
+  htmlPageHeaders(
+    `default-src 'self'; script-src 'self' 'nonce-${nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`
+  )
 
 /** The API reference at /api/docs, rendered in the browser from /api/openapi.json, offline. */
 export const registerApiDocs = (app: GatewayApp, assets: DocsAssets | undefined) => {

@@ -5,7 +5,9 @@ import { HEALTH_ROUTE } from '../../shared/host-api/health.ts'
 const Health = z.object({
   success: z.boolean(),
   message: z.string(),
-  status: z.enum(['OK', 'ERROR']).openapi({ description: "The original API's field: OK, or ERROR when the host is unreachable or its database takes no writes" }),
+  status: z
+    .enum(['OK', 'ERROR'])
+    .openapi({ description: "The original API's field: OK, or ERROR when the host is unreachable or its database takes no writes" }),
   data: z.object({
     gateway: z.literal('ok'),
     host: z.enum(['ok', 'unreachable']),

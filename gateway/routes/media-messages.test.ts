@@ -17,13 +17,24 @@ const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex')
 describe('media messages through the gateway, by upload and by URL', () => {
   const { host, token, request } = gatewayOnFakeHost()
   // Answers as the host does once it read the upload (whose `to` it normalises itself).
-  host.on('POST /internal/sessions/:id/messages/:kind/upload', ({ id = '', kind = '' }) => ok('Message accepted', sentMessage(id, `${ALICE_PN}@s.whatsapp.net`, kind)))
-  host.on('POST /internal/sessions/:id/messages/:kind', ({ id = '', kind = '' }, body) => ok('Message accepted', sentMessage(id, (body as { jid: string }).jid, kind)))
+  host.on('POST /internal/sessions/:id/messages/:kind/upload', ({ id = '', kind = '' }) =>
+    ok('Message accepted', sentMessage(id, `${ALICE_PN}@s.whatsapp.net`, kind))
+  )
+  host.on('POST /internal/sessions/:id/messages/:kind', ({ id = '', kind = '' }, body) =>
+    ok('Message accepted', sentMessage(id, (body as { jid: string }).jid, kind))
+  )
 
   const post = async (path: string, init: { body: RequestInit['body']; type?: string; headers?: Record<string, string> }) => {
-    const headers: Record<string, string> = { authorization: `Bearer ${await token('messages:send')}`, ...(init.type ? { 'content-type': init.type } : {}), ...init.headers }
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${await token('messages:send')}`,
+      ...(init.type ? { 'content-type': init.type } : {}),
+      ...init.headers
+    }
     const response = await request(path, { method: 'POST', headers, body: init.body })
-    return { status: response.status, body: (await response.json()) as { data: { messageId: string; to: string }; error: { code: string; details?: Record<string, unknown> } } }
+    return {
+      status: response.status,
+      body: (await response.json()) as { data: { messageId: string; to: string }; error: { code: string; details?: Record<string, unknown> } }
+    }
   }
   /** A multipart body as a client would send it, with its boundary in the type. */
   const multipart = async (fields: Record<string, string>, file: { field: string; name: string; type: string }) => {
@@ -36,7 +47,11 @@ describe('media messages through the gateway, by upload and by URL', () => {
 
   it("streams an upload to the host byte for byte, with the gateway's default country and the Idempotency-Key", async () => {
     const { bytes, type } = await multipart({ to: ALICE_LOCAL, caption: 'a image' }, { field: 'image', name: 'qr.png', type: 'image/png' })
-    const response = await post('/api/messages/shop-m/image', { body: bytes, type, headers: { 'content-length': String(bytes.byteLength), 'idempotency-key': 'upload-1' } })
+    const response = await post('/api/messages/shop-m/image', {
+      body: bytes,
+      type,
+      headers: { 'content-length': String(bytes.byteLength), 'idempotency-key': 'upload-1' }
+    })
     assert.equal(response.status, 200, JSON.stringify(response.body))
     assert.equal(response.body.data.to, `+${ALICE_PN}`)
     const [handed] = host.callsTo('POST', '/internal/sessions/shop-m/messages/image/upload')
@@ -59,10 +74,18 @@ describe('media messages through the gateway, by upload and by URL', () => {
 
   it('hands a URL send to the host as JSON, with the recipient as a JID and the fields as given', async () => {
     const url = 'https://files.example.com/note.ogg'
-    const response = await post('/api/messages/shop-m/audio', { body: JSON.stringify({ to: ALICE_LOCAL, url, ptt: true, mimetype: 'audio/ogg' }), type: 'application/json' })
+    const response = await post('/api/messages/shop-m/audio', {
+      body: JSON.stringify({ to: ALICE_LOCAL, url, ptt: true, mimetype: 'audio/ogg' }),
+      type: 'application/json'
+    })
     assert.equal(response.status, 200, JSON.stringify(response.body))
     assert.equal(response.body.data.to, `+${ALICE_PN}`)
-    assert.deepEqual(host.callsTo('POST', '/internal/sessions/shop-m/messages/audio').at(-1)?.body, { url, ptt: true, mimetype: 'audio/ogg', jid: `${ALICE_PN}@s.whatsapp.net` })
+    assert.deepEqual(host.callsTo('POST', '/internal/sessions/shop-m/messages/audio').at(-1)?.body, {
+      url,
+      ptt: true,
+      mimetype: 'audio/ogg',
+      jid: `${ALICE_PN}@s.whatsapp.net`
+    })
   })
 
   it('refuses a URL send without a url, to a malformed number or as malformed JSON with a 4xx and its code, asking the host nothing', async () => {
@@ -95,7 +118,10 @@ describe('media messages through the gateway, by upload and by URL', () => {
     ]
     for (const [code, status, details] of refusals) {
       refusing.host.on('POST /internal/sessions/:id/messages/:kind', () => errorEnvelope(code, `Refused: ${code}`, details))
-      const response = await refusing.call('POST', '/api/messages/shop-m/image', { token: await refusing.token('messages:send'), body: { to: ALICE_LOCAL, url: 'https://files.example.com/a.png' } })
+      const response = await refusing.call('POST', '/api/messages/shop-m/image', {
+        token: await refusing.token('messages:send'),
+        body: { to: ALICE_LOCAL, url: 'https://files.example.com/a.png' }
+      })
       assert.equal(response.status, status, code)
       assert.equal(response.body.error.code, code)
       assert.deepEqual(response.body.error.details, details)

@@ -21,7 +21,11 @@ const mediaFields = (kind: MediaKind) =>
     ...(kind === 'audio' ? { ptt: z.boolean().optional().openapi({ description: 'Send as a voice note' }) } : {})
   })
 
-const MediaUrl = z.string().min(8).max(2048).openapi({ example: 'https://example.com/invoice.pdf', description: 'Fetched by the host: http(s) only, public addresses only, up to 50 MB' })
+const MediaUrl = z
+  .string()
+  .min(8)
+  .max(2048)
+  .openapi({ example: 'https://example.com/invoice.pdf', description: 'Fetched by the host: http(s) only, public addresses only, up to 50 MB' })
 
 const routeOf = (kind: MediaKind) =>
   createRoute({

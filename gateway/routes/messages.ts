@@ -10,7 +10,9 @@ const idempotencyHeader = z.object({
   'idempotency-key': z
     .string()
     .optional()
-    .openapi({ description: `Send once: a retry with the same key and body returns the first result; another body under the key is a 422. Keys are kept ${IDEMPOTENCY_KEY_TTL_HOURS} h.` })
+    .openapi({
+      description: `Send once: a retry with the same key and body returns the first result; another body under the key is a 422. Keys are kept ${IDEMPOTENCY_KEY_TTL_HOURS} h.`
+    })
 })
 
 const text = createRoute({
@@ -33,26 +35,38 @@ const status = createRoute({
   tags: ['Messages'],
   summary: 'A message and its status: queued, sent, delivered, read or failed, with timestamps',
   security: [{ bearerAuth: [] }],
-  request: { params: z.object({ sessionId: SessionIdParam, messageId: z.string().regex(MESSAGE_ID_PATTERN).openapi({ param: { name: 'messageId', in: 'path' } }) }) },
+  request: {
+    params: z.object({
+      sessionId: SessionIdParam,
+      messageId: z
+        .string()
+        .regex(MESSAGE_ID_PATTERN)
+        .openapi({ param: { name: 'messageId', in: 'path' } })
+    })
+  },
   responses: { 200: json(envelope(SentMessage), 'Message'), ...errorResponses(404) }
 })
 
 export const registerMessages = (app: GatewayApp) =>
   app
-  .openapi(status, async c => {
-    const { sessionId, messageId } = c.req.valid('param')
-    if (!hasScope(c.var.principal, 'messages:send')) requireScope(c.var.principal, 'sessions:read')
-    requireSession(c.var.principal, sessionId)
-    const data = await c.var.deps.host.call(MESSAGE_ROUTES.get, { sessionId, messageId })
-    return c.json({ success: true as const, message: 'Message', data }, 200)
-  })
-  .openapi(text, async c => {
-    const { sessionId } = c.req.valid('param')
-    requireScope(c.var.principal, 'messages:send')
-    requireSession(c.var.principal, sessionId)
-    const body = c.req.valid('json')
-    const phone = c.var.deps.phone(body.to)
-    const idempotency = await idempotencyOf(c, body)
-    const data = await c.var.deps.host.call(MESSAGE_ROUTES.sendText, { sessionId }, { jid: phone.jid, text: body.text, ...(idempotency ? { idempotency } : {}) })
-    return c.json({ success: true as const, message: 'Message accepted', data }, 200)
-  })
+    .openapi(status, async c => {
+      const { sessionId, messageId } = c.req.valid('param')
+      if (!hasScope(c.var.principal, 'messages:send')) requireScope(c.var.principal, 'sessions:read')
+      requireSession(c.var.principal, sessionId)
+      const data = await c.var.deps.host.call(MESSAGE_ROUTES.get, { sessionId, messageId })
+      return c.json({ success: true as const, message: 'Message', data }, 200)
+    })
+    .openapi(text, async c => {
+      const { sessionId } = c.req.valid('param')
+      requireScope(c.var.principal, 'messages:send')
+      requireSession(c.var.principal, sessionId)
+      const body = c.req.valid('json')
+      const phone = c.var.deps.phone(body.to)
+      const idempotency = await idempotencyOf(c, body)
+      const data = await c.var.deps.host.call(
+        MESSAGE_ROUTES.sendText,
+        { sessionId },
+        { jid: phone.jid, text: body.text, ...(idempotency ? { idempotency } : {}) }
+      )
+      return c.json({ success: true as const, message: 'Message accepted', data }, 200)
+    })

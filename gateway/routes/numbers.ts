@@ -4,9 +4,7 @@ import type { GatewayApp } from '../env/gateway-env.ts'
 import { envelope, errorResponses, json, SessionIdParam } from '../http/schemas.ts'
 import { MESSAGE_ROUTES } from '../../shared/host-api/messages.ts'
 
-const NumberCheck = z
-  .object({ input: z.string(), e164: z.string(), jid: z.string(), onWhatsApp: z.boolean() })
-  .openapi('NumberCheck')
+const NumberCheck = z.object({ input: z.string(), e164: z.string(), jid: z.string(), onWhatsApp: z.boolean() }).openapi('NumberCheck')
 
 const check = createRoute({
   method: 'get',
@@ -17,7 +15,11 @@ const check = createRoute({
   request: {
     params: z.object({
       sessionId: SessionIdParam,
-      number: z.string().min(1).max(64).openapi({ param: { name: 'number', in: 'path' }, example: '081234567890' })
+      number: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({ param: { name: 'number', in: 'path' }, example: '081234567890' })
     })
   },
   responses: { 200: json(envelope(NumberCheck), 'Checked'), ...errorResponses(404, 422) }
@@ -31,7 +33,11 @@ export const registerNumbers = (app: GatewayApp) =>
     const phone = c.var.deps.phone(number)
     const { onWhatsApp } = await c.var.deps.host.call(MESSAGE_ROUTES.checkNumber, { sessionId, digits: phone.e164.slice(1) })
     return c.json(
-      { success: true as const, message: onWhatsApp ? 'On WhatsApp' : 'Not on WhatsApp', data: { input: number, e164: phone.e164, jid: phone.jid, onWhatsApp } },
+      {
+        success: true as const,
+        message: onWhatsApp ? 'On WhatsApp' : 'Not on WhatsApp',
+        data: { input: number, e164: phone.e164, jid: phone.jid, onWhatsApp }
+      },
       200
     )
   })

@@ -11,7 +11,15 @@ const LOCAL = '081234567890'
 
 type Otp = { otpId: string; status: string; messageId: string; expiresAt: string; to: string; sessionId: string }
 type Verdict = { otpId: string; valid: boolean; status: string; attemptsLeft: number }
-type HostSend = { otpId: string; destination: string; jid: string; codeHash: string; ttlSeconds: number; text: string; idempotency?: { key: string; hash: string } }
+type HostSend = {
+  otpId: string
+  destination: string
+  jid: string
+  codeHash: string
+  ttlSeconds: number
+  text: string
+  idempotency?: { key: string; hash: string }
+}
 
 /**
  * The gateway's half of OTPs, on a fake host: the code and message it renders (read from what it
@@ -27,17 +35,26 @@ const otpGateway = () => {
     stored.set(view.otpId, view)
     return answer(ok('OTP sent', view), { status: 201 })
   })
-  host.on('GET /internal/otp/:otpId', ({ otpId = '' }) => (stored.has(otpId) ? ok('OTP', stored.get(otpId)) : errorEnvelope('OTP_NOT_FOUND', 'The OTP does not exist.')))
+  host.on('GET /internal/otp/:otpId', ({ otpId = '' }) =>
+    stored.has(otpId) ? ok('OTP', stored.get(otpId)) : errorEnvelope('OTP_NOT_FOUND', 'The OTP does not exist.')
+  )
   // The host checks the OTP's session against the token's in the statement that cancels it.
   host.on('POST /internal/otp/:otpId/cancel', ({ otpId = '' }, body) => {
     const { allowedSessions } = body as { allowedSessions?: string[] }
-    if (allowedSessions && !allowedSessions.includes(stored.get(otpId)?.sessionId ?? '')) return errorEnvelope('SESSION_FORBIDDEN', 'This token may not use the session of this OTP')
+    if (allowedSessions && !allowedSessions.includes(stored.get(otpId)?.sessionId ?? ''))
+      return errorEnvelope('SESSION_FORBIDDEN', 'This token may not use the session of this OTP')
     return ok('OTP canceled', { ...stored.get(otpId), status: 'canceled' })
   })
-  host.on('GET /internal/otp/latest', (_params, _body, call) => ok('Latest pending OTP', [...stored.values()].findLast(otp => otp.to === `+${call.query.destination}`)))
+  host.on('GET /internal/otp/latest', (_params, _body, call) =>
+    ok(
+      'Latest pending OTP',
+      [...stored.values()].findLast(otp => otp.to === `+${call.query.destination}`)
+    )
+  )
   host.on('POST /internal/otp/:otpId/verify', ({ otpId = '' }, body) => {
     const { allowedSessions } = body as { allowedSessions?: string[] }
-    if (allowedSessions && !allowedSessions.includes(stored.get(otpId)?.sessionId ?? '')) return errorEnvelope('SESSION_FORBIDDEN', 'This token may not use the session of this OTP')
+    if (allowedSessions && !allowedSessions.includes(stored.get(otpId)?.sessionId ?? ''))
+      return errorEnvelope('SESSION_FORBIDDEN', 'This token may not use the session of this OTP')
     return ok('OTP checked', { otpId, valid: true, status: 'approved', attemptsLeft: 4 })
   })
 
@@ -89,7 +106,14 @@ describe('sending an OTP through the gateway', () => {
     assert.match(longest.text, /adalah \d{10}\. Kode ini berlaku selama 60 menit/)
     assert.equal(longest.handed.ttlSeconds, 3600)
     const before = host.calls.length
-    const cases: [Record<string, unknown>, string][] = [[{ length: 3 }, 'length'], [{ length: 11 }, 'length'], [{ ttlSeconds: 29 }, 'ttlSeconds'], [{ ttlSeconds: 3601 }, 'ttlSeconds'], [{ template: 'no code here' }, 'template'], [{ code: '12a4' }, 'code']]
+    const cases: [Record<string, unknown>, string][] = [
+      [{ length: 3 }, 'length'],
+      [{ length: 11 }, 'length'],
+      [{ ttlSeconds: 29 }, 'ttlSeconds'],
+      [{ ttlSeconds: 3601 }, 'ttlSeconds'],
+      [{ template: 'no code here' }, 'template'],
+      [{ code: '12a4' }, 'code']
+    ]
     for (const [extra, field] of cases) {
       const response = await call('POST', '/api/messages/shop-1/otp', { token: await token('otp:send'), body: { to: nextNumber(), ...extra } })
       assert.equal(response.status, 400, JSON.stringify(extra))
@@ -101,7 +125,11 @@ describe('sending an OTP through the gateway', () => {
 
   it("passes the host's resend limit through: 429 with Retry-After", async () => {
     const limited = otpGateway()
-    limited.host.on('POST /internal/sessions/:id/otp', () => answer(errorEnvelope('RATE_LIMITED', 'Too many codes sent to this number; try again later.', { retryAfterSeconds: 42 }), { headers: { 'Retry-After': '42' } }))
+    limited.host.on('POST /internal/sessions/:id/otp', () =>
+      answer(errorEnvelope('RATE_LIMITED', 'Too many codes sent to this number; try again later.', { retryAfterSeconds: 42 }), {
+        headers: { 'Retry-After': '42' }
+      })
+    )
     const again = await limited.call('POST', '/api/messages/shop-1/otp', { token: await token('otp:send'), body: { to: nextNumber() } })
     assert.equal(again.status, 429)
     assert.equal(again.body.error.code, 'RATE_LIMITED')
@@ -140,9 +168,13 @@ describe('verifying, showing and canceling an OTP through the gateway', () => {
     assert.equal(verdict.status, 200)
     assert.deepEqual(verdict.body.data, { otpId: otp.otpId, valid: true, status: 'approved', attemptsLeft: 4 })
     assert.equal(verdict.body.message, 'Code approved')
-    assert.deepEqual(host.callsTo('POST', `/internal/otp/${otp.otpId}/verify`).at(-1)?.body, { codeHash: await hashOtpCode({ pepper: OTP_PEPPER, otpId: otp.otpId, code }) })
+    assert.deepEqual(host.callsTo('POST', `/internal/otp/${otp.otpId}/verify`).at(-1)?.body, {
+      codeHash: await hashOtpCode({ pepper: OTP_PEPPER, otpId: otp.otpId, code })
+    })
     const locked = otpGateway()
-    locked.host.on('POST /internal/otp/:otpId/verify', ({ otpId = '' }) => ok('OTP checked', { otpId, valid: false, status: 'max_attempts_reached', attemptsLeft: 0 }))
+    locked.host.on('POST /internal/otp/:otpId/verify', ({ otpId = '' }) =>
+      ok('OTP checked', { otpId, valid: false, status: 'max_attempts_reached', attemptsLeft: 0 })
+    )
     const refused = await locked.call('POST', '/api/otp/verify', { token: await token('otp:verify'), body: { otpId: otp.otpId, code } })
     assert.equal(refused.body.message, 'Too many wrong codes: this OTP is locked')
   })
@@ -166,7 +198,9 @@ describe('verifying, showing and canceling an OTP through the gateway', () => {
     assert.equal(forbidden.status, 403)
     assert.equal(forbidden.body.error.code, 'SESSION_FORBIDDEN')
     // The host checks the OTP's session against the token's sessions in the same update.
-    assert.deepEqual((host.callsTo('POST', `/internal/otp/${otp.otpId}/verify`).at(-1)?.body as { allowedSessions: string[] } | undefined)?.allowedSessions, ['shop-2'])
+    assert.deepEqual((host.callsTo('POST', `/internal/otp/${otp.otpId}/verify`).at(-1)?.body as { allowedSessions: string[] } | undefined)?.allowedSessions, [
+      'shop-2'
+    ])
     const asked = host.calls.length
     const byNumber = await verifyAs(other, { sessionId: 'shop-1', to: LOCAL, code })
     assert.equal(byNumber.body.error.code, 'SESSION_FORBIDDEN')
@@ -181,7 +215,11 @@ describe('verifying, showing and canceling an OTP through the gateway', () => {
     const outsider = await token('otp:send otp:verify', { sessions: ['shop-2'] })
     assert.equal((await call('GET', `/api/otp/${otp.otpId}`, { token: outsider })).body.error.code, 'SESSION_FORBIDDEN')
     assert.equal((await call('POST', `/api/otp/${otp.otpId}/cancel`, { token: outsider })).body.error.code, 'SESSION_FORBIDDEN')
-    assert.deepEqual(host.callsTo('POST', `/internal/otp/${otp.otpId}/cancel`).at(-1)?.body, { allowedSessions: ['shop-2'] }, "the token's sessions go with the cancel")
+    assert.deepEqual(
+      host.callsTo('POST', `/internal/otp/${otp.otpId}/cancel`).at(-1)?.body,
+      { allowedSessions: ['shop-2'] },
+      "the token's sessions go with the cancel"
+    )
     const canceled = await call('POST', `/api/otp/${otp.otpId}/cancel`, { token: await token('otp:send') })
     assert.equal((canceled.body.data as Otp).status, 'canceled')
   })
@@ -192,7 +230,16 @@ describe('verifying, showing and canceling an OTP through the gateway', () => {
     const generated = await call('GET', '/api/messages/shop-1/generate-otp?length=8', { token: sender })
     assert.match((generated.body.data as { code: string }).code, /^\d{8}$/)
     const formatted = await call('GET', '/api/messages/format-phone/0812-3456-7890', { token: sender })
-    assert.deepEqual(formatted.body.data, { input: '0812-3456-7890', e164: `+${PN}`, jid: `${PN}@s.whatsapp.net`, country: 'ID', valid: true, original: '0812-3456-7890', formatted: PN, whatsappFormat: `${PN}@s.whatsapp.net` })
+    assert.deepEqual(formatted.body.data, {
+      input: '0812-3456-7890',
+      e164: `+${PN}`,
+      jid: `${PN}@s.whatsapp.net`,
+      country: 'ID',
+      valid: true,
+      original: '0812-3456-7890',
+      formatted: PN,
+      whatsappFormat: `${PN}@s.whatsapp.net`
+    })
     const malformed = await call('GET', '/api/messages/format-phone/hello', { token: sender })
     assert.equal((malformed.body.data as { valid: boolean }).valid, false)
     assert.equal(host.calls.length, before)

@@ -28,14 +28,15 @@ const OtpView = z
   })
   .openapi('Otp')
 
-const VerifyResult = z
-  .object({ otpId: z.string(), valid: z.boolean(), status: OtpView.shape.status, attemptsLeft: z.number() })
-  .openapi('OtpVerification')
+const VerifyResult = z.object({ otpId: z.string(), valid: z.boolean(), status: OtpView.shape.status, attemptsLeft: z.number() }).openapi('OtpVerification')
 
 const security = [{ bearerAuth: [] }]
 const Code = z.string().regex(OTP_CODE_PATTERN)
 const OtpLength = z.number().int().min(OTP_LENGTH.min).max(OTP_LENGTH.max).default(OTP_LENGTH.default)
-const OtpIdParam = z.string().regex(OTP_ID_PATTERN).openapi({ param: { name: 'otpId', in: 'path' } })
+const OtpIdParam = z
+  .string()
+  .regex(OTP_ID_PATTERN)
+  .openapi({ param: { name: 'otpId', in: 'path' } })
 
 const send = createRoute({
   method: 'post',
@@ -105,13 +106,16 @@ const generate = createRoute({
   tags: ['OTP'],
   summary: 'A random code, for callers that send it themselves (stores nothing)',
   security,
-  request: { params: z.object({ sessionId: SessionIdParam }), query: z.object({ length: z.coerce.number().int().min(OTP_LENGTH.min).max(OTP_LENGTH.max).default(OTP_LENGTH.default) }) },
+  request: {
+    params: z.object({ sessionId: SessionIdParam }),
+    query: z.object({ length: z.coerce.number().int().min(OTP_LENGTH.min).max(OTP_LENGTH.max).default(OTP_LENGTH.default) })
+  },
   responses: {
     200: json(
       envelope(
         z.object({
           code: z.string(),
-          otp: z.string().openapi({ description: 'The same code (the original API\'s name)' }),
+          otp: z.string().openapi({ description: "The same code (the original API's name)" }),
           length: z.number().int(),
           timestamp: z.string(),
           expiresIn: z.number().int().openapi({ description: 'The TTL, in seconds, of an OTP sent with default settings (as a suggestion: nothing is stored)' })
@@ -129,7 +133,15 @@ const formatPhone = createRoute({
   tags: ['Utilities'],
   summary: 'Normalise a phone number to E.164 and a WhatsApp JID',
   security,
-  request: { params: z.object({ number: z.string().min(1).max(64).openapi({ param: { name: 'number', in: 'path' }, example: '081234567890' }) }) },
+  request: {
+    params: z.object({
+      number: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({ param: { name: 'number', in: 'path' }, example: '081234567890' })
+    })
+  },
   responses: {
     200: json(
       envelope(
@@ -139,9 +151,9 @@ const formatPhone = createRoute({
           jid: z.string(),
           country: z.string().nullable(),
           valid: z.boolean(),
-          original: z.string().openapi({ description: 'The input (the original API\'s name)' }),
+          original: z.string().openapi({ description: "The input (the original API's name)" }),
           formatted: z.string().openapi({ description: 'E.164 digits without the +' }),
-          whatsappFormat: z.string().openapi({ description: 'The WhatsApp JID (the original API\'s name for `jid`)' })
+          whatsappFormat: z.string().openapi({ description: "The WhatsApp JID (the original API's name for `jid`)" })
         })
       ),
       'Number'
@@ -149,7 +161,6 @@ const formatPhone = createRoute({
     ...errorResponses()
   }
 })
-
 
 /** What a verify answer says, in words that match its status. */
 const verdictMessage = ({ valid, status }: z.infer<typeof VerifyResult>): string =>
@@ -182,22 +193,32 @@ export const registerOtp = (app: GatewayApp) =>
       const code = body.code ?? generateOtpCode(body.length)
       let text: string
       try {
-        text = renderOtpMessage({ code, companyName: body.companyName ?? config.OTP_COMPANY_NAME, ttlSeconds: body.ttlSeconds, locale: body.locale, ...(body.template ? { template: body.template } : {}) })
+        text = renderOtpMessage({
+          code,
+          companyName: body.companyName ?? config.OTP_COMPANY_NAME,
+          ttlSeconds: body.ttlSeconds,
+          locale: body.locale,
+          ...(body.template ? { template: body.template } : {})
+        })
       } catch (error) {
         if (error instanceof OtpTemplateError) throw appError('VALIDATION_ERROR', error.message, { fields: [{ path: 'template', message: error.message }] })
         throw error
       }
       const codeHash = await hashOtpCode({ pepper: await c.var.deps.otpPepper, otpId, code })
       const idempotency = await idempotencyOf(c, body)
-      const data = await host.call(OTP_ROUTES.send, { sessionId }, {
-        ...(idempotency ? { idempotency } : {}),
-        otpId,
-        destination: phone.e164.slice(1),
-        jid: phone.jid,
-        codeHash,
-        ttlSeconds: body.ttlSeconds,
-        text
-      })
+      const data = await host.call(
+        OTP_ROUTES.send,
+        { sessionId },
+        {
+          ...(idempotency ? { idempotency } : {}),
+          otpId,
+          destination: phone.e164.slice(1),
+          jid: phone.jid,
+          codeHash,
+          ttlSeconds: body.ttlSeconds,
+          text
+        }
+      )
       return c.json({ success: true as const, message: 'OTP sent', data }, 201)
     })
     .openapi(verify, async c => {
@@ -212,10 +233,14 @@ export const registerOtp = (app: GatewayApp) =>
           : (await host.call(OTP_ROUTES.latest, { sessionId: body.sessionId, destination: c.var.deps.phone(body.to).e164.slice(1) })).otpId
       // One round trip: the host checks the OTP's session against the token's in the same UPDATE.
       const codeHash = await hashOtpCode({ pepper: await c.var.deps.otpPepper, otpId, code: body.code })
-      const data = await host.call(OTP_ROUTES.verify, { otpId }, {
-        codeHash,
-        ...(principal.sessions ? { allowedSessions: [...principal.sessions] } : {})
-      })
+      const data = await host.call(
+        OTP_ROUTES.verify,
+        { otpId },
+        {
+          codeHash,
+          ...(principal.sessions ? { allowedSessions: [...principal.sessions] } : {})
+        }
+      )
       return c.json({ success: true as const, message: verdictMessage(data), data }, 200)
     })
     .openapi(status, async c => {

@@ -95,7 +95,10 @@ describe('QR page behind a signed link', () => {
     const query = link.path.split('?')[1] as string
     assert.equal((await get('/api/sessions/desk/qr-page')).status, 401)
     assert.equal((await get('/api/sessions/desk/qr-page/state')).status, 401)
-    assert.equal((await get(`/api/sessions/desk/qr-page?${query.replace(/signature=(.)/, (_, first: string) => `signature=${first === 'A' ? 'B' : 'A'}`)}`)).status, 401)
+    assert.equal(
+      (await get(`/api/sessions/desk/qr-page?${query.replace(/signature=(.)/, (_, first: string) => `signature=${first === 'A' ? 'B' : 'A'}`)}`)).status,
+      401
+    )
     assert.equal((await get(`/api/sessions/other/qr-page?${query}`)).status, 401)
     const borrowed = await get(`/api/sessions/other/qr-page/state?${query}`)
     assert.equal(borrowed.status, 401)
@@ -108,6 +111,7 @@ describe('QR page behind a signed link', () => {
 
   it('lists the link route in the OpenAPI document', async () => {
     const doc = (await (await get('/api/openapi.json')).json()) as { paths: Record<string, unknown> }
-    for (const path of ['/api/sessions/{sessionId}/qr-link', '/api/sessions/{sessionId}/qr-page', '/api/sessions/{sessionId}/qr-page/state']) assert.ok(doc.paths[path], path)
+    for (const path of ['/api/sessions/{sessionId}/qr-link', '/api/sessions/{sessionId}/qr-page', '/api/sessions/{sessionId}/qr-page/state'])
+      assert.ok(doc.paths[path], path)
   })
 })

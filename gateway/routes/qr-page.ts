@@ -96,7 +96,14 @@ export const registerQrPage = (app: GatewayApp) =>
       const expires = Math.floor(c.var.deps.now() / 1000) + QR_PAGE_LINK_TTL_SECONDS
       const link = await signQrPageLink(await c.var.deps.qrPageKey, sessionId, expires)
       const path = qrPagePath(link)
-      return c.json({ success: true as const, message: 'QR page link', data: { url: new URL(path, c.req.url).href, path, expiresAt: new Date(expires * 1000).toISOString() } }, 201)
+      return c.json(
+        {
+          success: true as const,
+          message: 'QR page link',
+          data: { url: new URL(path, c.req.url).href, path, expiresAt: new Date(expires * 1000).toISOString() }
+        },
+        201
+      )
     })
     .openapi(page, async c => {
       const { sessionId } = c.req.valid('param')

@@ -17,7 +17,9 @@ describe('location, buttons, list, contact, reaction and poll; number checks', (
   const refusesJid = (jid: string) => jid === `${NOT_ON_WHATSAPP}@s.whatsapp.net`
   host.on('POST /internal/sessions/:id/messages/:kind', ({ id = '', kind = '' }, body) => {
     const { jid } = body as { jid: string }
-    return refusesJid(jid) ? errorEnvelope('NOT_ON_WHATSAPP', `${jid.split('@')[0]} is not on WhatsApp`, { to: jid.split('@')[0] }) : ok('Message accepted', sentMessage(id, jid, kind))
+    return refusesJid(jid)
+      ? errorEnvelope('NOT_ON_WHATSAPP', `${jid.split('@')[0]} is not on WhatsApp`, { to: jid.split('@')[0] })
+      : ok('Message accepted', sentMessage(id, jid, kind))
   })
   host.on('GET /internal/sessions/:id/numbers/:digits', ({ digits = '' }) => ok('Number checked', { onWhatsApp: digits !== NOT_ON_WHATSAPP }))
 
@@ -30,24 +32,66 @@ describe('location, buttons, list, contact, reaction and poll; number checks', (
     return host.callsTo('POST', `/internal/sessions/shop-r/messages/${kind}`).at(-1)?.body
   }
 
-  it('hands the host each message\'s content as given, with the recipient as a JID', async () => {
+  it("hands the host each message's content as given, with the recipient as a JID", async () => {
     const jid = `${ALICE_PN}@s.whatsapp.net`
     const location = { latitude: -6.2, longitude: 106.816666, name: 'Monas', address: 'Gambir, Jakarta' }
     assert.deepEqual(await sendAndHand('location', location), { ...location, jid })
-    const buttons = { text: 'Pesanan siap?', footer: 'Toko Maju', buttons: [{ id: 'yes', text: 'Ya' }, { id: 'no', text: 'Tidak' }] }
+    const buttons = {
+      text: 'Pesanan siap?',
+      footer: 'Toko Maju',
+      buttons: [
+        { id: 'yes', text: 'Ya' },
+        { id: 'no', text: 'Tidak' }
+      ]
+    }
     assert.deepEqual(await sendAndHand('button', buttons), { ...buttons, jid })
-    const list = { text: 'Pilih jadwal', title: 'Jadwal', footer: 'Toko Maju', buttonText: 'Lihat', sections: [{ title: 'Pagi', rows: [{ id: 'am-9', title: '09:00', description: 'Cabang pusat' }, { id: 'am-10', title: '10:00' }] }] }
+    const list = {
+      text: 'Pilih jadwal',
+      title: 'Jadwal',
+      footer: 'Toko Maju',
+      buttonText: 'Lihat',
+      sections: [
+        {
+          title: 'Pagi',
+          rows: [
+            { id: 'am-9', title: '09:00', description: 'Cabang pusat' },
+            { id: 'am-10', title: '10:00' }
+          ]
+        }
+      ]
+    }
     assert.deepEqual(await sendAndHand('list', list), { ...list, jid })
-    const poll = (await sendAndHand('poll', { name: 'Topping?', options: ['Keju', 'Cokelat', 'Kacang'], selectableCount: 2 })) as { options: string[]; selectableCount: number }
+    const poll = (await sendAndHand('poll', { name: 'Topping?', options: ['Keju', 'Cokelat', 'Kacang'], selectableCount: 2 })) as {
+      options: string[]
+      selectableCount: number
+    }
     assert.deepEqual([poll.options, poll.selectableCount], [['Keju', 'Cokelat', 'Kacang'], 2])
-    const reaction = (await sendAndHand('reaction', { messageId: '3EB0AABBCCDD', emoji: '👍', fromMe: true })) as { messageId: string; emoji: string; jid: string }
+    const reaction = (await sendAndHand('reaction', { messageId: '3EB0AABBCCDD', emoji: '👍', fromMe: true })) as {
+      messageId: string
+      emoji: string
+      jid: string
+    }
     assert.deepEqual([reaction.messageId, reaction.emoji, reaction.jid], ['3EB0AABBCCDD', '👍', jid])
   })
 
   it('normalises the numbers inside contact cards as it does recipients, so the card links to WhatsApp', async () => {
-    const handed = (await sendAndHand('contact', { contacts: [{ fullName: 'Budi; Santoso', phoneNumber: '0812-1111-2222', organization: 'Toko Maju' }, { fullName: 'B', phoneNumber: '+44 7400 123456' }] })) as { contacts: { fullName: string; phoneNumber: string }[] }
-    assert.deepEqual(handed.contacts.map(c => [c.fullName, c.phoneNumber]), [['Budi; Santoso', '+6281211112222'], ['B', '+447400123456']])
-    const bad = await call('POST', '/api/messages/shop-r/contact', { token: await token('messages:send'), body: { to: ALICE_LOCAL, contacts: [{ fullName: 'X', phoneNumber: '12345' }] } })
+    const handed = (await sendAndHand('contact', {
+      contacts: [
+        { fullName: 'Budi; Santoso', phoneNumber: '0812-1111-2222', organization: 'Toko Maju' },
+        { fullName: 'B', phoneNumber: '+44 7400 123456' }
+      ]
+    })) as { contacts: { fullName: string; phoneNumber: string }[] }
+    assert.deepEqual(
+      handed.contacts.map(c => [c.fullName, c.phoneNumber]),
+      [
+        ['Budi; Santoso', '+6281211112222'],
+        ['B', '+447400123456']
+      ]
+    )
+    const bad = await call('POST', '/api/messages/shop-r/contact', {
+      token: await token('messages:send'),
+      body: { to: ALICE_LOCAL, contacts: [{ fullName: 'X', phoneNumber: '12345' }] }
+    })
     assert.equal(bad.status, 422)
     assert.equal(bad.body.error.code, 'INVALID_PHONE_NUMBER')
   })
@@ -101,7 +145,10 @@ describe('location, buttons, list, contact, reaction and poll; number checks', (
     assert.equal((international.body.data as { onWhatsApp: boolean }).onWhatsApp, true)
     const off = await check('0812-9999-8888')
     assert.equal((off.body.data as { onWhatsApp: boolean }).onWhatsApp, false)
-    assert.deepEqual(host.callsTo('GET', /\/numbers\//).map(c => c.path.split('/').at(-1)), ['6281234567811', '14155550101', NOT_ON_WHATSAPP])
+    assert.deepEqual(
+      host.callsTo('GET', /\/numbers\//).map(c => c.path.split('/').at(-1)),
+      ['6281234567811', '14155550101', NOT_ON_WHATSAPP]
+    )
     const malformed = await check('12345')
     assert.equal(malformed.status, 422)
     assert.equal(malformed.body.error.code, 'INVALID_PHONE_NUMBER')
@@ -112,8 +159,11 @@ describe('location, buttons, list, contact, reaction and poll; number checks', (
   })
 
   it('documents every new route in the OpenAPI document', async () => {
-    const doc = (await (await request('/api/openapi.json')).json()) as { paths: Record<string, { post?: { requestBody?: { content: Record<string, unknown> } } }> }
-    for (const kind of ['location', 'button', 'list', 'contact', 'reaction', 'poll', 'image', 'video', 'audio', 'document']) assert.ok(doc.paths[`/api/messages/{sessionId}/${kind}`]?.post, kind)
+    const doc = (await (await request('/api/openapi.json')).json()) as {
+      paths: Record<string, { post?: { requestBody?: { content: Record<string, unknown> } } }>
+    }
+    for (const kind of ['location', 'button', 'list', 'contact', 'reaction', 'poll', 'image', 'video', 'audio', 'document'])
+      assert.ok(doc.paths[`/api/messages/{sessionId}/${kind}`]?.post, kind)
     assert.ok(doc.paths['/api/messages/{sessionId}/image']?.post?.requestBody?.content['multipart/form-data'])
     assert.ok(doc.paths['/api/messages/{sessionId}/check-number/{number}'])
   })

@@ -30,7 +30,6 @@ const routeOf = (kind: RichKind) =>
     responses: { 200: json(envelope(SentMessage), 'Sent'), ...errorResponses(404, 422) }
   })
 
-
 /** Location, buttons, list, contact cards, reaction and poll: JSON in, one WhatsApp message out. */
 export const registerRichMessages = (app: GatewayApp) => {
   for (const kind of RICH_KINDS) {

@@ -42,7 +42,10 @@ const inbound = createRoute({
           media: z
             .object({
               type: z.enum(MEDIA_KINDS),
-              data: z.base64().max(7 * 1024 * 1024).openapi({ description: 'The file, base64 (up to 5 MB)' }),
+              data: z
+                .base64()
+                .max(7 * 1024 * 1024)
+                .openapi({ description: 'The file, base64 (up to 5 MB)' }),
               mimetype: z.string().min(3).max(128).optional(),
               fileName: z.string().min(1).max(255).optional(),
               caption: z.string().max(1024).optional()
@@ -52,9 +55,14 @@ const inbound = createRoute({
         .refine(body => (body.text === undefined) !== (body.media === undefined), { message: 'give either text or media', path: ['text'] })
     )
   },
-  responses: { 201: json(envelope(z.object({ messageId: z.string(), sessionId: z.string(), from: z.string() })).extend({ sandbox: z.literal(true) }), 'Sent by the contact'), ...errorResponses(404, 422) }
+  responses: {
+    201: json(
+      envelope(z.object({ messageId: z.string(), sessionId: z.string(), from: z.string() })).extend({ sandbox: z.literal(true) }),
+      'Sent by the contact'
+    ),
+    ...errorResponses(404, 422)
+  }
 })
-
 
 /** Registered only in sandbox mode, so a live gateway answers 404 here. */
 export const registerSandbox = (app: GatewayApp) =>
@@ -67,9 +75,9 @@ export const registerSandbox = (app: GatewayApp) =>
       return c.json({ success: true as const, sandbox: true as const, message: 'Sandbox: the contact sent it', data }, 201)
     })
     .openapi(messages, async c => {
-    requireScope(c.var.principal, 'messages:send')
-    const { to } = c.req.valid('query')
-    const all = await c.var.deps.host.call(SANDBOX_ROUTES.messages, to ? { to: c.var.deps.phone(to).e164.slice(1) } : {})
-    const data = all.filter(m => m.sessionId !== null && canUseSession(c.var.principal, m.sessionId))
-    return c.json({ success: true as const, sandbox: true as const, message: 'Sandbox: what the simulated recipients decrypted', data }, 200)
-  })
+      requireScope(c.var.principal, 'messages:send')
+      const { to } = c.req.valid('query')
+      const all = await c.var.deps.host.call(SANDBOX_ROUTES.messages, to ? { to: c.var.deps.phone(to).e164.slice(1) } : {})
+      const data = all.filter(m => m.sessionId !== null && canUseSession(c.var.principal, m.sessionId))
+      return c.json({ success: true as const, sandbox: true as const, message: 'Sandbox: what the simulated recipients decrypted', data }, 200)
+    })

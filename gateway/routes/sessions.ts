@@ -63,7 +63,7 @@ const qr = createRoute({
         z.object({
           qr: z.string(),
           qrImage: z.string(),
-          qrCode: z.string().openapi({ description: 'The same PNG data URL as `qrImage` (the original API\'s name)' }),
+          qrCode: z.string().openapi({ description: "The same PNG data URL as `qrImage` (the original API's name)" }),
           timestamp: z.string().openapi({ description: 'When this code was made' }),
           instructions: z.string(),
           refreshed: z.boolean().openapi({ description: 'WhatsApp rotated this code after the phone scanned it: scan the code shown now again' })
@@ -81,7 +81,7 @@ const pairingCode = createRoute({
   tags: ['Sessions'],
   summary: 'Link by phone number: a code to type on the phone',
   description:
-    'Answers once WhatsApp accepted the request; a refusal is 422 PAIRING_CODE_REFUSED with the server\'s `serverCode` and `serverText` in `details`. A session whose link failed starts a new registration first.',
+    "Answers once WhatsApp accepted the request; a refusal is 422 PAIRING_CODE_REFUSED with the server's `serverCode` and `serverText` in `details`. A session whose link failed starts a new registration first.",
   security,
   request: { params: Params, body: jsonRequest(z.object({ phoneNumber: Recipient })) },
   responses: { 200: json(envelope(z.object({ code: z.string() })), 'Pairing code'), ...errorResponses(404, 409, 422) }
@@ -107,7 +107,6 @@ const remove = createRoute({
   responses: { 200: json(envelope(z.object({ sessionId: z.string() })), 'Deleted'), ...errorResponses(404) }
 })
 
-
 export const registerSessions = (app: GatewayApp) =>
   app
     .openapi(create, async c => {
@@ -117,17 +116,27 @@ export const registerSessions = (app: GatewayApp) =>
       const sessionId = body.sessionId ?? `session_${crypto.randomUUID()}`
       requireSession(c.var.principal, sessionId)
       const prepared = webhook ? prepareWebhook(webhook, c.var.deps.config) : undefined
-      const view = await c.var.deps.host.call(SESSION_ROUTES.create, {}, { sessionId, ...(deviceLabel ? { deviceLabel } : {}), ...(prepared ? { webhook: prepared.host } : {}) })
+      const view = await c.var.deps.host.call(
+        SESSION_ROUTES.create,
+        {},
+        { sessionId, ...(deviceLabel ? { deviceLabel } : {}), ...(prepared ? { webhook: prepared.host } : {}) }
+      )
       // A generated secret is shown in this answer only; the host never returns it.
-      const data = prepared && webhook
-        ? { ...view, webhook: { url: webhook.url, events: webhook.events ?? null, ...(prepared.generated ? { secret: prepared.generated } : {}) } }
-        : view
+      const data =
+        prepared && webhook
+          ? { ...view, webhook: { url: webhook.url, events: webhook.events ?? null, ...(prepared.generated ? { secret: prepared.generated } : {}) } }
+          : view
       return c.json({ success: true as const, message: 'Session created', data: { ...data, timestamp: new Date(c.var.deps.now()).toISOString() } }, 201)
     })
     .openapi(list, async c => {
       requireScope(c.var.principal, 'sessions:read')
       const all = await c.var.deps.host.call(SESSION_ROUTES.list, {})
-      const allowed = new Set(filterSessions(c.var.principal, all.map(s => s.sessionId)))
+      const allowed = new Set(
+        filterSessions(
+          c.var.principal,
+          all.map(s => s.sessionId)
+        )
+      )
       const visible = all.filter(s => allowed.has(s.sessionId))
       return c.json({ success: true as const, message: 'Sessions', data: { sessions: visible, total: visible.length } }, 200)
     })

@@ -7,7 +7,12 @@ import { WEBHOOK_ROUTES } from '../../shared/host-api/webhooks.ts'
 import { EVENT_ID_PATTERN } from '../../shared/ids.ts'
 
 const Params = z.object({ sessionId: SessionIdParam })
-const EventParams = z.object({ eventId: z.string().regex(EVENT_ID_PATTERN).openapi({ param: { name: 'eventId', in: 'path' } }) })
+const EventParams = z.object({
+  eventId: z
+    .string()
+    .regex(EVENT_ID_PATTERN)
+    .openapi({ param: { name: 'eventId', in: 'path' } })
+})
 const security = [{ bearerAuth: [] }]
 
 const DeadLetter = z
@@ -74,7 +79,6 @@ const replay = createRoute({
   request: { params: EventParams },
   responses: { 200: json(envelope(z.object({ eventId: z.string(), requeued: z.number() })), 'Queued'), ...errorResponses(404) }
 })
-
 
 export const registerWebhooks = (app: GatewayApp) =>
   app

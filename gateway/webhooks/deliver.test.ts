@@ -61,7 +61,10 @@ describe('webhook delivery', () => {
   it('does not follow redirects', async () => {
     const before = seen.length
     assert.deepEqual(await deliverWebhook(request('/redirect'), loopback), { delivered: false, status: 307, error: 'HTTP 307' })
-    assert.deepEqual(seen.slice(before).map(s => s.path), ['/redirect'])
+    assert.deepEqual(
+      seen.slice(before).map(s => s.path),
+      ['/redirect']
+    )
   })
 
   it('gives up on a receiver that does not answer in time', async () => {
@@ -79,7 +82,10 @@ describe('webhook delivery', () => {
   it('refuses a private address literal at delivery too, for URLs that were never checked', async () => {
     const before = seen.length
     assert.deepEqual(await deliverWebhook(request('/ok')), { delivered: false, error: 'address not allowed' })
-    assert.deepEqual(await deliverWebhook({ ...request('/'), url: 'http://[::ffff:a9fe:a9fe]/latest/meta-data' }, loopback), { delivered: false, error: 'address not allowed' })
+    assert.deepEqual(await deliverWebhook({ ...request('/'), url: 'http://[::ffff:a9fe:a9fe]/latest/meta-data' }, loopback), {
+      delivered: false,
+      error: 'address not allowed'
+    })
     assert.equal(seen.length, before)
   })
 })

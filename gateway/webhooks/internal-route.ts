@@ -26,10 +26,14 @@ const MAX_BODY_BYTES = 1024 * 1024
  * the gateway's (shared/internal-request-auth.ts), with its own nonce cache.
  */
 export const webhookDeliveryRoute = (deps: { secret: SigningSecret; clock?: () => number } & DeliverDeps) =>
-  new Hono().post(WEBHOOK_DELIVERY_PATH, internalRequestAuth({ secret: deps.secret, maxBodyBytes: MAX_BODY_BYTES, ...(deps.clock ? { clock: deps.clock } : {}) }), async c => {
-    const body: unknown = await c.req.json().catch(() => {
-      throw appError('INVALID_JSON')
-    })
-    const request = DeliveryRequest.parse(body)
-    return c.json(ok('Delivery attempted', await deliverWebhook(request, deps)))
-  })
+  new Hono().post(
+    WEBHOOK_DELIVERY_PATH,
+    internalRequestAuth({ secret: deps.secret, maxBodyBytes: MAX_BODY_BYTES, ...(deps.clock ? { clock: deps.clock } : {}) }),
+    async c => {
+      const body: unknown = await c.req.json().catch(() => {
+        throw appError('INVALID_JSON')
+      })
+      const request = DeliveryRequest.parse(body)
+      return c.json(ok('Delivery attempted', await deliverWebhook(request, deps)))
+    }
+  )

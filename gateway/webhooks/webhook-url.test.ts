@@ -3,7 +3,12 @@ import assert from 'node:assert/strict'
 import { checkWebhookUrl } from './webhook-url.ts'
 import { parseAllowedHosts } from '../../shared/allowed-hosts.ts'
 
-const refused = (url: string, allowed?: string[]) => assert.throws(() => checkWebhookUrl(url, parseAllowedHosts((allowed ?? []).join(','))), (e: { code?: string }) => e.code === 'URL_NOT_ALLOWED', url)
+const refused = (url: string, allowed?: string[]) =>
+  assert.throws(
+    () => checkWebhookUrl(url, parseAllowedHosts((allowed ?? []).join(','))),
+    (e: { code?: string }) => e.code === 'URL_NOT_ALLOWED',
+    url
+  )
 
 describe('webhook URL policy', () => {
   it('accepts public http and https URLs', () => {

@@ -10,13 +10,20 @@ import { sessions } from './schema.ts'
 
 /** Another process that holds the database's write lock for `ms`, as a second writer or a CLI would. */
 const holdWriteLock = (file: string, ms: number) => {
-  const child = spawn(process.execPath, ['-e', `
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `
     const db = new (require('better-sqlite3'))(${JSON.stringify(file)})
     db.exec('BEGIN IMMEDIATE')
     console.log('locked')
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ${ms})
     db.exec('ROLLBACK')
-    db.close()`], { stdio: ['ignore', 'pipe', 'inherit'] })
+    db.close()`
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] }
+  )
   const locked = new Promise<void>(done => child.stdout.once('data', () => done()))
   const exited = new Promise<void>(done => child.once('exit', () => done()))
   return { locked, exited }
@@ -30,12 +37,18 @@ describe('the host database', () => {
       database.db.insert(sessions).values({ id: 'shop-1', status: 'connecting', createdAt: new Date(), updatedAt: new Date() }).run()
       const readThenWrite = (tx: Parameters<Parameters<typeof writeTransaction>[1]>[0]) => {
         const row = tx.select({ status: sessions.status }).from(sessions).where(eq(sessions.id, 'shop-1')).get()
-        tx.update(sessions).set({ status: row?.status === 'connecting' ? 'connected' : 'disconnected' }).where(eq(sessions.id, 'shop-1')).run()
+        tx.update(sessions)
+          .set({ status: row?.status === 'connecting' ? 'connected' : 'disconnected' })
+          .where(eq(sessions.id, 'shop-1'))
+          .run()
       }
       const lock = holdWriteLock(join(dir, 'host.db'), 600)
       await lock.locked
       // The read→write upgrade of a deferred transaction is refused without waiting busy_timeout.
-      assert.throws(() => database.db.transaction(readThenWrite), (error: { code?: string }) => error.code === 'SQLITE_BUSY')
+      assert.throws(
+        () => database.db.transaction(readThenWrite),
+        (error: { code?: string }) => error.code === 'SQLITE_BUSY'
+      )
       writeTransaction(database.db, readThenWrite)
       assert.equal(database.db.select({ status: sessions.status }).from(sessions).get()?.status, 'connected')
       await lock.exited

@@ -19,13 +19,19 @@ const sniffable: ReadonlySet<string> = new Set([...supportedMimeTypes].map(base)
 export const checkContent = async (path: string, kind: MediaKind, declared?: string): Promise<string> => {
   const detected = (await fileTypeFromFile(path))?.mime
   const refuse = (why: string) =>
-    appError('UNSUPPORTED_MEDIA_TYPE', why, { kind, detected: detected ?? null, ...(declared ? { declared } : {}), ...(kind === 'document' ? {} : { accepted: ACCEPTED_TYPES[kind] }) })
+    appError('UNSUPPORTED_MEDIA_TYPE', why, {
+      kind,
+      detected: detected ?? null,
+      ...(declared ? { declared } : {}),
+      ...(kind === 'document' ? {} : { accepted: ACCEPTED_TYPES[kind] })
+    })
   if (declared && detected && base(declared) !== base(detected)) throw refuse(`The file is ${detected}, not ${declared}`)
   if (kind === 'document') {
     // A declared type whose signature we know but cannot find is a mislabelled file.
     if (declared && !detected && sniffable.has(base(declared))) throw refuse(`The file content is not ${declared}`)
     return declared ?? detected ?? 'application/octet-stream'
   }
-  if (!detected || !ACCEPTED_TYPES[kind].includes(detected)) throw refuse(`A ${kind} message takes ${ACCEPTED_TYPES[kind].join(', ')}; this file is ${detected ?? 'of an unknown type'}`)
+  if (!detected || !ACCEPTED_TYPES[kind].includes(detected))
+    throw refuse(`A ${kind} message takes ${ACCEPTED_TYPES[kind].join(', ')}; this file is ${detected ?? 'of an unknown type'}`)
   return detected
 }

@@ -35,7 +35,11 @@ describe('fetching a media URL', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  const codeOf = (promise: Promise<unknown>) => promise.then(() => 'ok', (error: unknown) => (error instanceof AppError ? error.code : String(error)))
+  const codeOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 'ok',
+      (error: unknown) => (error instanceof AppError ? error.code : String(error))
+    )
 
   it('saves the body with its type and file name', async () => {
     const fetched = await fetchToFile(`${base}/file`, join(dir, 'a'), { maxBytes: 100, policy })
@@ -55,6 +59,12 @@ describe('fetching a media URL', () => {
     assert.equal(await codeOf(fetchToFile(`${base}/file`, join(dir, 'e'), { maxBytes: 100 })), 'URL_NOT_ALLOWED')
     await assert.rejects(fetchToFile(`${base}/file`, join(dir, 'e'), { maxBytes: 100 }), /MEDIA_URL_ALLOW_HOSTS/)
     // A bare host lets every port through, as in WEBHOOK_ALLOWED_HOSTS.
-    assert.deepEqual(await fetchToFile(`${base}/file`, join(dir, 'f'), { maxBytes: 100, policy: { allowHosts: parseAllowedHosts('127.0.0.1'), timeoutMs: 1_000, maxRedirects: 5 } }), { bytes: 5, contentType: 'text/plain', fileName: 'note.txt' })
+    assert.deepEqual(
+      await fetchToFile(`${base}/file`, join(dir, 'f'), {
+        maxBytes: 100,
+        policy: { allowHosts: parseAllowedHosts('127.0.0.1'), timeoutMs: 1_000, maxRedirects: 5 }
+      }),
+      { bytes: 5, contentType: 'text/plain', fileName: 'note.txt' }
+    )
   })
 })

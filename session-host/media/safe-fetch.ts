@@ -47,7 +47,8 @@ const vetAddress = async (url: URL, policy: FetchPolicy): Promise<{ address: str
   const family = ipFamily(host)
   const answers = family !== 0 ? [{ address: host, family }] : await lookup(host, { all: true, verbatim: true }).catch(() => [])
   if (answers.length === 0) throw fetchFailed(url.href, 'the host name does not resolve')
-  if (!answers.every(answer => isAllowedAddress(answer.address, { host, port, allowedHosts: policy.allowHosts }))) throw notAllowed(url.href, REFUSALS.private_address)
+  if (!answers.every(answer => isAllowedAddress(answer.address, { host, port, allowedHosts: policy.allowHosts })))
+    throw notAllowed(url.href, REFUSALS.private_address)
   return answers[0]!
 }
 
@@ -72,7 +73,11 @@ const fileNameOf = (disposition: string | undefined, url: URL): string | undefin
  * every address checked before connecting (and the connection pinned to it), redirects followed
  * by hand and re-checked, a time limit over the whole fetch and a size limit over the body.
  */
-export const fetchToFile = async (rawUrl: string, path: string, { maxBytes, policy = DEFAULT_FETCH_POLICY }: { maxBytes: number; policy?: FetchPolicy }): Promise<Fetched> => {
+export const fetchToFile = async (
+  rawUrl: string,
+  path: string,
+  { maxBytes, policy = DEFAULT_FETCH_POLICY }: { maxBytes: number; policy?: FetchPolicy }
+): Promise<Fetched> => {
   let url: URL
   try {
     url = new URL(rawUrl)

@@ -14,7 +14,15 @@ export type RecipientCheck = {
  * without one is otherwise accepted by Baileys and lost; asking first gives the caller a clear
  * answer. Answers are kept for `ttlMs` so a burst to one number costs one query.
  */
-export const createRecipientCheck = ({ ttlMs = 60_000, maxEntries = 10_000, clock = Date.now }: { ttlMs?: number; maxEntries?: number; clock?: () => number } = {}): RecipientCheck => {
+export const createRecipientCheck = ({
+  ttlMs = 60_000,
+  maxEntries = 10_000,
+  clock = Date.now
+}: {
+  ttlMs?: number
+  maxEntries?: number
+  clock?: () => number
+} = {}): RecipientCheck => {
   const answers = new Map<string, { onWhatsApp: boolean; until: number }>()
   const isOnWhatsApp = async (sessionId: string, socket: WASocket, jid: string): Promise<boolean> => {
     const key = `${sessionId}|${jid}`

@@ -24,7 +24,14 @@ export const vcardOf = (card: z.infer<typeof ContactCard>): string => {
 }
 
 export const locationMessage = (input: z.infer<typeof LocationContent>): Outgoing => ({
-  content: { location: { degreesLatitude: input.latitude, degreesLongitude: input.longitude, ...(input.name ? { name: input.name } : {}), ...(input.address ? { address: input.address } : {}) } }
+  content: {
+    location: {
+      degreesLatitude: input.latitude,
+      degreesLongitude: input.longitude,
+      ...(input.name ? { name: input.name } : {}),
+      ...(input.address ? { address: input.address } : {})
+    }
+  }
 })
 
 export const contactsMessage = (input: z.infer<typeof ContactsContent>): Outgoing => ({

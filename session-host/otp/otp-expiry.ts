@@ -26,7 +26,11 @@ export const journalOtpExpired = (tx: DbExecutor, otp: ExpiredOtp, at: number): 
  */
 export const expireDueOtps = (db: DbExecutor, now: number, batch = 500): number =>
   writeTransaction(db, tx => {
-    const due = tx.select({ id: otps.id }).from(otps).where(and(isPending, lte(otps.expiresAt, new Date(now)))).limit(batch)
+    const due = tx
+      .select({ id: otps.id })
+      .from(otps)
+      .where(and(isPending, lte(otps.expiresAt, new Date(now))))
+      .limit(batch)
     const expired = tx
       .update(otps)
       .set({ status: 'expired', updatedAt: new Date(now) })

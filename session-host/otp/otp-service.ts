@@ -37,7 +37,18 @@ export const createOtpService = (deps: OtpServiceDeps) => {
         // Never sent late: past its TTL the message fails instead.
         notAfter: new Date(clock() + input.ttlSeconds * 1000),
         ...(input.idempotency ? { idempotency: input.idempotency } : {}),
-        before: tx => void createOtp({ ...store, db: tx }, { id: input.otpId, sessionId, destination: input.destination, codeHash: input.codeHash, ttlSeconds: input.ttlSeconds, ...(limits ? { limits } : {}) }),
+        before: tx =>
+          void createOtp(
+            { ...store, db: tx },
+            {
+              id: input.otpId,
+              sessionId,
+              destination: input.destination,
+              codeHash: input.codeHash,
+              ttlSeconds: input.ttlSeconds,
+              ...(limits ? { limits } : {})
+            }
+          ),
         after: (tx, message) => void attachMessageId({ db: tx, clock }, { otpId: input.otpId, messageId: message.messageId })
       })
       return { otp: otpView(getOtp(store, { otpId: sent.otpId ?? input.otpId }), sent), replayed: sent.replayed }

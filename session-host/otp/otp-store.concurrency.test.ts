@@ -12,9 +12,7 @@ describe('concurrent verification', () => {
     const fixture = setup()
     const second = fixture.open()
     const otp = send(fixture.deps, { code: '123456' })
-    const results = await Promise.all(
-      Array.from({ length: 20 }, async (_, i) => verify(i % 2 === 0 ? fixture.deps : second, otp.id, '123456'))
-    )
+    const results = await Promise.all(Array.from({ length: 20 }, async (_, i) => verify(i % 2 === 0 ? fixture.deps : second, otp.id, '123456')))
     assert.equal(results.filter(r => r.valid).length, 1)
     assert.ok(results.every(r => r.status === 'approved'))
     assert.equal(getOtp(second, { otpId: otp.id }).attempts, 1)
@@ -24,16 +22,15 @@ describe('concurrent verification', () => {
     const fixture = setup()
     const second = fixture.open()
     const roomy = send(fixture.deps, { code: '123456', maxAttempts: 10 })
-    const left = await Promise.all(
-      Array.from({ length: 10 }, async (_, i) => verify(i % 2 === 0 ? fixture.deps : second, roomy.id, '000000').attemptsLeft)
+    const left = await Promise.all(Array.from({ length: 10 }, async (_, i) => verify(i % 2 === 0 ? fixture.deps : second, roomy.id, '000000').attemptsLeft))
+    assert.deepEqual(
+      left.toSorted((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
     )
-    assert.deepEqual(left.toSorted((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
     assert.equal(getOtp(fixture.deps, { otpId: roomy.id }).attempts, 10)
 
     const tight = send(fixture.deps, { code: '123456', to: '15550001111' })
-    const statuses = await Promise.all(
-      Array.from({ length: 10 }, async (_, i) => verify(i % 2 === 0 ? fixture.deps : second, tight.id, '000000').status)
-    )
+    const statuses = await Promise.all(Array.from({ length: 10 }, async (_, i) => verify(i % 2 === 0 ? fixture.deps : second, tight.id, '000000').status))
     assert.equal(statuses.filter(s => s === 'pending').length, 4)
     assert.equal(getOtp(fixture.deps, { otpId: tight.id }).attempts, 5)
     assert.equal(getOtp(fixture.deps, { otpId: tight.id }).status, 'max_attempts_reached')
@@ -83,7 +80,13 @@ describe('parallel connections in worker threads', () => {
     const fixture = setup()
     const otp = send(fixture.deps, { code: '123456' })
     const calls = Array.from({ length: 10 }, () => ({ verify: { otpId: otp.id, codeHash: hash(otp.id, '123456') } }))
-    const results = (await race(fixture.file, T0, Array.from({ length: 4 }, () => calls))).map(verifyResult)
+    const results = (
+      await race(
+        fixture.file,
+        T0,
+        Array.from({ length: 4 }, () => calls)
+      )
+    ).map(verifyResult)
     assert.equal(results.length, 40)
     assert.equal(results.filter(r => r.valid).length, 1)
     assert.equal(getOtp(fixture.deps, { otpId: otp.id }).attempts, 1)
@@ -93,7 +96,13 @@ describe('parallel connections in worker threads', () => {
     const fixture = setup()
     const otp = send(fixture.deps, { code: '123456', maxAttempts: 100 })
     const calls = Array.from({ length: 10 }, () => ({ verify: { otpId: otp.id, codeHash: hash(otp.id, '000000') } }))
-    const results = (await race(fixture.file, T0, Array.from({ length: 4 }, () => calls))).map(verifyResult)
+    const results = (
+      await race(
+        fixture.file,
+        T0,
+        Array.from({ length: 4 }, () => calls)
+      )
+    ).map(verifyResult)
     assert.equal(new Set(results.map(r => r.attemptsLeft)).size, 40, 'each attempt saw its own count')
     assert.equal(getOtp(fixture.deps, { otpId: otp.id }).attempts, 40)
   })

@@ -67,4 +67,5 @@ export const isAppError = (code: string, check?: (error: AppError) => void) => (
   return true
 }
 
-export const storedHash = (db: Db, otpId: string): string | undefined => db.select({ codeHash: otps.codeHash }).from(otps).where(eq(otps.id, otpId)).get()?.codeHash
+export const storedHash = (db: Db, otpId: string): string | undefined =>
+  db.select({ codeHash: otps.codeHash }).from(otps).where(eq(otps.id, otpId)).get()?.codeHash

@@ -166,7 +166,10 @@ describe('the latest OTP to a number', () => {
     const fixture = setup()
     for (const to of ['15550001111', '15550002222', '15550003333']) send(fixture.deps, { to, ttlSeconds: 60 })
     fixture.advance(120_000)
-    assert.deepEqual([1, 2, 3].map(() => expireDueOtps(fixture.deps.db, fixture.deps.clock(), 2)), [2, 1, 0])
+    assert.deepEqual(
+      [1, 2, 3].map(() => expireDueOtps(fixture.deps.db, fixture.deps.clock(), 2)),
+      [2, 1, 0]
+    )
   })
 
   it('still finds it once the sweep has expired it, so verifying by number answers expired, not not-found', () => {
@@ -195,7 +198,10 @@ describe('send limits', () => {
       })
     )
     fixture.advance(19_500)
-    assert.throws(() => send(deps), isAppError('RATE_LIMITED', error => assert.equal(error.headers?.['Retry-After'], '1')))
+    assert.throws(
+      () => send(deps),
+      isAppError('RATE_LIMITED', error => assert.equal(error.headers?.['Retry-After'], '1'))
+    )
     assert.equal(getOtp(deps, { otpId: first.id }).status, 'pending', 'a refused send supersedes nothing')
     fixture.advance(500)
     assert.equal(send(deps).status, 'pending')
@@ -209,9 +215,15 @@ describe('send limits', () => {
       fixture.advance(30_000)
     }
     // Now T0 + 150 s; the first send leaves the 15-minute window at T0 + 900 s.
-    assert.throws(() => send(deps), isAppError('RATE_LIMITED', error => assert.deepEqual(error.details, { retryAfterSeconds: 750 })))
+    assert.throws(
+      () => send(deps),
+      isAppError('RATE_LIMITED', error => assert.deepEqual(error.details, { retryAfterSeconds: 750 }))
+    )
     fixture.setNow(T0 + 899_000)
-    assert.throws(() => send(deps), isAppError('RATE_LIMITED', error => assert.equal(error.headers?.['Retry-After'], '1')))
+    assert.throws(
+      () => send(deps),
+      isAppError('RATE_LIMITED', error => assert.equal(error.headers?.['Retry-After'], '1'))
+    )
     fixture.setNow(T0 + 900_000)
     send(deps)
     assert.throws(() => send(deps), isAppError('RATE_LIMITED'), 'the cooldown applies again after the new send')
@@ -236,7 +248,10 @@ describe('send limits', () => {
     }
     create()
     create()
-    assert.throws(create, isAppError('RATE_LIMITED', error => assert.equal(error.headers?.['Retry-After'], '60')))
+    assert.throws(
+      create,
+      isAppError('RATE_LIMITED', error => assert.equal(error.headers?.['Retry-After'], '60'))
+    )
     fixture.advance(60_000)
     create()
   })
@@ -277,11 +292,14 @@ describe('the stored record', () => {
     assert.equal(cancelOtp(deps, { otpId: pending.id }).status, 'canceled')
     const otp = send(deps, { code: '123456', to: '6281200000999' })
     verify(deps, otp.id, '123456')
-    assert.throws(() => cancelOtp(deps, { otpId: otp.id }), isAppError('OTP_NOT_PENDING', error => assert.deepEqual(error.details, { status: 'approved' })))
+    assert.throws(
+      () => cancelOtp(deps, { otpId: otp.id }),
+      isAppError('OTP_NOT_PENDING', error => assert.deepEqual(error.details, { status: 'approved' }))
+    )
     assert.equal(getOtp(deps, { otpId: otp.id }).status, 'approved')
   })
 
-  it("cancels an OTP only for a token that may use its session, leaving it untouched otherwise", () => {
+  it('cancels an OTP only for a token that may use its session, leaving it untouched otherwise', () => {
     const { deps } = setup()
     const otp = send(deps, { code: '123456' })
     assert.throws(() => cancelOtp(deps, { otpId: otp.id, allowedSessions: ['shop-2'] }), isAppError('SESSION_FORBIDDEN'))

@@ -127,7 +127,10 @@ export const createOtp = (
       .all()
     for (const otp of expired) journalOtpExpired(tx, otp, now)
     wroteEvents = expired.length > 0
-    tx.update(otps).set({ status: 'canceled', updatedAt: new Date(now) }).where(sameDestination).run()
+    tx.update(otps)
+      .set({ status: 'canceled', updatedAt: new Date(now) })
+      .where(sameDestination)
+      .run()
 
     return tx
       .insert(otps)
@@ -218,7 +221,8 @@ export const verifyOtp = (
   // (handing them the transaction object would prepare them again on every call).
   const updated = writeTransaction(db, tx => {
     const attempt = statements.attempt.get({ otpId: input.otpId, codeHash: input.codeHash, now, allowedSessions })
-    if (attempt && attempt.status !== 'pending') recordOtpStatus(tx, { sessionId: attempt.sessionId, otpId: input.otpId, messageId: attempt.messageId, status: attempt.status, at: now })
+    if (attempt && attempt.status !== 'pending')
+      recordOtpStatus(tx, { sessionId: attempt.sessionId, otpId: input.otpId, messageId: attempt.messageId, status: attempt.status, at: now })
     return attempt
   })
   if (updated) {
@@ -298,7 +302,8 @@ export const cancelOtp = (deps: OtpDeps, input: { otpId: string; allowedSessions
     return canceled
   }
   const otp = readOtp(db, input.otpId)
-  if (input.allowedSessions && !input.allowedSessions.includes(otp.sessionId)) throw appError('SESSION_FORBIDDEN', 'This token may not use the session of this OTP')
+  if (input.allowedSessions && !input.allowedSessions.includes(otp.sessionId))
+    throw appError('SESSION_FORBIDDEN', 'This token may not use the session of this OTP')
   expireIfDue(deps, input.otpId, now)
   const status = readOtp(db, input.otpId).status
   throw appError('OTP_NOT_PENDING', `The OTP is ${status}, not pending: nothing was canceled`, { status })

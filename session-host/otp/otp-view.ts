@@ -9,7 +9,14 @@ export type OtpRecord = Omit<typeof otps.$inferSelect, 'codeHash'>
 export const attemptsLeft = (otp: { attempts: number; maxAttempts: number }): number => Math.max(0, otp.maxAttempts - otp.attempts)
 
 /** Where the message carrying the code stands. */
-export const deliveryOf = ({ status, error, sentAt, deliveredAt, readAt, failedAt }: MessageView): MessageDelivery => ({ status, error, sentAt, deliveredAt, readAt, failedAt })
+export const deliveryOf = ({ status, error, sentAt, deliveredAt, readAt, failedAt }: MessageView): MessageDelivery => ({
+  status,
+  error,
+  sentAt,
+  deliveredAt,
+  readAt,
+  failedAt
+})
 
 /** The one view of an OTP the host gives: never the code or its hash. */
 export const otpView = (otp: OtpRecord, message?: MessageView | null): OtpView => ({

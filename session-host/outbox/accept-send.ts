@@ -24,7 +24,10 @@ export type AcceptInput = Omit<EnqueueInput, 'content'> & {
  * with the first result (or 422 for another body), records the message in the queue in one
  * transaction, and waits briefly so a connected session usually answers with `sent`.
  */
-export const acceptSend = async ({ db, queue, sessions }: AcceptDeps, { outgoing, before, after, ...input }: AcceptInput): Promise<MessageView & { replayed: boolean }> => {
+export const acceptSend = async (
+  { db, queue, sessions }: AcceptDeps,
+  { outgoing, before, after, ...input }: AcceptInput
+): Promise<MessageView & { replayed: boolean }> => {
   sessions.requireQueueable(input.sessionId)
   const accepted = writeTransaction(db, tx => {
     if (input.idempotency) {

@@ -23,7 +23,14 @@ describe('message status', () => {
 
   it('maps Baileys statuses', () => {
     const S = proto.WebMessageInfo.Status
-    assert.deepEqual([S.ERROR, S.PENDING, S.SERVER_ACK, S.DELIVERY_ACK, S.READ, S.PLAYED].map(fromBaileysStatus), ['failed', undefined, 'sent', 'delivered', 'read', 'read'])
+    assert.deepEqual([S.ERROR, S.PENDING, S.SERVER_ACK, S.DELIVERY_ACK, S.READ, S.PLAYED].map(fromBaileysStatus), [
+      'failed',
+      undefined,
+      'sent',
+      'delivered',
+      'read',
+      'read'
+    ])
   })
 
   it('names the 463 refusal', () => {

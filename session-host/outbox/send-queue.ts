@@ -68,7 +68,10 @@ export const messageView = (row: Row): MessageView => ({
 })
 
 // The statuses each status may be reached from, so one UPDATE … WHERE status IN (…) enforces the order.
-const FROM = Object.fromEntries(MESSAGE_STATUSES.map(next => [next, MESSAGE_STATUSES.filter(current => canMoveTo(current, next))])) as Record<MessageStatus, MessageStatus[]>
+const FROM = Object.fromEntries(MESSAGE_STATUSES.map(next => [next, MESSAGE_STATUSES.filter(current => canMoveTo(current, next))])) as Record<
+  MessageStatus,
+  MessageStatus[]
+>
 const FINAL = new Set<MessageStatus>(['sent', 'delivered', 'read', 'failed'])
 const TIMESTAMP_COLUMN = { sent: 'sentAt', delivered: 'deliveredAt', read: 'readAt', failed: 'failedAt' } as const
 
@@ -95,7 +98,11 @@ export class SendQueue {
 
   /** Puts rows a crash left `sending` back in line; the host's upkeep then fails what expired meanwhile. */
   start(): void {
-    this.deps.db.update(messages).set({ status: 'queued', updatedAt: new Date(this.clock()) }).where(eq(messages.status, 'sending')).run()
+    this.deps.db
+      .update(messages)
+      .set({ status: 'queued', updatedAt: new Date(this.clock()) })
+      .where(eq(messages.status, 'sending'))
+      .run()
   }
 
   stop(): void {
@@ -260,7 +267,8 @@ export class SendQueue {
         // hold its session's queue forever.
         const attempts = row.attempts + 1
         this.deps.logger.warn({ err: error, sessionId, messageId: row.id, attempts }, 'send failed on a live connection')
-        if (attempts >= MAX_SEND_ATTEMPTS) this.transition(row.id, 'failed', `send_failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500), ['sending'])
+        if (attempts >= MAX_SEND_ATTEMPTS)
+          this.transition(row.id, 'failed', `send_failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500), ['sending'])
         else this.requeue(row.id)
         continue
       }
@@ -270,7 +278,11 @@ export class SendQueue {
 
   /** A message being sent goes back to the queue, to be tried again. */
   private requeue(messageId: string): void {
-    this.deps.db.update(messages).set({ status: 'queued', updatedAt: new Date(this.clock()) }).where(and(eq(messages.id, messageId), eq(messages.status, 'sending'))).run()
+    this.deps.db
+      .update(messages)
+      .set({ status: 'queued', updatedAt: new Date(this.clock()) })
+      .where(and(eq(messages.id, messageId), eq(messages.status, 'sending')))
+      .run()
   }
 
   private startAckTimer(sessionId: string, messageId: string): void {

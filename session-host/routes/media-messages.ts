@@ -40,7 +40,10 @@ const FormFields = z.preprocess(
   (fields: Record<string, string>) => ({ ...fields, to: fields.to ?? fields.phone, fileName: fields.fileName ?? fields.filename }),
   MediaFields.extend({
     to: z.string().min(3).max(64),
-    ptt: z.enum(['true', 'false']).transform(value => value === 'true').optional()
+    ptt: z
+      .enum(['true', 'false'])
+      .transform(value => value === 'true')
+      .optional()
   })
 )
 
@@ -68,11 +71,23 @@ export const mediaMessageRoutes = (deps: MediaRoutesDeps) => {
   const app = new Hono()
   /** Moves the checked file out of the spool into the outbox folder and queues its message. */
   const send = async (sessionId: string, jid: string, kind: MediaKind, media: Media, idempotencyKey: string | undefined) => {
-    const hash = idempotencyKey ? createHash('sha256').update(JSON.stringify([kind, jid, media.fields, media.mimetype, media.fileName])).update(await fileDigest(media.path)).digest('hex') : undefined
+    const hash = idempotencyKey
+      ? createHash('sha256')
+          .update(JSON.stringify([kind, jid, media.fields, media.mimetype, media.fileName]))
+          .update(await fileDigest(media.path))
+          .digest('hex')
+      : undefined
     const durable = join(outboxDir, randomUUID())
     await moveFile(media.path, durable)
     try {
-      const sent = await acceptSend(deps, { sessionId, jid, kind, outgoing: { content: content(kind, { ...media, path: durable }) }, files: [durable], ...(idempotencyKey && hash ? { idempotency: { key: idempotencyKey, hash } } : {}) })
+      const sent = await acceptSend(deps, {
+        sessionId,
+        jid,
+        kind,
+        outgoing: { content: content(kind, { ...media, path: durable }) },
+        files: [durable],
+        ...(idempotencyKey && hash ? { idempotency: { key: idempotencyKey, hash } } : {})
+      })
       // A replayed key queued nothing: the copy just made is not needed.
       if (sent.replayed) await rm(durable, { force: true })
       return ok(sent.replayed ? 'Message already accepted (Idempotency-Key)' : 'Message accepted', sent)
@@ -98,7 +113,11 @@ export const mediaMessageRoutes = (deps: MediaRoutesDeps) => {
     app.post(`/:id/messages/${kind}/upload`, async c => {
       const sessionId = c.req.param('id')
       sessions.requireQueueable(sessionId)
-      const country = z.string().regex(/^[A-Z]{2}$/).default('ID').parse(c.req.query('country'))
+      const country = z
+        .string()
+        .regex(/^[A-Z]{2}$/)
+        .default('ID')
+        .parse(c.req.query('country'))
       const body = c.req.raw.body
       if (!body) throw appError('VALIDATION_ERROR', 'The upload is empty', { fields: [{ path: kind, message: 'Required' }] })
       const signedLength = c.req.header(STREAM_LENGTH_HEADER)

@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import { z } from 'zod'
+import type { z } from 'zod'
 import { ok } from '../../shared/errors.ts'
 import { RICH_CONTENT } from '../../shared/rich-messages.ts'
 import type { RichKind } from '../../shared/rich-messages.ts'
@@ -25,7 +25,10 @@ const BUILD: { [K in RichKind]: (jid: string, input: z.infer<(typeof RICH_CONTEN
 const route = <K extends RichKind>(app: Hono, kind: K, deps: AcceptDeps & { recipients: RecipientCheck }) =>
   app.post(`/:id/messages/${kind}`, async c => {
     const sessionId = c.req.param('id') as string
-    const { jid, idempotency, ...input } = (await jsonBody(c, RICH_CONTENT[kind].safeExtend({ jid: UserJid, idempotency: Idempotency }))) as { jid: string; idempotency?: { key: string; hash: string } }
+    const { jid, idempotency, ...input } = (await jsonBody(c, RICH_CONTENT[kind].safeExtend({ jid: UserJid, idempotency: Idempotency }))) as {
+      jid: string
+      idempotency?: { key: string; hash: string }
+    }
     await checkRecipient(deps, sessionId, jid)
     const outgoing = BUILD[kind](jid, input as z.infer<(typeof RICH_CONTENT)[K]>)
     const sent = await acceptSend(deps, { sessionId, jid, kind, outgoing, ...(idempotency ? { idempotency } : {}) })

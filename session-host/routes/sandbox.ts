@@ -7,7 +7,12 @@ import type { Sandbox } from '../sandbox/sandbox.ts'
 import type { SessionManager } from '../sessions/session-manager.ts'
 
 const textOf = (message: proto.IMessage): string | undefined =>
-  message.conversation ?? message.extendedTextMessage?.text ?? message.imageMessage?.caption ?? message.videoMessage?.caption ?? message.documentMessage?.caption ?? undefined
+  message.conversation ??
+  message.extendedTextMessage?.text ??
+  message.imageMessage?.caption ??
+  message.videoMessage?.caption ??
+  message.documentMessage?.caption ??
+  undefined
 
 /**
  * Sandbox-only routes under /internal/sandbox. `GET /messages?to=E164digits`: what simulated

@@ -64,7 +64,10 @@ export class Sandbox {
 
   /** Sandbox sessions link by themselves: the simulated phone scans each QR as it appears. */
   async autoLink(sessionId: string, qr: string): Promise<void> {
-    const accountPn = `1555${[...sessionId].reduce((n, ch) => (n * 31 + ch.charCodeAt(0)) % 10_000_000, 7).toString().padStart(7, '0')}`
+    const accountPn = `1555${[...sessionId]
+      .reduce((n, ch) => (n * 31 + ch.charCodeAt(0)) % 10_000_000, 7)
+      .toString()
+      .padStart(7, '0')}`
     await this.sim.scanQr(qr, { accountPn }).catch(error => this.logger.debug({ err: error, sessionId }, 'sandbox QR scan skipped'))
   }
 

@@ -42,7 +42,9 @@ describe("the project's Baileys patch (patches/, applied by npm ci's postinstall
       sim.refuseNextIq('md/set/link_code_companion_reg/companion_finish', 500, 'internal-server-error')
       await assert.rejects(sim.enterPairingCode('15550090002', code), /companion_finish refused with 500/)
       const refused = await byCode.waitUntil(
-        () => (byCode.events['connection.update'] as ({ pairingCodeRefused?: unknown } | undefined)[] | undefined)?.find(u => u?.pairingCodeRefused)?.pairingCodeRefused,
+        () =>
+          (byCode.events['connection.update'] as ({ pairingCodeRefused?: unknown } | undefined)[] | undefined)?.find(u => u?.pairingCodeRefused)
+            ?.pairingCodeRefused,
         'the refusal on connection.update'
       )
       assert.deepEqual(refused, { code: 500, text: 'internal-server-error' })

@@ -13,7 +13,12 @@ describe('how a session presents itself to WhatsApp', () => {
   })
 
   it('puts the real OS, never the label, in the pairing display, and the server accepts it on every host platform', () => {
-    for (const [platform, os] of [['linux', 'Linux'], ['darwin', 'Mac OS'], ['win32', 'Windows'], ['freebsd', 'Linux']] as const) {
+    for (const [platform, os] of [
+      ['linux', 'Linux'],
+      ['darwin', 'Mac OS'],
+      ['win32', 'Windows'],
+      ['freebsd', 'Linux']
+    ] as const) {
       const display = pairingCodeDisplay(companionBrowser('Toko Maju OTP'), platform)
       assert.equal(display, `Chrome (${os})`)
       assert.equal(companionHelloRefusal({ platformId: '1', platformDisplay: display }), undefined, display)

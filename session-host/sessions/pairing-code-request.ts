@@ -31,10 +31,7 @@ export class PairingCodeUnansweredError extends Error {
  * Only an accepted request becomes the companion's state (`pairingCode`, `me`), which rc14's
  * `primary_hello` handler reads; a refused one leaves the creds as they were, so QR linking goes on.
  */
-export const requestPairingCode = async (
-  socket: WASocket,
-  input: { phoneNumber: string; browser: WABrowserDescription }
-): Promise<string> => {
+export const requestPairingCode = async (socket: WASocket, input: { phoneNumber: string; browser: WABrowserDescription }): Promise<string> => {
   const { creds } = socket.authState
   const code = bytesToCrockford(randomBytes(5))
   const jid = jidEncode(input.phoneNumber, 's.whatsapp.net')

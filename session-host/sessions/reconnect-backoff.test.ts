@@ -9,7 +9,13 @@ describe('reconnect backoff', () => {
   })
 
   it('spreads attempts over the whole window (full jitter)', () => {
-    assert.equal(reconnectDelayMs(3, { baseMs: 100, maxMs: 5_000 }, () => 0), 0)
-    assert.equal(reconnectDelayMs(3, { baseMs: 100, maxMs: 5_000 }, () => 0.5), 400)
+    assert.equal(
+      reconnectDelayMs(3, { baseMs: 100, maxMs: 5_000 }, () => 0),
+      0
+    )
+    assert.equal(
+      reconnectDelayMs(3, { baseMs: 100, maxMs: 5_000 }, () => 0.5),
+      400
+    )
   })
 })

@@ -67,7 +67,9 @@ describe("the host's handlers for the late-2026 server", () => {
     ackStatusStanzas(socket, pino({ level: 'silent' }))
     ws.emit('CB:status', { tag: 'status', attrs: { from: 'status@broadcast', participant: '15550002222@s.whatsapp.net', id: '3EB0AA', type: 'text', t: '1' } })
     await new Promise(resolve => setImmediate(resolve))
-    assert.deepEqual(sent, [{ tag: 'ack', attrs: { id: '3EB0AA', to: 'status@broadcast', class: 'status', participant: '15550002222@s.whatsapp.net', type: 'text' } }])
+    assert.deepEqual(sent, [
+      { tag: 'ack', attrs: { id: '3EB0AA', to: 'status@broadcast', class: 'status', participant: '15550002222@s.whatsapp.net', type: 'text' } }
+    ])
   })
 
   it('reports a passkey request from the server (either notification), and ignores one from anyone else', () => {

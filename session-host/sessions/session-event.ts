@@ -5,7 +5,15 @@ import type { MessageStatus } from '../../shared/statuses.ts'
 
 /** What a session tells the host, in order: the send queue, the sandbox and the webhook journal listen. */
 export type SessionEvent =
-  | { type: 'status'; sessionId: string; status: SessionStatus; phoneNumber?: string; closeCode?: number; linkFailure?: LinkFailure; restriction?: SessionRestriction }
+  | {
+      type: 'status'
+      sessionId: string
+      status: SessionStatus
+      phoneNumber?: string
+      closeCode?: number
+      linkFailure?: LinkFailure
+      restriction?: SessionRestriction
+    }
   /** A QR to show; `refreshed` once WhatsApp rotated its secret after a scan (scan it again). */
   | { type: 'qr'; sessionId: string; qr: string; refreshed: boolean }
   | { type: 'messages'; sessionId: string; messages: WAMessage[] }

@@ -1,6 +1,6 @@
 import { count, eq } from 'drizzle-orm'
 import type { UserFacingSocketConfig, WASocket } from '@whiskeysockets/baileys'
-import type { SessionRestriction, SessionView } from '../../shared/host-api/sessions.ts'
+import type { SessionView } from '../../shared/host-api/sessions.ts'
 import type { Logger } from 'pino'
 import { appError } from '../../shared/errors.ts'
 import { DEFAULT_DEVICE_LABEL } from '../../shared/sessions.ts'
@@ -20,7 +20,14 @@ const viewColumns = {
   linkFailure: sessions.linkFailure,
   lastSeenAt: sessions.lastSeenAt
 }
-type ViewRow = { sessionId: string; status: SessionStatus; phoneNumber: string | null; deviceLabel: string | null; linkFailure: LinkFailure | null; lastSeenAt: Date | null }
+type ViewRow = {
+  sessionId: string
+  status: SessionStatus
+  phoneNumber: string | null
+  deviceLabel: string | null
+  linkFailure: LinkFailure | null
+  lastSeenAt: Date | null
+}
 
 export type SessionManagerDeps = {
   db: Db
@@ -111,7 +118,11 @@ export class SessionManager {
   qr(sessionId: string): { qr: string; refreshed: boolean; at: Date } {
     const session = this.require(sessionId)
     if (session.status === 'connected') throw appError('SESSION_ALREADY_CONNECTED', `Session ${sessionId} is already connected`)
-    if (!session.qr) throw appError('SESSION_NOT_CONNECTED', `Session ${sessionId} has no QR code yet`, { status: session.status, reason: session.linkFailure?.reason ?? null })
+    if (!session.qr)
+      throw appError('SESSION_NOT_CONNECTED', `Session ${sessionId} has no QR code yet`, {
+        status: session.status,
+        reason: session.linkFailure?.reason ?? null
+      })
     return { qr: session.qr, refreshed: session.qrRefreshed, at: session.qrAt ?? new Date() }
   }
 
@@ -134,9 +145,14 @@ export class SessionManager {
     try {
       return await session.requestPairingCode(phoneNumber)
     } catch (error) {
-      if (error instanceof PairingCodeRefusedError) throw appError('PAIRING_CODE_REFUSED', 'WhatsApp refused the pairing-code request; no code was issued', { serverCode: error.serverError.code, serverText: error.serverError.text })
+      if (error instanceof PairingCodeRefusedError)
+        throw appError('PAIRING_CODE_REFUSED', 'WhatsApp refused the pairing-code request; no code was issued', {
+          serverCode: error.serverError.code,
+          serverText: error.serverError.text
+        })
       if (error instanceof PairingCodeUnansweredError) throw appError('SESSION_NOT_CONNECTED', error.message, { status: session.status })
-      if (error instanceof RegistrationNotReadyError) throw appError('SESSION_NOT_CONNECTED', `Session ${sessionId} is not ready to link yet; try again`, { status: error.status })
+      if (error instanceof RegistrationNotReadyError)
+        throw appError('SESSION_NOT_CONNECTED', `Session ${sessionId} is not ready to link yet; try again`, { status: error.status })
       throw error
     }
   }

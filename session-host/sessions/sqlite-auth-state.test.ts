@@ -45,7 +45,10 @@ describe('Baileys auth state in SQLite', () => {
       const again = new BaileysDriver({ url, sim, auth: restored.state, onCreds: restored.saveCreds }).start()
       try {
         await again.waitOpen()
-        assert.equal(again.count('connection.update', u => !!u.qr), 0)
+        assert.equal(
+          again.count('connection.update', u => !!u.qr),
+          0
+        )
         const after = await again.socket.sendMessage(`${ALICE}@s.whatsapp.net`, { text: 'after restart' })
         const sent = await sim.waitForSent(m => m.id === after?.key.id)
         assert.equal(sent.decrypted.find(c => c.jid.startsWith(ALICE))?.message.extendedTextMessage?.text, 'after restart')

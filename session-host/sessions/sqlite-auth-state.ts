@@ -19,7 +19,10 @@ export const sqliteAuthState = (db: Db, sessionId: string): { state: Authenticat
 
   const saveCreds = (): void => {
     const text = serialize(creds)
-    db.insert(authCreds).values({ sessionId, creds: text }).onConflictDoUpdate({ target: authCreds.sessionId, set: { creds: text } }).run()
+    db.insert(authCreds)
+      .values({ sessionId, creds: text })
+      .onConflictDoUpdate({ target: authCreds.sessionId, set: { creds: text } })
+      .run()
   }
 
   const state: AuthenticationState = {
@@ -36,9 +39,7 @@ export const sqliteAuthState = (db: Db, sessionId: string): { state: Authenticat
         for (const row of rows) {
           const value = deserialize<unknown>(row.value)
           // Baileys expects app-state keys as protobuf objects, not plain JSON.
-          found[row.keyId] = (
-            type === 'app-state-sync-key' ? proto.Message.AppStateSyncKeyData.fromObject(value as object) : value
-          ) as SignalDataTypeMap[T]
+          found[row.keyId] = (type === 'app-state-sync-key' ? proto.Message.AppStateSyncKeyData.fromObject(value as object) : value) as SignalDataTypeMap[T]
         }
         return found
       },

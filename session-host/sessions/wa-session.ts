@@ -1,7 +1,7 @@
 import type { Boom } from '@hapi/boom'
 import { eq } from 'drizzle-orm'
 import makeWASocket, { DisconnectReason } from '@whiskeysockets/baileys'
-import type { ConnectionState, UserFacingSocketConfig, WABrowserDescription, WAMessage, WASocket } from '@whiskeysockets/baileys'
+import type { ConnectionState, UserFacingSocketConfig, WABrowserDescription, WASocket } from '@whiskeysockets/baileys'
 import type { Logger } from 'pino'
 import { DEFAULT_DEVICE_LABEL } from '../../shared/sessions.ts'
 import type { SessionRestriction } from '../../shared/host-api/sessions.ts'
@@ -262,7 +262,13 @@ export class WaSession {
     if (JSON.stringify(restriction) === JSON.stringify(this.restriction)) return
     this.restriction = restriction
     this.log.warn({ restriction: this.restriction ?? null }, 'WhatsApp reach-out restriction changed')
-    this.emit({ type: 'restriction', sessionId: this.id, restriction: this.restriction, status: this.status, ...(this.phoneNumber ? { phoneNumber: this.phoneNumber } : {}) })
+    this.emit({
+      type: 'restriction',
+      sessionId: this.id,
+      restriction: this.restriction,
+      status: this.status,
+      ...(this.phoneNumber ? { phoneNumber: this.phoneNumber } : {})
+    })
   }
 
   /** Shows a QR with the current ADV secret, and wakes pairing-code requests waiting for one. */
@@ -351,7 +357,13 @@ export class WaSession {
     this.record(event, tx =>
       tx
         .update(sessions)
-        .set({ status, phoneNumber: this.phoneNumber ?? null, linkFailure: this.linkFailure ?? null, updatedAt: new Date(), ...(seen ? { lastSeenAt: new Date() } : {}) })
+        .set({
+          status,
+          phoneNumber: this.phoneNumber ?? null,
+          linkFailure: this.linkFailure ?? null,
+          updatedAt: new Date(),
+          ...(seen ? { lastSeenAt: new Date() } : {})
+        })
         .where(eq(sessions.id, this.id))
         .run()
     )

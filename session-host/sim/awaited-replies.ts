@@ -76,13 +76,16 @@ export class AwaitedReplies {
     clearTimeout(timers.get(id))
     timers.set(
       id,
-      setTimeout(() => {
-        timers.delete(id)
-        if (!connection.isOpen || !connection.device?.pendingStatuses.has(id)) return
-        this.deps.logger.debug({ accountPn: connection.device.account.pn, id }, 'sim recycles a stream that owes a status ack')
-        this.deps.events.emit('stream-recycled', { accountPn: connection.device.account.pn, deviceId: connection.device.id, statusId: id })
-        void connection.streamError(statusRecycleError(status))
-      }, this.deps.options.statusAckBudgetMs ?? 50 * 60_000)
+      setTimeout(
+        () => {
+          timers.delete(id)
+          if (!connection.isOpen || !connection.device?.pendingStatuses.has(id)) return
+          this.deps.logger.debug({ accountPn: connection.device.account.pn, id }, 'sim recycles a stream that owes a status ack')
+          this.deps.events.emit('stream-recycled', { accountPn: connection.device.account.pn, deviceId: connection.device.id, statusId: id })
+          void connection.streamError(statusRecycleError(status))
+        },
+        this.deps.options.statusAckBudgetMs ?? 50 * 60_000
+      )
     )
   }
 

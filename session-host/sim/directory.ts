@@ -144,7 +144,9 @@ export class Directory {
     if (account) return { kind: 'account', account }
     const contact =
       this.contacts.get(user) ??
-      (this.options.autoContacts && /^\d{6,15}$/.test(user) ? this.addContact(user, this.options.magicNumbers && user.endsWith('0000') ? { onWhatsApp: false } : {}) : undefined)
+      (this.options.autoContacts && /^\d{6,15}$/.test(user)
+        ? this.addContact(user, this.options.magicNumbers && user.endsWith('0000') ? { onWhatsApp: false } : {})
+        : undefined)
     return contact ? { kind: 'contact', contact } : undefined
   }
 
@@ -157,7 +159,15 @@ export class Directory {
         nextDeviceId: account.nextDeviceId,
         passkeyRequired: account.passkeyRequired,
         phone: account.phone.keys(),
-        devices: [...account.devices.values()].map(({ id, noiseKey, identityKey, registrationId, keyIndex, signedPreKey, label }) => ({ id, noiseKey, identityKey, registrationId, keyIndex, signedPreKey, label }))
+        devices: [...account.devices.values()].map(({ id, noiseKey, identityKey, registrationId, keyIndex, signedPreKey, label }) => ({
+          id,
+          noiseKey,
+          identityKey,
+          registrationId,
+          keyIndex,
+          signedPreKey,
+          label
+        }))
       })),
       contacts: [...this.contacts.values()].map(({ pn, lid, pushName, onWhatsApp, peer }) => ({ pn, lid, pushName, onWhatsApp, peer: peer.keys() }))
     }

@@ -47,7 +47,10 @@ describe('faults the emulator can inject', () => {
     const again = new BaileysDriver({ url, sim, auth: driver.auth }).start()
     try {
       await again.waitClosed(DisconnectReason.loggedOut)
-      assert.equal(again.count('connection.update', u => u.connection === 'open'), 0)
+      assert.equal(
+        again.count('connection.update', u => u.connection === 'open'),
+        0
+      )
     } finally {
       await again.stop()
     }
@@ -58,7 +61,10 @@ describe('faults the emulator can inject', () => {
     try {
       sim.replaceSession('15550010003')
       await driver.waitClosed(DisconnectReason.connectionReplaced)
-      assert.deepEqual(driver.closeCodes.filter(code => code !== DisconnectReason.restartRequired), [DisconnectReason.connectionReplaced])
+      assert.deepEqual(
+        driver.closeCodes.filter(code => code !== DisconnectReason.restartRequired),
+        [DisconnectReason.connectionReplaced]
+      )
     } finally {
       await driver.stop()
     }

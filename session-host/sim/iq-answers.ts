@@ -24,8 +24,7 @@ const u = (value: number, bytes: number): Buffer => {
 const child = (tag: string, content?: BinaryNode['content'], attrs: Record<string, string> = {}): BinaryNode =>
   content === undefined ? { tag, attrs } : { tag, attrs, content }
 
-const bytesOf = (node: BinaryNode | undefined): Buffer | undefined =>
-  node?.content instanceof Uint8Array ? Buffer.from(node.content) : undefined
+const bytesOf = (node: BinaryNode | undefined): Buffer | undefined => (node?.content instanceof Uint8Array ? Buffer.from(node.content) : undefined)
 
 export const resultIq = (iq: BinaryNode, content?: BinaryNode[]): BinaryNode => ({
   tag: 'iq',
@@ -40,17 +39,21 @@ export const errorIq = (iq: BinaryNode, code: number, text: string): BinaryNode 
 })
 
 const bundleNode = (jid: string, bundle: PreKeyBundle): BinaryNode =>
-  child('user', [
-    child('registration', u(bundle.registrationId, 4)),
-    child('type', Buffer.from([5])),
-    child('identity', Buffer.from(bundle.identityKey)),
-    child('skey', [
-      child('id', u(bundle.signedPreKey.keyId, 3)),
-      child('value', Buffer.from(bundle.signedPreKey.publicKey)),
-      child('signature', Buffer.from(bundle.signedPreKey.signature))
-    ]),
-    child('key', [child('id', u(bundle.preKey.keyId, 3)), child('value', Buffer.from(bundle.preKey.publicKey))])
-  ], { jid })
+  child(
+    'user',
+    [
+      child('registration', u(bundle.registrationId, 4)),
+      child('type', Buffer.from([5])),
+      child('identity', Buffer.from(bundle.identityKey)),
+      child('skey', [
+        child('id', u(bundle.signedPreKey.keyId, 3)),
+        child('value', Buffer.from(bundle.signedPreKey.publicKey)),
+        child('signature', Buffer.from(bundle.signedPreKey.signature))
+      ]),
+      child('key', [child('id', u(bundle.preKey.keyId, 3)), child('value', Buffer.from(bundle.preKey.publicKey))])
+    ],
+    { jid }
+  )
 
 /** The bundle a linked Baileys device uploaded, with one of its one-time prekeys taken. */
 export const takeDeviceBundle = (device: LinkedDevice): PreKeyBundle | undefined => {
@@ -106,8 +109,7 @@ const preKeyUpload: IqHandler = (iq, { device }) => {
   return []
 }
 
-const rotateSignedPreKey: IqHandler = (iq, ctx) =>
-  preKeyUpload({ ...iq, content: getBinaryNodeChild(iq, 'rotate')?.content ?? [] }, ctx)
+const rotateSignedPreKey: IqHandler = (iq, ctx) => preKeyUpload({ ...iq, content: getBinaryNodeChild(iq, 'rotate')?.content ?? [] }, ctx)
 
 /** `usync`: devices, LIDs and "is on WhatsApp" per user, the way the contact directory answers. */
 const usync: IqHandler = (iq, { directory, device }) => {
@@ -116,7 +118,13 @@ const usync: IqHandler = (iq, { directory, device }) => {
   const users = getBinaryNodeChildren(getBinaryNodeChild(usyncNode, 'list'), 'user')
   const answered = users.map(user => {
     const phone = getBinaryNodeChild(user, 'contact')?.content
-    const asked = user.attrs.jid ?? (phone ? `${Buffer.from(phone as Uint8Array).toString().replace(/^\+/, '')}@s.whatsapp.net` : '')
+    const asked =
+      user.attrs.jid ??
+      (phone
+        ? `${Buffer.from(phone as Uint8Array)
+            .toString()
+            .replace(/^\+/, '')}@s.whatsapp.net`
+        : '')
     const peer = directory.resolve(asked)
     const onWhatsApp = peer?.kind === 'account' || (peer?.kind === 'contact' && peer.contact.onWhatsApp)
     const lid = peer?.kind === 'account' ? peer.account.lid : peer?.contact.lid
@@ -140,22 +148,33 @@ const usync: IqHandler = (iq, { directory, device }) => {
     return child('user', content, { jid: asked })
   })
   return [
-    child('usync', [child('result', protocols.map(p => child(p))), child('list', answered)], {
-      sid: usyncNode?.attrs.sid ?? '',
-      mode: usyncNode?.attrs.mode ?? 'query',
-      last: 'true',
-      index: '0',
-      context: usyncNode?.attrs.context ?? 'interactive'
-    })
+    child(
+      'usync',
+      [
+        child(
+          'result',
+          protocols.map(p => child(p))
+        ),
+        child('list', answered)
+      ],
+      {
+        sid: usyncNode?.attrs.sid ?? '',
+        mode: usyncNode?.attrs.mode ?? 'query',
+        last: 'true',
+        index: '0',
+        context: usyncNode?.attrs.context ?? 'interactive'
+      }
+    )
   ]
 }
 
 const mediaConn: IqHandler = (_iq, { mediaHost }) => [
-  child(
-    'media_conn',
-    mediaHost ? [child('host', undefined, { hostname: mediaHost, maxContentLengthBytes: `${64 * 1024 * 1024}` })] : [],
-    { auth: 'sim-media-auth', ttl: '300', auth_ttl: '3600', max_buckets: '12' }
-  )
+  child('media_conn', mediaHost ? [child('host', undefined, { hostname: mediaHost, maxContentLengthBytes: `${64 * 1024 * 1024}` })] : [], {
+    auth: 'sim-media-auth',
+    ttl: '300',
+    auth_ttl: '3600',
+    max_buckets: '12'
+  })
 ]
 
 const privacySettings: IqHandler = () => [

@@ -5,7 +5,14 @@ import type { Connection } from './connection.ts'
 import { errorIq } from './iq-answers.ts'
 import type { IqRefusal } from './iq-answers.ts'
 import { LinkRefusedError } from './link-outcome.ts'
-import { companionFinishResult, companionHelloRefusal, companionHelloResult, newLinkCodePairingRef, parseCompanionFinish, parseCompanionHello } from './pairing-code.ts'
+import {
+  companionFinishResult,
+  companionHelloRefusal,
+  companionHelloResult,
+  newLinkCodePairingRef,
+  parseCompanionFinish,
+  parseCompanionHello
+} from './pairing-code.ts'
 import type { AcceptedDisplays, CompanionFinish, CompanionHello } from './pairing-code.ts'
 import { isLate2026 } from './sim-options.ts'
 import type { SimLogger, WaSimOptions } from './sim-options.ts'

@@ -30,7 +30,11 @@ describe('linking a Baileys client to the late-2026 emulator', () => {
     it(`links by QR only after the ADV secret is refreshed (<${child}/>): same ref, new secret, then 515 and open`, async () => {
       const refreshes: { acked: boolean }[] = []
       sims[child]!.on('qr-refresh', event => refreshes.push(event))
-      const driver = new BaileysDriver({ url: urls[child]!, sim: sims[child]!, scanAs: child === 'companion_reg_refresh' ? '15550001111' : '15550001112' }).start()
+      const driver = new BaileysDriver({
+        url: urls[child]!,
+        sim: sims[child]!,
+        scanAs: child === 'companion_reg_refresh' ? '15550001111' : '15550001112'
+      }).start()
       try {
         await driver.waitOpen()
         assert.deepEqual(refreshes, [{ acked: true }])
@@ -50,7 +54,7 @@ describe('linking a Baileys client to the late-2026 emulator', () => {
     })
   }
 
-  it('refuses a QR that still carries the retired secret, and QR keys that are not the registering connection\'s', async () => {
+  it("refuses a QR that still carries the retired secret, and QR keys that are not the registering connection's", async () => {
     const driver = new BaileysDriver({ url: url(), sim: sim() }).start()
     try {
       const qr = await driver.waitUntil(() => driver.qrs[0], 'first QR')
@@ -79,7 +83,10 @@ describe('linking a Baileys client to the late-2026 emulator', () => {
       await new Promise(resolve => setTimeout(resolve, 300))
       assert.equal(driver.qrs.length, 1, 'rc14 shows no refreshed QR')
       await assert.rejects(sim().scanQr(driver.qrs.at(-1)!, { accountPn: '15550006666' }), { name: 'LinkRefusedError', message: /retired/ })
-      assert.equal(driver.count('connection.update', u => u.connection === 'open'), 0)
+      assert.equal(
+        driver.count('connection.update', u => u.connection === 'open'),
+        0
+      )
     } finally {
       await driver.stop()
     }
@@ -110,7 +117,10 @@ describe('linking a Baileys client to the late-2026 emulator', () => {
       const wrong = right.startsWith('A') ? `B${right.slice(1)}` : `A${right.slice(1)}`
       await assert.rejects(sim().enterPairingCode('15550004444', wrong), { name: 'WrongPairingCodeError' })
       assert.equal(sim().directory.account('15550004444')?.devices.size ?? 0, 0)
-      assert.equal(wrongDriver.count('connection.update', u => u.connection === 'open'), 0)
+      assert.equal(
+        wrongDriver.count('connection.update', u => u.connection === 'open'),
+        0
+      )
     } finally {
       sim().off('node', onNode)
       await driver.stop()
@@ -157,7 +167,7 @@ describe('linking a Baileys client to the late-2026 emulator', () => {
   })
 })
 
-describe('linking on the spring-2026 server (kept for the emulator\'s own tests)', () => {
+describe("linking on the spring-2026 server (kept for the emulator's own tests)", () => {
   const sim = new WaSim({ server: 'spring-2026' })
   let url: string
   before(async () => {

@@ -14,13 +14,7 @@ import {
   type WAMediaUploadFunction
 } from '@whiskeysockets/baileys'
 import { createMediaHost, type MediaHost, type MediaHostAddress } from './media-host.ts'
-import {
-  baileysTrustConfig,
-  createTlsAuthority,
-  makeTrustingAgents,
-  type TlsAuthority,
-  type TrustingAgents
-} from './tls-authority.ts'
+import { baileysTrustConfig, createTlsAuthority, makeTrustingAgents, type TlsAuthority, type TrustingAgents } from './tls-authority.ts'
 
 const MEDIA_TYPES = ['image', 'video', 'audio', 'document'] as const satisfies readonly MediaType[]
 
@@ -49,11 +43,7 @@ const makeLogger = (warnings: string[]): SocketConfig['logger'] => {
 }
 
 /** Baileys' real upload function; only `refreshMediaConn` (an IQ in a live socket) is faked. */
-const baileysUploader = (
-  host: string,
-  trust: Partial<Pick<SocketConfig, 'fetchAgent' | 'options'>>,
-  warnings: string[]
-): WAMediaUploadFunction => {
+const baileysUploader = (host: string, trust: Partial<Pick<SocketConfig, 'fetchAgent' | 'options'>>, warnings: string[]): WAMediaUploadFunction => {
   const mediaConn: MediaConnInfo = {
     hosts: [{ hostname: host, maxContentLengthBytes: 64 * 1024 * 1024 }],
     auth: 'test-auth',
@@ -135,14 +125,8 @@ describe('media host', () => {
     const { enc, result } = await encryptAndUpload(upload, plaintext, 'image')
     await assert.rejects(host.decryptUpload(result.directPath, randomBytes(32), 'image'), /MAC mismatch/)
     await assert.rejects(host.decryptUpload(result.directPath, enc.mediaKey, 'document'), /MAC mismatch/)
-    await assert.rejects(
-      host.decryptUpload(result.directPath, enc.mediaKey, 'image', { fileEncSha256: randomBytes(32) }),
-      /fileEncSha256/
-    )
-    await assert.rejects(
-      host.decryptUpload(result.directPath, enc.mediaKey, 'image', { fileSha256: randomBytes(32) }),
-      /fileSha256/
-    )
+    await assert.rejects(host.decryptUpload(result.directPath, enc.mediaKey, 'image', { fileEncSha256: randomBytes(32) }), /fileEncSha256/)
+    await assert.rejects(host.decryptUpload(result.directPath, enc.mediaKey, 'image', { fileSha256: randomBytes(32) }), /fileSha256/)
   })
 
   for (const mediaType of MEDIA_TYPES) {
@@ -189,7 +173,10 @@ describe('media host', () => {
     const warnings: string[] = []
     const untrustedUpload = baileysUploader(address.host, {}, warnings)
     await assert.rejects(encryptAndUpload(untrustedUpload, randomBytes(100), 'document'), /upload failed on all hosts/)
-    assert.ok(warnings.some(w => /unable to verify the first certificate/.test(w)), warnings.join('\n'))
+    assert.ok(
+      warnings.some(w => /unable to verify the first certificate/.test(w)),
+      warnings.join('\n')
+    )
 
     const trusted = await fetch(hosted.url, { dispatcher: agents.dispatcher })
     assert.equal(trusted.status, 200)

@@ -69,12 +69,7 @@ export type MediaStore = {
   atPathname(pathname: string): StoredMedia | undefined
   find(directPathOrUrl: string): StoredMedia | undefined
   findByEncSha256(fileEncSha256: Uint8Array): StoredMedia | undefined
-  decryptUpload(
-    directPathOrUrl: string,
-    mediaKey: Uint8Array,
-    mediaType: MediaType,
-    expect?: DecryptExpectations
-  ): Promise<Buffer>
+  decryptUpload(directPathOrUrl: string, mediaKey: Uint8Array, mediaType: MediaType, expect?: DecryptExpectations): Promise<Buffer>
   decryptMessageMedia(media: MediaReference, mediaType: MediaType): Promise<Buffer>
   hostInbound(plaintext: Uint8Array, mediaType: MediaType, opts?: { mimetype?: string }): Promise<HostedMedia>
 }
@@ -84,11 +79,9 @@ export const sha256 = (data: Uint8Array): Buffer => createHash('sha256').update(
 export const toBase64Url = (data: Uint8Array): string => Buffer.from(data).toString('base64url')
 
 /** Accepts a direct path ('/v/…?oh=…') or a full URL and returns its path, the storage key. */
-export const mediaPathname = (directPathOrUrl: string): string =>
-  new URL(directPathOrUrl, 'https://media.invalid').pathname
+export const mediaPathname = (directPathOrUrl: string): string => new URL(directPathOrUrl, 'https://media.invalid').pathname
 
-const mediaPathFor = (mediaType: MediaType): string =>
-  (MEDIA_PATH_MAP as Partial<Record<MediaType, string>>)[mediaType] ?? ''
+const mediaPathFor = (mediaType: MediaType): string => (MEDIA_PATH_MAP as Partial<Record<MediaType, string>>)[mediaType] ?? ''
 
 const newDirectPath = (): { id: string; directPath: string } => {
   const id = `${randomBytes(8).readBigUInt64BE()}_n`
@@ -98,11 +91,7 @@ const newDirectPath = (): { id: string; directPath: string } => {
 }
 
 /** Decrypts `ciphertext || mac` the way a WhatsApp client does, keys derived by Baileys' getMediaKeys. */
-export const decryptMediaBlob = async (
-  encrypted: Buffer,
-  mediaKey: Uint8Array,
-  mediaType: MediaType
-): Promise<Buffer> => {
+export const decryptMediaBlob = async (encrypted: Buffer, mediaKey: Uint8Array, mediaType: MediaType): Promise<Buffer> => {
   if (encrypted.length < MAC_LENGTH + 16) {
     throw new Error(`media blob too short (${encrypted.length} bytes)`)
   }
@@ -146,15 +135,9 @@ export const createMediaStore = (origin: () => string, log: MediaHostLog): Media
 
   const find = (directPathOrUrl: string): StoredMedia | undefined => atPathname(mediaPathname(directPathOrUrl))
 
-  const findByEncSha256 = (fileEncSha256: Uint8Array): StoredMedia | undefined =>
-    stored.find(media => media.fileEncSha256.equals(fileEncSha256))
+  const findByEncSha256 = (fileEncSha256: Uint8Array): StoredMedia | undefined => stored.find(media => media.fileEncSha256.equals(fileEncSha256))
 
-  const decryptUpload = async (
-    directPathOrUrl: string,
-    mediaKey: Uint8Array,
-    mediaType: MediaType,
-    expect: DecryptExpectations = {}
-  ): Promise<Buffer> => {
+  const decryptUpload = async (directPathOrUrl: string, mediaKey: Uint8Array, mediaType: MediaType, expect: DecryptExpectations = {}): Promise<Buffer> => {
     const media = find(directPathOrUrl)
     if (!media) {
       throw new Error(`no stored media at ${directPathOrUrl}`)
@@ -173,21 +156,14 @@ export const createMediaStore = (origin: () => string, log: MediaHostLog): Media
     if (!media.mediaKey) {
       throw new Error('media message has no mediaKey')
     }
-    const ref =
-      media.directPath ??
-      media.url ??
-      (media.fileEncSha256 ? findByEncSha256(media.fileEncSha256)?.directPath : undefined)
+    const ref = media.directPath ?? media.url ?? (media.fileEncSha256 ? findByEncSha256(media.fileEncSha256)?.directPath : undefined)
     if (!ref) {
       throw new Error('media message has neither directPath, url nor a known fileEncSha256')
     }
     return decryptUpload(ref, media.mediaKey, mediaType, media)
   }
 
-  const hostInbound = async (
-    plaintext: Uint8Array,
-    mediaType: MediaType,
-    opts: { mimetype?: string } = {}
-  ): Promise<HostedMedia> => {
+  const hostInbound = async (plaintext: Uint8Array, mediaType: MediaType, opts: { mimetype?: string } = {}): Promise<HostedMedia> => {
     const encryptedFile = await encryptedStream(Buffer.from(plaintext), mediaType)
     let encrypted: Buffer
     try {

@@ -55,9 +55,5 @@ export const decryptOutgoing = async (
 }
 
 /** Encrypts a message from a simulated peer to one linked device, as the peer's phone would. */
-export const encryptForDevice = async (
-  from: SignalPeer,
-  device: LinkedDevice,
-  message: proto.IMessage
-): Promise<{ type: EncType; ciphertext: Buffer }> =>
+export const encryptForDevice = async (from: SignalPeer, device: LinkedDevice, message: proto.IMessage): Promise<{ type: EncType; ciphertext: Buffer }> =>
   from.encrypt(deviceAddress(device), encodeWAMessage(message), () => takeDeviceBundle(device))

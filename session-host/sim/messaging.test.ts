@@ -10,8 +10,7 @@ const ACCOUNT = '15550001111'
 const ALICE = '15550002222'
 const ALICE_JID = `${ALICE}@s.whatsapp.net`
 
-const textOf = (message: proto.IMessage | null | undefined): string | undefined =>
-  message?.extendedTextMessage?.text ?? message?.conversation ?? undefined
+const textOf = (message: proto.IMessage | null | undefined): string | undefined => message?.extendedTextMessage?.text ?? message?.conversation ?? undefined
 
 const copyFor = (sent: SentMessage, user: string) => sent.decrypted.find(copy => copy.jid.startsWith(`${user}@`) || copy.jid.startsWith(`${user}:`))
 
@@ -24,7 +23,10 @@ const highestStatus = (driver: BaileysDriver, id: string): number => {
 
 const errorStub = (driver: BaileysDriver, id: string): string[] | undefined => {
   const upserts = (driver.events['messages.upsert'] ?? []).flatMap(u => u.messages).filter(m => m.key.id === id)
-  const updates = (driver.events['messages.update'] ?? []).flat().filter(u => u.key.id === id).map(u => u.update)
+  const updates = (driver.events['messages.update'] ?? [])
+    .flat()
+    .filter(u => u.key.id === id)
+    .map(u => u.update)
   return [...upserts, ...updates].find(m => m.status === proto.WebMessageInfo.Status.ERROR)?.messageStubParameters ?? undefined
 }
 

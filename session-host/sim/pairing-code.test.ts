@@ -89,9 +89,7 @@ const baileysOnLinkCodeNotification = async (creds: AuthenticationCreds, node: B
   const linkCodeCompanionReg = getBinaryNodeChild(node, 'link_code_companion_reg')
   const ref = toRequiredBuffer(getBinaryNodeChildBuffer(linkCodeCompanionReg, 'link_code_pairing_ref'))
   const primaryIdentityPublicKey = toRequiredBuffer(getBinaryNodeChildBuffer(linkCodeCompanionReg, 'primary_identity_pub'))
-  const primaryEphemeralPublicKeyWrapped = toRequiredBuffer(
-    getBinaryNodeChildBuffer(linkCodeCompanionReg, 'link_code_pairing_wrapped_primary_ephemeral_pub')
-  )
+  const primaryEphemeralPublicKeyWrapped = toRequiredBuffer(getBinaryNodeChildBuffer(linkCodeCompanionReg, 'link_code_pairing_wrapped_primary_ephemeral_pub'))
   const codePairingPublicKey = await decipherLinkPublicKey(primaryEphemeralPublicKeyWrapped)
   const companionSharedKey = Curve.sharedKey(creds.pairingEphemeralKeyPair.private, codePairingPublicKey)
   const random = randomBytes(32)
@@ -134,9 +132,7 @@ const wire = async (node: BinaryNode): Promise<BinaryNode> => decodeBinaryNode(e
 const runPrimaryHello = async (input: { creds: AuthenticationCreds; typedCode: string; announcedIdentity: Uint8Array }) => {
   const { primaryEphemeral, wrappedPrimaryEphemeralPub } = await makePrimaryHello({ code: input.typedCode })
   const ref = newLinkCodePairingRef()
-  const notification = await wire(
-    linkCodeNotification({ id: 'notif-1', ref, phoneIdentityPub: input.announcedIdentity, wrappedPrimaryEphemeralPub })
-  )
+  const notification = await wire(linkCodeNotification({ id: 'notif-1', ref, phoneIdentityPub: input.announcedIdentity, wrappedPrimaryEphemeralPub }))
   const finish = parseCompanionFinish(await wire(await baileysOnLinkCodeNotification(input.creds, notification)))
   return { primaryEphemeral, ref, notification, finish }
 }
@@ -261,7 +257,17 @@ describe('pairing code, phone side', () => {
   })
 
   test('the late-2026 server accepts only `Browser (OS)` displays with a common browser and a real OS, and no platform id 0', () => {
-    for (const platformDisplay of ['Chrome (Windows)', 'Chrome (Mac OS)', 'Firefox (Linux)', 'Edge (Windows)', 'Safari (iOS)', 'Opera (Ubuntu)', 'IE (Windows)', 'Chrome (Fedora)', 'Chrome (Android)']) {
+    for (const platformDisplay of [
+      'Chrome (Windows)',
+      'Chrome (Mac OS)',
+      'Firefox (Linux)',
+      'Edge (Windows)',
+      'Safari (iOS)',
+      'Opera (Ubuntu)',
+      'IE (Windows)',
+      'Chrome (Fedora)',
+      'Chrome (Android)'
+    ]) {
       assert.equal(companionHelloRefusal({ platformId: '1', platformDisplay }), undefined, platformDisplay)
     }
     assert.match(companionHelloRefusal({ platformId: '1', platformDisplay: 'Chrome (Acme)' }) ?? '', /real OS/)

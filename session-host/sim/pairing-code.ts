@@ -14,16 +14,7 @@
  * Pure functions: no I/O beyond random bytes.
  */
 import { randomBytes } from 'node:crypto'
-import {
-  aesDecryptCTR,
-  aesDecryptGCM,
-  aesEncryptCTR,
-  Curve,
-  derivePairingCodeKey,
-  getBinaryNodeChild,
-  hkdf,
-  S_WHATSAPP_NET
-} from '@whiskeysockets/baileys'
+import { aesDecryptCTR, aesDecryptGCM, aesEncryptCTR, Curve, derivePairingCodeKey, getBinaryNodeChild, hkdf, S_WHATSAPP_NET } from '@whiskeysockets/baileys'
 import type { BinaryNode, KeyPair } from '@whiskeysockets/baileys'
 
 /** Alphabet of Baileys' `bytesToCrockford` (not standard Crockford: no 0, I, O, U). */
@@ -133,9 +124,7 @@ const wrapWithCode = async (publicKey: Uint8Array, code: string): Promise<Buffer
 }
 
 /** The phone's fresh ephemeral key pair, wrapped with the code the user typed. */
-export const makePrimaryHello = async (input: {
-  code: string
-}): Promise<{ primaryEphemeral: KeyPair; wrappedPrimaryEphemeralPub: Buffer }> => {
+export const makePrimaryHello = async (input: { code: string }): Promise<{ primaryEphemeral: KeyPair; wrappedPrimaryEphemeralPub: Buffer }> => {
   const primaryEphemeral = Curve.generateKeyPair()
   return { primaryEphemeral, wrappedPrimaryEphemeralPub: await wrapWithCode(primaryEphemeral.public, input.code) }
 }
@@ -200,7 +189,8 @@ export const companionHelloRefusal = (
 ): string | undefined => {
   const display = /^(.+) \((.+)\)$/.exec(hello.platformDisplay)
   const [browser, os] = [display?.[1], display?.[2]]
-  if (!browser || !accepted.browsers.includes(browser)) return `companion_platform_display ${JSON.stringify(hello.platformDisplay)} does not name a common browser`
+  if (!browser || !accepted.browsers.includes(browser))
+    return `companion_platform_display ${JSON.stringify(hello.platformDisplay)} does not name a common browser`
   if (!os || !accepted.oses.includes(os)) return `companion_platform_display ${JSON.stringify(hello.platformDisplay)} does not name a real OS`
   if (!/^\d+$/.test(hello.platformId) || Number(hello.platformId) === 0) return `companion_platform_id ${JSON.stringify(hello.platformId)} is refused`
   return undefined

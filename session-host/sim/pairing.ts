@@ -1,12 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
-import {
-  Curve,
-  getBinaryNodeChild,
-  proto,
-  S_WHATSAPP_NET,
-  WA_ADV_ACCOUNT_SIG_PREFIX,
-  WA_ADV_DEVICE_SIG_PREFIX
-} from '@whiskeysockets/baileys'
+import { Curve, getBinaryNodeChild, proto, S_WHATSAPP_NET, WA_ADV_ACCOUNT_SIG_PREFIX, WA_ADV_DEVICE_SIG_PREFIX } from '@whiskeysockets/baileys'
 import type { BinaryNode } from '@whiskeysockets/baileys'
 import type { Account } from './directory.ts'
 import { verifyXEdDSA } from './xeddsa.ts'
@@ -38,8 +31,7 @@ export const parsePairingQr = (qr: string): PairingQr => {
   }
 }
 
-export const newPairingRefs = (count: number): string[] =>
-  Array.from({ length: count }, () => `2@${randomBytes(24).toString('base64')}`)
+export const newPairingRefs = (count: number): string[] => Array.from({ length: count }, () => `2@${randomBytes(24).toString('base64')}`)
 
 export const pairDeviceNode = (id: string, refs: string[]): BinaryNode => ({
   tag: 'iq',
@@ -65,10 +57,7 @@ export const pairSuccessNode = (input: {
     timestamp: Math.floor(Date.now() / 1000),
     keyIndex
   }).finish()
-  const accountSignature = Curve.sign(
-    account.phone.identity.private,
-    Buffer.concat([WA_ADV_ACCOUNT_SIG_PREFIX, details, input.companionIdentityKey])
-  )
+  const accountSignature = Curve.sign(account.phone.identity.private, Buffer.concat([WA_ADV_ACCOUNT_SIG_PREFIX, details, input.companionIdentityKey]))
   const signedIdentity = proto.ADVSignedDeviceIdentity.encode({
     details,
     accountSignatureKey: account.phone.identity.public,

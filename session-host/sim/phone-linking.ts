@@ -5,7 +5,14 @@ import type { Account, Directory, LinkedDevice } from './directory.ts'
 import type { LinkCodeRequests } from './link-code-requests.ts'
 import { LinkRefusedError } from './link-outcome.ts'
 import type { LinkOutcome, LinkResult } from './link-outcome.ts'
-import { linkCodeNotification, linkCodeRefreshFrames, makePrimaryHello, normalizePairingCode, openCompanionFinish, unwrapCompanionEphemeral } from './pairing-code.ts'
+import {
+  linkCodeNotification,
+  linkCodeRefreshFrames,
+  makePrimaryHello,
+  normalizePairingCode,
+  openCompanionFinish,
+  unwrapCompanionEphemeral
+} from './pairing-code.ts'
 import { pairSuccessNode, parsePairingQr, sameKey, verifyPairDeviceSign } from './pairing.ts'
 import { companionRegRefreshNotification, passkeyPrologueRequest } from './server-2026-stanzas.ts'
 import { isLate2026 } from './sim-options.ts'
@@ -62,7 +69,10 @@ export class PhoneLinking {
     return { kind: 'linked', link: await this.completePairing(connection, registration, account, scanned.advSecret) }
   }
 
-  async linkWithQr(currentQr: () => string | undefined | Promise<string | undefined>, options: { accountPn?: string; timeoutMs?: number } = {}): Promise<LinkResult> {
+  async linkWithQr(
+    currentQr: () => string | undefined | Promise<string | undefined>,
+    options: { accountPn?: string; timeoutMs?: number } = {}
+  ): Promise<LinkResult> {
     const deadline = Date.now() + (options.timeoutMs ?? 10_000)
     let scannedQr: string | undefined
     while (Date.now() < deadline) {
@@ -84,14 +94,20 @@ export class PhoneLinking {
     const registration = request?.connection.registration
     if (!request?.connection.isOpen || !registration) {
       const retired = this.deps.linkCodes.retiredReason(phoneNumber)
-      throw new LinkRefusedError(retired ? `the server dropped the pairing request for ${phoneNumber}: ${retired}` : `no pairing code was requested for ${phoneNumber}`)
+      throw new LinkRefusedError(
+        retired ? `the server dropped the pairing request for ${phoneNumber}: ${retired}` : `no pairing code was requested for ${phoneNumber}`
+      )
     }
     // The companion's noise key travels in the hello: only the connection that asked can be linked.
     if (!sameKey(request.hello.companionNoiseKeyPub, registration.noiseKey)) throw new Error('pairing request does not match its connection')
     const code = normalizePairingCode(typedCode)
     const account = this.deps.directory.addAccount(phoneNumber)
     if (this.late2026) {
-      const frames = await linkCodeRefreshFrames({ ids: [this.deps.server.nextIqId(), this.deps.server.nextIqId(), this.deps.server.nextIqId()], ref: request.ref, phoneIdentityPub: account.phone.identity.public })
+      const frames = await linkCodeRefreshFrames({
+        ids: [this.deps.server.nextIqId(), this.deps.server.nextIqId(), this.deps.server.nextIqId()],
+        ref: request.ref,
+        phoneIdentityPub: account.phone.identity.public
+      })
       for (const frame of frames) await this.deps.replies.sendAwaitingAck(request.connection, frame)
       const retired = this.deps.linkCodes.retiredReason(phoneNumber)
       if (retired) throw new LinkRefusedError(`the server dropped the pairing request for ${phoneNumber}: ${retired}`)
@@ -123,7 +139,10 @@ export class PhoneLinking {
 
   /** Sends `companion_reg_refresh` and resolves with whether the companion acked it in time. */
   private async refreshAdvSecret(connection: Connection): Promise<boolean> {
-    const acked = await this.deps.replies.sendAwaitingAck(connection, companionRegRefreshNotification({ id: this.deps.server.nextIqId(), child: this.deps.options.qrRefreshChild ?? 'companion_reg_refresh' }))
+    const acked = await this.deps.replies.sendAwaitingAck(
+      connection,
+      companionRegRefreshNotification({ id: this.deps.server.nextIqId(), child: this.deps.options.qrRefreshChild ?? 'companion_reg_refresh' })
+    )
     this.deps.events.emit('qr-refresh', { acked })
     return acked
   }

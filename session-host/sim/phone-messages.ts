@@ -87,10 +87,13 @@ export class PhoneMessages {
     const hosted = await this.deps.server.media.hostInbound(bytes, kind, fields.mimetype ? { mimetype: fields.mimetype } : {})
     const media = { ...hosted, ...fields, mimetype: fields.mimetype ?? hosted.mimetype }
     const message: proto.IMessage =
-      kind === 'image' ? { imageMessage: media }
-      : kind === 'video' ? { videoMessage: media }
-      : kind === 'audio' ? { audioMessage: media }
-      : { documentMessage: media }
+      kind === 'image'
+        ? { imageMessage: media }
+        : kind === 'video'
+          ? { videoMessage: media }
+          : kind === 'audio'
+            ? { audioMessage: media }
+            : { documentMessage: media }
     return this.injectMessage(fromPn, accountPn, message, options)
   }
 

@@ -61,7 +61,17 @@ export class SimRecipients {
     for (const failure of failures) this.deps.logger.warn({ id, ...failure }, 'sim could not decrypt a copy')
     // A phone keeps one copy per sender and message id, as WhatsApp clients do with a resend.
     const duplicate = !refusedWith && this.sent.some(m => m.id === id && m.accountPn === device.account.pn && !m.refusedWith)
-    const sent: SentMessage = { id, accountPn: device.account.pn, deviceId: device.id, to, node: stanza, decrypted, failures, ...(refusedWith ? { refusedWith } : {}), ...(duplicate ? { duplicate } : {}) }
+    const sent: SentMessage = {
+      id,
+      accountPn: device.account.pn,
+      deviceId: device.id,
+      to,
+      node: stanza,
+      decrypted,
+      failures,
+      ...(refusedWith ? { refusedWith } : {}),
+      ...(duplicate ? { duplicate } : {})
+    }
     this.record(sent)
     const receipts = this.deps.options.autoReceipts
     if (receipts && !refusedWith && !duplicate && this.deps.directory.resolve(to)?.kind === 'contact') {

@@ -32,7 +32,10 @@ describe('status updates on the late-2026 server', () => {
       const id = await sim.postStatus(ALICE, '15550020001', 'my holiday')
       await driver.waitUntil(() => recycles.length >= 2 || undefined, 'two recycled streams', 10_000)
       sim.off('stream-recycled', onRecycle)
-      assert.deepEqual(recycles.slice(0, 2).map(r => r.statusId), [id, id])
+      assert.deepEqual(
+        recycles.slice(0, 2).map(r => r.statusId),
+        [id, id]
+      )
       // The server names the owed stanza in its stream error; rc14 reads that as a bad session (500).
       assert.ok(driver.closeCodes.filter(code => code === 500).length >= 2)
     } finally {
@@ -56,7 +59,10 @@ describe('status updates on the late-2026 server', () => {
       sim.off('node', onNode)
       sim.off('stream-recycled', onRecycle)
       assert.equal(recycled, 0)
-      assert.deepEqual(acks.map(a => a.attrs.id), [first, second])
+      assert.deepEqual(
+        acks.map(a => a.attrs.id),
+        [first, second]
+      )
       assert.ok(acks.every(a => a.attrs.to === 'status@broadcast' && a.attrs.participant === `${ALICE}@s.whatsapp.net`))
       assert.equal(sim.directory.account('15550020002')?.devices.get(1)?.pendingStatuses.size, 0)
       assert.deepEqual(driver.closeCodes, [515])
@@ -83,7 +89,10 @@ describe('passkey-protected accounts on the late-2026 server', () => {
     const byQr = new BaileysDriver({ url, sim }).start()
     const byCode = new BaileysDriver({ url, sim }).start()
     try {
-      await assert.rejects(sim.linkWithQr(() => byQr.qrs.at(-1), { accountPn: '15550030001' }), { name: 'LinkRefusedError', message: /passkey/ })
+      await assert.rejects(
+        sim.linkWithQr(() => byQr.qrs.at(-1), { accountPn: '15550030001' }),
+        { name: 'LinkRefusedError', message: /passkey/ }
+      )
       await byCode.waitUntil(() => byCode.qrs[0], 'first QR')
       const code = await byCode.socket.requestPairingCode('15550030002')
       assert.deepEqual(await sim.enterPairingCode('15550030002', code), { kind: 'passkey-requested' })

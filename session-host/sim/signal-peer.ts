@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto'
 import { Curve, generateSignalPubKey } from '@whiskeysockets/baileys'
 import type { KeyPair } from '@whiskeysockets/baileys'
-import { ProtocolAddress, SessionBuilder, SessionCipher, SessionRecord } from 'libsignal'
+import { ProtocolAddress, SessionBuilder, SessionCipher, type SessionRecord } from 'libsignal'
 import type { SignalStorage } from 'libsignal'
 
 export type EncType = 'pkmsg' | 'msg'

@@ -130,9 +130,7 @@ export class SimServer {
   }
 
   liveConnections(accountPn: string, deviceId?: number): Connection[] {
-    return [...this.connections].filter(
-      c => c.isOpen && c.device?.account.pn === accountPn && (deviceId === undefined || c.device.id === deviceId)
-    )
+    return [...this.connections].filter(c => c.isOpen && c.device?.account.pn === accountPn && (deviceId === undefined || c.device.id === deviceId))
   }
 
   nextIqId(): string {
@@ -166,7 +164,11 @@ export class SimServer {
     for (const node of offline) await connection.sendNode(node)
     // Status updates the device never acked come again on every stream.
     for (const status of device.pendingStatuses.values()) replies.sendStatus(connection, status)
-    await connection.sendNode({ tag: 'ib', attrs: { from: S_WHATSAPP_NET }, content: [{ tag: 'offline', attrs: { count: `${offline.length + device.pendingStatuses.size}` } }] })
+    await connection.sendNode({
+      tag: 'ib',
+      attrs: { from: S_WHATSAPP_NET },
+      content: [{ tag: 'offline', attrs: { count: `${offline.length + device.pendingStatuses.size}` } }]
+    })
     logger.debug({ accountPn: account.pn, deviceId: device.id }, 'sim login')
     events.emit('login', { accountPn: account.pn, deviceId: device.id })
   }

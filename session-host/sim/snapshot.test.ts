@@ -9,7 +9,7 @@ const ACCOUNT = '15550040001'
 const ALICE = '15550040002'
 
 describe("the emulator's lasting state and bounded history", () => {
-  it('lets a linked device log in again on a new emulator given the old one\'s snapshot, and messages flow both ways', async () => {
+  it("lets a linked device log in again on a new emulator given the old one's snapshot, and messages flow both ways", async () => {
     const first = new WaSim({ autoContacts: true })
     const driver = new BaileysDriver({ url: await first.start(), sim: first, scanAs: ACCOUNT }).start()
     await driver.waitOpen()
@@ -46,7 +46,10 @@ describe("the emulator's lasting state and bounded history", () => {
       const ids: string[] = []
       for (let i = 0; i < 5; i++) ids.push((await driver.socket.sendMessage(`${ALICE}@s.whatsapp.net`, { text: `message ${i}` }))!.key.id!)
       await sim.waitForSent(m => m.id === ids[4])
-      assert.deepEqual(sim.sent.map(m => m.id), ids.slice(2))
+      assert.deepEqual(
+        sim.sent.map(m => m.id),
+        ids.slice(2)
+      )
     } finally {
       await driver.stop()
       await sim.stop()

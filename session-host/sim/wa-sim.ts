@@ -51,24 +51,31 @@ export class WaSim extends EventEmitter {
 
   constructor(private readonly options: WaSimOptions = {}) {
     super()
-    this.directory = new Directory({ autoContacts: options.autoContacts ?? false, magicNumbers: options.magicNumbers ?? false, onChange: () => this.emit('state-changed') })
+    this.directory = new Directory({
+      autoContacts: options.autoContacts ?? false,
+      magicNumbers: options.magicNumbers ?? false,
+      onChange: () => this.emit('state-changed')
+    })
     if (options.state) this.directory.restore(options.state)
     const deps = { options, logger: options.logger ?? silentLogger, directory: this.directory, events: this }
     this.replies = new AwaitedReplies(deps)
     // The server comes first; its hooks reach the collaborators made after it (all need the server).
-    this.server = new SimServer({ ...deps, replies: this.replies }, {
-      refusesConnections: () => this.faults.refusesConnections,
-      ignores: connection => this.faults.ignores(connection),
-      takeIqRefusal: key => this.faults.takeIqRefusal(key),
-      reachoutTimelock: pn => this.faults.reachoutTimelock(pn),
-      onLinkCode: (connection, iq, refusal) => this.linkCodes.onIq(connection, iq, refusal),
-      onMessage: (connection, stanza) => this.recipients.onMessage(connection, stanza),
-      onActive: device => this.phones.onActive(device),
-      onClose: connection => {
-        this.faults.forget(connection)
-        this.linkCodes.forget(connection)
+    this.server = new SimServer(
+      { ...deps, replies: this.replies },
+      {
+        refusesConnections: () => this.faults.refusesConnections,
+        ignores: connection => this.faults.ignores(connection),
+        takeIqRefusal: key => this.faults.takeIqRefusal(key),
+        reachoutTimelock: pn => this.faults.reachoutTimelock(pn),
+        onLinkCode: (connection, iq, refusal) => this.linkCodes.onIq(connection, iq, refusal),
+        onMessage: (connection, stanza) => this.recipients.onMessage(connection, stanza),
+        onActive: device => this.phones.onActive(device),
+        onClose: connection => {
+          this.faults.forget(connection)
+          this.linkCodes.forget(connection)
+        }
       }
-    })
+    )
     this.faults = new SimFaults({ directory: this.directory, events: this, server: this.server })
     this.linkCodes = new LinkCodeRequests({ ...deps, acceptedDisplays: this.acceptedDisplays })
     this.linking = new PhoneLinking({ ...deps, server: this.server, replies: this.replies, linkCodes: this.linkCodes })

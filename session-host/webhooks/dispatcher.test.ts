@@ -13,7 +13,7 @@ import { setSessionEndpoint, syncGlobalEndpoint } from './endpoints.ts'
 import { recordEvent } from './record-event.ts'
 
 const logger = pino({ level: 'silent' })
-const SECRET = 'whsec_' + Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')
+const SECRET = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`
 
 /** A receiver that the test switches on and off; it records every attempt it accepted. */
 const receiver = () => {
@@ -43,7 +43,9 @@ describe('webhook dispatcher', () => {
     return database
   }
   const seed = (db: ReturnType<typeof open>['db']) => {
-    db.insert(sessions).values([{ id: 'shop-1' }, { id: 'shop-2' }]).run()
+    db.insert(sessions)
+      .values([{ id: 'shop-1' }, { id: 'shop-2' }])
+      .run()
     setSessionEndpoint(db, { sessionId: 'shop-1', url: 'https://one.example/hook', newSecret: SECRET, now })
     syncGlobalEndpoint(db, { url: 'https://ops.example/hook', secrets: [SECRET], events: ['message.received'] })
   }
@@ -66,8 +68,7 @@ describe('webhook dispatcher', () => {
     state.up = true
     now += 5_000
     while ((await dispatcher.runDue()) > 0);
-    const stream = (url: string, sessionId: string) =>
-      state.received.filter(r => r.url === url && r.data.sessionId === sessionId).map(r => r.data.n)
+    const stream = (url: string, sessionId: string) => state.received.filter(r => r.url === url && r.data.sessionId === sessionId).map(r => r.data.n)
     assert.deepEqual(stream('https://one.example/hook', 'shop-1'), [0, 1, 2, 3, 4])
     assert.deepEqual(stream('https://ops.example/hook', 'shop-1'), [0, 1, 2, 3, 4])
     assert.deepEqual(stream('https://ops.example/hook', 'shop-2'), [0, 1, 2, 3, 4])
@@ -136,11 +137,17 @@ describe('webhook dispatcher', () => {
     // Once dead, the stream moves on to the next event.
     state.up = true
     while ((await dispatcher.runDue()) > 0);
-    assert.deepEqual(state.received.map(r => r.eventId), [next])
+    assert.deepEqual(
+      state.received.map(r => r.eventId),
+      [next]
+    )
 
     assert.deepEqual(replayDeadLetter(database.db, { eventId: dead!, now }), { eventId: dead, requeued: 1 })
     while ((await dispatcher.runDue()) > 0);
-    assert.deepEqual(state.received.map(r => r.eventId), [next, dead])
+    assert.deepEqual(
+      state.received.map(r => r.eventId),
+      [next, dead]
+    )
     assert.equal(listDeadLetters(database.db, {}).length, 0)
     database.close()
   })
@@ -155,7 +162,10 @@ describe('webhook dispatcher', () => {
     dispatcher.wake()
     for (let i = 0; i < 200 && state.received.length === 0; i++) await new Promise(r => setTimeout(r, 10))
     await dispatcher.stop()
-    assert.deepEqual(state.received.map(r => [r.eventId, r.type, r.data.status]), [[id, 'session.status', 'connected']])
+    assert.deepEqual(
+      state.received.map(r => [r.eventId, r.type, r.data.status]),
+      [[id, 'session.status', 'connected']]
+    )
     database.close()
   })
 
@@ -195,7 +205,10 @@ describe('webhook dispatcher', () => {
     const database = open()
     seed(database.db)
     const many = Array.from({ length: 9 }, (_, i) => `busy-${i}`)
-    database.db.insert(sessions).values(many.map(id => ({ id }))).run()
+    database.db
+      .insert(sessions)
+      .values(many.map(id => ({ id })))
+      .run()
     let release = () => {}
     const slow = new Promise<void>(resolve => (release = resolve))
     const delivered: string[] = []

@@ -28,7 +28,13 @@ export type DispatcherDeps = {
   pollMs?: number
 }
 
-type Due = typeof webhookDeliveries.$inferSelect & { url: string; secrets: { secret: string; expiresAt?: number }[]; type: string; payload: Record<string, unknown>; createdAt: Date }
+type Due = typeof webhookDeliveries.$inferSelect & {
+  url: string
+  secrets: { secret: string; expiresAt?: number }[]
+  type: string
+  payload: Record<string, unknown>
+  createdAt: Date
+}
 
 /**
  * Delivers the outbox through the gateway. Each (endpoint, session) stream goes in order: only its
@@ -213,10 +219,18 @@ export class WebhookDispatcher {
     const fields = { attempts, firstFailedAt, lastAttemptAt: now, lastError }
     const log = { eventId: due.eventId, sessionId: due.sessionId, endpointId: due.endpointId, attempts, error: lastError }
     if (next === undefined) {
-      this.deps.db.update(webhookDeliveries).set({ ...fields, status: 'dead', deadAt: now }).where(where).run()
+      this.deps.db
+        .update(webhookDeliveries)
+        .set({ ...fields, status: 'dead', deadAt: now })
+        .where(where)
+        .run()
       this.log.warn(log, 'webhook dead-lettered after its last retry')
     } else {
-      this.deps.db.update(webhookDeliveries).set({ ...fields, nextAttemptAt: next }).where(where).run()
+      this.deps.db
+        .update(webhookDeliveries)
+        .set({ ...fields, nextAttemptAt: next })
+        .where(where)
+        .run()
       this.log.info({ ...log, retryInMs: next - now }, 'webhook delivery failed; will retry')
     }
   }

@@ -46,10 +46,15 @@ export const setSessionEndpoint = (tx: DbExecutor, input: SetEndpointInput): End
   if (secrets.length === 0) throw appError('VALIDATION_ERROR', 'A new webhook needs a secret', { field: 'secret' })
   const events = input.events ?? null
   if (existing) {
-    tx.update(webhookEndpoints).set({ url: input.url, events, secrets, updatedAt: new Date(now) }).where(eq(webhookEndpoints.id, existing.id)).run()
+    tx.update(webhookEndpoints)
+      .set({ url: input.url, events, secrets, updatedAt: new Date(now) })
+      .where(eq(webhookEndpoints.id, existing.id))
+      .run()
   } else {
     const id = `whe_${Buffer.from(crypto.getRandomValues(new Uint8Array(12))).toString('base64url')}`
-    tx.insert(webhookEndpoints).values({ id, sessionId: input.sessionId, url: input.url, events, secrets, createdAt: new Date(now), updatedAt: new Date(now) }).run()
+    tx.insert(webhookEndpoints)
+      .values({ id, sessionId: input.sessionId, url: input.url, events, secrets, createdAt: new Date(now), updatedAt: new Date(now) })
+      .run()
   }
   return { sessionId: input.sessionId, url: input.url, events, secretCreated: newSecret !== undefined && newSecret === input.secretIfNone }
 }

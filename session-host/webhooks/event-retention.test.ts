@@ -10,7 +10,7 @@ import { setSessionEndpoint, syncGlobalEndpoint } from './endpoints.ts'
 import { DELIVERED_EVENT_RETENTION_MS, pruneDeliveredEvents } from './event-retention.ts'
 import { recordEvent } from './record-event.ts'
 
-const SECRET = 'whsec_' + Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')
+const SECRET = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`
 const DAY = 24 * 60 * 60 * 1000
 
 describe('webhook event retention', () => {
@@ -25,7 +25,8 @@ describe('webhook event retention', () => {
     setSessionEndpoint(db, { sessionId: 'shop-1', url: 'https://one.example/hook', newSecret: SECRET, now: t0 })
     syncGlobalEndpoint(db, { url: 'https://ops.example/hook', secrets: [SECRET], events: ['message.received'] })
     const emit = (n: number, at: number) => recordEvent(db, { sessionId: 'shop-1', type: 'message.received', data: { n }, at })!
-    const mark = (eventId: string, status: 'delivered' | 'dead') => db.update(webhookDeliveries).set({ status }).where(eq(webhookDeliveries.eventId, eventId)).run()
+    const mark = (eventId: string, status: 'delivered' | 'dead') =>
+      db.update(webhookDeliveries).set({ status }).where(eq(webhookDeliveries.eventId, eventId)).run()
 
     const delivered = emit(1, t0)
     const dead = emit(2, t0)
@@ -37,11 +38,18 @@ describe('webhook event retention', () => {
     mark(recent, 'delivered')
     const endpoints = db.select({ endpointId: webhookDeliveries.endpointId }).from(webhookDeliveries).where(eq(webhookDeliveries.eventId, halfDelivered)).all()
     assert.equal(endpoints.length, 2, 'both endpoints want message.received')
-    db.update(webhookDeliveries).set({ status: 'delivered' }).where(and(eq(webhookDeliveries.eventId, halfDelivered), eq(webhookDeliveries.endpointId, endpoints[0]!.endpointId))).run()
+    db.update(webhookDeliveries)
+      .set({ status: 'delivered' })
+      .where(and(eq(webhookDeliveries.eventId, halfDelivered), eq(webhookDeliveries.endpointId, endpoints[0]!.endpointId)))
+      .run()
 
     assert.equal(pruneDeliveredEvents(db, t0 + DELIVERED_EVENT_RETENTION_MS - 1), 0, 'nothing goes before a week')
     assert.equal(pruneDeliveredEvents(db, t0 + DELIVERED_EVENT_RETENTION_MS), 1)
-    const left = db.select({ id: webhookEvents.id }).from(webhookEvents).all().map(e => e.id)
+    const left = db
+      .select({ id: webhookEvents.id })
+      .from(webhookEvents)
+      .all()
+      .map(e => e.id)
     assert.deepEqual(new Set(left), new Set([dead, pending, halfDelivered, recent]))
     assert.equal(db.select().from(webhookDeliveries).where(eq(webhookDeliveries.eventId, delivered)).all().length, 0, 'its deliveries went with it')
 

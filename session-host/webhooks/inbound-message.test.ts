@@ -11,7 +11,16 @@ describe('message.received data', () => {
       key,
       pushName: 'Budi',
       messageTimestamp: 1_767_225_600,
-      message: { documentMessage: { mimetype: 'application/pdf', fileName: 'invoice.pdf', fileLength: 48_213, caption: 'the invoice', url: 'https://mmg.example/x', mediaKey: new Uint8Array(32) } }
+      message: {
+        documentMessage: {
+          mimetype: 'application/pdf',
+          fileName: 'invoice.pdf',
+          fileLength: 48_213,
+          caption: 'the invoice',
+          url: 'https://mmg.example/x',
+          mediaKey: new Uint8Array(32)
+        }
+      }
     } as unknown as WAMessage
     assert.deepEqual(describeInboundMessage(message), {
       messageId: 'ABC123',
@@ -25,7 +34,10 @@ describe('message.received data', () => {
   })
 
   it('takes the phone number from the alternative JID of a LID-addressed chat', () => {
-    const message = { key: { ...key, remoteJid: '123456789@lid', remoteJidAlt: '6281199990001@s.whatsapp.net' }, message: { extendedTextMessage: { text: 'hi' } } } as unknown as WAMessage
+    const message = {
+      key: { ...key, remoteJid: '123456789@lid', remoteJidAlt: '6281199990001@s.whatsapp.net' },
+      message: { extendedTextMessage: { text: 'hi' } }
+    } as unknown as WAMessage
     assert.equal(describeInboundMessage(message)?.from, '6281199990001')
     assert.equal(describeInboundMessage(message)?.text, 'hi')
   })

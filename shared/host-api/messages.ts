@@ -54,16 +54,42 @@ const messagesPath = (sessionId: string, rest: string) => `/internal/sessions/${
 
 /** The message routes of the host's internal API (rich kinds take shared/rich-messages.ts's bodies). */
 export const MESSAGE_ROUTES = {
-  sendText: hostRoute({ method: 'POST', path: ({ sessionId }: { sessionId: string }) => messagesPath(sessionId, 'text'), body: SendTextRequest, answer: SendAnswer }),
-  get: hostRoute({ method: 'GET', path: ({ sessionId, messageId }: { sessionId: string; messageId: string }) => messagesPath(sessionId, segment(messageId)), body: undefined, answer: MessageView }),
-  sendRich: hostRoute({ method: 'POST', path: ({ sessionId, kind }: { sessionId: string; kind: string }) => messagesPath(sessionId, segment(kind)), body: undefined, answer: SendAnswer }),
-  sendMediaByUrl: hostRoute({ method: 'POST', path: ({ sessionId, kind }: { sessionId: string; kind: string }) => messagesPath(sessionId, segment(kind)), body: SendMediaByUrlRequest, answer: SendAnswer }),
-  /** A multipart upload, passed through as a stream (signed without a body digest). */
-  uploadMedia: hostRoute({
+  sendText: hostRoute({
     method: 'POST',
-    path: ({ sessionId, kind, query }: { sessionId: string; kind: string; query: Record<string, string> }) => `${messagesPath(sessionId, `${segment(kind)}/upload`)}?${new URLSearchParams(query)}`,
+    path: ({ sessionId }: { sessionId: string }) => messagesPath(sessionId, 'text'),
+    body: SendTextRequest,
+    answer: SendAnswer
+  }),
+  get: hostRoute({
+    method: 'GET',
+    path: ({ sessionId, messageId }: { sessionId: string; messageId: string }) => messagesPath(sessionId, segment(messageId)),
+    body: undefined,
+    answer: MessageView
+  }),
+  sendRich: hostRoute({
+    method: 'POST',
+    path: ({ sessionId, kind }: { sessionId: string; kind: string }) => messagesPath(sessionId, segment(kind)),
     body: undefined,
     answer: SendAnswer
   }),
-  checkNumber: hostRoute({ method: 'GET', path: ({ sessionId, digits }: { sessionId: string; digits: string }) => `/internal/sessions/${segment(sessionId)}/numbers/${segment(digits)}`, body: undefined, answer: NumberCheckAnswer })
+  sendMediaByUrl: hostRoute({
+    method: 'POST',
+    path: ({ sessionId, kind }: { sessionId: string; kind: string }) => messagesPath(sessionId, segment(kind)),
+    body: SendMediaByUrlRequest,
+    answer: SendAnswer
+  }),
+  /** A multipart upload, passed through as a stream (signed without a body digest). */
+  uploadMedia: hostRoute({
+    method: 'POST',
+    path: ({ sessionId, kind, query }: { sessionId: string; kind: string; query: Record<string, string> }) =>
+      `${messagesPath(sessionId, `${segment(kind)}/upload`)}?${new URLSearchParams(query)}`,
+    body: undefined,
+    answer: SendAnswer
+  }),
+  checkNumber: hostRoute({
+    method: 'GET',
+    path: ({ sessionId, digits }: { sessionId: string; digits: string }) => `/internal/sessions/${segment(sessionId)}/numbers/${segment(digits)}`,
+    body: undefined,
+    answer: NumberCheckAnswer
+  })
 }

@@ -53,8 +53,18 @@ const otpPath = (otpId: string, action = '') => `/internal/otp/${segment(otpId)}
 
 /** The OTP routes of the host's internal API. */
 export const OTP_ROUTES = {
-  send: hostRoute({ method: 'POST', path: ({ sessionId }: { sessionId: string }) => `/internal/sessions/${segment(sessionId)}/otp`, body: SendOtpRequest, answer: OtpView }),
-  latest: hostRoute({ method: 'GET', path: (query: z.infer<typeof LatestOtpQuery>) => `/internal/otp/latest?${new URLSearchParams(query)}`, body: undefined, answer: OtpView }),
+  send: hostRoute({
+    method: 'POST',
+    path: ({ sessionId }: { sessionId: string }) => `/internal/sessions/${segment(sessionId)}/otp`,
+    body: SendOtpRequest,
+    answer: OtpView
+  }),
+  latest: hostRoute({
+    method: 'GET',
+    path: (query: z.infer<typeof LatestOtpQuery>) => `/internal/otp/latest?${new URLSearchParams(query)}`,
+    body: undefined,
+    answer: OtpView
+  }),
   get: hostRoute({ method: 'GET', path: ({ otpId }: { otpId: string }) => otpPath(otpId), body: undefined, answer: OtpView }),
   verify: hostRoute({ method: 'POST', path: ({ otpId }: { otpId: string }) => otpPath(otpId, '/verify'), body: VerifyOtpRequest, answer: VerifyAnswer }),
   cancel: hostRoute({ method: 'POST', path: ({ otpId }: { otpId: string }) => otpPath(otpId, '/cancel'), body: CancelOtpRequest, answer: OtpView })

@@ -36,5 +36,10 @@ export const SandboxMessage = z.object({
 /** Sandbox-only routes (a live host answers 404). */
 export const SANDBOX_ROUTES = {
   inbound: hostRoute({ method: 'POST', path: () => '/internal/sandbox/inbound', body: SandboxInboundRequest, answer: SandboxInboundAnswer }),
-  messages: hostRoute({ method: 'GET', path: ({ to }: { to?: string }) => `/internal/sandbox/messages${to ? `?${new URLSearchParams({ to })}` : ''}`, body: undefined, answer: z.array(SandboxMessage) })
+  messages: hostRoute({
+    method: 'GET',
+    path: ({ to }: { to?: string }) => `/internal/sandbox/messages${to ? `?${new URLSearchParams({ to })}` : ''}`,
+    body: undefined,
+    answer: z.array(SandboxMessage)
+  })
 }

@@ -55,7 +55,12 @@ export const SESSION_ROUTES = {
   get: hostRoute({ method: 'GET', path: ({ sessionId }: OneSession) => sessionPath(sessionId), body: undefined, answer: SessionView }),
   qr: hostRoute({ method: 'GET', path: ({ sessionId }: OneSession) => sessionPath(sessionId, '/qr'), body: undefined, answer: QrAnswer }),
   linkState: hostRoute({ method: 'GET', path: ({ sessionId }: OneSession) => sessionPath(sessionId, '/link-state'), body: undefined, answer: LinkStateAnswer }),
-  pairingCode: hostRoute({ method: 'POST', path: ({ sessionId }: OneSession) => sessionPath(sessionId, '/pairing-code'), body: PairingCodeRequest, answer: PairingCodeAnswer }),
+  pairingCode: hostRoute({
+    method: 'POST',
+    path: ({ sessionId }: OneSession) => sessionPath(sessionId, '/pairing-code'),
+    body: PairingCodeRequest,
+    answer: PairingCodeAnswer
+  }),
   restart: hostRoute({ method: 'PUT', path: ({ sessionId }: OneSession) => sessionPath(sessionId, '/restart'), body: undefined, answer: SessionView }),
   remove: hostRoute({ method: 'DELETE', path: ({ sessionId }: OneSession) => sessionPath(sessionId), body: undefined, answer: SessionDeletedAnswer })
 }

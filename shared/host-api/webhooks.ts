@@ -47,15 +47,31 @@ const endpointPath = (sessionId: string) => `/internal/webhooks/endpoints/${segm
 
 /** The webhook routes of the host's internal API. */
 export const WEBHOOK_ROUTES = {
-  setEndpoint: hostRoute({ method: 'PUT', path: ({ sessionId }: { sessionId: string }) => endpointPath(sessionId), body: EndpointRequest, answer: EndpointSetAnswer }),
+  setEndpoint: hostRoute({
+    method: 'PUT',
+    path: ({ sessionId }: { sessionId: string }) => endpointPath(sessionId),
+    body: EndpointRequest,
+    answer: EndpointSetAnswer
+  }),
   getEndpoint: hostRoute({ method: 'GET', path: ({ sessionId }: { sessionId: string }) => endpointPath(sessionId), body: undefined, answer: EndpointView }),
-  removeEndpoint: hostRoute({ method: 'DELETE', path: ({ sessionId }: { sessionId: string }) => endpointPath(sessionId), body: undefined, answer: EndpointRemovedAnswer }),
+  removeEndpoint: hostRoute({
+    method: 'DELETE',
+    path: ({ sessionId }: { sessionId: string }) => endpointPath(sessionId),
+    body: undefined,
+    answer: EndpointRemovedAnswer
+  }),
   /** The token's sessions narrow the list; none: every session's. */
   deadLetters: hostRoute({
     method: 'GET',
-    path: ({ sessions }: { sessions?: readonly string[] }) => `/internal/webhooks/dead-letters${sessions ? `?${new URLSearchParams({ sessions: sessions.join(',') })}` : ''}`,
+    path: ({ sessions }: { sessions?: readonly string[] }) =>
+      `/internal/webhooks/dead-letters${sessions ? `?${new URLSearchParams({ sessions: sessions.join(',') })}` : ''}`,
     body: undefined,
     answer: z.array(DeadLetter)
   }),
-  replay: hostRoute({ method: 'POST', path: ({ eventId }: { eventId: string }) => `/internal/webhooks/dead-letters/${segment(eventId)}/replay`, body: ReplayRequest, answer: ReplayAnswer })
+  replay: hostRoute({
+    method: 'POST',
+    path: ({ eventId }: { eventId: string }) => `/internal/webhooks/dead-letters/${segment(eventId)}/replay`,
+    body: ReplayRequest,
+    answer: ReplayAnswer
+  })
 }

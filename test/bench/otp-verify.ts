@@ -85,7 +85,9 @@ const measure = async (
   await pool.close()
   latencies.sort((a, b) => a - b)
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!
-  const cpuMsPerRequest = Object.fromEntries(Object.keys(cpuBefore).map(name => [name, (cpuAfter[name as 'client'] - cpuBefore[name as 'client']) / latencies.length]))
+  const cpuMsPerRequest = Object.fromEntries(
+    Object.keys(cpuBefore).map(name => [name, (cpuAfter[name as 'client'] - cpuBefore[name as 'client']) / latencies.length])
+  )
   return { rps: latencies.length / seconds, p50: at(0.5), p99: at(0.99), errors, cpuMsPerRequest, window, requests: latencies.length }
 }
 
@@ -94,7 +96,9 @@ const profileArgs = (name: string) => (PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-
 
 const sim = new WaSim({ autoContacts: true })
 const stack = await startProcesses({ WA_MODE: 'live', WA_WEBSOCKET_URL: await sim.start(), LOG_LEVEL: 'warn' }, { nodeArgs: profileArgs })
-const bare = spawn(process.execPath, [...profileArgs('bare'), '--import', 'tsx', join(import.meta.dirname, 'bare-hono.ts')], { stdio: ['ignore', 'pipe', 'inherit'] })
+const bare = spawn(process.execPath, [...profileArgs('bare'), '--import', 'tsx', join(import.meta.dirname, 'bare-hono.ts')], {
+  stdio: ['ignore', 'pipe', 'inherit']
+})
 // The setup polls the stack; a stack that never links must fail the bench, not hang it.
 const setupDeadline = Date.now() + 30_000
 const pause = async () => {
@@ -104,12 +108,19 @@ const pause = async () => {
 try {
   const admin = await mintToken({ secret: stack.env.JWT_SECRET!, scopes: ['admin'], ttlSeconds: 600 })
   const adminHeaders = { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }
-  const post = (path: string, body: unknown) => fetch(`${stack.url}${path}`, { method: 'POST', headers: adminHeaders, body: JSON.stringify(body) }).then(r => r.json() as Promise<{ data: Record<string, unknown> }>)
+  const post = (path: string, body: unknown) =>
+    fetch(`${stack.url}${path}`, { method: 'POST', headers: adminHeaders, body: JSON.stringify(body) }).then(
+      r => r.json() as Promise<{ data: Record<string, unknown> }>
+    )
   await post('/api/sessions/create', { sessionId: 'bench' })
-  const currentQr = () => fetch(`${stack.url}/api/sessions/bench/qr`, { headers: adminHeaders }).then(r => (r.ok ? (r.json() as Promise<{ data: { qr: string } }>).then(body => body.data.qr) : undefined))
+  const currentQr = () =>
+    fetch(`${stack.url}/api/sessions/bench/qr`, { headers: adminHeaders }).then(r =>
+      r.ok ? (r.json() as Promise<{ data: { qr: string } }>).then(body => body.data.qr) : undefined
+    )
   await sim.linkWithQr(currentQr, { accountPn: '6281200009999', timeoutMs: 30_000 })
   for (let status = ''; status !== 'connected'; await pause()) {
-    status = ((await fetch(`${stack.url}/api/sessions/bench/status`, { headers: adminHeaders }).then(r => r.json())) as { data: { status: string } }).data.status
+    status = ((await fetch(`${stack.url}/api/sessions/bench/status`, { headers: adminHeaders }).then(r => r.json())) as { data: { status: string } }).data
+      .status
   }
   // One code really sent over WhatsApp and verified, to show the path works end to end.
   const otp = await post('/api/messages/bench/otp', { to: '081234567899' })
@@ -133,7 +144,17 @@ try {
   )
   database.db
     .insert(otps)
-    .values(benchOtps.map(({ otpId, codeHash }, i) => ({ id: otpId, sessionId: 'bench', destination: String(628123000000 + i), codeHash, expiresAt: new Date(now + 600_000), createdAt: new Date(now), updatedAt: new Date(now) })))
+    .values(
+      benchOtps.map(({ otpId, codeHash }, i) => ({
+        id: otpId,
+        sessionId: 'bench',
+        destination: String(628123000000 + i),
+        codeHash,
+        expiresAt: new Date(now + 600_000),
+        createdAt: new Date(now),
+        updatedAt: new Date(now)
+      }))
+    )
     .run()
   database.close()
 
@@ -155,7 +176,10 @@ try {
       const sent = attempt === ATTEMPTS - 1 ? right : wrong(right, attempt)
       return { body: JSON.stringify({ otpId, code: sent }), ok: (status, body) => status === 200 && (body as { data?: { echo?: string } }).data?.echo === sent }
     })
-  const split = (steps: (otp: (typeof benchOtps)[number]) => Step[]) => ({ warmup: benchOtps.slice(0, WARMUP_JOBS).map(steps), measured: benchOtps.slice(WARMUP_JOBS).map(steps) })
+  const split = (steps: (otp: (typeof benchOtps)[number]) => Step[]) => ({
+    warmup: benchOtps.slice(0, WARMUP_JOBS).map(steps),
+    measured: benchOtps.slice(WARMUP_JOBS).map(steps)
+  })
 
   const [line] = (await once(bare.stdout!, 'data')) as [Buffer]
   const barePort = (JSON.parse(String(line).split('\n')[0]!) as { port: number }).port
@@ -168,13 +192,18 @@ try {
   })
 
   const measured = jobCount * ATTEMPTS
-  const cpu = (r: Result) => Object.entries(r.cpuMsPerRequest).map(([name, ms]) => `${name} ${ms.toFixed(2)}`).join(', ')
+  const cpu = (r: Result) =>
+    Object.entries(r.cpuMsPerRequest)
+      .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
+      .join(', ')
   const row = (name: string, r: Result) =>
     `${name.padEnd(28)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms   errors ${r.errors}   CPU ms/request: ${cpu(r)}`
   console.log(`OTP verify benchmark: ${measured} requests, concurrency ${CONCURRENCY} (each OTP: ${ATTEMPTS - 1} wrong codes, then the right one)`)
   console.log(row('bare Hono route (baseline)', baseline))
   console.log(row('gateway + host OTP verify', gateway))
-  console.log(`ratio (gateway / baseline): throughput ${(gateway.rps / baseline.rps).toFixed(3)}, p50 ${(baseline.p50 / gateway.p50).toFixed(3)}, p99 ${(baseline.p99 / gateway.p99).toFixed(3)}`)
+  console.log(
+    `ratio (gateway / baseline): throughput ${(gateway.rps / baseline.rps).toFixed(3)}, p50 ${(baseline.p50 / gateway.p50).toFixed(3)}, p99 ${(baseline.p99 / gateway.p99).toFixed(3)}`
+  )
   if (baseline.errors + gateway.errors > 0) process.exitCode = 1
   // Lets profile-summary.ts count only the measured requests, not start-up and warm-up.
   if (PROFILE_DIR) {

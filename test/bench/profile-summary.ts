@@ -57,7 +57,10 @@ const byPlace = new Map<string, number>()
 for (const [id, us] of self) {
   const { functionName, url, lineNumber } = byId.get(id)!.callFrame
   if (functionName === '(idle)') continue
-  const shortUrl = url.replace(/^file:\/\//, '').replace(`${ROOT}/`, '').replace(/.*node_modules\//, '')
+  const shortUrl = url
+    .replace(/^file:\/\//, '')
+    .replace(`${ROOT}/`, '')
+    .replace(/.*node_modules\//, '')
   const name = `${functionName || '(anonymous)'}${url ? ` ${shortUrl}:${lineNumber + 1}` : ''}`
   byFunction.set(name, (byFunction.get(name) ?? 0) + us)
   byPlace.set(where(url), (byPlace.get(where(url)) ?? 0) + us)

@@ -56,7 +56,10 @@ describe('the API reference in a browser, offline', () => {
 
     assert.deepEqual(browser.outside, [], 'nothing was fetched from another origin')
     // The bundle probes once whether it may compile code (new Function, in a try); nothing else is refused.
-    assert.deepEqual(violations.filter(v => !(v.directive === 'script-src' && v.blocked === 'eval')), [])
+    assert.deepEqual(
+      violations.filter(v => !(v.directive === 'script-src' && v.blocked === 'eval')),
+      []
+    )
     await page.close()
   })
 

@@ -63,7 +63,10 @@ describe('the QR page in a browser, on the late-2026 server', () => {
     stack.sim.addAccount('6281400000002', { passkeyRequired: true })
     const page = await openQrPage('passkey')
     await waitForText(page, QR_PAGE_MESSAGES.scan)
-    await assert.rejects(stack.sim.linkWithQr(async () => (await currentQr('passkey')())?.qr, { accountPn: '6281400000002' }), /passkey/)
+    await assert.rejects(
+      stack.sim.linkWithQr(async () => (await currentQr('passkey')())?.qr, { accountPn: '6281400000002' }),
+      /passkey/
+    )
     await waitForText(page, `Linking failed: ${QR_PAGE_MESSAGES.link_failed.passkey_required}`)
     assert.equal(await page.locator('img').isHidden(), true)
     assert.deepEqual(browser.outside, [])

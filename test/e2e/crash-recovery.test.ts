@@ -83,7 +83,9 @@ describe('a host killed in the middle of a burst', () => {
     // Every accepted message reaches its recipient: one message id per request, and one copy of it.
     const ids = [...accepted.values()]
     assert.equal(new Set(ids).size, BURST)
-    await until(async () => (ids.every(id => stack.sim.sent.some(m => m.id === id && !m.duplicate)) ? true : undefined), 'all 200 at the recipient', { timeoutMs: 120_000 })
+    await until(async () => (ids.every(id => stack.sim.sent.some(m => m.id === id && !m.duplicate)) ? true : undefined), 'all 200 at the recipient', {
+      timeoutMs: 120_000
+    })
     for (let i = 0; i < BURST; i++) {
       const copies = stack.sim.sent.filter(m => m.accountPn === ACCOUNT && shownText(m) === textOf(i))
       assert.deepEqual([...new Set(copies.map(m => m.id))], [accepted.get(i)], `message ${i} went out under one id`)
@@ -91,7 +93,8 @@ describe('a host killed in the middle of a burst', () => {
     }
 
     // Every event the host recorded for the receiver's endpoint arrives, duplicates only under one id.
-    const pending = () => stack.query<{ n: number }>(`SELECT count(*) AS n FROM webhook_deliveries WHERE session_id = 'burst' AND status <> 'delivered'`)[0]?.n ?? -1
+    const pending = () =>
+      stack.query<{ n: number }>(`SELECT count(*) AS n FROM webhook_deliveries WHERE session_id = 'burst' AND status <> 'delivered'`)[0]?.n ?? -1
     await until(async () => (pending() === 0 ? true : undefined), 'every webhook delivered', { timeoutMs: 120_000 })
     const recorded = stack.query<{ id: string; type: string; payload: string }>(`SELECT id, type, payload FROM webhook_events WHERE session_id = 'burst'`)
     const received = new Map<string, string>()
@@ -105,6 +108,8 @@ describe('a host killed in the middle of a burst', () => {
     for (const id of ids) assert.equal(new Set(sentEvents.filter(e => e.data.messageId === id).map(e => e.id)).size, 1, `one sent event for ${id}`)
     assert.equal(receiver.state.refused, 0)
     const resent = stack.sim.sent.filter(m => m.accountPn === ACCOUNT && m.duplicate).length
-    t.diagnostic(`at the kill: ${JSON.stringify(atKill)}; resent under the same id: ${resent}; events ${recorded.length}, deliveries received ${receiver.state.verified.length}; failed client attempts ${failedAttempts}`)
+    t.diagnostic(
+      `at the kill: ${JSON.stringify(atKill)}; resent under the same id: ${resent}; events ${recorded.length}, deliveries received ${receiver.state.verified.length}; failed client attempts ${failedAttempts}`
+    )
   })
 })

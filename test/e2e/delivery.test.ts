@@ -8,7 +8,12 @@ import { startWebhookReceiver } from '../support/webhook-receiver.ts'
 import { until } from '../support/until.ts'
 
 type Message = { messageId: string; status: string; error: string | null; otpId: string | null; deliveredAt: string | null; readAt: string | null }
-type Otp = { otpId: string; messageId: string; status: string; delivery?: { status: string; error: string | null; sentAt: string | null; deliveredAt: string | null; readAt: string | null; failedAt: string | null } | null }
+type Otp = {
+  otpId: string
+  messageId: string
+  status: string
+  delivery?: { status: string; error: string | null; sentAt: string | null; deliveredAt: string | null; readAt: string | null; failedAt: string | null } | null
+}
 
 const ACCOUNT = '6281200000100'
 
@@ -28,7 +33,9 @@ describe('delivery status, refusals, queued sends and idempotency', () => {
   before(async () => {
     stack = await startProcessStack()
     receiver = await startWebhookReceiver()
-    const created = (await stack.linkSession('shop', ACCOUNT, { webhook: { url: receiver.url, events: ['message.status', 'otp.status'] } })) as { webhook: { secret: string } }
+    const created = (await stack.linkSession('shop', ACCOUNT, { webhook: { url: receiver.url, events: ['message.status', 'otp.status'] } })) as {
+      webhook: { secret: string }
+    }
     receiver.setSecret(created.webhook.secret)
   })
   after(async () => {
@@ -72,7 +79,10 @@ describe('delivery status, refusals, queued sends and idempotency', () => {
     assert.equal(otpDelivered.status, 'pending')
     assert.ok(otpDelivered.delivery?.sentAt && otpDelivered.delivery.deliveredAt)
     assert.equal(otpDelivered.delivery.readAt, null)
-    const otpEvent = await receiver.waitFor(r => r.find(e => e.type === 'otp.status' && e.data.otpId === otp.otpId && e.data.delivery === 'delivered'), 'otp.status delivered')
+    const otpEvent = await receiver.waitFor(
+      r => r.find(e => e.type === 'otp.status' && e.data.otpId === otp.otpId && e.data.delivery === 'delivered'),
+      'otp.status delivered'
+    )
     assert.deepEqual(otpEvent.data, { sessionId: 'shop', otpId: otp.otpId, messageId: otp.messageId, status: 'pending', delivery: 'delivered' })
 
     const unknown = await stack.call('GET', '/api/messages/shop/3EB0FFFFFFFFFFFFFFFF')
@@ -98,13 +108,19 @@ describe('delivery status, refusals, queued sends and idempotency', () => {
       const otpEvent = r.find(e => e.type === 'otp.status' && e.data.otpId === otp.otpId)
       return otpEvent ? r.filter(e => e.data.messageId === otp.messageId || e.data.otpId === otp.otpId) : undefined
     }, 'otp.status failed')
-    assert.deepEqual(events.map(e => [e.type, e.data.status, e.data.delivery]), [['message.status', 'failed', undefined], ['otp.status', 'failed', 'failed']])
+    assert.deepEqual(
+      events.map(e => [e.type, e.data.status, e.data.delivery]),
+      [
+        ['message.status', 'failed', undefined],
+        ['otp.status', 'failed', 'failed']
+      ]
+    )
     assert.match(String(events[1]?.data.reason), /463/)
     assert.equal(recipientCopies(otp.messageId).length, 0)
     stack.sim.refuseMessagesTo('6281234560002', undefined)
   })
 
-  it('fails a message that cannot be sent on a live connection after a few tries, and the session\'s next message goes out', async () => {
+  it("fails a message that cannot be sent on a live connection after a few tries, and the session's next message goes out", async () => {
     // This emulator serves no media: every upload to WhatsApp's media hosts fails.
     const form = new FormData()
     form.append('to', '081234560041')
@@ -180,6 +196,9 @@ describe('delivery status, refusals, queued sends and idempotency', () => {
     assert.equal(expired.status, 'failed')
     assert.match(expired.error ?? '', /^expired_before_send/)
     assert.equal(recipientCopies(short.messageId).length, 0)
-    await receiver.waitFor(r => r.find(e => e.type === 'otp.status' && e.data.otpId === short.otpId && e.data.status === 'failed'), 'otp.status failed for the expired OTP')
+    await receiver.waitFor(
+      r => r.find(e => e.type === 'otp.status' && e.data.otpId === short.otpId && e.data.status === 'failed'),
+      'otp.status failed for the expired OTP'
+    )
   })
 })

@@ -13,7 +13,6 @@ import type { Envelope } from '../support/api-envelope.ts'
 const ACCOUNT = '6281700000001'
 const CUSTOMER = '6281799990001'
 
-
 /**
  * Streams a chunked body of up to `totalBytes`, a 64 KB chunk per millisecond, and stops writing
  * once the server answers: how much had been written by then shows whether the server waited for
@@ -78,7 +77,10 @@ describe('hardening against malformed and hostile requests (gateway and host pro
   it('answers 400 to a multipart upload cut short after a second file part, and the host keeps running', async () => {
     const boundary = 'cutShort7'
     const part = (name: string, filename: string, bytes: Buffer) =>
-      Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${filename}"\r\nContent-Type: image/png\r\n\r\n`), bytes])
+      Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${filename}"\r\nContent-Type: image/png\r\n\r\n`),
+        bytes
+      ])
     const body = Buffer.concat([
       Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="to"\r\n\r\n${CUSTOMER}\r\n`),
       part('image', 'a.png', (await mediaSamples()).image.bytes),
@@ -130,7 +132,14 @@ describe('hardening against malformed and hostile requests (gateway and host pro
       ['/api/messages/shop-h/text', `{"to":"${CUSTOMER}","text":"hi"}`],
       ['/api/otp/verify', '{"otpId":"otp_x","code":"123456"}']
     ] as const
-    const contentTypes: (string | string[] | undefined)[] = ['text/plain', 'application/xml', '', undefined, 'text/json', ['application/json', 'application/json']]
+    const contentTypes: (string | string[] | undefined)[] = [
+      'text/plain',
+      'application/xml',
+      '',
+      undefined,
+      'text/json',
+      ['application/json', 'application/json']
+    ]
     for (const [path, json] of routes) {
       for (const contentType of contentTypes) {
         const headers = new Headers({ authorization: `Bearer ${stack.admin}` })

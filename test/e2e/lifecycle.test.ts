@@ -36,7 +36,10 @@ describe('OTP expiry and Idempotency-Key retention', () => {
     const marker = await post<Otp>('/api/messages/shop/otp', { to: `08133300${String(Math.floor(Math.random() * 1e4)).padStart(4, '0')}` })
     const copy = await stack.sim.waitForSent(m => m.id === marker.data.messageId)
     stack.sim.sendReceipt(copy, 'delivery')
-    await receiver.waitFor(r => r.find(e => e.type === 'otp.status' && e.data.otpId === marker.data.otpId && e.data.delivery === 'delivered'), 'the fence event')
+    await receiver.waitFor(
+      r => r.find(e => e.type === 'otp.status' && e.data.otpId === marker.data.otpId && e.data.delivery === 'delivered'),
+      'the fence event'
+    )
   }
 
   before(async () => {
@@ -60,7 +63,10 @@ describe('OTP expiry and Idempotency-Key retention', () => {
     stack.advanceClock(61_000)
 
     // Nobody reads or verifies it: the host's periodic sweep (every 5 s) expires it.
-    const event = await receiver.waitFor(r => r.find(e => e.type === 'otp.status' && e.data.otpId === otp.otpId && e.data.status === 'expired'), 'otp.status expired')
+    const event = await receiver.waitFor(
+      r => r.find(e => e.type === 'otp.status' && e.data.otpId === otp.otpId && e.data.status === 'expired'),
+      'otp.status expired'
+    )
     assert.deepEqual(event.data, { sessionId: 'shop', otpId: otp.otpId, messageId: otp.messageId, status: 'expired', delivery: 'sent' })
 
     const read = await stack.call('GET', `/api/otp/${otp.otpId}`, { token: admin })
@@ -70,7 +76,10 @@ describe('OTP expiry and Idempotency-Key retention', () => {
     assert.deepEqual([verified.data.valid, verified.data.status], [false, 'expired'])
     stack.sweep()
     await fence()
-    assert.deepEqual(otpEvents(otp.otpId).map(e => e.data.status), ['expired'])
+    assert.deepEqual(
+      otpEvents(otp.otpId).map(e => e.data.status),
+      ['expired']
+    )
   })
 
   it('expires an OTP that a verify notices first, with one event, which the sweep does not repeat', async () => {
@@ -82,22 +91,39 @@ describe('OTP expiry and Idempotency-Key retention', () => {
     stack.sweep()
     assert.equal((await stack.call('GET', `/api/otp/${otp.otpId}`, { token: admin }).then(r => r.body.data as Otp)).status, 'expired')
     await fence()
-    assert.deepEqual(otpEvents(otp.otpId).map(e => [e.data.status, e.data.messageId]), [['expired', otp.messageId]])
+    assert.deepEqual(
+      otpEvents(otp.otpId).map(e => [e.data.status, e.data.messageId]),
+      [['expired', otp.messageId]]
+    )
   })
 
   it('speaks one OTP vocabulary: approved (never "verified") in events, "already used" on a second verify, 409 OTP_NOT_PENDING on cancelling it', async () => {
     recordSensitive('482913')
     const approved = (await post<Otp>('/api/messages/shop/otp', { to: '081333000020', code: '482913' })).data
     await stack.sim.waitForSent(m => m.id === approved.messageId)
-    const first = await stack.gateway.request('/api/otp/verify', { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ otpId: approved.otpId, code: '482913' }) })
+    const first = await stack.gateway.request('/api/otp/verify', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ otpId: approved.otpId, code: '482913' })
+    })
     assert.equal(((await first.json()) as { message: string }).message, 'Code approved')
-    const again = (await (await stack.gateway.request('/api/otp/verify', { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ otpId: approved.otpId, code: '482913' }) })).json()) as { message: string; data: { valid: boolean; status: string } }
+    const again = (await (
+      await stack.gateway.request('/api/otp/verify', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ otpId: approved.otpId, code: '482913' })
+      })
+    ).json()) as { message: string; data: { valid: boolean; status: string } }
     assert.deepEqual([again.message, again.data.valid, again.data.status], ['This code was already used', false, 'approved'])
     const cancel = await stack.call('POST', `/api/otp/${approved.otpId}/cancel`, { token: admin })
     assert.equal(cancel.status, 409)
     assert.equal(cancel.body.error.code, 'OTP_NOT_PENDING')
     assert.deepEqual(cancel.body.error.details, { status: 'approved' })
-    assert.equal(((await stack.call('GET', `/api/otp/${approved.otpId}`, { token: admin })).body.data as Otp).status, 'approved', 'a refused cancel changes nothing')
+    assert.equal(
+      ((await stack.call('GET', `/api/otp/${approved.otpId}`, { token: admin })).body.data as Otp).status,
+      'approved',
+      'a refused cancel changes nothing'
+    )
 
     const canceled = (await post<Otp>('/api/messages/shop/otp', { to: '081333000021' })).data
     assert.equal((await stack.call('POST', `/api/otp/${canceled.otpId}/cancel`, { token: admin })).status, 200)
@@ -105,9 +131,18 @@ describe('OTP expiry and Idempotency-Key retention', () => {
     recordSensitive('135790')
     for (let i = 0; i < 5; i++) await post('/api/otp/verify', { otpId: locked.otpId, code: '000000' })
     await fence()
-    assert.deepEqual(otpEvents(approved.otpId).map(e => e.data.status), ['approved'])
-    assert.deepEqual(otpEvents(canceled.otpId).map(e => e.data.status), ['canceled'])
-    assert.deepEqual(otpEvents(locked.otpId).map(e => e.data.status), ['max_attempts_reached'])
+    assert.deepEqual(
+      otpEvents(approved.otpId).map(e => e.data.status),
+      ['approved']
+    )
+    assert.deepEqual(
+      otpEvents(canceled.otpId).map(e => e.data.status),
+      ['canceled']
+    )
+    assert.deepEqual(
+      otpEvents(locked.otpId).map(e => e.data.status),
+      ['max_attempts_reached']
+    )
     const vocabulary = new Set(['pending', 'approved', 'expired', 'max_attempts_reached', 'canceled', 'failed'])
     assert.ok(receiver.state.verified.filter(e => e.type === 'otp.status').every(e => vocabulary.has(String(e.data.status))))
   })
@@ -140,14 +175,21 @@ describe('WhatsApp restrictions on the session status', () => {
   let stack: Stack
   let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>
   let admin: string
-  type Status = { sessionId: string; status: string; phoneNumber: string | null; restriction: { kind: string; until: string | null; enforcement: string | null } | null }
+  type Status = {
+    sessionId: string
+    status: string
+    phoneNumber: string | null
+    restriction: { kind: string; until: string | null; enforcement: string | null } | null
+  }
   const status = async () => (await stack.call('GET', '/api/sessions/shop-r/status', { token: admin })).body.data as Status
 
   before(async () => {
     stack = await startInProcessStack()
     receiver = await startWebhookReceiver()
     admin = await stack.token('admin')
-    const created = (await stack.linkSession('shop-r', RESTRICTED, { webhook: { url: receiver.url, events: ['session.status'] } })) as { webhook: { secret: string } }
+    const created = (await stack.linkSession('shop-r', RESTRICTED, { webhook: { url: receiver.url, events: ['session.status'] } })) as {
+      webhook: { secret: string }
+    }
     receiver.setSecret(created.webhook.secret)
   })
   after(async () => {
@@ -190,12 +232,23 @@ describe('WhatsApp restrictions on the session status', () => {
     // Another refusal reads the same lock again: no news, so no second session.status event. The
     // lift that follows is one, and arrives after anything the second read could have caused.
     const again = await stack.call('POST', '/api/messages/shop-r/text', { token: admin, body: { to: '081300009999', text: 'hello again' } })
-    await until(async () => ((await stack.call('GET', `/api/messages/shop-r/${(again.body.data as { messageId: string }).messageId}`, { token: admin })).body.data as { status: string }).status === 'failed' || undefined, 'second refusal')
+    await until(
+      async () =>
+        (
+          (await stack.call('GET', `/api/messages/shop-r/${(again.body.data as { messageId: string }).messageId}`, { token: admin })).body.data as {
+            status: string
+          }
+        ).status === 'failed' || undefined,
+      'second refusal'
+    )
     stack.sim.setReachoutTimelock(RESTRICTED, undefined)
     const isThisLock = (e: { data: Record<string, unknown> }) => (e.data.restriction as { until?: string } | null)?.until === ends.toISOString()
     const lifted = await receiver.waitFor(r => r.slice(r.findIndex(isThisLock)).find(e => e.data.restriction === null), 'the lift')
     const sinceLock = receiver.state.verified.slice(receiver.state.verified.findIndex(isThisLock))
-    assert.deepEqual(sinceLock.map(e => (e.data.restriction as { until?: string } | null)?.until ?? null), [ends.toISOString(), null])
+    assert.deepEqual(
+      sinceLock.map(e => (e.data.restriction as { until?: string } | null)?.until ?? null),
+      [ends.toISOString(), null]
+    )
     assert.equal(sinceLock[1], lifted)
     stack.sim.refuseMessagesTo('6281300009999', undefined)
   })

@@ -164,7 +164,14 @@ describe('pairing codes, passkeys and status updates on the late-2026 server, th
     assert.equal(failed.reason, 'pairing_refused')
     assert.deepEqual(failed.serverError, { code: 401, text: 'not-authorized' })
     const event = await receiver.waitFor(r => r.find(e => e.type === 'session.status' && e.data.status === 'link_failed'), 'a link_failed webhook')
-    assert.deepEqual(event.data, { sessionId: 'refused', status: 'link_failed', phoneNumber: null, restriction: null, reason: 'pairing_refused', serverError: { code: 401, text: 'not-authorized' } })
+    assert.deepEqual(event.data, {
+      sessionId: 'refused',
+      status: 'link_failed',
+      phoneNumber: null,
+      restriction: null,
+      reason: 'pairing_refused',
+      serverError: { code: 401, text: 'not-authorized' }
+    })
 
     const again = await stack.call('POST', '/api/sessions/refused/pairing-code', { body: { phoneNumber: '081300000005' } })
     assert.equal(again.status, 200, JSON.stringify(again.body))
@@ -183,13 +190,16 @@ describe('pairing codes, passkeys and status updates on the late-2026 server, th
     const failed = await waitForStatus(stack, 'passkey', 'link_failed')
     assert.equal(failed.reason, 'passkey_required')
     assert.equal(failed.serverError, null)
-    await receiver.waitFor(r => r.find(e => e.type === 'session.status' && e.data.sessionId === 'passkey' && e.data.reason === 'passkey_required'), 'a passkey_required webhook')
+    await receiver.waitFor(
+      r => r.find(e => e.type === 'session.status' && e.data.sessionId === 'passkey' && e.data.reason === 'passkey_required'),
+      'a passkey_required webhook'
+    )
     const qr = await stack.call('GET', '/api/sessions/passkey/qr')
     assert.equal(qr.status, 503)
     assert.equal(qr.body.error.details?.reason, 'passkey_required')
   })
 
-  it('acks top-level <status> stanzas, so the session stays up across the server\'s recycle budget', async () => {
+  it("acks top-level <status> stanzas, so the session stays up across the server's recycle budget", async () => {
     const accountPn = '6281300000007'
     await stack.linkSession('stories', accountPn)
     let logins = 0
@@ -202,7 +212,10 @@ describe('pairing codes, passkeys and status updates on the late-2026 server, th
     stack.sim.on('stream-recycled', onRecycle)
     stack.sim.on('status-acked', onAck)
     try {
-      const ids = [await stack.sim.postStatus('6281399990001', accountPn, 'new menu today'), await stack.sim.postStatus('6281399990002', accountPn, 'closed on Sunday')]
+      const ids = [
+        await stack.sim.postStatus('6281399990001', accountPn, 'new menu today'),
+        await stack.sim.postStatus('6281399990002', accountPn, 'closed on Sunday')
+      ]
       // Three budgets: an un-acked stanza would have recycled the stream by now.
       await new Promise(resolve => setTimeout(resolve, 3_000))
       assert.deepEqual(acked.sort(), [...ids].sort())

@@ -41,7 +41,10 @@ describe('media messages through the gateway, by upload and by URL', () => {
         ? { method: 'POST', headers: { authorization: `Bearer ${sender}` }, body }
         : { method: 'POST', headers: { authorization: `Bearer ${sender}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }
     const response = await stack.gateway.request(path, init)
-    return { status: response.status, body: (await response.json()) as { data: { messageId: string; to: string }; error: { code: string; details?: Record<string, unknown> } } }
+    return {
+      status: response.status,
+      body: (await response.json()) as { data: { messageId: string; to: string }; error: { code: string; details?: Record<string, unknown> } }
+    }
   }
 
   const form = (kind: Kind, fields: Record<string, string>, file: { bytes: Buffer; name: string; type: string }) => {
@@ -72,7 +75,10 @@ describe('media messages through the gateway, by upload and by URL', () => {
   for (const kind of KINDS) {
     it(`sends an uploaded ${kind} that the recipient decrypts to the same bytes, with its fields`, async () => {
       const sample = samples[kind]
-      const response = await post(`/api/messages/shop-m/${kind}`, form(kind, { to: ALICE_LOCAL, ...fieldsFor(kind) }, { bytes: sample.bytes, name: sample.name, type: sample.mimetype }))
+      const response = await post(
+        `/api/messages/shop-m/${kind}`,
+        form(kind, { to: ALICE_LOCAL, ...fieldsFor(kind) }, { bytes: sample.bytes, name: sample.name, type: sample.mimetype })
+      )
       assert.equal(response.status, 200, JSON.stringify(response.body))
       assert.equal(response.body.data.to, `+${ALICE_PN}`)
       const { media, bytes } = await received(response.body.data.messageId, kind)
@@ -94,7 +100,10 @@ describe('media messages through the gateway, by upload and by URL', () => {
 
   it('takes the file name of a document from the upload when no fileName field is given', async () => {
     const sample = samples.document
-    const response = await post('/api/messages/shop-m/document', form('document', { to: ALICE_LOCAL }, { bytes: sample.bytes, name: 'report.pdf', type: 'application/pdf' }))
+    const response = await post(
+      '/api/messages/shop-m/document',
+      form('document', { to: ALICE_LOCAL }, { bytes: sample.bytes, name: 'report.pdf', type: 'application/pdf' })
+    )
     assert.equal(response.status, 200)
     const { media } = await received(response.body.data.messageId, 'document')
     assert.equal((media as { fileName?: string }).fileName, 'report.pdf')
@@ -105,7 +114,10 @@ describe('media messages through the gateway, by upload and by URL', () => {
       ['image', form('image', { to: ALICE_LOCAL }, { bytes: samples.document.bytes, name: 'fake.png', type: 'image/png' })],
       ['video', form('video', { to: ALICE_LOCAL }, { bytes: samples.image.bytes, name: 'fake.mp4', type: 'video/mp4' })],
       ['audio', { to: ALICE_LOCAL, url: files.put('fake.ogg', samples.document.bytes, 'audio/ogg') }],
-      ['document', form('document', { to: ALICE_LOCAL, mimetype: 'application/pdf' }, { bytes: samples.image.bytes, name: 'fake.pdf', type: 'application/pdf' })],
+      [
+        'document',
+        form('document', { to: ALICE_LOCAL, mimetype: 'application/pdf' }, { bytes: samples.image.bytes, name: 'fake.pdf', type: 'application/pdf' })
+      ],
       ['document', form('document', { to: ALICE_LOCAL }, { bytes: Buffer.from('just text, no PDF signature'), name: 'fake.pdf', type: 'application/pdf' })]
     ]
     for (const [kind, body] of cases) {
@@ -153,7 +165,10 @@ describe('media messages through the gateway, by upload and by URL', () => {
   it('refuses a send to a number that is not on WhatsApp with 422 NOT_ON_WHATSAPP, fetching nothing', async () => {
     stack.sim.setNotOnWhatsApp('6281234567899')
     const before = stack.sim.sent.length
-    const image = await post('/api/messages/shop-m/image', form('image', { to: '081234567899' }, { bytes: samples.image.bytes, name: 'a.png', type: 'image/png' }))
+    const image = await post(
+      '/api/messages/shop-m/image',
+      form('image', { to: '081234567899' }, { bytes: samples.image.bytes, name: 'a.png', type: 'image/png' })
+    )
     assert.equal(image.status, 422)
     assert.equal(image.body.error.code, 'NOT_ON_WHATSAPP')
     const byUrl = await post('/api/messages/shop-m/image', { to: '081234567899', url: files.put('n.png', samples.image.bytes, 'image/png') })
@@ -165,7 +180,11 @@ describe('media messages through the gateway, by upload and by URL', () => {
   })
 
   it('answers a body that is neither multipart nor JSON with 415, and an upload without its file with 400', async () => {
-    const plain = await stack.gateway.request('/api/messages/shop-m/image', { method: 'POST', headers: { authorization: `Bearer ${sender}`, 'content-type': 'text/plain' }, body: 'x' })
+    const plain = await stack.gateway.request('/api/messages/shop-m/image', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sender}`, 'content-type': 'text/plain' },
+      body: 'x'
+    })
     assert.equal(plain.status, 415)
     const data = new FormData()
     data.append('to', ALICE_LOCAL)
@@ -178,6 +197,9 @@ describe('media messages through the gateway, by upload and by URL', () => {
   it('leaves no file behind in the spool, outbox or temporary folder', () => {
     assert.deepEqual(stack.spool.files(), [])
     assert.deepEqual(readdirSync(stack.outboxDir), [])
-    assert.deepEqual(baileysTempFiles().filter(name => !baileysFilesBefore.has(name)), [])
+    assert.deepEqual(
+      baileysTempFiles().filter(name => !baileysFilesBefore.has(name)),
+      []
+    )
   })
 })

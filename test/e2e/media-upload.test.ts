@@ -43,12 +43,20 @@ describe('50 MB uploads through gateway and host processes', () => {
     stack = await startProcesses({ WA_MODE: 'sandbox', MEDIA_TMP_DIR: mediaTmp, LOG_LEVEL: 'info' })
     token = await mintToken({ secret: stack.env.JWT_SECRET!, scopes: ['admin'], ttlSeconds: 600 })
     recordSensitive(token)
-    const created = await fetch(`${stack.url}/api/sessions/create`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ sessionId: 'media-1' }) })
+    const created = await fetch(`${stack.url}/api/sessions/create`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ sessionId: 'media-1' })
+    })
     assert.equal(created.status, 201)
     let status = ''
     for (let i = 0; i < 600 && status !== 'connected'; i++) {
       if (i > 0) await new Promise(r => setTimeout(r, 50))
-      status = ((await (await fetch(`${stack.url}/api/sessions/media-1/status`, { headers: { authorization: `Bearer ${token}` } })).json()) as { data: { status: string } }).data.status
+      status = (
+        (await (await fetch(`${stack.url}/api/sessions/media-1/status`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+          data: { status: string }
+        }
+      ).data.status
     }
     assert.equal(status, 'connected')
   })

@@ -23,7 +23,10 @@ describe('messages through the gateway, the host and the emulator', () => {
       const qr = await call('GET', '/api/sessions/shop-1/qr', { token: await token('sessions:read') })
       assert.equal(qr.status, 409)
       assert.equal(qr.body.error.code, 'SESSION_ALREADY_CONNECTED')
-      const sent = await call('POST', '/api/messages/shop-1/text', { token: await token('messages:send'), body: { to: ALICE_LOCAL, text: 'Halo dari gateway' } })
+      const sent = await call('POST', '/api/messages/shop-1/text', {
+        token: await token('messages:send'),
+        body: { to: ALICE_LOCAL, text: 'Halo dari gateway' }
+      })
       assert.equal(sent.status, 200)
       const data = sent.body.data as { messageId: string; to: string }
       assert.equal(data.to, `+${ALICE_PN}`)
@@ -62,15 +65,31 @@ describe('messages through the gateway, the host and the emulator', () => {
     it('sends a location pin with its name and address', async () => {
       const { message } = await sendAndReceive('location', { latitude: -6.2, longitude: 106.816666, name: 'Monas', address: 'Gambir, Jakarta' })
       const location = message.locationMessage
-      assert.deepEqual([location?.degreesLatitude, location?.degreesLongitude, location?.name, location?.address], [-6.2, 106.816666, 'Monas', 'Gambir, Jakarta'])
+      assert.deepEqual(
+        [location?.degreesLatitude, location?.degreesLongitude, location?.name, location?.address],
+        [-6.2, 106.816666, 'Monas', 'Gambir, Jakarta']
+      )
     })
 
     it('sends reply buttons', async () => {
-      const { message } = await sendAndReceive('button', { text: 'Pesanan siap?', footer: 'Toko Maju', buttons: [{ id: 'yes', text: 'Ya' }, { id: 'no', text: 'Tidak' }] })
+      const { message } = await sendAndReceive('button', {
+        text: 'Pesanan siap?',
+        footer: 'Toko Maju',
+        buttons: [
+          { id: 'yes', text: 'Ya' },
+          { id: 'no', text: 'Tidak' }
+        ]
+      })
       const buttons = message.buttonsMessage
       assert.equal(buttons?.contentText, 'Pesanan siap?')
       assert.equal(buttons?.footerText, 'Toko Maju')
-      assert.deepEqual(buttons?.buttons?.map(b => [b.buttonId, b.buttonText?.displayText]), [['yes', 'Ya'], ['no', 'Tidak']])
+      assert.deepEqual(
+        buttons?.buttons?.map(b => [b.buttonId, b.buttonText?.displayText]),
+        [
+          ['yes', 'Ya'],
+          ['no', 'Tidak']
+        ]
+      )
     })
 
     it('sends a list with sections and rows', async () => {
@@ -79,23 +98,47 @@ describe('messages through the gateway, the host and the emulator', () => {
         title: 'Jadwal',
         footer: 'Toko Maju',
         buttonText: 'Lihat',
-        sections: [{ title: 'Pagi', rows: [{ id: 'am-9', title: '09:00', description: 'Cabang pusat' }, { id: 'am-10', title: '10:00' }] }]
+        sections: [
+          {
+            title: 'Pagi',
+            rows: [
+              { id: 'am-9', title: '09:00', description: 'Cabang pusat' },
+              { id: 'am-10', title: '10:00' }
+            ]
+          }
+        ]
       })
       const list = message.listMessage
       assert.deepEqual([list?.description, list?.title, list?.footerText, list?.buttonText], ['Pilih jadwal', 'Jadwal', 'Toko Maju', 'Lihat'])
       assert.equal(list?.sections?.[0]?.title, 'Pagi')
-      assert.deepEqual(list?.sections?.[0]?.rows?.map(r => [r.rowId, r.title, r.description ?? null]), [['am-9', '09:00', 'Cabang pusat'], ['am-10', '10:00', null]])
+      assert.deepEqual(
+        list?.sections?.[0]?.rows?.map(r => [r.rowId, r.title, r.description ?? null]),
+        [
+          ['am-9', '09:00', 'Cabang pusat'],
+          ['am-10', '10:00', null]
+        ]
+      )
     })
 
     it('sends a contact card whose number is normalised and linked to WhatsApp', async () => {
-      const { message } = await sendAndReceive('contact', { contacts: [{ fullName: 'Budi; Santoso', phoneNumber: '0812-1111-2222', organization: 'Toko Maju' }] })
+      const { message } = await sendAndReceive('contact', {
+        contacts: [{ fullName: 'Budi; Santoso', phoneNumber: '0812-1111-2222', organization: 'Toko Maju' }]
+      })
       const card = message.contactMessage
       assert.equal(card?.displayName, 'Budi; Santoso')
       assert.match(card?.vcard ?? '', /^FN:Budi\\; Santoso$/m)
       assert.match(card?.vcard ?? '', /^TEL;type=CELL;type=VOICE;waid=6281211112222:\+6281211112222$/m)
       assert.match(card?.vcard ?? '', /^ORG:Toko Maju$/m)
-      const several = await sendAndReceive('contact', { contacts: [{ fullName: 'A', phoneNumber: '+14155550101' }, { fullName: 'B', phoneNumber: '+447400123456' }] })
-      assert.deepEqual(several.message.contactsArrayMessage?.contacts?.map(c => c.displayName), ['A', 'B'])
+      const several = await sendAndReceive('contact', {
+        contacts: [
+          { fullName: 'A', phoneNumber: '+14155550101' },
+          { fullName: 'B', phoneNumber: '+447400123456' }
+        ]
+      })
+      assert.deepEqual(
+        several.message.contactsArrayMessage?.contacts?.map(c => c.displayName),
+        ['A', 'B']
+      )
     })
 
     it('reacts to a message with an emoji', async () => {
@@ -110,7 +153,10 @@ describe('messages through the gateway, the host and the emulator', () => {
       const single = await sendAndReceive('poll', { name: 'Warna?', options: ['Merah', 'Biru'] })
       const v3 = single.message.pollCreationMessageV3
       assert.equal(v3?.name, 'Warna?')
-      assert.deepEqual(v3?.options?.map(o => o.optionName), ['Merah', 'Biru'])
+      assert.deepEqual(
+        v3?.options?.map(o => o.optionName),
+        ['Merah', 'Biru']
+      )
       assert.equal(v3?.selectableOptionsCount, 1)
       const multiple = await sendAndReceive('poll', { name: 'Topping?', options: ['Keju', 'Cokelat', 'Kacang'], selectableCount: 2 })
       assert.equal(multiple.message.pollCreationMessage?.selectableOptionsCount, 2)

@@ -42,7 +42,13 @@ describe('calls written for the original WhatsApp OTP API', () => {
   }
   /** What the recipient's phone decrypted for a message id. */
   const receivedFor = (messageId: string) =>
-    until(async () => ((await call('GET', `/api/sandbox/messages?to=${PHONE}`)).body.data as unknown as Received[]).find(m => m.messageId === messageId && m.received.length > 0), `message ${messageId} decrypted`)
+    until(
+      async () =>
+        ((await call('GET', `/api/sandbox/messages?to=${PHONE}`)).body.data as unknown as Received[]).find(
+          m => m.messageId === messageId && m.received.length > 0
+        ),
+      `message ${messageId} decrypted`
+    )
 
   before(async () => {
     files = await startFileServer()
@@ -108,7 +114,7 @@ describe('calls written for the original WhatsApp OTP API', () => {
     assert.equal((await receivedFor(String(form.body.data.messageId))).text, 'sent as a form')
   })
 
-  it('OTP: `otp` is the caller\'s own code; the code is never returned (the one deliberate break)', async () => {
+  it("OTP: `otp` is the caller's own code; the code is never returned (the one deliberate break)", async () => {
     const sent = await call('POST', `/api/messages/${sessionId}/otp`, { json: { to: PHONE, companyName: 'WhatsApp API Test', otp: '493027' } })
     recordSensitive('493027')
     assert.ok(sent.ok, JSON.stringify(sent.body))
@@ -147,23 +153,34 @@ describe('calls written for the original WhatsApp OTP API', () => {
   })
 
   it('location: `locationName`, coordinates as numbers or numeric strings', async () => {
-    const sent = await call('POST', `/api/messages/${sessionId}/location`, { json: { to: PHONE, latitude: '-6.200000', longitude: 106.816666, locationName: 'Jakarta, Indonesia' } })
+    const sent = await call('POST', `/api/messages/${sessionId}/location`, {
+      json: { to: PHONE, latitude: '-6.200000', longitude: 106.816666, locationName: 'Jakarta, Indonesia' }
+    })
     assert.equal(sent.status, 200, JSON.stringify(sent.body))
     const location = (await receivedFor(String(sent.body.data.messageId))).received[0]!.locationMessage!
     assert.deepEqual([location.degreesLatitude, location.degreesLongitude, location.name], [-6.2, 106.816666, 'Jakarta, Indonesia'])
   })
 
   it('buttons with only `text` (ids generated, at most 3), also as a form; list rows by `rowId` with a description', async () => {
-    const buttons = await call('POST', `/api/messages/${sessionId}/button`, { json: { phone: PHONE, text: 'Pilih:', footer: 'Toko', buttons: [{ text: 'Ya' }, { text: 'Tidak' }] } })
+    const buttons = await call('POST', `/api/messages/${sessionId}/button`, {
+      json: { phone: PHONE, text: 'Pilih:', footer: 'Toko', buttons: [{ text: 'Ya' }, { text: 'Tidak' }] }
+    })
     assert.equal(buttons.status, 200, JSON.stringify(buttons.body))
     await receivedFor(String(buttons.body.data.messageId))
     const form = await call('POST', `/api/messages/${sessionId}/button`, { form: 'to=08123456789&text=Pilih&buttons[0][text]=Ya&buttons[1][text]=Tidak' })
     assert.equal(form.status, 200, JSON.stringify(form.body))
-    const four = await call('POST', `/api/messages/${sessionId}/button`, { json: { to: PHONE, text: 'Pilih:', buttons: [{ text: '1' }, { text: '2' }, { text: '3' }, { text: '4' }] } })
+    const four = await call('POST', `/api/messages/${sessionId}/button`, {
+      json: { to: PHONE, text: 'Pilih:', buttons: [{ text: '1' }, { text: '2' }, { text: '3' }, { text: '4' }] }
+    })
     assert.equal(four.status, 400)
 
     const list = await call('POST', `/api/messages/${sessionId}/list`, {
-      json: { to: PHONE, text: 'Menu', buttonText: 'Lihat', sections: [{ title: 'Makanan', rows: [{ title: 'Nasi goreng', rowId: 'nasi', description: 'Pedas' }] }] }
+      json: {
+        to: PHONE,
+        text: 'Menu',
+        buttonText: 'Lihat',
+        sections: [{ title: 'Makanan', rows: [{ title: 'Nasi goreng', rowId: 'nasi', description: 'Pedas' }] }]
+      }
     })
     assert.equal(list.status, 200, JSON.stringify(list.body))
     await receivedFor(String(list.body.data.messageId))

@@ -51,7 +51,8 @@ describe('OTP send and verify through the gateway, the host and the emulator', (
   it('counts wrong codes, locks after the fifth, and then refuses the right one', async () => {
     const { otp, code } = await send(nextNumber())
     const wrong = code === '000000' ? '111111' : '000000'
-    for (let left = 4; left >= 1; left--) assert.deepEqual(await verify({ otpId: otp.otpId, code: wrong }), { otpId: otp.otpId, valid: false, status: 'pending', attemptsLeft: left })
+    for (let left = 4; left >= 1; left--)
+      assert.deepEqual(await verify({ otpId: otp.otpId, code: wrong }), { otpId: otp.otpId, valid: false, status: 'pending', attemptsLeft: left })
     assert.equal((await verify({ otpId: otp.otpId, code: wrong })).status, 'max_attempts_reached')
     const right = await verify({ otpId: otp.otpId, code })
     assert.equal(right.valid, false)
@@ -97,7 +98,11 @@ describe('OTP send and verify through the gateway, the host and the emulator', (
     const refused = await stack.call('POST', `/api/otp/${otp.otpId}/cancel`, { token: outsider })
     assert.equal(refused.status, 403)
     assert.equal(refused.body.error.code, 'SESSION_FORBIDDEN')
-    assert.equal(((await stack.call('GET', `/api/otp/${otp.otpId}`, { token: verifier })).body.data as Otp).status, 'pending', 'a refused cancel leaves the OTP as it was')
+    assert.equal(
+      ((await stack.call('GET', `/api/otp/${otp.otpId}`, { token: verifier })).body.data as Otp).status,
+      'pending',
+      'a refused cancel leaves the OTP as it was'
+    )
     const canceled = await stack.call('POST', `/api/otp/${otp.otpId}/cancel`, { token: sender })
     assert.equal((canceled.body.data as Otp).status, 'canceled')
     assert.equal((await verify({ otpId: otp.otpId, code })).status, 'canceled')

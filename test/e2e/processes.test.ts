@@ -8,7 +8,6 @@ import type { StackProcesses } from '../support/processes.ts'
 import { until } from '../support/until.ts'
 import type { Envelope } from '../support/api-envelope.ts'
 
-
 /**
  * The gateway and the session host as separate processes, as `npm start` runs them, on a real
  * SQLite file, with real Baileys linked to the emulator running in this test process.
@@ -28,7 +27,10 @@ describe('gateway and session host as processes', () => {
     return { status: response.status, body: (await response.json()) as Envelope<T> }
   }
   const connected = (sessionId: string) =>
-    until(async () => ((await api<{ status: string }>('GET', `/api/sessions/${sessionId}/status`)).body.data?.status === 'connected' ? true : undefined), `${sessionId} connected`)
+    until(
+      async () => ((await api<{ status: string }>('GET', `/api/sessions/${sessionId}/status`)).body.data?.status === 'connected' ? true : undefined),
+      `${sessionId} connected`
+    )
 
   before(async () => {
     const url = await sim.start()
@@ -104,12 +106,28 @@ describe('gateway and session host as processes', () => {
   })
 
   it('logs readable lines in development, where linking and its 515 restart raise no warning or error', () => {
-    const lines = capturedLogs.flatMap(chunk => chunk.split('\n')).map(line => line.replace(/^\[(host|gateway)\] /, '')).filter(Boolean)
-    assert.ok(lines.some(line => /^\[[\d:.]+\] INFO \(gateway\): gateway listening/.test(line)), 'a readable gateway line')
-    assert.ok(lines.some(line => /^\[[\d:.]+\] INFO \(session-host\): /.test(line)), 'a readable host line')
-    assert.deepEqual(lines.filter(line => line.startsWith('{')), [], 'no JSON record')
+    const lines = capturedLogs
+      .flatMap(chunk => chunk.split('\n'))
+      .map(line => line.replace(/^\[(host|gateway)\] /, ''))
+      .filter(Boolean)
+    assert.ok(
+      lines.some(line => /^\[[\d:.]+\] INFO \(gateway\): gateway listening/.test(line)),
+      'a readable gateway line'
+    )
+    assert.ok(
+      lines.some(line => /^\[[\d:.]+\] INFO \(session-host\): /.test(line)),
+      'a readable host line'
+    )
+    assert.deepEqual(
+      lines.filter(line => line.startsWith('{')),
+      [],
+      'no JSON record'
+    )
     // Three sessions linked (QR, pairing code, after a restart), each through the 515 restart.
-    assert.deepEqual(lines.filter(line => /\] (WARN|ERROR|FATAL) /.test(line)), [])
+    assert.deepEqual(
+      lines.filter(line => /\] (WARN|ERROR|FATAL) /.test(line)),
+      []
+    )
   })
 })
 
@@ -118,7 +136,11 @@ describe('gateway and session host logs in production', () => {
     const before = capturedLogs.length
     const stack = await startProcesses({ NODE_ENV: 'production', WA_MODE: 'sandbox', LOG_LEVEL: 'info' })
     await stack.stop()
-    const lines = capturedLogs.slice(before).flatMap(chunk => chunk.split('\n')).map(line => line.replace(/^\[(host|gateway)\] /, '')).filter(Boolean)
+    const lines = capturedLogs
+      .slice(before)
+      .flatMap(chunk => chunk.split('\n'))
+      .map(line => line.replace(/^\[(host|gateway)\] /, ''))
+      .filter(Boolean)
     const records = lines.map(line => JSON.parse(line) as { level: number; name: string; msg: string })
     assert.ok(records.some(record => record.name === 'gateway' && record.msg === 'gateway listening'))
     assert.ok(records.some(record => record.name === 'session-host'))

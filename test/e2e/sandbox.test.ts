@@ -35,7 +35,13 @@ describe('sandbox mode', () => {
   let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>
   before(async () => {
     // Quick receipts and a short ack timeout, so the test numbers show their behaviour in seconds.
-    stack = await startProcesses({ WA_MODE: 'sandbox', SANDBOX_DELIVERED_AFTER_MS: '100', SANDBOX_READ_AFTER_MS: '400', ACK_TIMEOUT_MS: '1500', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' })
+    stack = await startProcesses({
+      WA_MODE: 'sandbox',
+      SANDBOX_DELIVERED_AFTER_MS: '100',
+      SANDBOX_READ_AFTER_MS: '400',
+      ACK_TIMEOUT_MS: '1500',
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1'
+    })
     admin = await token(['admin'])
     receiver = await startWebhookReceiver()
   })
@@ -54,7 +60,10 @@ describe('sandbox mode', () => {
 
   it('links a new session by itself and shows it on the QR page', async () => {
     assert.equal((await api('POST', '/api/sessions/create', { sessionId: 'demo' })).status, 201)
-    await until(async () => ((await api<{ status: string }>('GET', '/api/sessions/demo/status')).body.data.status === 'connected' ? true : undefined), 'demo connected')
+    await until(
+      async () => ((await api<{ status: string }>('GET', '/api/sessions/demo/status')).body.data.status === 'connected' ? true : undefined),
+      'demo connected'
+    )
     const link = await api<{ path: string }>('POST', '/api/sessions/demo/qr-link')
     const page = await (await fetch(`${stack.url}${link.body.data.path}`)).text()
     assert.match(page, /SANDBOX/)
@@ -65,7 +74,10 @@ describe('sandbox mode', () => {
 
   it('reads back what the simulated recipient decrypted, only for sessions the token may use', async () => {
     assert.equal((await api('POST', '/api/sessions/create', { sessionId: 'other' })).status, 201)
-    await until(async () => ((await api<{ status: string }>('GET', '/api/sessions/other/status')).body.data.status === 'connected' ? true : undefined), 'other connected')
+    await until(
+      async () => ((await api<{ status: string }>('GET', '/api/sessions/other/status')).body.data.status === 'connected' ? true : undefined),
+      'other connected'
+    )
     const sent = await api<{ otpId: string; messageId: string }>('POST', '/api/messages/demo/otp', { to: '0812 3456 7890' })
     assert.equal(sent.status, 201)
     await api('POST', '/api/messages/other/text', { to: '081234567890', text: 'from the other session' })
@@ -139,13 +151,23 @@ describe('sandbox mode', () => {
     const sent = await api<{ messageId: string }>('POST', '/api/sandbox/inbound', { sessionId: 'demo', from: '081234567002', text: 'hi from a customer' })
     assert.equal(sent.status, 201, JSON.stringify(sent.body))
     assert.equal(sent.body.sandbox, true)
-    const received = await receiver.waitFor(r => r.find(e => e.type === 'message.received' && e.data.messageId === sent.body.data.messageId), 'message.received')
+    const received = await receiver.waitFor(
+      r => r.find(e => e.type === 'message.received' && e.data.messageId === sent.body.data.messageId),
+      'message.received'
+    )
     assert.equal(received.data.text, 'hi from a customer')
     assert.equal(received.data.from, '6281234567002')
     const { image } = await mediaSamples()
-    const file = await api<{ messageId: string }>('POST', '/api/sandbox/inbound', { sessionId: 'demo', from: '081234567002', media: { type: 'image', data: image.bytes.toString('base64'), caption: 'my receipt' } })
+    const file = await api<{ messageId: string }>('POST', '/api/sandbox/inbound', {
+      sessionId: 'demo',
+      from: '081234567002',
+      media: { type: 'image', data: image.bytes.toString('base64'), caption: 'my receipt' }
+    })
     assert.equal(file.status, 201, JSON.stringify(file.body))
-    const picture = await receiver.waitFor(r => r.find(e => e.type === 'message.received' && e.data.messageId === file.body.data.messageId), 'message.received with media')
+    const picture = await receiver.waitFor(
+      r => r.find(e => e.type === 'message.received' && e.data.messageId === file.body.data.messageId),
+      'message.received with media'
+    )
     assert.equal(picture.data.type, 'image')
     assert.deepEqual(picture.data.media, { mimetype: 'image/png', fileName: null, size: image.bytes.length, caption: 'my receipt' })
     const bad = await api('POST', '/api/sandbox/inbound', { sessionId: 'demo', from: '081234567002' })
@@ -155,7 +177,10 @@ describe('sandbox mode', () => {
   it('keeps its accounts across a host restart: sessions come back connected, without a QR, and send', async () => {
     await stack.killHost('SIGKILL')
     await stack.startHost()
-    await until(async () => ((await api<{ status: string }>('GET', '/api/sessions/demo/status')).body.data?.status === 'connected' ? true : undefined), 'demo connected again')
+    await until(
+      async () => ((await api<{ status: string }>('GET', '/api/sessions/demo/status')).body.data?.status === 'connected' ? true : undefined),
+      'demo connected again'
+    )
     const sent = await api<{ messageId: string }>('POST', '/api/messages/demo/text', { to: '081234567003', text: 'after the restart' })
     assert.equal(sent.status, 200)
     const readBack = await until(async () => {

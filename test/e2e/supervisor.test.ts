@@ -8,7 +8,7 @@ import { resolve } from 'node:path'
 import { mintToken } from '../../gateway/auth/mint-token.ts'
 import { WaSim } from '../../session-host/sim/index.ts'
 import { captureLog, recordSensitive } from '../support/log-audit.ts'
-import { freePort, stackEnvironment, TEST_SECRETS } from '../support/processes.ts'
+import { stackEnvironment, TEST_SECRETS } from '../support/processes.ts'
 import { descendants, isRunning } from '../support/process-tree.ts'
 import { until } from '../support/until.ts'
 
@@ -71,7 +71,9 @@ const npmStart = async (extraEnv: Record<string, string>) => {
       } catch {
         // The group is gone already.
       }
-      await until(async () => (leftovers().length === 0 ? true : undefined), 'npm start and its children to exit', { timeoutMs: 20_000, everyMs: 100 }).catch(() => undefined)
+      await until(async () => (leftovers().length === 0 ? true : undefined), 'npm start and its children to exit', { timeoutMs: 20_000, everyMs: 100 }).catch(
+        () => undefined
+      )
       const left = leftovers()
       for (const pid of left) process.kill(pid, 'SIGKILL')
       rmSync(dataDir, { recursive: true, force: true })
@@ -115,10 +117,13 @@ describe('npm start supervises the session host and the gateway', () => {
       stack = await start({})
       // On an empty data folder npm start creates the `default` session once the gateway is up.
       await until(async () => ((await get('/api/sessions/default/status')).status === 200 ? true : undefined), 'the default session', { timeoutMs: 30_000 })
-      await sim.linkWithQr(async () => {
-        const qr = await get('/api/sessions/default/qr')
-        return qr.status === 200 ? qr.body?.data?.qr : undefined
-      }, { accountPn: ACCOUNT, timeoutMs: 20_000 })
+      await sim.linkWithQr(
+        async () => {
+          const qr = await get('/api/sessions/default/qr')
+          return qr.status === 200 ? qr.body?.data?.qr : undefined
+        },
+        { accountPn: ACCOUNT, timeoutMs: 20_000 }
+      )
       await until(async () => ((await get('/api/sessions/default/status')).body?.data?.status === 'connected' ? true : undefined), 'default connected')
     })
 
@@ -174,7 +179,10 @@ describe('npm start supervises the session host and the gateway', () => {
       assert.ok(exit, 'npm start ended by itself within 20 s')
       assert.notEqual(exit.code, 0)
       assert.equal(exit.signal, null)
-      assert.match(stack.output(), /session host exited \(code 1\) 3 times in a row within 10 s of starting; giving up\. Its last error output:\n {2}\| Invalid session host configuration: WEBHOOK_SECRET: WEBHOOK_URL needs WEBHOOK_SECRET/)
+      assert.match(
+        stack.output(),
+        /session host exited \(code 1\) 3 times in a row within 10 s of starting; giving up\. Its last error output:\n {2}\| Invalid session host configuration: WEBHOOK_SECRET: WEBHOOK_URL needs WEBHOOK_SECRET/
+      )
       assert.deepEqual(stack.leftovers(), [])
     })
 
@@ -187,7 +195,10 @@ describe('npm start supervises the session host and the gateway', () => {
         const exit = await stack.exited(30_000)
         assert.ok(exit, 'npm start ended by itself within 30 s')
         assert.notEqual(exit.code, 0)
-        assert.match(stack.output(), /gateway exited \(code 1\) 3 times in a row within 10 s of starting; giving up\. Its last error output:\n(.*\n)*.*EADDRINUSE/)
+        assert.match(
+          stack.output(),
+          /gateway exited \(code 1\) 3 times in a row within 10 s of starting; giving up\. Its last error output:\n(.*\n)*.*EADDRINUSE/
+        )
         assert.match(stack.output(), /session host stopping/)
         assert.deepEqual(stack.leftovers(), [])
       } finally {

@@ -32,7 +32,9 @@ describe('webhooks through the gateway and host processes and real Baileys', () 
   it('sends signed session.qr and session.status events while a session links, verified by the standardwebhooks library', async () => {
     // Down until it knows the secret, which it learns from the create answer.
     receiver.state.down = true
-    const created = (await stack.linkSession('shop-1', ACCOUNT, { webhook: { url: receiver.url } })) as { webhook: { url: string; events: null; secret: string } }
+    const created = (await stack.linkSession('shop-1', ACCOUNT, { webhook: { url: receiver.url } })) as {
+      webhook: { url: string; events: null; secret: string }
+    }
     assert.match(created.webhook.secret, /^whsec_[A-Za-z0-9+/]{43}=$/)
     receiver.setSecret(created.webhook.secret)
     receiver.state.down = false
@@ -74,7 +76,10 @@ describe('webhooks through the gateway and host processes and real Baileys', () 
   })
 
   it('signs with both secrets during a rotation, and with the new one alone for a receiver that switched', async () => {
-    const rotated = await stack.call('PUT', '/api/sessions/shop-1/webhook', { token: admin, body: { url: receiver.url, events: ['message.received'], rotateSecret: true } })
+    const rotated = await stack.call('PUT', '/api/sessions/shop-1/webhook', {
+      token: admin,
+      body: { url: receiver.url, events: ['message.received'], rotateSecret: true }
+    })
     assert.equal(rotated.status, 200)
     const secret = (rotated.body.data as { secret: string }).secret
     assert.match(secret, /^whsec_/)
@@ -112,8 +117,14 @@ describe('webhooks through the gateway and host processes and real Baileys', () 
       await down.waitFor(r => new Set(r.map(e => e.data.text)).size >= 50 || undefined, 'all 50 events')
       const texts = (prefix: string) => down.state.verified.map(e => String(e.data.text)).filter(t => t.startsWith(prefix))
       const firsts = (prefix: string) => [...new Set(texts(prefix))]
-      assert.deepEqual(firsts('a-'), Array.from({ length: 25 }, (_, i) => `a-${i}`))
-      assert.deepEqual(firsts('b-'), Array.from({ length: 25 }, (_, i) => `b-${i}`))
+      assert.deepEqual(
+        firsts('a-'),
+        Array.from({ length: 25 }, (_, i) => `a-${i}`)
+      )
+      assert.deepEqual(
+        firsts('b-'),
+        Array.from({ length: 25 }, (_, i) => `b-${i}`)
+      )
       // At least once, but never the same event under two ids.
       const idsByText = new Map<string, Set<string>>()
       for (const e of down.state.verified) idsByText.set(String(e.data.text), (idsByText.get(String(e.data.text)) ?? new Set()).add(e.id))
@@ -136,7 +147,14 @@ describe('webhooks through the gateway and host processes and real Baileys', () 
   })
 
   it('lets only the host call the gateway delivery route', async () => {
-    const body = JSON.stringify({ eventId: 'evt_abcdefgh', type: 'otp.status', timestamp: new Date().toISOString(), data: {}, url: receiver.url, secrets: ['whsec_' + Buffer.alloc(32).toString('base64')] })
+    const body = JSON.stringify({
+      eventId: 'evt_abcdefgh',
+      type: 'otp.status',
+      timestamp: new Date().toISOString(),
+      data: {},
+      url: receiver.url,
+      secrets: [`whsec_${Buffer.alloc(32).toString('base64')}`]
+    })
     const response = await fetch(`${stack.url}/internal/webhook-deliveries`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
     assert.equal(response.status, 401)
     assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'INTERNAL_AUTH_FAILED')
@@ -157,7 +175,9 @@ describe('webhook dead letters', () => {
 
   it('dead-letters an event after the last retry, lists it for allowed tokens, and replays it with the same id', async () => {
     const admin = await stack.token('admin')
-    const created = (await stack.linkSession('shop-1', ACCOUNT, { webhook: { url: receiver.url, events: ['message.received'] } })) as { webhook: { secret: string } }
+    const created = (await stack.linkSession('shop-1', ACCOUNT, { webhook: { url: receiver.url, events: ['message.received'] } })) as {
+      webhook: { secret: string }
+    }
     receiver.setSecret(created.webhook.secret)
     receiver.state.down = true
     const messageId = await stack.sim.injectText(CUSTOMER, ACCOUNT, 'will die first')
@@ -209,7 +229,9 @@ describe('webhook host names that resolve into private networks', () => {
     const admin = await stack.token('admin')
     const url = new URL(receiver.url)
     url.hostname = 'hooks.example.test'
-    const created = (await stack.linkSession('shop-3', '6281100000004', { webhook: { url: url.href, events: ['message.received'] } })) as { webhook: { url: string; secret: string } }
+    const created = (await stack.linkSession('shop-3', '6281100000004', { webhook: { url: url.href, events: ['message.received'] } })) as {
+      webhook: { url: string; secret: string }
+    }
     assert.equal(created.webhook.url, url.href, 'a host name passes the check when it is set')
     receiver.setSecret(created.webhook.secret)
     const attemptsBefore = receiver.state.attempts
@@ -249,7 +271,10 @@ describe('the global webhook from the host environment', () => {
     const event = await receiver.waitFor(r => r.find(e => e.data.messageId === messageId), 'message.received on the global webhook')
     assert.deepEqual([event.type, event.data.sessionId, event.data.text], ['message.received', 'global-1', 'to the operator'])
     // The session's status events came first in its stream; filtered out, none arrived.
-    assert.deepEqual(receiver.state.verified.map(e => e.type), ['message.received'])
+    assert.deepEqual(
+      receiver.state.verified.map(e => e.type),
+      ['message.received']
+    )
     assert.equal(receiver.state.refused, 0)
   })
 })

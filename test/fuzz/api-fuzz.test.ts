@@ -15,6 +15,8 @@ import { routeRequests } from '../support/openapi-fuzz.ts'
 import type { FuzzRequest } from '../support/openapi-fuzz.ts'
 import type { RouteContext } from '../support/openapi-fuzz-values.ts'
 import { startProcessStack } from '../support/process-stack.ts'
+import { codeOf, escapeRegExp, isEnvelope, requestText, running } from './fuzz-answers.ts'
+import type { Answered, Failure, Outcome } from './fuzz-answers.ts'
 import type { ProcessStack } from '../support/process-stack.ts'
 
 /** Replay a run with FUZZ_SEED=<the seed it printed>. */
@@ -80,54 +82,6 @@ const ROUTES: Record<string, { scope?: Scope; sessions?: readonly string[] }> = 
   'POST /api/webhooks/dead-letters/{eventId}/replay': { scope: 'sessions:write' }
 }
 
-type Outcome =
-  | { request: FuzzRequest; status: number; body: string }
-  | { request: FuzzRequest; failure: string }
-  | { request: FuzzRequest; skipped: string }
-type Answered = Extract<Outcome, { status: number }>
-type Failure = { outcome: Outcome; problem: string }
-
-const running = (pid: number | undefined): boolean => {
-  try {
-    return pid !== undefined && process.kill(pid, 0)
-  } catch {
-    return false
-  }
-}
-
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-
-const isEnvelope = (text: string): boolean => {
-  try {
-    const body = JSON.parse(text) as { success?: unknown; message?: unknown; error?: { code?: unknown } }
-    return body.success === false && typeof body.message === 'string' && typeof body.error?.code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(body.error.code)
-  } catch {
-    return false
-  }
-}
-
-const codeOf = (text: string): string => {
-  try {
-    return String((JSON.parse(text) as { error?: { code?: unknown } }).error?.code ?? '')
-  } catch {
-    return 'not JSON'
-  }
-}
-
-const decoded = (path: string): string => {
-  try {
-    return decodeURIComponent(path)
-  } catch {
-    return path
-  }
-}
-
-/** Everything the request carried, to tell an echo of it from what the server made up. */
-const requestText = (request: FuzzRequest): string => {
-  const body = request.body === undefined ? '' : typeof request.body === 'string' ? request.body : Buffer.from(request.body).toString('latin1')
-  return [request.path, decoded(request.path), ...Object.values(request.headers), body].join('\n')
-}
-
 describe('the public API under generated requests (fast-check, from the OpenAPI document)', () => {
   let stack: ProcessStack
   let routes: Route[]
@@ -145,7 +99,8 @@ describe('the public API under generated requests (fast-check, from the OpenAPI 
     )
   }
 
-  const describeRequest = (request: FuzzRequest) => `${request.method} ${request.path.slice(0, 200)} (${request.kind})${request.detail ? ` [${request.detail.slice(0, 200)}]` : ''}`
+  const describeRequest = (request: FuzzRequest) =>
+    `${request.method} ${request.path.slice(0, 200)} (${request.kind})${request.detail ? ` [${request.detail.slice(0, 200)}]` : ''}`
 
   /** Fails listing each kind of failure once (what was odd about the request, the answer, the routes), with one example. */
   const assertNone = (failures: Failure[], promise: string) => {
@@ -163,7 +118,9 @@ describe('the public API under generated requests (fast-check, from the OpenAPI 
       const where = [...routes].slice(0, 5).join(', ') + (routes.size > 5 ? ` and ${routes.size - 5} more routes` : '')
       return `  ${key} (×${count}, ${where})\n    e.g. ${describeRequest(example.outcome.request)}${answer}`
     })
-    assert.fail(`${promise}: broken by ${failures.length} of the requests, ${kinds.size} kinds of failure (seed ${SEED}; replay with FUZZ_SEED=${SEED})\n${lines.join('\n')}${kinds.size > 40 ? `\n  and ${kinds.size - 40} more kinds` : ''}`)
+    assert.fail(
+      `${promise}: broken by ${failures.length} of the requests, ${kinds.size} kinds of failure (seed ${SEED}; replay with FUZZ_SEED=${SEED})\n${lines.join('\n')}${kinds.size > 40 ? `\n  and ${kinds.size - 40} more kinds` : ''}`
+    )
   }
 
   const send = async (request: FuzzRequest): Promise<Outcome> => {
@@ -188,7 +145,12 @@ describe('the public API under generated requests (fast-check, from the OpenAPI 
       const timedOut = (error as Error).name === 'TimeoutError'
       // A kept-alive connection closed under a request is often the doing of the request before it on that connection.
       const closed = cause?.code === 'UND_ERR_SOCKET' ? ' under it; an earlier request on the connection may have left it unusable' : ''
-      return { request, failure: timedOut ? `no answer within ${ANSWER_WITHIN_MS / 1000} s` : `connection failed (${cause?.code ?? ''}: ${cause?.message ?? (error as Error).message})${closed}` }
+      return {
+        request,
+        failure: timedOut
+          ? `no answer within ${ANSWER_WITHIN_MS / 1000} s`
+          : `connection failed (${cause?.code ?? ''}: ${cause?.message ?? (error as Error).message})${closed}`
+      }
     }
   }
 
@@ -225,7 +187,11 @@ describe('the public API under generated requests (fast-check, from the OpenAPI 
   const badAuthorizations = async (admin: string) => {
     const secret = stack.processes.env.JWT_SECRET!
     const now = Math.floor(Date.now() / 1000)
-    const expired = await new SignJWT({ scope: 'admin' }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt(now - 600).setExpirationTime(now - 300).sign(hs256Key(secret))
+    const expired = await new SignJWT({ scope: 'admin' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuedAt(now - 600)
+      .setExpirationTime(now - 300)
+      .sign(hs256Key(secret))
     const otherSecret = await mintToken({ secret: 'not-the-gateway-secret-0123456789abcdef', scopes: ['admin'], ttlSeconds: 900 })
     const scopeless = await mintToken({ secret, scopes: ['nonsense' as Scope], ttlSeconds: 900 })
     const [header, payload, signature] = admin.split('.') as [string, string, string]
@@ -267,7 +233,9 @@ describe('the public API under generated requests (fast-check, from the OpenAPI 
     recordSensitive(webhookSecret)
     const samples = await mediaSamples()
     // A few KB is enough for the content check to recognise each file.
-    const files = Object.fromEntries(Object.entries(samples).map(([field, s]) => [field, { bytes: field === 'image' ? s.bytes : s.bytes.subarray(0, 4_096), type: s.mimetype, name: s.name }]))
+    const files = Object.fromEntries(
+      Object.entries(samples).map(([field, s]) => [field, { bytes: field === 'image' ? s.bytes : s.bytes.subarray(0, 4_096), type: s.mimetype, name: s.name }])
+    )
 
     const contextOf = (route: Route): RouteContext => {
       const policy = ROUTES[route.name] ?? {}
@@ -284,7 +252,12 @@ describe('the public API under generated requests (fast-check, from the OpenAPI 
           secret: [webhookSecret]
         },
         // Mostly admin (it implies every scope), else the route's own scope, or any when it needs none.
-        tokens: policy.scope ? [{ token: stack.admin, weight: 3 }, { token: scoped[policy.scope], weight: 2 }] : SCOPES.map(scope => ({ token: scoped[scope], weight: 1 })),
+        tokens: policy.scope
+          ? [
+              { token: stack.admin, weight: 3 },
+              { token: scoped[policy.scope], weight: 2 }
+            ]
+          : SCOPES.map(scope => ({ token: scoped[scope], weight: 1 })),
         badAuthorization,
         files
       }
@@ -298,7 +271,12 @@ describe('the public API under generated requests (fast-check, from the OpenAPI 
       { what: 'a file path', pattern: /\/work\/|\/home\/|\/tmp\/|node_modules|\.ts:\d+/g },
       {
         what: 'an internal URL',
-        pattern: new RegExp([stack.processes.env.HOST_URL!, `127.0.0.1:${stack.processes.env.HOST_PORT}`, new URL(stack.processes.env.WA_WEBSOCKET_URL!).host, '/internal/'].map(escapeRegExp).join('|'), 'g')
+        pattern: new RegExp(
+          [stack.processes.env.HOST_URL!, `127.0.0.1:${stack.processes.env.HOST_PORT}`, new URL(stack.processes.env.WA_WEBSOCKET_URL!).host, '/internal/']
+            .map(escapeRegExp)
+            .join('|'),
+          'g'
+        )
       }
     ]
 
@@ -323,17 +301,29 @@ describe('the public API under generated requests (fast-check, from the OpenAPI 
   })
 
   it('knows the scope of every documented route and reaches each of them', () => {
-    assert.deepEqual(routes.map(r => r.name).filter(name => !(name in ROUTES)), [], 'routes missing from ROUTES')
+    assert.deepEqual(
+      routes.map(r => r.name).filter(name => !(name in ROUTES)),
+      [],
+      'routes missing from ROUTES'
+    )
     // A run cut short by a crash reaches fewer; the last test names the crash.
     if (exited) return
     const reached = new Set(outcomes.filter(o => 'status' in o).map(o => o.request.route))
-    assert.deepEqual(routes.map(r => r.name).filter(name => !reached.has(name)), [], `routes no request reached (seed ${SEED})`)
+    assert.deepEqual(
+      routes.map(r => r.name).filter(name => !reached.has(name)),
+      [],
+      `routes no request reached (seed ${SEED})`
+    )
   })
 
   it('answers every request, and never with a 5xx', () => {
     assertNone(
       outcomes.flatMap((outcome): Failure[] =>
-        'failure' in outcome ? [{ outcome, problem: outcome.failure }] : 'status' in outcome && outcome.status >= 500 ? [{ outcome, problem: `${outcome.status} ${codeOf(outcome.body)}` }] : []
+        'failure' in outcome
+          ? [{ outcome, problem: outcome.failure }]
+          : 'status' in outcome && outcome.status >= 500
+            ? [{ outcome, problem: `${outcome.status} ${codeOf(outcome.body)}` }]
+            : []
       ),
       'every request gets an answer below 500'
     )
@@ -352,8 +342,10 @@ describe('the public API under generated requests (fast-check, from the OpenAPI 
 
   it('shows no stack trace, exception, SQL, file path or internal URL in any answer', () => {
     assertNone(
-      outcomes.filter((o): o is Answered => 'status' in o).flatMap(outcome => leaksIn(outcome).map(leak => ({ outcome, problem: `${outcome.status} with ${leak}` }))),
-      'no answer shows the server\'s insides'
+      outcomes
+        .filter((o): o is Answered => 'status' in o)
+        .flatMap(outcome => leaksIn(outcome).map(leak => ({ outcome, problem: `${outcome.status} with ${leak}` }))),
+      "no answer shows the server's insides"
     )
   })
 
@@ -365,7 +357,9 @@ describe('the public API under generated requests (fast-check, from the OpenAPI 
 
   it('keeps the gateway and the session host running', async () => {
     if (exited)
-      assert.fail(`the ${exited.name} process ended during the run (seed ${SEED}; replay with FUZZ_SEED=${SEED}); just answered or in flight then:\n${exited.suspects.map(r => `  ${describeRequest(r)}`).join('\n')}`)
+      assert.fail(
+        `the ${exited.name} process ended during the run (seed ${SEED}; replay with FUZZ_SEED=${SEED}); just answered or in flight then:\n${exited.suspects.map(r => `  ${describeRequest(r)}`).join('\n')}`
+      )
     for (const name of ['gateway', 'host'] as const) {
       const pid = stack.processes.pid(name)
       assert.ok(pid, `${name} has a pid`)

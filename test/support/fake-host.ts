@@ -128,7 +128,8 @@ export const createFakeHost = ({ secret, onCall }: { secret: string; onCall?: (c
     calls,
     refused,
     /** The calls with this method to this path (or any path the pattern matches), e.g. `POST`, `/internal/sessions/shop-1/otp`. */
-    callsTo: (method: string, path: string | RegExp) => calls.filter(c => c.method === method && (typeof path === 'string' ? c.path === path : path.test(c.path))),
+    callsTo: (method: string, path: string | RegExp) =>
+      calls.filter(c => c.method === method && (typeof path === 'string' ? c.path === path : path.test(c.path))),
     /** Takes the failures recorded so far, so the caller can throw them. */
     takeFailures: () => failures.splice(0),
     /** Makes every later request fail as a refused connection does (or stop failing). */

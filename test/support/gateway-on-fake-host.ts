@@ -13,7 +13,6 @@ export const INTERNAL_SECRET = 'internal-secret-for-gateway-tests-0123'
 export const OTP_PEPPER = 'pepper-for-gateway-tests-0123456789abcd'
 const AUDIENCE = 'otp-gateway'
 
-
 /**
  * The gateway alone, in front of a fake session host (test/support/fake-host.ts): no emulator, no
  * SQLite, no Baileys. Configured as the in-process stack configures it, so a test moved here keeps
@@ -45,7 +44,13 @@ export const gatewayOnFakeHost = ({ maxBodyBytes = 4096 }: { maxBodyBytes?: numb
 
   /** A token the gateway accepts: `scopes` space separated, optionally limited to `sessions`. */
   const token = async (scopes: string, extra: { sessions?: string[]; audience?: string; ttlSeconds?: number } = {}) => {
-    const minted = await mintToken({ secret: JWT_SECRET, scopes: scopes.split(' ') as Scope[], ttlSeconds: extra.ttlSeconds ?? 600, audience: extra.audience ?? AUDIENCE, ...(extra.sessions ? { sessions: extra.sessions } : {}) })
+    const minted = await mintToken({
+      secret: JWT_SECRET,
+      scopes: scopes.split(' ') as Scope[],
+      ttlSeconds: extra.ttlSeconds ?? 600,
+      audience: extra.audience ?? AUDIENCE,
+      ...(extra.sessions ? { sessions: extra.sessions } : {})
+    })
     recordSensitive(minted)
     return minted
   }
@@ -58,7 +63,11 @@ export const gatewayOnFakeHost = ({ maxBodyBytes = 4096 }: { maxBodyBytes?: numb
     return response
   }
 
-  const call = async (method: string, path: string, init: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Call> => {
+  const call = async (
+    method: string,
+    path: string,
+    init: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}
+  ): Promise<Call> => {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...init.headers }
     if (init.token) headers.authorization = `Bearer ${init.token}`
     const body = init.raw ?? (init.body === undefined ? undefined : JSON.stringify(init.body))

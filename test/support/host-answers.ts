@@ -28,13 +28,30 @@ const messageId = () => `3EB0${randomBytes(9).toString('hex').toUpperCase()}`
 /** A message the host accepted and WhatsApp acknowledged, as `acceptSend` answers once it settled. */
 export const sentMessage = (sessionId: string, jid: string, kind: string, { otpId = null }: { otpId?: string | null } = {}) => {
   const now = new Date().toISOString()
-  return { sessionId, messageId: messageId(), to: `+${jid.split('@')[0]}`, kind, status: 'sent' as const, error: null, otpId, timestamp: now, sentAt: now, deliveredAt: null, readAt: null, failedAt: null, replayed: false }
+  return {
+    sessionId,
+    messageId: messageId(),
+    to: `+${jid.split('@')[0]}`,
+    kind,
+    status: 'sent' as const,
+    error: null,
+    otpId,
+    timestamp: now,
+    sentAt: now,
+    deliveredAt: null,
+    readAt: null,
+    failedAt: null,
+    replayed: false
+  }
 }
 
 type OtpInput = { otpId: string; sessionId: string; destination: string; ttlSeconds: number }
 
 /** An OTP as the host's `otpView` shows it, with its message's delivery when it has one. */
-export const otpView = ({ otpId, sessionId, destination, ttlSeconds }: OtpInput, { status = 'pending', attemptsLeft = 5 }: { status?: string; attemptsLeft?: number } = {}) => {
+export const otpView = (
+  { otpId, sessionId, destination, ttlSeconds }: OtpInput,
+  { status = 'pending', attemptsLeft = 5 }: { status?: string; attemptsLeft?: number } = {}
+) => {
   const sent = sentMessage(sessionId, `${destination}@s.whatsapp.net`, 'otp', { otpId })
   return {
     otpId,

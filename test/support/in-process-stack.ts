@@ -21,7 +21,6 @@ export const JWT_SECRET = 'jwt-secret-for-tests-0123456789abcdef'
 export const INTERNAL_SECRET = 'internal-secret-for-tests-0123456789'
 const OTP_PEPPER = 'pepper-for-tests-0123456789abcdef'
 
-
 export type HostOptions = {
   clock?: () => number
   media?: boolean
@@ -107,7 +106,10 @@ export const startInProcessStack = async (
     WEBHOOK_ALLOWED_HOSTS: '127.0.0.1'
   })
   // Deliveries go out as the Node gateway sends them; a test may answer the DNS questions itself.
-  const webhookFetch = createNodeWebhookFetch({ resolve: options.webhookResolve ?? (name => lookup(name, { all: true, verbatim: true })), allowedHosts: config.WEBHOOK_ALLOWED_HOSTS })
+  const webhookFetch = createNodeWebhookFetch({
+    resolve: options.webhookResolve ?? (name => lookup(name, { all: true, verbatim: true })),
+    allowedHosts: config.WEBHOOK_ALLOWED_HOSTS
+  })
   const gateway = buildGateway(config, {
     // The host client's requests go to the host app directly, signed as over the network.
     hostFetch: (input, init) => Promise.resolve(hostApp.request(String(input), init)),
@@ -116,11 +118,22 @@ export const startInProcessStack = async (
     onUnexpectedError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error')
   })
   // The reverse direction: the host hands webhook deliveries to the gateway app directly.
-  webhookSender.current = gatewaySender({ gatewayUrl: 'http://gateway.internal', secret: INTERNAL_SECRET, clock, fetch: (input, init) => Promise.resolve(gateway.request(String(input), init)) })
+  webhookSender.current = gatewaySender({
+    gatewayUrl: 'http://gateway.internal',
+    secret: INTERNAL_SECRET,
+    clock,
+    fetch: (input, init) => Promise.resolve(gateway.request(String(input), init))
+  })
 
   /** A token the gateway accepts; give a `ttlSeconds` longer than any `advanceClock` the test makes. */
   const token = async (scopes: string, extra: { sessions?: string[]; audience?: string; ttlSeconds?: number } = {}) => {
-    const minted = await mintToken({ secret: JWT_SECRET, scopes: scopes.split(' ') as Scope[], ttlSeconds: extra.ttlSeconds ?? 600, audience: extra.audience ?? 'otp-gateway', ...(extra.sessions ? { sessions: extra.sessions } : {}) })
+    const minted = await mintToken({
+      secret: JWT_SECRET,
+      scopes: scopes.split(' ') as Scope[],
+      ttlSeconds: extra.ttlSeconds ?? 600,
+      audience: extra.audience ?? 'otp-gateway',
+      ...(extra.sessions ? { sessions: extra.sessions } : {})
+    })
     recordSensitive(minted)
     return minted
   }

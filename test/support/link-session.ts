@@ -17,11 +17,15 @@ export const linkSessionThroughApi = async (
 ): Promise<unknown> => {
   const created = await call('POST', '/api/sessions/create', { token: adminToken, body: { sessionId, ...extra } })
   if (created.status !== 201) throw new Error(`create failed: ${created.status} ${created.body?.error?.code}`)
-  await sim.linkWithQr(async () => {
-    const response = await call('GET', `/api/sessions/${sessionId}/qr`, { token: adminToken })
-    return response.status === 200 ? (response.body.data as { qr: string }).qr : undefined
-  }, { accountPn })
-  const connected = async () => ((await call('GET', `/api/sessions/${sessionId}/status`, { token: adminToken })).body.data as { status?: string } | undefined)?.status === 'connected'
+  await sim.linkWithQr(
+    async () => {
+      const response = await call('GET', `/api/sessions/${sessionId}/qr`, { token: adminToken })
+      return response.status === 200 ? (response.body.data as { qr: string }).qr : undefined
+    },
+    { accountPn }
+  )
+  const connected = async () =>
+    ((await call('GET', `/api/sessions/${sessionId}/status`, { token: adminToken })).body.data as { status?: string } | undefined)?.status === 'connected'
   await until(async () => ((await connected()) ? true : undefined), `${sessionId} connected`)
   return created.body.data
 }

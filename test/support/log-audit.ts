@@ -36,5 +36,6 @@ type DecryptedText = { message: { extendedTextMessage?: { text?: string | null }
 
 /** Records every code in the copies the emulator's recipients decrypted of these messages. */
 export const recordCodesSent = (messages: readonly { decrypted: readonly DecryptedText[] }[]): void => {
-  for (const sent of messages) for (const copy of sent.decrypted) recordSensitive(...codesIn(copy.message.extendedTextMessage?.text ?? copy.message.conversation))
+  for (const sent of messages)
+    for (const copy of sent.decrypted) recordSensitive(...codesIn(copy.message.extendedTextMessage?.text ?? copy.message.conversation))
 }

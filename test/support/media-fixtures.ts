@@ -10,8 +10,16 @@ export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).
 
 /** Small files whose signatures file-type recognises, with random bodies so every hash differs. */
 export const mediaSamples = async () => ({
-  image: { bytes: await QRCode.toBuffer(`https://example.test/${randomBytes(4).toString('hex')}`, { type: 'png', width: 256 }), mimetype: 'image/png', name: 'qr.png' },
-  video: { bytes: Buffer.concat([Buffer.from('000000186674797069736f6d0000020069736f6d69736f32', 'hex'), randomBytes(200_000)]), mimetype: 'video/mp4', name: 'clip.mp4' },
+  image: {
+    bytes: await QRCode.toBuffer(`https://example.test/${randomBytes(4).toString('hex')}`, { type: 'png', width: 256 }),
+    mimetype: 'image/png',
+    name: 'qr.png'
+  },
+  video: {
+    bytes: Buffer.concat([Buffer.from('000000186674797069736f6d0000020069736f6d69736f32', 'hex'), randomBytes(200_000)]),
+    mimetype: 'video/mp4',
+    name: 'clip.mp4'
+  },
   audio: { bytes: oggOpus(randomBytes(30_000)), mimetype: 'audio/ogg; codecs=opus', name: 'note.ogg' },
   document: { bytes: Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(100_000)]), mimetype: 'application/pdf', name: 'invoice.pdf' }
 })
@@ -57,4 +65,5 @@ export const startFileServer = async () => {
 }
 
 /** Baileys' own temporary files (`<type>3EB0…-enc`, `-original`), which it writes to os.tmpdir(). */
-export const baileysTempFiles = (dir = tmpdir()) => readdirSync(dir).filter(name => /^(image|video|audio|document|ptt|ptv|gif|sticker)3EB0[0-9A-F]+(-enc|-original)?$/.test(name))
+export const baileysTempFiles = (dir = tmpdir()) =>
+  readdirSync(dir).filter(name => /^(image|video|audio|document|ptt|ptv|gif|sticker)3EB0[0-9A-F]+(-enc|-original)?$/.test(name))

@@ -36,7 +36,7 @@ const serialize = (value: unknown): string => {
 }
 
 const deepArray = (depth: number) => new RawJson('['.repeat(depth) + ']'.repeat(depth), `array nested ${depth} deep`)
-const deepObject = (depth: number) => new RawJson('{"a":'.repeat(depth) + '1' + '}'.repeat(depth), `object nested ${depth} deep`)
+const deepObject = (depth: number) => new RawJson(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`, `object nested ${depth} deep`)
 
 export const summarize = (value: unknown): string => {
   if (value instanceof RawJson) return value.label
@@ -88,7 +88,10 @@ export const validValue = (doc: OpenApiDocument, raw: JsonSchema, known: RouteCo
     case 'boolean':
       return fc.boolean()
     case 'array':
-      return fc.array(validValue(doc, schema.items ?? {}, known), { minLength: schema.minItems ?? 0, maxLength: Math.max(schema.minItems ?? 0, Math.min(schema.maxItems ?? 3, 3)) })
+      return fc.array(validValue(doc, schema.items ?? {}, known), {
+        minLength: schema.minItems ?? 0,
+        maxLength: Math.max(schema.minItems ?? 0, Math.min(schema.maxItems ?? 3, 3))
+      })
     case 'object': {
       const properties = schema.properties ?? {}
       const shape = Object.fromEntries(Object.entries(properties).map(([key, property]) => [key, validValue(doc, property, known, key)]))
@@ -116,7 +119,8 @@ const replaced = (value: unknown, [head, ...rest]: Path, by: unknown): unknown =
   const object = value !== null && typeof value === 'object' && !(value instanceof RawJson) ? (value as Record<string, unknown>) : {}
   const result: Record<string, unknown> = {}
   // defineProperty, so that a `__proto__` key stays an own field of the body.
-  const set = (key: string, next: unknown) => next !== REMOVE && Object.defineProperty(result, key, { value: next, enumerable: true, writable: true, configurable: true })
+  const set = (key: string, next: unknown) =>
+    next !== REMOVE && Object.defineProperty(result, key, { value: next, enumerable: true, writable: true, configurable: true })
   for (const key of Object.keys(object)) set(key, key === head ? replaced(object[key], rest, by) : object[key])
   if (!Object.keys(object).includes(String(head))) set(String(head), replaced(undefined, rest, by))
   return result
@@ -186,27 +190,51 @@ export type Body = { body?: string | Uint8Array; contentType?: string; kind: str
 export const jsonBodies = (schema: Arbitrary<unknown>): Arbitrary<Body> =>
   fc.oneof(
     { weight: 2, arbitrary: schema.map(value => ({ body: serialize(value), contentType: 'application/json', kind: 'json valid', detail: '' })) },
-    { weight: 10, arbitrary: mutated(schema).map(({ value, detail }) => ({ body: serialize(value), contentType: 'application/json', kind: 'json mutated', detail })) },
-    { weight: 2, arbitrary: fc.jsonValue().map(value => ({ body: JSON.stringify(value), contentType: 'application/json', kind: 'json random', detail: summarize(value) })) },
+    {
+      weight: 10,
+      arbitrary: mutated(schema).map(({ value, detail }) => ({ body: serialize(value), contentType: 'application/json', kind: 'json mutated', detail }))
+    },
     {
       weight: 2,
-      arbitrary: fc.oneof(fc.constantFrom(...MALFORMED_JSON), schema.chain(v => fc.nat({ max: Math.max(serialize(v).length - 1, 0) }).map(n => serialize(v).slice(0, n)))).map(text => ({
-        body: text,
-        contentType: 'application/json',
-        kind: 'json malformed',
-        detail: summarize(text)
-      }))
+      arbitrary: fc.jsonValue().map(value => ({ body: JSON.stringify(value), contentType: 'application/json', kind: 'json random', detail: summarize(value) }))
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .oneof(
+          fc.constantFrom(...MALFORMED_JSON),
+          schema.chain(v => fc.nat({ max: Math.max(serialize(v).length - 1, 0) }).map(n => serialize(v).slice(0, n)))
+        )
+        .map(text => ({
+          body: text,
+          contentType: 'application/json',
+          kind: 'json malformed',
+          detail: summarize(text)
+        }))
     },
     {
       weight: 4,
-      arbitrary: fc.tuple(fc.oneof(schema, mutated(schema).map(m => m.value)), fc.constantFrom<string | undefined>(undefined, ...ODD_CONTENT_TYPES)).map(([value, contentType]) => ({
-        body: serialize(value),
-        ...(contentType === undefined ? {} : { contentType }),
-        kind: `content-type ${contentType === undefined ? 'missing' : JSON.stringify(contentType)}`,
-        detail: ''
-      }))
+      arbitrary: fc
+        .tuple(
+          fc.oneof(
+            schema,
+            mutated(schema).map(m => m.value)
+          ),
+          fc.constantFrom<string | undefined>(undefined, ...ODD_CONTENT_TYPES)
+        )
+        .map(([value, contentType]) => ({
+          body: serialize(value),
+          ...(contentType === undefined ? {} : { contentType }),
+          kind: `content-type ${contentType === undefined ? 'missing' : JSON.stringify(contentType)}`,
+          detail: ''
+        }))
     },
-    { weight: 1, arbitrary: fc.constantFrom(70_000, 300_000).map(n => ({ body: JSON.stringify({ to: 'x'.repeat(n) }), contentType: 'application/json', kind: 'json over the body limit', detail: `${n} chars` })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .constantFrom(70_000, 300_000)
+        .map(n => ({ body: JSON.stringify({ to: 'x'.repeat(n) }), contentType: 'application/json', kind: 'json over the body limit', detail: `${n} chars` }))
+    },
     { weight: 1, arbitrary: fc.constant({ contentType: 'application/json', kind: 'json without a body', detail: '' }) }
   )
 
@@ -271,6 +299,11 @@ export const multipartBodies = (doc: OpenApiDocument, schema: JsonSchema, fileFi
       const textParts = Object.entries(fields ?? {}).map(([name, value]) => ({ name, value: typeof value === 'string' ? value : serialize(value) }))
       let body = multipartBody(boundary, shape.parts(textParts), shape.close ?? true)
       if (shape.truncate) body = body.subarray(0, Math.floor(body.length * cut))
-      return { body, contentType: shape.contentType?.(boundary) ?? `multipart/form-data; boundary=${boundary}`, kind: `multipart ${shape.label}`, detail: summarize(fields) }
+      return {
+        body,
+        contentType: shape.contentType?.(boundary) ?? `multipart/form-data; boundary=${boundary}`,
+        kind: `multipart ${shape.label}`,
+        detail: summarize(fields)
+      }
     })
 }

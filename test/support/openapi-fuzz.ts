@@ -24,7 +24,34 @@ export type FuzzRequest = {
   detail: string
 }
 
-const ODD_PATH_VALUES = ['', '.', '..', '%2e%2e', '%2E', 'a'.repeat(65), 'a'.repeat(1_000), 'ñandú', '会话', '🙂', '%00', 'a%00b', 'a/b', 'a%2Fb', '%', '%zz', '%C3%28', '%FF', ' ', '<script>', "' OR 1=1 --", '__proto__', 'constructor', 'null', '-', '0']
+const ODD_PATH_VALUES = [
+  '',
+  '.',
+  '..',
+  '%2e%2e',
+  '%2E',
+  'a'.repeat(65),
+  'a'.repeat(1_000),
+  'ñandú',
+  '会话',
+  '🙂',
+  '%00',
+  'a%00b',
+  'a/b',
+  'a%2Fb',
+  '%',
+  '%zz',
+  '%C3%28',
+  '%FF',
+  ' ',
+  '<script>',
+  "' OR 1=1 --",
+  '__proto__',
+  'constructor',
+  'null',
+  '-',
+  '0'
+]
 
 /** A path parameter as it goes into the URL: mostly a good value (URL-encoded), now and then an odd one as is. */
 const pathValue = (doc: OpenApiDocument, parameter: Parameter, ctx: RouteContext): Arbitrary<{ value: string; odd: boolean }> => {
@@ -37,12 +64,18 @@ const ODD_QUERY_VALUES = ['', 'abc', '-1', '0', '1.5', '1e3', '99999999999999999
 const queryString = (doc: OpenApiDocument, parameters: Parameter[], ctx: RouteContext): Arbitrary<string> => {
   const one = (parameter: Parameter) =>
     fc.oneof(
-      { weight: 3, arbitrary: validValue(doc, parameter.schema ?? {}, ctx.known, parameter.name).map(v => [`${parameter.name}=${encodeURIComponent(String(v))}`]) },
+      {
+        weight: 3,
+        arbitrary: validValue(doc, parameter.schema ?? {}, ctx.known, parameter.name).map(v => [`${parameter.name}=${encodeURIComponent(String(v))}`])
+      },
       { weight: 1, arbitrary: fc.constant<string[]>([]) },
       { weight: 2, arbitrary: fc.constantFrom(...ODD_QUERY_VALUES).map(v => [`${parameter.name}=${v}`]) },
       { weight: 1, arbitrary: fc.constant([`${parameter.name}=4`, `${parameter.name}=x`]) }
     )
-  const extra = fc.oneof({ weight: 9, arbitrary: fc.constant<string[]>([]) }, { weight: 1, arbitrary: fc.constantFrom(['__proto__[admin]=1'], ['a=%zz'], ['&&&'], ['='.repeat(50)]) })
+  const extra = fc.oneof(
+    { weight: 9, arbitrary: fc.constant<string[]>([]) },
+    { weight: 1, arbitrary: fc.constantFrom(['__proto__[admin]=1'], ['a=%zz'], ['&&&'], ['='.repeat(50)]) }
+  )
   return fc.tuple(fc.tuple(...parameters.map(one)), extra).map(([values, more]) => {
     const pairs = [...values.flat(), ...more]
     return pairs.length ? `?${pairs.join('&')}` : ''
@@ -50,7 +83,20 @@ const queryString = (doc: OpenApiDocument, parameters: Parameter[], ctx: RouteCo
 }
 
 /** Header values Node's fetch accepts: Latin-1, no CR, LF or NUL. */
-const ODD_IDEMPOTENCY_KEYS = ['', ' ', 'k', 'same-key-1', 'same-key-2', 'key with spaces', 'tab\there', 'clé-\xf1-\xff', 'k'.repeat(256), 'k'.repeat(1_000), '"quoted"', '../../etc']
+const ODD_IDEMPOTENCY_KEYS = [
+  '',
+  ' ',
+  'k',
+  'same-key-1',
+  'same-key-2',
+  'key with spaces',
+  'tab\there',
+  'clé-\xf1-\xff',
+  'k'.repeat(256),
+  'k'.repeat(1_000),
+  '"quoted"',
+  '../../etc'
+]
 const ODD_ACCEPT = ['text/html', 'application/xml', '*/*;q=0', 'image/png', 'application/json;q=0, text/plain', 'garbage', '']
 
 type Headers = { headers: Record<string, string>; kind: string | undefined; notes: string[] }
@@ -120,7 +166,11 @@ export const routeRequests = (doc: OpenApiDocument, route: Route, ctx: RouteCont
   return fc
     .record({
       params: fc.tuple(...pathParameters.map(p => pathValue(doc, p, ctx))),
-      query: queryString(doc, parameters.filter(p => p.in === 'query'), ctx),
+      query: queryString(
+        doc,
+        parameters.filter(p => p.in === 'query'),
+        ctx
+      ),
       headers: headerArbitrary(route, ctx),
       body: bodies.length ? fc.oneof(...bodies) : NO_BODY
     })

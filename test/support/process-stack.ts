@@ -8,7 +8,6 @@ import { recordCodesSent, recordSensitive } from './log-audit.ts'
 import type { Call, Envelope } from './api-envelope.ts'
 import { linkSessionThroughApi } from './link-session.ts'
 import { startProcesses } from './processes.ts'
-import { until } from './until.ts'
 
 export type CallInit = { token?: string; body?: unknown; headers?: Record<string, string> }
 
@@ -47,7 +46,8 @@ export const startProcessStack = async (env: Record<string, string> = {}, simOpt
   const sessionStatus = async (sessionId: string) => (await data<{ status: string } | undefined>(`/api/sessions/${sessionId}/status`))?.status
 
   /** Creates a session through the API (with `extra` create fields) and links it with the emulator's phone. */
-  const linkSession = (sessionId: string, accountPn: string, extra: Record<string, unknown> = {}) => linkSessionThroughApi({ call, sim, adminToken: admin }, sessionId, accountPn, extra)
+  const linkSession = (sessionId: string, accountPn: string, extra: Record<string, unknown> = {}) =>
+    linkSessionThroughApi({ call, sim, adminToken: admin }, sessionId, accountPn, extra)
 
   /** A read-only look at the host's database, for what the API does not show (the webhook outbox). */
   const query = <T>(sql: string, ...params: unknown[]): T[] => {

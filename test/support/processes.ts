@@ -87,12 +87,19 @@ export const startProcesses = async (
   }
   const waitFor = async (url: string) => {
     for (let i = 0; i < 300; i++) {
-      if (await fetch(url).then(r => r.ok, () => false)) return
+      if (
+        await fetch(url).then(
+          r => r.ok,
+          () => false
+        )
+      )
+        return
       await new Promise(r => setTimeout(r, 100))
     }
     throw new Error(`${url} did not come up`)
   }
-  const exited = (child: ChildProcess) => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>(r => child.once('exit', () => r())))
+  const exited = (child: ChildProcess) =>
+    child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>(r => child.once('exit', () => r()))
 
   const startHost = async () => {
     run('host', 'session-host/main.ts')

@@ -11,7 +11,14 @@ export type ReceivedWebhook = { id: string; type: string; timestamp: string; dat
  */
 export const startWebhookReceiver = async () => {
   let secret: string | undefined
-  const state = { down: false, delayMs: 0, verified: [] as ReceivedWebhook[], refused: 0, attempts: 0, lastRaw: undefined as { body: string; headers: Record<string, string> } | undefined }
+  const state = {
+    down: false,
+    delayMs: 0,
+    verified: [] as ReceivedWebhook[],
+    refused: 0,
+    attempts: 0,
+    lastRaw: undefined as { body: string; headers: Record<string, string> } | undefined
+  }
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', chunk => chunks.push(chunk))

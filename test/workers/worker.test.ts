@@ -16,7 +16,6 @@ import type { RunningWorker } from '../support/workerd.ts'
 import { until } from '../support/until.ts'
 import type { Envelope } from '../support/api-envelope.ts'
 
-
 const ROOT = resolve(import.meta.dirname, '..', '..')
 
 /** The few wrangler.toml values the test needs: string values by table ('' for the top level). */
@@ -28,7 +27,8 @@ const readWranglerToml = () => {
     if (header) table = header[1]!.trim()
     const pair = /^\s*([A-Za-z_][\w-]*)\s*=\s*"([^"]*)"\s*(#.*)?$/.exec(line)
     if (pair) {
-      const values = (tables[table] ??= {})
+      const values = tables[table] ?? {}
+      tables[table] = values
       values[pair[1]!] = pair[2]!
     }
   }
@@ -128,12 +128,21 @@ describe('the gateway on the Workers runtime', () => {
       const response = await api<{ qr: string }>('GET', '/api/sessions/shop-1/qr', { token: admin })
       return response.status === 200 ? response.body.data.qr : undefined
     }, 'a QR code')
-    await host.sim.linkWithQr(async () => (await api<{ qr: string }>('GET', '/api/sessions/shop-1/qr', { token: admin })).body.data?.qr ?? qr, { accountPn: '15550100001' })
-    await until(async () => ((await api<{ status: string }>('GET', '/api/sessions/shop-1/status', { token: admin })).body.data?.status === 'connected' ? true : undefined), 'shop-1 connected')
+    await host.sim.linkWithQr(async () => (await api<{ qr: string }>('GET', '/api/sessions/shop-1/qr', { token: admin })).body.data?.qr ?? qr, {
+      accountPn: '15550100001'
+    })
+    await until(
+      async () =>
+        (await api<{ status: string }>('GET', '/api/sessions/shop-1/status', { token: admin })).body.data?.status === 'connected' ? true : undefined,
+      'shop-1 connected'
+    )
   })
 
   it('sends an OTP that the recipient decrypts, then refuses a wrong code and approves the right one', async () => {
-    const sent = await api<{ otpId: string; status: string; messageId: string }>('POST', '/api/messages/shop-1/otp', { token: admin, body: { to: '081234567890' } })
+    const sent = await api<{ otpId: string; status: string; messageId: string }>('POST', '/api/messages/shop-1/otp', {
+      token: admin,
+      body: { to: '081234567890' }
+    })
     assert.equal(sent.status, 201, JSON.stringify(sent.body))
     assert.equal(sent.body.data.status, 'pending')
 

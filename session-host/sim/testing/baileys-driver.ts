@@ -1,4 +1,4 @@
-import { Boom } from '@hapi/boom'
+import type { Boom } from '@hapi/boom'
 import pino from 'pino'
 import makeWASocket, { DisconnectReason, initAuthCreds } from '@whiskeysockets/baileys'
 import type {
@@ -173,7 +173,9 @@ export class BaileysDriver {
     const code = (update.lastDisconnect?.error as Boom | undefined)?.output?.statusCode ?? 0
     this.closeCodes.push(code)
     for (const listener of this.listeners) listener()
-    const restart = code === DisconnectReason.restartRequired || (this.options.reconnect && code !== DisconnectReason.loggedOut && code !== DisconnectReason.connectionReplaced)
+    const restart =
+      code === DisconnectReason.restartRequired ||
+      (this.options.reconnect && code !== DisconnectReason.loggedOut && code !== DisconnectReason.connectionReplaced)
     if (restart && !this.stopped) this.connect()
   }
 }
