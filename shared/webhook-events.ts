@@ -7,18 +7,6 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number]
  * What the host hands the gateway for one delivery attempt. The gateway signs it with the
  * endpoint's secrets (Standard Webhooks) and posts `{ type, timestamp, data }` to `url`.
  */
-export type WebhookDeliveryRequest = {
-  eventId: string
-  type: WebhookEventType
-  /** When the event happened, ISO 8601. */
-  timestamp: string
-  data: Record<string, unknown>
-  url: string
-  /** `whsec_…` secrets, newest first; more than one while a rotation is in progress. */
-  secrets: string[]
-}
-
-export type WebhookDeliveryResult = { delivered: true; status: number } | { delivered: false; status?: number; error: string }
 
 /** The gateway's internal route that delivers one webhook; only the session host may call it. */
 export const WEBHOOK_DELIVERY_PATH = '/internal/webhook-deliveries'

@@ -1,6 +1,6 @@
 import type { AllowedHost } from '../../shared/allowed-hosts.ts'
 import { AppError } from '../../shared/errors.ts'
-import type { WebhookDeliveryRequest, WebhookDeliveryResult } from '../../shared/webhook-events.ts'
+import type { WebhookDeliveryRequest, WebhookDeliveryResult } from '../../shared/host-api/webhook-delivery.ts'
 import { signWebhook } from './standard-webhooks.ts'
 import { checkWebhookUrl } from './webhook-url.ts'
 

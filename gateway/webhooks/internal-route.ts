@@ -1,22 +1,16 @@
 import { Hono } from 'hono'
-import { z } from 'zod'
-import { appError, ok } from '../../shared/errors.ts'
+import { ok } from '../../shared/errors.ts'
+import { WebhookDeliveryRequest } from '../../shared/host-api/webhook-delivery.ts'
+import { jsonBody } from '../../shared/json-body.ts'
 import { internalRequestAuth } from '../../shared/internal-request-auth.ts'
 import type { SigningSecret } from '../../shared/internal-signing.ts'
-import { WEBHOOK_DELIVERY_PATH, WEBHOOK_EVENT_TYPES } from '../../shared/webhook-events.ts'
+import { WEBHOOK_DELIVERY_PATH } from '../../shared/webhook-events.ts'
 import { deliverWebhook } from './deliver.ts'
 import type { DeliverDeps } from './deliver.ts'
 import { isWebhookSecret } from './standard-webhooks.ts'
-import { EventId } from '../../shared/ids.ts'
 
-const DeliveryRequest = z.object({
-  eventId: EventId,
-  type: z.enum(WEBHOOK_EVENT_TYPES),
-  timestamp: z.string(),
-  data: z.record(z.string(), z.unknown()),
-  url: z.url({ protocol: /^https?$/ }),
-  secrets: z.array(z.string().refine(isWebhookSecret)).min(1).max(5)
-})
+// The secrets must be keys this gateway can sign with, not just look like them.
+const DeliveryRequest = WebhookDeliveryRequest.refine(request => request.secrets.every(isWebhookSecret), { path: ['secrets'], message: 'not a webhook secret' })
 
 const MAX_BODY_BYTES = 1024 * 1024
 
@@ -30,10 +24,7 @@ export const webhookDeliveryRoute = (deps: { secret: SigningSecret; clock?: () =
     WEBHOOK_DELIVERY_PATH,
     internalRequestAuth({ secret: deps.secret, maxBodyBytes: MAX_BODY_BYTES, ...(deps.clock ? { clock: deps.clock } : {}) }),
     async c => {
-      const body: unknown = await c.req.json().catch(() => {
-        throw appError('INVALID_JSON')
-      })
-      const request = DeliveryRequest.parse(body)
+      const request = await jsonBody(c, DeliveryRequest)
       return c.json(ok('Delivery attempted', await deliverWebhook(request, deps)))
     }
   )

@@ -23,7 +23,7 @@ import type { RecipientCheck } from '../messages/recipient-check.ts'
 import { acceptSend } from '../outbox/accept-send.ts'
 import type { AcceptDeps } from '../outbox/accept-send.ts'
 import { moveFile, fileDigest } from '../media/outbox-files.ts'
-import { jsonBody } from '../http/json-body.ts'
+import { jsonBody } from '../../shared/json-body.ts'
 
 export type MediaRoutesDeps = AcceptDeps & {
   recipients: RecipientCheck

@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { ok } from '../../shared/errors.ts'
 import { OtpId } from '../../shared/ids.ts'
 import { CancelOtpRequest, LatestOtpQuery, SendOtpRequest, VerifyOtpRequest } from '../../shared/host-api/otp.ts'
-import { jsonBody } from '../http/json-body.ts'
+import { jsonBody } from '../../shared/json-body.ts'
 import type { OtpService } from '../otp/otp-service.ts'
 
 /** Internal OTP routes: the gateway made and hashed the code and checked the caller's scope. */

@@ -11,7 +11,7 @@ import { buttonsMessage, contactsMessage, listMessage, locationMessage, pollMess
 import type { Outgoing } from '../messages/rich-content.ts'
 import { acceptSend } from '../outbox/accept-send.ts'
 import type { AcceptDeps } from '../outbox/accept-send.ts'
-import { jsonBody } from '../http/json-body.ts'
+import { jsonBody } from '../../shared/json-body.ts'
 
 const BUILD: { [K in RichKind]: (jid: string, input: z.infer<(typeof RICH_CONTENT)[K]>) => Outgoing } = {
   location: (_jid, input) => locationMessage(input),

@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import type { proto } from '@whiskeysockets/baileys'
 import { appError, ok } from '../../shared/errors.ts'
 import { SandboxInboundRequest } from '../../shared/host-api/sandbox.ts'
-import { jsonBody } from '../http/json-body.ts'
+import { jsonBody } from '../../shared/json-body.ts'
 import type { Sandbox } from '../sandbox/sandbox.ts'
 import type { SessionManager } from '../sessions/session-manager.ts'
 

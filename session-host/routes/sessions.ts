@@ -3,7 +3,7 @@ import QRCode from 'qrcode'
 import { ok } from '../../shared/errors.ts'
 import { SessionId } from '../../shared/ids.ts'
 import { CreateSessionRequest, PairingCodeRequest } from '../../shared/host-api/sessions.ts'
-import { jsonBody } from '../http/json-body.ts'
+import { jsonBody } from '../../shared/json-body.ts'
 import type { SessionManager } from '../sessions/session-manager.ts'
 import { setSessionEndpoint } from '../webhooks/endpoints.ts'
 

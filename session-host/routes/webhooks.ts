@@ -4,7 +4,7 @@ import { ok } from '../../shared/errors.ts'
 import { EndpointRequest, ReplayRequest } from '../../shared/host-api/webhooks.ts'
 import type { Db } from '../db/connection.ts'
 import { writeTransaction } from '../db/connection.ts'
-import { jsonBody } from '../http/json-body.ts'
+import { jsonBody } from '../../shared/json-body.ts'
 import { listDeadLetters, replayDeadLetter } from '../webhooks/dead-letters.ts'
 import { getSessionEndpoint, removeSessionEndpoint, setSessionEndpoint } from '../webhooks/endpoints.ts'
 

@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, lte, min, sql } from 'drizzle-orm'
 import type { Logger } from 'pino'
-import type { WebhookDeliveryRequest, WebhookDeliveryResult, WebhookEventType } from '../../shared/webhook-events.ts'
+import type { WebhookDeliveryRequest, WebhookDeliveryResult } from '../../shared/host-api/webhook-delivery.ts'
+import type { WebhookEventType } from '../../shared/webhook-events.ts'
 import type { Db } from '../db/connection.ts'
 import { webhookDeliveries, webhookEndpoints, webhookEvents } from '../db/schema.ts'
 import { activeSecrets } from './endpoints.ts'

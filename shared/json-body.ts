@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import type { z } from 'zod'
-import { appError } from '../../shared/errors.ts'
+import { appError } from './errors.ts'
 
 const decoder = new TextDecoder()
 
