@@ -40,7 +40,9 @@ export const checkArchitecture = async (files: string[], root = process.cwd()): 
       const to = dirname(rel(target))
       if (to !== from && !isTest) folders.set(from, (folders.get(from) ?? new Set()).add(to))
       const routeFolder = ROUTE_FOLDERS.find(folder => rel(file).startsWith(folder))
-      if (routeFolder && !isTest && rel(target).startsWith(routeFolder)) findings.push({ rule: 'route imports route', detail: `${rel(file)} → ${rel(target)}` })
+      if (routeFolder && !isTest && rel(target).startsWith(routeFolder)) {
+        findings.push({ rule: 'route imports route', detail: `${rel(file)} → ${rel(target)}` })
+      }
     }
     if (rel(file).startsWith('shared/') && !rel(file).endsWith('.test.ts')) {
       for (const dependency of tree[file] ?? []) {
