@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono'
 import { appError } from '../../shared/errors.ts'
+import { mediaTypeOf } from '../../shared/media.ts'
 
 /**
  * Callers written against the original WhatsApp OTP API (the project this gateway replaces) send
@@ -31,7 +32,6 @@ const NUMBERS = new Set(['latitude', 'longitude', 'length', 'ttlSeconds'])
 const BOOLEANS = new Set(['ptt'])
 
 /** The media type of a Content-Type, exactly: a doubled header (`a, a`) is not one. */
-const mediaTypeOf = (contentType: string): string => contentType.split(';')[0]!.trim().toLowerCase()
 const UNSAFE_KEYS = new Set(['__proto__', 'prototype', 'constructor'])
 const MAX_DEPTH = 6
 /** No route's body nests deeper than a list's rows; far deeper JSON could not even be re-serialized. */

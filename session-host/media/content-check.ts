@@ -1,5 +1,6 @@
 import { fileTypeFromFile, supportedMimeTypes } from 'file-type'
 import { appError } from '../../shared/errors.ts'
+import { mediaTypeOf } from '../../shared/media.ts'
 import type { MediaKind } from '../../shared/media.ts'
 
 /** What WhatsApp plays inline for each kind, as file-type names it. Documents take any file. */
@@ -9,8 +10,7 @@ export const ACCEPTED_TYPES: Record<Exclude<MediaKind, 'document'>, readonly str
   audio: ['audio/ogg; codecs=opus', 'audio/ogg', 'audio/mpeg', 'audio/mp4', 'audio/x-m4a', 'audio/aac', 'audio/amr']
 }
 
-const base = (mimetype: string): string => mimetype.split(';')[0]!.trim().toLowerCase()
-const sniffable: ReadonlySet<string> = new Set([...supportedMimeTypes].map(base))
+const sniffable: ReadonlySet<string> = new Set([...supportedMimeTypes].map(mediaTypeOf))
 
 /**
  * Reads the file's signature and decides the mimetype to send, or refuses with 415: a kind's
@@ -25,10 +25,10 @@ export const checkContent = async (path: string, kind: MediaKind, declared?: str
       ...(declared ? { declared } : {}),
       ...(kind === 'document' ? {} : { accepted: ACCEPTED_TYPES[kind] })
     })
-  if (declared && detected && base(declared) !== base(detected)) throw refuse(`The file is ${detected}, not ${declared}`)
+  if (declared && detected && mediaTypeOf(declared) !== mediaTypeOf(detected)) throw refuse(`The file is ${detected}, not ${declared}`)
   if (kind === 'document') {
     // A declared type whose signature we know but cannot find is a mislabelled file.
-    if (declared && !detected && sniffable.has(base(declared))) throw refuse(`The file content is not ${declared}`)
+    if (declared && !detected && sniffable.has(mediaTypeOf(declared))) throw refuse(`The file content is not ${declared}`)
     return declared ?? detected ?? 'application/octet-stream'
   }
   if (!detected || !ACCEPTED_TYPES[kind].includes(detected))
