@@ -2,7 +2,8 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { eq } from 'drizzle-orm'
-import { sessions } from '../db/schema.ts'
+import { sessions, webhookEvents } from '../db/schema.ts'
+import { syncGlobalEndpoint } from '../webhooks/endpoints.ts'
 import { attachMessageId, cancelOtp, createOtp, findLatestPendingOtp, getOtp, markOtpFailed, verifyOtp } from './otp-store.ts'
 import { expireDueOtps } from './otp-expiry.ts'
 import { hash, isAppError, send, SESSION, setup, storedHash, T0, TO, verify } from './otp-store.fixture.ts'
@@ -122,12 +123,20 @@ describe('the latest OTP to a number', () => {
   it('a new OTP supersedes the pending one: the old code is refused, the new one approved', () => {
     const fixture = setup()
     const { deps } = fixture
+    // An endpoint that wants every event, so the journal keeps them.
+    syncGlobalEndpoint(deps.db, { url: 'https://hooks.example.com/otp', secrets: [`whsec_${Buffer.alloc(32, 1).toString('base64')}`] })
     const first = send(deps, { code: '111111' })
     fixture.advance(30_000)
     const second = send(deps, { code: '222222' })
 
     assert.equal(getOtp(deps, { otpId: first.id }).status, 'canceled')
     assert.equal(verify(deps, first.id, '111111').status, 'canceled')
+    const events = deps.db.select({ payload: webhookEvents.payload }).from(webhookEvents).where(eq(webhookEvents.type, 'otp.status')).all()
+    assert.deepEqual(
+      events.map(event => event.payload),
+      [{ sessionId: SESSION, otpId: first.id, messageId: null, status: 'canceled', delivery: null, reason: 'superseded' }],
+      'the superseded OTP says so in an otp.status event'
+    )
     const latest = findLatestPendingOtp(deps, { sessionId: SESSION, destination: TO })
     assert.equal(latest.id, second.id)
     assert.deepEqual(verify(deps, latest.id, '222222'), { otpId: second.id, valid: true, status: 'approved', attemptsLeft: 4 })

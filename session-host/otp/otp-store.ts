@@ -126,11 +126,10 @@ export const createOtp = (
       .returning(expiredColumns)
       .all()
     for (const otp of expired) journalOtpExpired(tx, otp, now)
-    wroteEvents = expired.length > 0
-    tx.update(otps)
-      .set({ status: 'canceled', updatedAt: new Date(now) })
-      .where(sameDestination)
-      .run()
+    // A superseded OTP is canceled like one canceled through the API: with its event.
+    const superseded = tx.update(otps).set({ status: 'canceled', updatedAt: new Date(now) }).where(sameDestination).returning(expiredColumns).all()
+    for (const otp of superseded) recordOtpStatus(tx, { sessionId: otp.sessionId, otpId: otp.otpId, messageId: otp.messageId, status: 'canceled', reason: 'superseded', at: now })
+    wroteEvents = expired.length + superseded.length > 0
 
     return tx
       .insert(otps)
