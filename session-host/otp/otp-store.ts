@@ -127,8 +127,14 @@ export const createOtp = (
       .all()
     for (const otp of expired) journalOtpExpired(tx, otp, now)
     // A superseded OTP is canceled like one canceled through the API: with its event.
-    const superseded = tx.update(otps).set({ status: 'canceled', updatedAt: new Date(now) }).where(sameDestination).returning(expiredColumns).all()
-    for (const otp of superseded) recordOtpStatus(tx, { sessionId: otp.sessionId, otpId: otp.otpId, messageId: otp.messageId, status: 'canceled', reason: 'superseded', at: now })
+    const superseded = tx
+      .update(otps)
+      .set({ status: 'canceled', updatedAt: new Date(now) })
+      .where(sameDestination)
+      .returning(expiredColumns)
+      .all()
+    for (const otp of superseded)
+      recordOtpStatus(tx, { sessionId: otp.sessionId, otpId: otp.otpId, messageId: otp.messageId, status: 'canceled', reason: 'superseded', at: now })
     wroteEvents = expired.length + superseded.length > 0
 
     return tx
