@@ -33,7 +33,7 @@ export const checkArchitecture = async (files: string[], root = process.cwd()): 
   for (const file of local) {
     const from = dirname(rel(file))
     // Tests sit beside their code and reach across folders on purpose; only product code counts here.
-    const isTest = rel(file).endsWith('.test.ts') || rel(file).startsWith('test/')
+    const isTest = /\.test\.ts$|[.-]fixture\.ts$/.test(rel(file)) || rel(file).startsWith('test/')
     for (const dependency of tree[file] ?? []) {
       const target = dependency.id
       if (!isProjectFile(target)) continue

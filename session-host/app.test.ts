@@ -4,7 +4,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
-import { signRequest } from '../shared/internal-signing.ts'
+import type { z } from 'zod'
+import { HEALTH_ROUTE } from '../shared/host-api/health.ts'
+import type { HostRoute } from '../shared/host-api/host-route.ts'
+import { MESSAGE_ROUTES } from '../shared/host-api/messages.ts'
+import { OTP_ROUTES } from '../shared/host-api/otp.ts'
+import { SESSION_ROUTES } from '../shared/host-api/sessions.ts'
+import { WEBHOOK_ROUTES } from '../shared/host-api/webhooks.ts'
+import { signRequest, signStreamRequest } from '../shared/internal-signing.ts'
 import { parseHostConfig } from './config.ts'
 import { createHost } from './create-host.ts'
 import type { Host } from './create-host.ts'
@@ -116,6 +123,51 @@ describe('the session host internal API', () => {
     const malformed = await app.request('/internal/sessions', { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: text })
     assert.equal(malformed.status, 400)
     assert.equal((await read(malformed)).error.code, 'INVALID_JSON')
+  })
+
+  it('serves every internal route the shared contracts name, at the path the gateway builds', async () => {
+    const ids = { sessionId: 'nobody', otpId: 'otp_000000000000000000000000', messageId: '3EB0AAAAAAAAAAAA', eventId: 'evt_00000000', kind: 'image' }
+    const routes = [
+      ...Object.values(SESSION_ROUTES),
+      ...Object.values(MESSAGE_ROUTES),
+      ...Object.values(OTP_ROUTES),
+      ...Object.values(WEBHOOK_ROUTES),
+      HEALTH_ROUTE
+    ] as HostRoute<Record<string, unknown>, undefined, z.ZodType>[]
+    const params = { ...ids, digits: '15550002222', destination: '15550002222', query: { country: 'ID' } }
+    for (const route of routes) {
+      const path = route.path(params)
+      const upload = path.includes('/upload?')
+      const headers = upload
+        ? await signStreamRequest({
+            secret: SECRET,
+            method: route.method,
+            pathWithQuery: path,
+            contentType: 'multipart/form-data; boundary=b',
+            contentLength: 0
+          })
+        : await signRequest({
+            secret: SECRET,
+            method: route.method,
+            pathWithQuery: path,
+            body: route.method === 'GET' || route.method === 'DELETE' ? undefined : '{}'
+          })
+      const body = route.method === 'GET' || route.method === 'DELETE' ? undefined : upload ? '' : '{}'
+      const response = await app.request(path, {
+        method: route.method,
+        headers: { ...headers, 'content-type': upload ? 'multipart/form-data; boundary=b' : 'application/json' },
+        ...(body === undefined ? {} : { body })
+      })
+      const answer = (await response.json()) as { success: boolean; message: string; error?: { code: string } }
+      // The router's own answer to a path no route takes; any other (a 404 for the unknown session included) means the route exists.
+      assert.notEqual(answer.message, 'No such route', `${route.method} ${path}`)
+      assert.notEqual(answer.error?.code, 'INTERNAL_AUTH_FAILED', `${route.method} ${path} was not signed as the host expects`)
+    }
+  })
+
+  it('takes a cancel without a body, as a gateway from before the guarded cancel sends it', async () => {
+    const answer = await read(await call('POST', '/internal/otp/otp_000000000000000000000000/cancel'))
+    assert.equal(answer.error.code, 'OTP_NOT_FOUND')
   })
 
   it('logs out and deletes a session with its auth state', async () => {

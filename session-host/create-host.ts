@@ -130,10 +130,8 @@ export const createHost = ({ config, logger, clock = Date.now, ...options }: Hos
     db,
     sessions,
     queue,
-    otps,
     webhooks,
     upkeep,
-    sandbox,
     spool,
     outboxDir,
     /**

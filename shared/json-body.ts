@@ -9,10 +9,11 @@ const decoder = new TextDecoder()
  * bytes the signature check already read (Hono caches them): asking for `json()` after
  * `arrayBuffer()` would rebuild the body through a whole Response.
  */
-export const jsonBody = async <S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> => {
+export const jsonBody = async <S extends z.ZodType>(c: Context, schema: S, { emptyAs }: { emptyAs?: unknown } = {}): Promise<z.infer<S>> => {
   let body: unknown
   try {
-    body = JSON.parse(decoder.decode(await c.req.arrayBuffer()))
+    const bytes = await c.req.arrayBuffer()
+    body = bytes.byteLength === 0 && emptyAs !== undefined ? emptyAs : JSON.parse(decoder.decode(bytes))
   } catch {
     throw appError('INVALID_JSON', 'Request body is not valid JSON')
   }

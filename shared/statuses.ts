@@ -1,6 +1,7 @@
 /**
- * The one vocabulary of statuses: the public API, the host's rows, its events and the metrics all
- * use these words (../API.md).
+ * The status vocabularies of messages, OTPs and webhook deliveries: the public API, the host's
+ * rows, its events and the metrics all use these words (../API.md). A session's statuses sit with
+ * the rest of what a session is, in sessions.ts.
  */
 
 /** Where a message stands on its way to the recipient. */
@@ -10,3 +11,6 @@ export type MessageStatus = (typeof MESSAGE_STATUSES)[number]
 /** Where an OTP stands; how its message is doing is a separate `delivery`. */
 export const OTP_STATUSES = ['pending', 'approved', 'expired', 'max_attempts_reached', 'canceled', 'failed'] as const
 export type OtpStatus = (typeof OTP_STATUSES)[number]
+
+/** Where one webhook delivery stands: waiting (or retrying), delivered, or dead-lettered. */
+export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'delivered', 'dead'] as const

@@ -31,7 +31,6 @@ const RENAMES: [RegExp, Record<string, string>][] = [
 const NUMBERS = new Set(['latitude', 'longitude', 'length', 'ttlSeconds'])
 const BOOLEANS = new Set(['ptt'])
 
-/** The media type of a Content-Type, exactly: a doubled header (`a, a`) is not one. */
 const UNSAFE_KEYS = new Set(['__proto__', 'prototype', 'constructor'])
 const MAX_DEPTH = 6
 /** No route's body nests deeper than a list's rows; far deeper JSON could not even be re-serialized. */

@@ -4,7 +4,7 @@ import { WebhookDeliveryRequest } from '../../shared/host-api/webhook-delivery.t
 import { jsonBody } from '../../shared/json-body.ts'
 import { internalRequestAuth } from '../../shared/internal-request-auth.ts'
 import type { SigningSecret } from '../../shared/internal-signing.ts'
-import { WEBHOOK_DELIVERY_PATH } from '../../shared/webhook-events.ts'
+import { WEBHOOK_DELIVERY_PATH } from '../../shared/host-api/webhook-delivery.ts'
 import { deliverWebhook } from './deliver.ts'
 import type { DeliverDeps } from './deliver.ts'
 import { isWebhookSecret } from './standard-webhooks.ts'

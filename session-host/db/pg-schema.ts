@@ -1,9 +1,8 @@
 import { sql } from 'drizzle-orm'
 import { bigint, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
 import { SESSION_STATUSES } from '../../shared/sessions.ts'
-import { MESSAGE_STATUSES, OTP_STATUSES } from '../../shared/statuses.ts'
+import { MESSAGE_STATUSES, OTP_STATUSES, WEBHOOK_DELIVERY_STATUSES } from '../../shared/statuses.ts'
 import type { LinkFailure } from '../../shared/sessions.ts'
-import { WEBHOOK_DELIVERY_STATUSES } from './schema.ts'
 
 /**
  * The PostgreSQL twin of schema.ts, for hosts that share one database: the same tables, columns,
@@ -20,8 +19,6 @@ import { WEBHOOK_DELIVERY_STATUSES } from './schema.ts'
  * - Status columns stay text with the same value lists (no pg enum type), as in SQLite: adding a
  *   status is then a code change, not a migration that alters a type.
  */
-
-export { WEBHOOK_DELIVERY_STATUSES }
 
 /** A millisecond-precision instant read as a Date, like SQLite's timestamp_ms. */
 const instant = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' })

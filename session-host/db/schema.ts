@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 import { SESSION_STATUSES } from '../../shared/sessions.ts'
-import { MESSAGE_STATUSES, OTP_STATUSES } from '../../shared/statuses.ts'
+import { MESSAGE_STATUSES, OTP_STATUSES, WEBHOOK_DELIVERY_STATUSES } from '../../shared/statuses.ts'
 import type { LinkFailure } from '../../shared/sessions.ts'
 
 /** One linked (or linking) WhatsApp account, known by the ID the operator chose. */
@@ -115,8 +115,6 @@ export const webhookEvents = sqliteTable(
     index('webhook_events_created_idx').on(table.createdAt)
   ]
 )
-
-export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'delivered', 'dead'] as const
 
 /**
  * One event to one endpoint. Each (endpoint, session) stream is delivered in `seq` order: the

@@ -16,8 +16,9 @@ export type OtpServiceDeps = AcceptDeps & {
 export type OtpService = ReturnType<typeof createOtpService>
 
 /**
- * The OTP state machine's one door: every change of an OTP (and its event) goes through the
- * store's guarded statements from here; the routes only validate and answer.
+ * What the OTP routes do, through the store's guarded statements (every change of an OTP and its
+ * event is in session-host/otp/: here, the send queue's follower otp-follows-message.ts, and the
+ * expiry job otp-expiry.ts); the routes only validate and answer.
  */
 export const createOtpService = (deps: OtpServiceDeps) => {
   const { db, clock, limits } = deps
@@ -28,6 +29,9 @@ export const createOtpService = (deps: OtpServiceDeps) => {
      * Idempotency-Key answers with the OTP first sent under it.
      */
     async send(sessionId: string, input: z.infer<typeof SendOtpRequest>): Promise<{ otp: OtpView; replayed: boolean }> {
+      // Superseding or expiring earlier OTPs writes events inside the send's transaction: wake the
+      // outbox once that transaction has committed, not from inside it.
+      let wroteEvents = false
       const sent = await acceptSend(deps, {
         sessionId,
         jid: input.jid,
@@ -39,7 +43,13 @@ export const createOtpService = (deps: OtpServiceDeps) => {
         ...(input.idempotency ? { idempotency: input.idempotency } : {}),
         before: tx =>
           void createOtp(
-            { ...store, db: tx },
+            {
+              db: tx,
+              clock,
+              onEvent: () => {
+                wroteEvents = true
+              }
+            },
             {
               id: input.otpId,
               sessionId,
@@ -51,6 +61,7 @@ export const createOtpService = (deps: OtpServiceDeps) => {
           ),
         after: (tx, message) => void attachMessageId({ db: tx, clock }, { otpId: input.otpId, messageId: message.messageId })
       })
+      if (wroteEvents) deps.onEvent?.()
       return { otp: otpView(getOtp(store, { otpId: sent.otpId ?? input.otpId }), sent), replayed: sent.replayed }
     },
     latest: (query: z.infer<typeof LatestOtpQuery>): OtpView => otpView(findLatestPendingOtp(store, query)),

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
 import { getOtp } from './otp-store.ts'
-import type { VerifyResult } from './otp-store.ts'
+import type { VerifyAnswer } from '../../shared/host-api/otp.ts'
 import type { WorkerJob, WorkerOutcome } from './otp-store.worker-fixture.ts'
 import { cleanups, hash, send, SESSION, setup, T0, TO, verify } from './otp-store.fixture.ts'
 
@@ -71,9 +71,9 @@ describe('parallel connections in worker threads', () => {
     return (await Promise.all(outcomes)).flat() as WorkerOutcome[]
   }
 
-  const verifyResult = (outcome: WorkerOutcome): VerifyResult => {
+  const verifyResult = (outcome: WorkerOutcome): VerifyAnswer => {
     assert.ok('ok' in outcome, `unexpected error: ${'error' in outcome ? outcome.error : ''}`)
-    return outcome.ok as VerifyResult
+    return outcome.ok as VerifyAnswer
   }
 
   it('approves the right code exactly once across 4 parallel connections', async () => {

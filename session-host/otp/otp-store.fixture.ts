@@ -10,7 +10,8 @@ import { openDatabase } from '../db/connection.ts'
 import type { Db } from '../db/connection.ts'
 import { otps, sessions } from '../db/schema.ts'
 import { createOtp, verifyOtp } from './otp-store.ts'
-import type { OtpDeps, VerifyResult } from './otp-store.ts'
+import type { VerifyAnswer } from '../../shared/host-api/otp.ts'
+import type { OtpDeps } from './otp-store.ts'
 
 /** The OTP store tests' fixture: a fresh database file per test, a movable clock, and the gateway's hashing. */
 export const SESSION = 'shop-1'
@@ -58,7 +59,7 @@ export const send = (deps: OtpDeps, options: { code?: string; to?: string; sessi
   return otp
 }
 
-export const verify = (deps: OtpDeps, otpId: string, code: string): VerifyResult => verifyOtp(deps, { otpId, codeHash: hash(otpId, code) })
+export const verify = (deps: OtpDeps, otpId: string, code: string): VerifyAnswer => verifyOtp(deps, { otpId, codeHash: hash(otpId, code) })
 
 export const isAppError = (code: string, check?: (error: AppError) => void) => (error: unknown) => {
   assert.ok(error instanceof AppError, `expected an AppError, got ${String(error)}`)

@@ -13,11 +13,12 @@ import type { OtpRecord } from './otp-view.ts'
 export type OtpDeps = {
   db: DbExecutor
   clock: () => number
-  /** An `otp.status` event was committed: the webhook outbox has something to deliver now. */
+  /**
+   * An `otp.status` event was written: committed, unless `db` is a caller's transaction (then the
+   * caller wakes the outbox after its commit). The webhook outbox has something to deliver now.
+   */
   onEvent?: () => void
 }
-
-export type VerifyResult = VerifyAnswer
 
 export type OtpSendLimits = {
   /** Minimum time between two OTPs to the same destination. */
@@ -218,7 +219,7 @@ export const verifyOtp = (
     /** The sessions the caller may use (undefined: all); an OTP of another session is not touched. */
     allowedSessions?: readonly string[]
   }
-): VerifyResult => {
+): VerifyAnswer => {
   const now = clock()
   const statements = statementsFor(db)
   const allowedSessions = input.allowedSessions ? JSON.stringify(input.allowedSessions) : null

@@ -9,7 +9,7 @@ export type OtpRecord = Omit<typeof otps.$inferSelect, 'codeHash'>
 export const attemptsLeft = (otp: { attempts: number; maxAttempts: number }): number => Math.max(0, otp.maxAttempts - otp.attempts)
 
 /** Where the message carrying the code stands. */
-export const deliveryOf = ({ status, error, sentAt, deliveredAt, readAt, failedAt }: MessageView): MessageDelivery => ({
+const deliveryOf = ({ status, error, sentAt, deliveredAt, readAt, failedAt }: MessageView): MessageDelivery => ({
   status,
   error,
   sentAt,

@@ -1,6 +1,6 @@
 import { signRequest } from '../../shared/internal-signing.ts'
 import type { SigningSecret } from '../../shared/internal-signing.ts'
-import { WEBHOOK_DELIVERY_PATH } from '../../shared/webhook-events.ts'
+import { WEBHOOK_DELIVERY_PATH } from '../../shared/host-api/webhook-delivery.ts'
 import type { WebhookDeliveryRequest, WebhookDeliveryResult } from '../../shared/host-api/webhook-delivery.ts'
 import type { SendWebhook } from './dispatcher.ts'
 

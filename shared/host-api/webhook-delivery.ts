@@ -2,9 +2,13 @@ import { z } from 'zod'
 import { EventId } from '../ids.ts'
 import { WEBHOOK_EVENT_TYPES } from '../webhook-events.ts'
 
+/** The gateway's internal route that delivers one webhook; only the session host may call it. */
+export const WEBHOOK_DELIVERY_PATH = '/internal/webhook-deliveries'
+
 /**
  * The other direction: the host hands the gateway one webhook attempt (POST WEBHOOK_DELIVERY_PATH,
- * signed like every internal request); the gateway signs it for the receiver and sends it.
+ * signed like every internal request); the gateway signs it with the
+ * endpoint's secrets (Standard Webhooks) and posts `{ type, timestamp, data }` to `url`.
  */
 export const WebhookDeliveryRequest = z.object({
   eventId: EventId,

@@ -68,7 +68,13 @@ describe('a private PostgreSQL cluster for tests', { timeout: 120_000 }, () => {
     const postgres = await startPostgres()
     const startMs = performance.now() - started
     const url = await postgres.createDatabase()
-    assert.equal(url, `postgres://postgres@127.0.0.1:${postgres.port}/test_1`)
+    assert.match(url, new RegExp(`^postgres://postgres:[A-Za-z0-9_-]{24}@127\\.0\\.0\\.1:${postgres.port}/test_1$`))
+    // Another local user cannot walk in as superuser over TCP: only this cluster's password opens it.
+    await assert.rejects(withClient(`postgres://postgres@127.0.0.1:${postgres.port}/test_1`, async () => undefined))
+    await assert.rejects(
+      withClient(`postgres://postgres:wrong@127.0.0.1:${postgres.port}/test_1`, async () => undefined),
+      /password authentication failed/
+    )
 
     await withClient(url, async client => {
       assert.equal(await setting(client, 'listen_addresses'), '127.0.0.1')

@@ -1,5 +1,6 @@
 import { execFile, execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -14,7 +15,7 @@ export type Postgres = {
   port: number
   /** Holds the cluster (data/), its log (pg.log) and its Unix socket; stop() removes it. */
   dir: string
-  /** The superuser's URL to the `postgres` database. */
+  /** The superuser's URL to the `postgres` database (with this cluster's random password). */
   url: string
   /** Creates an empty database (by default test_1, test_2, ...) and answers its URL. */
   createDatabase(name?: string): Promise<string>
@@ -84,6 +85,8 @@ export const startPostgres = async (): Promise<Postgres> => {
   const dir = mkdtempSync(join(tmpdir(), 'pg-test-'))
   const data = join(dir, 'data')
   const log = join(dir, 'pg.log')
+  const password = randomBytes(18).toString('base64url')
+  const passwordFile = join(dir, 'password')
 
   const [ctlFile, ctlArgs] = as(pgCtl, [])
   const watchdog = spawn('sh', ['-c', WATCHDOG, 'pg-test-watchdog', dir, ctlFile, ...ctlArgs], { stdio: ['pipe', 'ignore', 'ignore'], detached: true })
@@ -104,14 +107,25 @@ export const startPostgres = async (): Promise<Postgres> => {
   let port: number
   try {
     if (asRoot) await run('chown of the cluster folder to the postgres OS user (Debian creates that user)', ['chown', ['postgres', dir]], 10_000)
-    // --no-sync halves initdb's time (1.3 s to 0.6 s), for the same reason as fsync=off below.
-    await run('initdb', as(initdb, ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']), 60_000)
+    // Over TCP the superuser needs this cluster's own random password: trust on 127.0.0.1 would let
+    // any local user in as superuser (and COPY … TO PROGRAM runs commands as the test's user). The
+    // socket stays trusted: it sits in this 0700 folder. --no-sync halves initdb's time (1.3 s to
+    // 0.6 s), for the same reason as fsync=off below.
+    writeFileSync(passwordFile, password, { mode: 0o600 })
+    if (asRoot) await run('chown of the password file', ['chown', ['postgres', passwordFile]], 10_000)
+    await run(
+      'initdb',
+      as(initdb, ['-D', data, '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${passwordFile}`, '-U', 'postgres', '--no-sync']),
+      60_000
+    )
+    rmSync(passwordFile, { force: true })
     port = await startServer(as(pgCtl, []), data, dir, log)
   } catch (error) {
     stopNow()
     throw error
   }
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`
+  const urlOf = (database: string) => `postgres://postgres:${password}@127.0.0.1:${port}/${database}`
+  const url = urlOf('postgres')
 
   let created = 0
   const createDatabase = async (name = `test_${++created}`): Promise<string> => {
@@ -124,7 +138,7 @@ export const startPostgres = async (): Promise<Postgres> => {
     } finally {
       await client.end()
     }
-    return `postgres://postgres@127.0.0.1:${port}/${name}`
+    return urlOf(name)
   }
 
   let stopping: Promise<void> | undefined
