@@ -243,7 +243,12 @@ describe('WhatsApp restrictions on the session status', () => {
     )
     stack.sim.setReachoutTimelock(RESTRICTED, undefined)
     const isThisLock = (e: { data: Record<string, unknown> }) => (e.data.restriction as { until?: string } | null)?.until === ends.toISOString()
-    const lifted = await receiver.waitFor(r => r.slice(r.findIndex(isThisLock)).find(e => e.data.restriction === null), 'the lift')
+    // Wait for the lock's own event first: under load it can arrive after the 463 answer, and
+    // slice(-1) of a list without it would take an earlier event with no restriction for the lift.
+    const lifted = await receiver.waitFor(r => {
+      const lock = r.findIndex(isThisLock)
+      return lock < 0 ? undefined : r.slice(lock).find(e => e.data.restriction === null)
+    }, 'the lift')
     const sinceLock = receiver.state.verified.slice(receiver.state.verified.findIndex(isThisLock))
     assert.deepEqual(
       sinceLock.map(e => (e.data.restriction as { until?: string } | null)?.until ?? null),
