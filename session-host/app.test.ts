@@ -133,7 +133,7 @@ describe('the session host internal API', () => {
       ...Object.values(OTP_ROUTES),
       ...Object.values(WEBHOOK_ROUTES),
       HEALTH_ROUTE
-    ] as HostRoute<Record<string, unknown>, undefined, z.ZodType>[]
+    ] as unknown as HostRoute<'/:sessionId', undefined, z.ZodType>[]
     const params = { ...ids, digits: '15550002222', destination: '15550002222', query: { country: 'ID' } }
     for (const route of routes) {
       const path = route.path(params)

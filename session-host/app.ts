@@ -19,6 +19,7 @@ import { sandboxRoutes } from './routes/sandbox.ts'
 import { sessionRoutes } from './routes/sessions.ts'
 import { webhookRoutes } from './routes/webhooks.ts'
 import type { SessionManager } from './sessions/session-manager.ts'
+import { HEALTH_ROUTE } from '../shared/host-api/health.ts'
 
 export type HostAppDeps = {
   db: Db
@@ -45,15 +46,16 @@ export const createHostApp = ({ db, clock, sessions, otps, queue, recipients, in
   app.get('/health', c => (databaseWritable() ? c.json({ ok: true }) : c.json({ ok: false, database: 'unwritable' }, 503)))
   app.use('/internal/*', internalAuth(internalSecret, undefined, UPLOAD_PATH))
   // What the gateway's /api/health reports of the host.
-  app.get('/internal/health', c => c.json(ok('Host health', { database: databaseWritable() ? 'ok' : 'unwritable', sessions: sessions.countByStatus() })))
-  app.route('/internal/sessions', sessionRoutes(sessions))
+  app.get(HEALTH_ROUTE.pattern, c => c.json(ok('Host health', { database: databaseWritable() ? 'ok' : 'unwritable', sessions: sessions.countByStatus() })))
+  // Each route module mounts the patterns of its contracts in shared/host-api, as the gateway fills them in.
   const send = { db, queue, sessions, recipients }
-  app.route('/internal/sessions', messageRoutes(send))
-  app.route('/internal/sessions', richMessageRoutes(send))
-  app.route('/internal/sessions', mediaMessageRoutes({ ...send, ...media }))
-  app.route('/internal', otpRoutes(otps))
-  app.route('/internal/webhooks', webhookRoutes({ db, clock }))
-  if (sandbox) app.route('/internal/sandbox', sandboxRoutes(sandbox, sessions))
+  app.route('/', sessionRoutes(sessions))
+  app.route('/', messageRoutes(send))
+  app.route('/', richMessageRoutes(send))
+  app.route('/', mediaMessageRoutes({ ...send, ...media }))
+  app.route('/', otpRoutes(otps))
+  app.route('/', webhookRoutes({ db, clock }))
+  if (sandbox) app.route('/', sandboxRoutes(sandbox, sessions))
   app.notFound(c => c.json(errorEnvelope('NOT_FOUND', 'No such route'), 404))
   app.onError((error, c) => {
     const requestId = crypto.randomUUID()

@@ -1,7 +1,7 @@
 import type { z } from 'zod'
 import { AppError, appError } from '../../shared/errors.ts'
 import type { ErrorCode, ErrorEnvelope, SuccessEnvelope } from '../../shared/errors.ts'
-import type { HostRoute } from '../../shared/host-api/host-route.ts'
+import type { HostRoute, RouteParams } from '../../shared/host-api/host-route.ts'
 import { signRequest, signStreamRequest } from '../../shared/internal-signing.ts'
 import type { SigningCrypto, SigningSecret } from '../../shared/internal-signing.ts'
 
@@ -12,13 +12,17 @@ type BodyOf<Body extends z.ZodType | undefined> = Body extends z.ZodType ? [body
 
 export type HostClient = {
   /** Calls one internal route (shared/host-api): the path from its parameters, the answer typed by its schema. */
-  call<Params, Body extends z.ZodType | undefined, Answer extends z.ZodType>(
-    route: HostRoute<Params, Body, Answer>,
-    params: Params,
+  call<Pattern extends string, Body extends z.ZodType | undefined, Answer extends z.ZodType>(
+    route: HostRoute<Pattern, Body, Answer>,
+    params: RouteParams<Pattern>,
     ...body: BodyOf<Body>
   ): Promise<z.infer<Answer>>
   /** Passes a request body through as a stream (uploads), signed without a body digest. */
-  stream<Params, Answer extends z.ZodType>(route: HostRoute<Params, undefined, Answer>, params: Params, body: StreamBody): Promise<z.infer<Answer>>
+  stream<Pattern extends string, Answer extends z.ZodType>(
+    route: HostRoute<Pattern, undefined, Answer>,
+    params: RouteParams<Pattern>,
+    body: StreamBody
+  ): Promise<z.infer<Answer>>
 }
 
 export type StreamBody = { stream: ReadableStream<Uint8Array>; contentType: string; contentLength: number | undefined }

@@ -230,7 +230,7 @@ export const registerOtp = (app: GatewayApp) =>
       const otpId =
         'otpId' in body
           ? body.otpId
-          : (await host.call(OTP_ROUTES.latest, { sessionId: body.sessionId, destination: c.var.deps.phone(body.to).e164.slice(1) })).otpId
+          : (await host.call(OTP_ROUTES.latest, { query: { sessionId: body.sessionId, destination: c.var.deps.phone(body.to).e164.slice(1) } })).otpId
       // One round trip: the host checks the OTP's session against the token's in the same UPDATE.
       const codeHash = await hashOtpCode({ pepper: await c.var.deps.otpPepper, otpId, code: body.code })
       const data = await host.call(

@@ -77,7 +77,7 @@ export const registerSandbox = (app: GatewayApp) =>
     .openapi(messages, async c => {
       requireScope(c.var.principal, 'messages:send')
       const { to } = c.req.valid('query')
-      const all = await c.var.deps.host.call(SANDBOX_ROUTES.messages, to ? { to: c.var.deps.phone(to).e164.slice(1) } : {})
+      const all = await c.var.deps.host.call(SANDBOX_ROUTES.messages, to ? { query: { to: c.var.deps.phone(to).e164.slice(1) } } : {})
       const data = all.filter(m => m.sessionId !== null && canUseSession(c.var.principal, m.sessionId))
       return c.json({ success: true as const, sandbox: true as const, message: 'Sandbox: what the simulated recipients decrypted', data }, 200)
     })

@@ -108,7 +108,10 @@ export const registerWebhooks = (app: GatewayApp) =>
     })
     .openapi(deadLetters, async c => {
       requireScope(c.var.principal, 'sessions:write')
-      const data = await c.var.deps.host.call(WEBHOOK_ROUTES.deadLetters, c.var.principal.sessions ? { sessions: c.var.principal.sessions } : {})
+      const data = await c.var.deps.host.call(
+        WEBHOOK_ROUTES.deadLetters,
+        c.var.principal.sessions ? { query: { sessions: c.var.principal.sessions.join(',') } } : {}
+      )
       return c.json({ success: true as const, message: 'Dead letters', data }, 200)
     })
     .openapi(replay, async c => {

@@ -17,13 +17,15 @@ import { fetchToFile } from '../media/safe-fetch.ts'
 import type { FetchPolicy } from '../media/safe-fetch.ts'
 import { receiveUpload } from '../media/multipart-upload.ts'
 import type { UploadSpool } from '../media/upload-spool.ts'
-import { MediaFields, SendMediaByUrlRequest } from '../../shared/host-api/messages.ts'
+import { fillPattern } from '../../shared/host-api/host-route.ts'
+import { MediaFields, MESSAGE_ROUTES, SendMediaByUrlRequest } from '../../shared/host-api/messages.ts'
 import { checkRecipient } from '../messages/recipient-check.ts'
 import type { RecipientCheck } from '../messages/recipient-check.ts'
 import { acceptSend } from '../outbox/accept-send.ts'
 import type { AcceptDeps } from '../outbox/accept-send.ts'
 import { moveFile, fileDigest } from '../media/outbox-files.ts'
 import { jsonBody } from '../../shared/json-body.ts'
+import { SESSION_ID_PATTERN, SessionId } from '../../shared/ids.ts'
 
 export type MediaRoutesDeps = AcceptDeps & {
   recipients: RecipientCheck
@@ -48,7 +50,9 @@ const FormFields = z.preprocess(
 )
 
 /** The upload routes are the only ones that take a body signed as an unsigned stream. */
-export const UPLOAD_PATH = new RegExp(`^/internal/sessions/[A-Za-z0-9_-]{1,64}/messages/(${MEDIA_KINDS.join('|')})/upload$`)
+export const UPLOAD_PATH = new RegExp(
+  `^${MESSAGE_ROUTES.uploadMedia.pattern.replace(':sessionId', SESSION_ID_PATTERN.source.slice(1, -1)).replace(':kind', `(${MEDIA_KINDS.join('|')})`)}$`
+)
 
 type Media = { path: string; mimetype: string; fileName: string | undefined; fields: z.infer<typeof MediaFields> }
 
@@ -97,8 +101,8 @@ export const mediaMessageRoutes = (deps: MediaRoutesDeps) => {
     }
   }
   for (const kind of MEDIA_KINDS) {
-    app.post(`/:id/messages/${kind}`, async c => {
-      const sessionId = c.req.param('id')
+    app.post(fillPattern(MESSAGE_ROUTES.sendMediaByUrl.pattern, { kind }), async c => {
+      const sessionId = SessionId.parse(c.req.param('sessionId'))
       const { jid, url, idempotency, ...fields } = await jsonBody(c, SendMediaByUrlRequest)
       // Refuse what cannot be sent before fetching anything.
       sessions.requireQueueable(sessionId)
@@ -110,8 +114,8 @@ export const mediaMessageRoutes = (deps: MediaRoutesDeps) => {
       })
       return c.json(result)
     })
-    app.post(`/:id/messages/${kind}/upload`, async c => {
-      const sessionId = c.req.param('id')
+    app.post(fillPattern(MESSAGE_ROUTES.uploadMedia.pattern, { kind }), async c => {
+      const sessionId = SessionId.parse(c.req.param('sessionId'))
       sessions.requireQueueable(sessionId)
       const country = z
         .string()

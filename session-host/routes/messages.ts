@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { ok } from '../../shared/errors.ts'
 import { MessageId } from '../../shared/ids.ts'
-import { SendTextRequest } from '../../shared/host-api/messages.ts'
+import { MESSAGE_ROUTES as ROUTES, SendTextRequest } from '../../shared/host-api/messages.ts'
 import { jsonBody } from '../../shared/json-body.ts'
 import { checkRecipient } from '../messages/recipient-check.ts'
 import type { RecipientCheck } from '../messages/recipient-check.ts'
@@ -10,11 +10,11 @@ import type { AcceptDeps } from '../outbox/accept-send.ts'
 
 export const messageRoutes = (deps: AcceptDeps & { recipients?: RecipientCheck }) =>
   new Hono()
-    .post('/:id/messages/text', async c => {
-      const sessionId = c.req.param('id')
+    .post(ROUTES.sendText.pattern, async c => {
+      const sessionId = c.req.param('sessionId')
       const { jid, text, idempotency } = await jsonBody(c, SendTextRequest)
       await checkRecipient(deps, sessionId, jid)
       const sent = await acceptSend(deps, { sessionId, jid, kind: 'text', outgoing: { content: { text } }, ...(idempotency ? { idempotency } : {}) })
       return c.json(ok(sent.replayed ? 'Message already accepted (Idempotency-Key)' : 'Message accepted', sent))
     })
-    .get('/:id/messages/:messageId', c => c.json(ok('Message', deps.queue.view(c.req.param('id'), MessageId.parse(c.req.param('messageId'))))))
+    .get(ROUTES.get.pattern, c => c.json(ok('Message', deps.queue.view(c.req.param('sessionId'), MessageId.parse(c.req.param('messageId'))))))

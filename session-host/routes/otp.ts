@@ -1,21 +1,21 @@
 import { Hono } from 'hono'
 import { ok } from '../../shared/errors.ts'
 import { OtpId } from '../../shared/ids.ts'
-import { CancelOtpRequest, LatestOtpQuery, SendOtpRequest, VerifyOtpRequest } from '../../shared/host-api/otp.ts'
+import { CancelOtpRequest, LatestOtpQuery, OTP_ROUTES as ROUTES, SendOtpRequest, VerifyOtpRequest } from '../../shared/host-api/otp.ts'
 import { jsonBody } from '../../shared/json-body.ts'
 import type { OtpService } from '../otp/otp-service.ts'
 
 /** Internal OTP routes: the gateway made and hashed the code and checked the caller's scope. */
 export const otpRoutes = (otps: OtpService) =>
   new Hono()
-    .post('/sessions/:id/otp', async c => {
-      const { otp, replayed } = await otps.send(c.req.param('id'), await jsonBody(c, SendOtpRequest))
+    .post(ROUTES.send.pattern, async c => {
+      const { otp, replayed } = await otps.send(c.req.param('sessionId'), await jsonBody(c, SendOtpRequest))
       return c.json(ok(replayed ? 'OTP already sent (Idempotency-Key)' : 'OTP sent', otp), replayed ? 200 : 201)
     })
-    .get('/otp/latest', c => c.json(ok('Latest pending OTP', otps.latest(LatestOtpQuery.parse(c.req.query())))))
-    .get('/otp/:otpId', c => c.json(ok('OTP', otps.get(OtpId.parse(c.req.param('otpId'))))))
-    .post('/otp/:otpId/verify', async c => c.json(ok('OTP checked', otps.verify(OtpId.parse(c.req.param('otpId')), await jsonBody(c, VerifyOtpRequest)))))
+    .get(ROUTES.latest.pattern, c => c.json(ok('Latest pending OTP', otps.latest(LatestOtpQuery.parse(c.req.query())))))
+    .get(ROUTES.get.pattern, c => c.json(ok('OTP', otps.get(OtpId.parse(c.req.param('otpId'))))))
+    .post(ROUTES.verify.pattern, async c => c.json(ok('OTP checked', otps.verify(OtpId.parse(c.req.param('otpId')), await jsonBody(c, VerifyOtpRequest)))))
     // A gateway from before the guarded cancel sends no body (it checked the token's sessions itself).
-    .post('/otp/:otpId/cancel', async c =>
+    .post(ROUTES.cancel.pattern, async c =>
       c.json(ok('OTP canceled', otps.cancel(OtpId.parse(c.req.param('otpId')), await jsonBody(c, CancelOtpRequest, { emptyAs: {} }))))
     )

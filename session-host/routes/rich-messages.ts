@@ -3,8 +3,9 @@ import type { z } from 'zod'
 import { ok } from '../../shared/errors.ts'
 import { RICH_CONTENT } from '../../shared/rich-messages.ts'
 import type { RichKind } from '../../shared/rich-messages.ts'
-import { PhoneDigits, UserJid } from '../../shared/ids.ts'
-import { Idempotency } from '../../shared/host-api/messages.ts'
+import { PhoneDigits, SessionId, UserJid } from '../../shared/ids.ts'
+import { fillPattern } from '../../shared/host-api/host-route.ts'
+import { Idempotency, MESSAGE_ROUTES } from '../../shared/host-api/messages.ts'
 import { checkRecipient } from '../messages/recipient-check.ts'
 import type { RecipientCheck } from '../messages/recipient-check.ts'
 import { buttonsMessage, contactsMessage, listMessage, locationMessage, pollMessage, reactionMessage } from '../messages/rich-content.ts'
@@ -23,8 +24,8 @@ const BUILD: { [K in RichKind]: (jid: string, input: z.infer<(typeof RICH_CONTEN
 }
 
 const route = <K extends RichKind>(app: Hono, kind: K, deps: AcceptDeps & { recipients: RecipientCheck }) =>
-  app.post(`/:id/messages/${kind}`, async c => {
-    const sessionId = c.req.param('id') as string
+  app.post(fillPattern(MESSAGE_ROUTES.sendRich.pattern, { kind }), async c => {
+    const sessionId = SessionId.parse(c.req.param('sessionId'))
     const { jid, idempotency, ...input } = (await jsonBody(c, RICH_CONTENT[kind].safeExtend({ jid: UserJid, idempotency: Idempotency }))) as {
       jid: string
       idempotency?: { key: string; hash: string }
@@ -40,8 +41,8 @@ export const richMessageRoutes = (deps: AcceptDeps & { recipients: RecipientChec
   const { sessions, recipients } = deps
   const app = new Hono()
   for (const kind of Object.keys(RICH_CONTENT) as RichKind[]) route(app, kind, deps)
-  app.get('/:id/numbers/:digits', async c => {
-    const sessionId = c.req.param('id') as string
+  app.get(MESSAGE_ROUTES.checkNumber.pattern, async c => {
+    const sessionId = SessionId.parse(c.req.param('sessionId'))
     const digits = PhoneDigits.parse(c.req.param('digits'))
     const onWhatsApp = await recipients.isOnWhatsApp(sessionId, sessions.socket(sessionId), `${digits}@s.whatsapp.net`)
     return c.json(ok('Number checked', { onWhatsApp }))

@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import type { proto } from '@whiskeysockets/baileys'
 import { appError, ok } from '../../shared/errors.ts'
-import { SandboxInboundRequest } from '../../shared/host-api/sandbox.ts'
+import { SANDBOX_ROUTES as ROUTES, SandboxInboundRequest } from '../../shared/host-api/sandbox.ts'
 import { jsonBody } from '../../shared/json-body.ts'
 import type { Sandbox } from '../sandbox/sandbox.ts'
 import type { SessionManager } from '../sessions/session-manager.ts'
@@ -21,7 +21,7 @@ const textOf = (message: proto.IMessage): string | undefined =>
  */
 export const sandboxRoutes = (sandbox: Sandbox, sessions: SessionManager) =>
   new Hono()
-    .get('/messages', c => {
+    .get(ROUTES.messages.pattern, c => {
       const to = c.req.query('to')
       const sessionOf = new Map(sessions.list().map(session => [session.phoneNumber, session.sessionId]))
       const messages = sandbox
@@ -40,7 +40,7 @@ export const sandboxRoutes = (sandbox: Sandbox, sessions: SessionManager) =>
         })
       return c.json(ok('Sandbox: what the simulated recipients decrypted', messages))
     })
-    .post('/inbound', async c => {
+    .post(ROUTES.inbound.pattern, async c => {
       const body = await jsonBody(c, SandboxInboundRequest)
       const accountPn = sessions.view(body.sessionId).phoneNumber
       if (!accountPn) throw appError('SESSION_NOT_CONNECTED', `Session ${body.sessionId} is not linked`)

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { UserJid } from '../ids.ts'
 import { MESSAGE_STATUSES } from '../statuses.ts'
-import { hostRoute, segment } from './host-route.ts'
+import { hostRoute } from './host-route.ts'
 
 /** The caller's Idempotency-Key and a digest of its request, computed by the gateway. */
 export const Idempotency = z.object({ key: z.string().min(1).max(255), hash: z.string().min(16).max(128) }).optional()
@@ -50,46 +50,13 @@ export const MediaFields = z.object({
 /** POST /internal/sessions/:id/messages/:kind: a file the host fetches from a URL. */
 export const SendMediaByUrlRequest = MediaFields.extend({ jid: UserJid, url: z.string().min(1).max(2048), idempotency: Idempotency })
 
-const messagesPath = (sessionId: string, rest: string) => `/internal/sessions/${segment(sessionId)}/messages/${rest}`
-
 /** The message routes of the host's internal API (rich kinds take shared/rich-messages.ts's bodies). */
 export const MESSAGE_ROUTES = {
-  sendText: hostRoute({
-    method: 'POST',
-    path: ({ sessionId }: { sessionId: string }) => messagesPath(sessionId, 'text'),
-    body: SendTextRequest,
-    answer: SendAnswer
-  }),
-  get: hostRoute({
-    method: 'GET',
-    path: ({ sessionId, messageId }: { sessionId: string; messageId: string }) => messagesPath(sessionId, segment(messageId)),
-    body: undefined,
-    answer: MessageView
-  }),
-  sendRich: hostRoute({
-    method: 'POST',
-    path: ({ sessionId, kind }: { sessionId: string; kind: string }) => messagesPath(sessionId, segment(kind)),
-    body: undefined,
-    answer: SendAnswer
-  }),
-  sendMediaByUrl: hostRoute({
-    method: 'POST',
-    path: ({ sessionId, kind }: { sessionId: string; kind: string }) => messagesPath(sessionId, segment(kind)),
-    body: SendMediaByUrlRequest,
-    answer: SendAnswer
-  }),
-  /** A multipart upload, passed through as a stream (signed without a body digest). */
-  uploadMedia: hostRoute({
-    method: 'POST',
-    path: ({ sessionId, kind, query }: { sessionId: string; kind: string; query: Record<string, string> }) =>
-      `${messagesPath(sessionId, `${segment(kind)}/upload`)}?${new URLSearchParams(query)}`,
-    body: undefined,
-    answer: SendAnswer
-  }),
-  checkNumber: hostRoute({
-    method: 'GET',
-    path: ({ sessionId, digits }: { sessionId: string; digits: string }) => `/internal/sessions/${segment(sessionId)}/numbers/${segment(digits)}`,
-    body: undefined,
-    answer: NumberCheckAnswer
-  })
+  sendText: hostRoute({ method: 'POST', pattern: '/internal/sessions/:sessionId/messages/text', body: SendTextRequest, answer: SendAnswer }),
+  get: hostRoute({ method: 'GET', pattern: '/internal/sessions/:sessionId/messages/:messageId', body: undefined, answer: MessageView }),
+  sendRich: hostRoute({ method: 'POST', pattern: '/internal/sessions/:sessionId/messages/:kind', body: undefined, answer: SendAnswer }),
+  sendMediaByUrl: hostRoute({ method: 'POST', pattern: '/internal/sessions/:sessionId/messages/:kind', body: SendMediaByUrlRequest, answer: SendAnswer }),
+  /** A multipart upload, passed through as a stream (signed without a body digest); the query carries country and Idempotency-Key. */
+  uploadMedia: hostRoute({ method: 'POST', pattern: '/internal/sessions/:sessionId/messages/:kind/upload', body: undefined, answer: SendAnswer }),
+  checkNumber: hostRoute({ method: 'GET', pattern: '/internal/sessions/:sessionId/numbers/:digits', body: undefined, answer: NumberCheckAnswer })
 }

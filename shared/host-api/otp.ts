@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { OtpId, PhoneDigits, SessionId, UserJid } from '../ids.ts'
 import { OTP_TTL_SECONDS } from '../otp-policy.ts'
 import { OTP_STATUSES } from '../statuses.ts'
-import { hostRoute, segment } from './host-route.ts'
+import { hostRoute } from './host-route.ts'
 import { Idempotency, MessageDelivery } from './messages.ts'
 
 const CodeHash = z.string().min(16).max(128)
@@ -49,23 +49,12 @@ export type OtpView = z.infer<typeof OtpView>
 export const VerifyAnswer = z.object({ otpId: z.string(), valid: z.boolean(), status: z.enum(OTP_STATUSES), attemptsLeft: z.number() })
 export type VerifyAnswer = z.infer<typeof VerifyAnswer>
 
-const otpPath = (otpId: string, action = '') => `/internal/otp/${segment(otpId)}${action}`
-
 /** The OTP routes of the host's internal API. */
 export const OTP_ROUTES = {
-  send: hostRoute({
-    method: 'POST',
-    path: ({ sessionId }: { sessionId: string }) => `/internal/sessions/${segment(sessionId)}/otp`,
-    body: SendOtpRequest,
-    answer: OtpView
-  }),
-  latest: hostRoute({
-    method: 'GET',
-    path: (query: z.infer<typeof LatestOtpQuery>) => `/internal/otp/latest?${new URLSearchParams(query)}`,
-    body: undefined,
-    answer: OtpView
-  }),
-  get: hostRoute({ method: 'GET', path: ({ otpId }: { otpId: string }) => otpPath(otpId), body: undefined, answer: OtpView }),
-  verify: hostRoute({ method: 'POST', path: ({ otpId }: { otpId: string }) => otpPath(otpId, '/verify'), body: VerifyOtpRequest, answer: VerifyAnswer }),
-  cancel: hostRoute({ method: 'POST', path: ({ otpId }: { otpId: string }) => otpPath(otpId, '/cancel'), body: CancelOtpRequest, answer: OtpView })
+  send: hostRoute({ method: 'POST', pattern: '/internal/sessions/:sessionId/otp', body: SendOtpRequest, answer: OtpView }),
+  /** The query names the session and the destination (LatestOtpQuery). */
+  latest: hostRoute({ method: 'GET', pattern: '/internal/otp/latest', body: undefined, answer: OtpView }),
+  get: hostRoute({ method: 'GET', pattern: '/internal/otp/:otpId', body: undefined, answer: OtpView }),
+  verify: hostRoute({ method: 'POST', pattern: '/internal/otp/:otpId/verify', body: VerifyOtpRequest, answer: VerifyAnswer }),
+  cancel: hostRoute({ method: 'POST', pattern: '/internal/otp/:otpId/cancel', body: CancelOtpRequest, answer: OtpView })
 }

@@ -33,13 +33,8 @@ export const SandboxMessage = z.object({
   received: z.array(z.record(z.string(), z.unknown()))
 })
 
-/** Sandbox-only routes (a live host answers 404). */
+/** Sandbox-only routes (a live host answers 404); `?to=digits` narrows the messages. */
 export const SANDBOX_ROUTES = {
-  inbound: hostRoute({ method: 'POST', path: () => '/internal/sandbox/inbound', body: SandboxInboundRequest, answer: SandboxInboundAnswer }),
-  messages: hostRoute({
-    method: 'GET',
-    path: ({ to }: { to?: string }) => `/internal/sandbox/messages${to ? `?${new URLSearchParams({ to })}` : ''}`,
-    body: undefined,
-    answer: z.array(SandboxMessage)
-  })
+  inbound: hostRoute({ method: 'POST', pattern: '/internal/sandbox/inbound', body: SandboxInboundRequest, answer: SandboxInboundAnswer }),
+  messages: hostRoute({ method: 'GET', pattern: '/internal/sandbox/messages', body: undefined, answer: z.array(SandboxMessage) })
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { SessionId } from '../ids.ts'
 import { DeviceLabel, LINK_FAILURE_REASONS, SESSION_STATUSES } from '../sessions.ts'
-import { hostRoute, segment } from './host-route.ts'
+import { hostRoute } from './host-route.ts'
 import { EndpointRequest } from './webhooks.ts'
 
 /** POST /internal/sessions: the session, its webhook (stored before it starts) and its device name. */
@@ -45,22 +45,14 @@ export const LinkStateAnswer = SessionView.pick({ sessionId: true, status: true,
 /** DELETE /internal/sessions/:id */
 export const SessionDeletedAnswer = z.object({ sessionId: z.string() })
 
-const sessionPath = (sessionId: string, rest = '') => `/internal/sessions/${segment(sessionId)}${rest}`
-type OneSession = { sessionId: string }
-
 /** The session routes of the host's internal API. */
 export const SESSION_ROUTES = {
-  create: hostRoute({ method: 'POST', path: () => '/internal/sessions', body: CreateSessionRequest, answer: SessionView }),
-  list: hostRoute({ method: 'GET', path: () => '/internal/sessions', body: undefined, answer: z.array(SessionView) }),
-  get: hostRoute({ method: 'GET', path: ({ sessionId }: OneSession) => sessionPath(sessionId), body: undefined, answer: SessionView }),
-  qr: hostRoute({ method: 'GET', path: ({ sessionId }: OneSession) => sessionPath(sessionId, '/qr'), body: undefined, answer: QrAnswer }),
-  linkState: hostRoute({ method: 'GET', path: ({ sessionId }: OneSession) => sessionPath(sessionId, '/link-state'), body: undefined, answer: LinkStateAnswer }),
-  pairingCode: hostRoute({
-    method: 'POST',
-    path: ({ sessionId }: OneSession) => sessionPath(sessionId, '/pairing-code'),
-    body: PairingCodeRequest,
-    answer: PairingCodeAnswer
-  }),
-  restart: hostRoute({ method: 'PUT', path: ({ sessionId }: OneSession) => sessionPath(sessionId, '/restart'), body: undefined, answer: SessionView }),
-  remove: hostRoute({ method: 'DELETE', path: ({ sessionId }: OneSession) => sessionPath(sessionId), body: undefined, answer: SessionDeletedAnswer })
+  create: hostRoute({ method: 'POST', pattern: '/internal/sessions', body: CreateSessionRequest, answer: SessionView }),
+  list: hostRoute({ method: 'GET', pattern: '/internal/sessions', body: undefined, answer: z.array(SessionView) }),
+  get: hostRoute({ method: 'GET', pattern: '/internal/sessions/:sessionId', body: undefined, answer: SessionView }),
+  qr: hostRoute({ method: 'GET', pattern: '/internal/sessions/:sessionId/qr', body: undefined, answer: QrAnswer }),
+  linkState: hostRoute({ method: 'GET', pattern: '/internal/sessions/:sessionId/link-state', body: undefined, answer: LinkStateAnswer }),
+  pairingCode: hostRoute({ method: 'POST', pattern: '/internal/sessions/:sessionId/pairing-code', body: PairingCodeRequest, answer: PairingCodeAnswer }),
+  restart: hostRoute({ method: 'PUT', pattern: '/internal/sessions/:sessionId/restart', body: undefined, answer: SessionView }),
+  remove: hostRoute({ method: 'DELETE', pattern: '/internal/sessions/:sessionId', body: undefined, answer: SessionDeletedAnswer })
 }

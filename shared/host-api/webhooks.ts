@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { SessionId } from '../ids.ts'
 import { WEBHOOK_EVENT_TYPES } from '../webhook-events.ts'
-import { hostRoute, segment } from './host-route.ts'
+import { hostRoute } from './host-route.ts'
 
 const Secret = z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/)
 
@@ -43,35 +43,12 @@ export type DeadLetter = z.infer<typeof DeadLetter>
 export const ReplayRequest = z.object({ sessionIds: z.array(SessionId).optional() })
 export const ReplayAnswer = z.object({ eventId: z.string(), requeued: z.number() })
 
-const endpointPath = (sessionId: string) => `/internal/webhooks/endpoints/${segment(sessionId)}`
-
 /** The webhook routes of the host's internal API. */
 export const WEBHOOK_ROUTES = {
-  setEndpoint: hostRoute({
-    method: 'PUT',
-    path: ({ sessionId }: { sessionId: string }) => endpointPath(sessionId),
-    body: EndpointRequest,
-    answer: EndpointSetAnswer
-  }),
-  getEndpoint: hostRoute({ method: 'GET', path: ({ sessionId }: { sessionId: string }) => endpointPath(sessionId), body: undefined, answer: EndpointView }),
-  removeEndpoint: hostRoute({
-    method: 'DELETE',
-    path: ({ sessionId }: { sessionId: string }) => endpointPath(sessionId),
-    body: undefined,
-    answer: EndpointRemovedAnswer
-  }),
-  /** The token's sessions narrow the list; none: every session's. */
-  deadLetters: hostRoute({
-    method: 'GET',
-    path: ({ sessions }: { sessions?: readonly string[] }) =>
-      `/internal/webhooks/dead-letters${sessions ? `?${new URLSearchParams({ sessions: sessions.join(',') })}` : ''}`,
-    body: undefined,
-    answer: z.array(DeadLetter)
-  }),
-  replay: hostRoute({
-    method: 'POST',
-    path: ({ eventId }: { eventId: string }) => `/internal/webhooks/dead-letters/${segment(eventId)}/replay`,
-    body: ReplayRequest,
-    answer: ReplayAnswer
-  })
+  setEndpoint: hostRoute({ method: 'PUT', pattern: '/internal/webhooks/endpoints/:sessionId', body: EndpointRequest, answer: EndpointSetAnswer }),
+  getEndpoint: hostRoute({ method: 'GET', pattern: '/internal/webhooks/endpoints/:sessionId', body: undefined, answer: EndpointView }),
+  removeEndpoint: hostRoute({ method: 'DELETE', pattern: '/internal/webhooks/endpoints/:sessionId', body: undefined, answer: EndpointRemovedAnswer }),
+  /** `?sessions=a,b` narrows the list to the token's sessions; without it, every session's. */
+  deadLetters: hostRoute({ method: 'GET', pattern: '/internal/webhooks/dead-letters', body: undefined, answer: z.array(DeadLetter) }),
+  replay: hostRoute({ method: 'POST', pattern: '/internal/webhooks/dead-letters/:eventId/replay', body: ReplayRequest, answer: ReplayAnswer })
 }

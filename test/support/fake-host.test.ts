@@ -25,7 +25,7 @@ const appErrorWith =
   }
 
 /** A contract for any path, so these tests can call what no real route is. */
-const raw = (method: HostMethod, path: string) => hostRoute({ method, path: () => path, body: undefined, answer: z.unknown() })
+const raw = (method: HostMethod, path: string) => ({ ...hostRoute({ method, pattern: '/any', body: undefined, answer: z.unknown() }), path: () => path })
 
 describe('the fake session host for gateway tests', () => {
   it('answers the routes a test declares, and records each call with its parsed body', async () => {
