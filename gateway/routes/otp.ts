@@ -7,28 +7,18 @@ import { generateOtpCode } from '../otp/otp-code.ts'
 import { hashOtpCode } from '../otp/otp-hash.ts'
 import { OtpTemplateError, renderOtpMessage } from '../otp/otp-templates.ts'
 import { envelope, errorResponses, json, jsonRequest, MessageDelivery, Recipient, SessionIdParam } from '../http/schemas.ts'
-import { OTP_ROUTES } from '../../shared/host-api/otp.ts'
+import { OtpView as HostOtpView, OTP_ROUTES, VerifyAnswer } from '../../shared/host-api/otp.ts'
 import { newOtpId, OTP_ID_PATTERN } from '../../shared/ids.ts'
 import { OTP_CODE_PATTERN, OTP_LENGTH, OTP_TTL_SECONDS } from '../../shared/otp-policy.ts'
-import { OTP_STATUSES } from '../../shared/statuses.ts'
 
-const OtpView = z
-  .object({
-    otpId: z.string(),
-    sessionId: z.string(),
-    to: z.string(),
-    status: z.enum(OTP_STATUSES),
-    attemptsLeft: z.number(),
-    messageId: z.string().nullable(),
-    expiresAt: z.string(),
-    createdAt: z.string(),
-    delivery: MessageDelivery.nullable()
-      .optional()
-      .openapi({ description: 'Where the message carrying the code stands (queued, sent, delivered, read or failed, with times); null before it is queued' })
-  })
-  .openapi('Otp')
+// The host's answers, as the public API shows them (the delivery with its documented fields).
+const OtpView = HostOtpView.extend({
+  delivery: MessageDelivery.nullable()
+    .optional()
+    .openapi({ description: 'Where the message carrying the code stands (queued, sent, delivered, read or failed, with times); null before it is queued' })
+}).openapi('Otp')
 
-const VerifyResult = z.object({ otpId: z.string(), valid: z.boolean(), status: OtpView.shape.status, attemptsLeft: z.number() }).openapi('OtpVerification')
+const VerifyResult = VerifyAnswer.openapi('OtpVerification')
 
 const security = [{ bearerAuth: [] }]
 const Code = z.string().regex(OTP_CODE_PATTERN)

@@ -4,6 +4,7 @@ import { errorEnvelope, ok } from '../../shared/errors.ts'
 import { answer } from '../../test/support/fake-host.ts'
 import { gatewayOnFakeHost } from '../../test/support/gateway-on-fake-host.ts'
 import { sessionView } from '../../test/support/host-answers.ts'
+import { openQrPage } from '../../test/support/qr-page-checks.ts'
 
 type LinkData = { url: string; path: string; expiresAt: string }
 type State = { status: string; qrImage: string | null; phoneNumber: string | null }
@@ -54,21 +55,13 @@ describe('QR page behind a signed link', () => {
 
   it("serves the page as HTML under a nonce CSP, and hands its state poll the host's link state, uncached", async () => {
     const link = (await mint('desk', admin)).body.data as LinkData
-    const page = await get(link.path)
-    assert.equal(page.status, 200)
-    assert.match(page.headers.get('content-type') ?? '', /text\/html/)
-    assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'nonce-[^']+'/)
-    assert.equal(page.headers.get('referrer-policy'), 'no-referrer')
-    const html = await page.text()
-    assert.match(html, /Link session “desk”/)
-    const statePath = /data-state="([^"]+)"/.exec(html)?.[1]?.replaceAll('&amp;', '&')
-    assert.ok(statePath?.startsWith('/api/sessions/desk/qr-page/state?'))
+    const { page, html, statePath } = await openQrPage(get, link.path, 'desk')
     // The script the CSP allows is the page's own: its nonce is the header's.
     const nonce = /'nonce-([^']+)'/.exec(page.headers.get('content-security-policy') ?? '')?.[1]
     assert.ok(nonce && html.includes(`nonce="${nonce}"`))
 
     const poll = async () => {
-      const response = await get(statePath as string)
+      const response = await get(statePath)
       assert.equal(response.headers.get('cache-control'), 'no-store')
       return ((await response.json()) as { data: State }).data
     }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { errorEnvelope, ok } from '../../shared/errors.ts'
 import { gatewayOnFakeHost } from '../../test/support/gateway-on-fake-host.ts'
 import { sentMessage } from '../../test/support/host-answers.ts'
+import { RICH_SAMPLES } from '../../test/support/rich-message-samples.ts'
 
 const ALICE_LOCAL = '081234567811'
 const ALICE_PN = '6281234567811'
@@ -34,33 +35,7 @@ describe('location, buttons, list, contact, reaction and poll; number checks', (
 
   it("hands the host each message's content as given, with the recipient as a JID", async () => {
     const jid = `${ALICE_PN}@s.whatsapp.net`
-    const location = { latitude: -6.2, longitude: 106.816666, name: 'Monas', address: 'Gambir, Jakarta' }
-    assert.deepEqual(await sendAndHand('location', location), { ...location, jid })
-    const buttons = {
-      text: 'Pesanan siap?',
-      footer: 'Toko Maju',
-      buttons: [
-        { id: 'yes', text: 'Ya' },
-        { id: 'no', text: 'Tidak' }
-      ]
-    }
-    assert.deepEqual(await sendAndHand('button', buttons), { ...buttons, jid })
-    const list = {
-      text: 'Pilih jadwal',
-      title: 'Jadwal',
-      footer: 'Toko Maju',
-      buttonText: 'Lihat',
-      sections: [
-        {
-          title: 'Pagi',
-          rows: [
-            { id: 'am-9', title: '09:00', description: 'Cabang pusat' },
-            { id: 'am-10', title: '10:00' }
-          ]
-        }
-      ]
-    }
-    assert.deepEqual(await sendAndHand('list', list), { ...list, jid })
+    for (const kind of ['location', 'button', 'list'] as const) assert.deepEqual(await sendAndHand(kind, RICH_SAMPLES[kind]), { ...RICH_SAMPLES[kind], jid })
     const poll = (await sendAndHand('poll', { name: 'Topping?', options: ['Keju', 'Cokelat', 'Kacang'], selectableCount: 2 })) as {
       options: string[]
       selectableCount: number

@@ -3,7 +3,7 @@ import { MEDIA_KINDS } from '../../shared/media.ts'
 import { canUseSession, requireScope, requireSession } from '../auth/scopes.ts'
 import type { GatewayApp } from '../env/gateway-env.ts'
 import { envelope, errorResponses, json, jsonRequest, Recipient, SessionIdParam } from '../http/schemas.ts'
-import { SANDBOX_ROUTES } from '../../shared/host-api/sandbox.ts'
+import { SANDBOX_ROUTES, SandboxInboundAnswer } from '../../shared/host-api/sandbox.ts'
 
 const SandboxMessage = z
   .object({
@@ -56,10 +56,7 @@ const inbound = createRoute({
     )
   },
   responses: {
-    201: json(
-      envelope(z.object({ messageId: z.string(), sessionId: z.string(), from: z.string() })).extend({ sandbox: z.literal(true) }),
-      'Sent by the contact'
-    ),
+    201: json(envelope(SandboxInboundAnswer).extend({ sandbox: z.literal(true) }), 'Sent by the contact'),
     ...errorResponses(404, 422)
   }
 })

@@ -3,7 +3,7 @@ import { requireScope, requireSession } from '../auth/scopes.ts'
 import type { GatewayApp } from '../env/gateway-env.ts'
 import { prepareWebhook, WebhookInput, WebhookView } from '../webhooks/session-webhook.ts'
 import { envelope, errorResponses, json, jsonRequest, SessionIdParam } from '../http/schemas.ts'
-import { WEBHOOK_ROUTES } from '../../shared/host-api/webhooks.ts'
+import { DeadLetter as HostDeadLetter, WEBHOOK_ROUTES } from '../../shared/host-api/webhooks.ts'
 import { EVENT_ID_PATTERN } from '../../shared/ids.ts'
 
 const Params = z.object({ sessionId: SessionIdParam })
@@ -15,19 +15,8 @@ const EventParams = z.object({
 })
 const security = [{ bearerAuth: [] }]
 
-const DeadLetter = z
-  .object({
-    eventId: z.string(),
-    sessionId: z.string(),
-    type: z.string(),
-    endpoint: z.enum(['session', 'global']),
-    url: z.string(),
-    attempts: z.number(),
-    lastError: z.string().nullable(),
-    createdAt: z.string(),
-    deadAt: z.string().nullable()
-  })
-  .openapi('DeadLetter')
+// The host's answer, as the public API shows it.
+const DeadLetter = HostDeadLetter.openapi('DeadLetter')
 
 const put = createRoute({
   method: 'put',

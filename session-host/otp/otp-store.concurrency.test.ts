@@ -76,17 +76,22 @@ describe('parallel connections in worker threads', () => {
     return outcome.ok as VerifyAnswer
   }
 
-  it('approves the right code exactly once across 4 parallel connections', async () => {
-    const fixture = setup()
-    const otp = send(fixture.deps, { code: '123456' })
-    const calls = Array.from({ length: 10 }, () => ({ verify: { otpId: otp.id, codeHash: hash(otp.id, '123456') } }))
-    const results = (
+  /** Ten verifies of `code` on each of 4 connections, all released at once; the 40 verdicts. */
+  const verifyOnFourConnections = async (file: string, otpId: string, code: string): Promise<VerifyAnswer[]> => {
+    const calls = Array.from({ length: 10 }, () => ({ verify: { otpId, codeHash: hash(otpId, code) } }))
+    return (
       await race(
-        fixture.file,
+        file,
         T0,
         Array.from({ length: 4 }, () => calls)
       )
     ).map(verifyResult)
+  }
+
+  it('approves the right code exactly once across 4 parallel connections', async () => {
+    const fixture = setup()
+    const otp = send(fixture.deps, { code: '123456' })
+    const results = await verifyOnFourConnections(fixture.file, otp.id, '123456')
     assert.equal(results.length, 40)
     assert.equal(results.filter(r => r.valid).length, 1)
     assert.equal(getOtp(fixture.deps, { otpId: otp.id }).attempts, 1)
@@ -95,14 +100,7 @@ describe('parallel connections in worker threads', () => {
   it('loses no wrong attempt across 4 parallel connections', async () => {
     const fixture = setup()
     const otp = send(fixture.deps, { code: '123456', maxAttempts: 100 })
-    const calls = Array.from({ length: 10 }, () => ({ verify: { otpId: otp.id, codeHash: hash(otp.id, '000000') } }))
-    const results = (
-      await race(
-        fixture.file,
-        T0,
-        Array.from({ length: 4 }, () => calls)
-      )
-    ).map(verifyResult)
+    const results = await verifyOnFourConnections(fixture.file, otp.id, '000000')
     assert.equal(new Set(results.map(r => r.attemptsLeft)).size, 40, 'each attempt saw its own count')
     assert.equal(getOtp(fixture.deps, { otpId: otp.id }).attempts, 40)
   })

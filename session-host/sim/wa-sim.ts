@@ -178,15 +178,8 @@ export class WaSim extends EventEmitter {
   }
 
   /** Hosts an attachment the way WhatsApp's media servers do, and delivers it as a message. */
-  injectMedia(
-    fromPn: string,
-    accountPn: string,
-    kind: 'image' | 'video' | 'audio' | 'document',
-    bytes: Uint8Array,
-    fields: { caption?: string; fileName?: string; mimetype?: string; ptt?: boolean } = {},
-    options?: InjectOptions
-  ): Promise<string> {
-    return this.phones.injectMedia(fromPn, accountPn, kind, bytes, fields, options)
+  injectMedia(...media: Parameters<PhoneMessages['injectMedia']>): Promise<string> {
+    return this.phones.injectMedia(...media)
   }
 
   injectText(fromPn: string, accountPn: string, text: string, options?: InjectOptions): Promise<string> {

@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { startInProcessStack } from '../support/in-process-stack.ts'
+import { RICH_SAMPLES } from '../support/rich-message-samples.ts'
 
 /**
  * Messages from the API to what the emulator's recipient decrypted, through the gateway, the host
@@ -63,7 +64,7 @@ describe('messages through the gateway, the host and the emulator', () => {
     }
 
     it('sends a location pin with its name and address', async () => {
-      const { message } = await sendAndReceive('location', { latitude: -6.2, longitude: 106.816666, name: 'Monas', address: 'Gambir, Jakarta' })
+      const { message } = await sendAndReceive('location', RICH_SAMPLES.location)
       const location = message.locationMessage
       assert.deepEqual(
         [location?.degreesLatitude, location?.degreesLongitude, location?.name, location?.address],
@@ -72,14 +73,7 @@ describe('messages through the gateway, the host and the emulator', () => {
     })
 
     it('sends reply buttons', async () => {
-      const { message } = await sendAndReceive('button', {
-        text: 'Pesanan siap?',
-        footer: 'Toko Maju',
-        buttons: [
-          { id: 'yes', text: 'Ya' },
-          { id: 'no', text: 'Tidak' }
-        ]
-      })
+      const { message } = await sendAndReceive('button', RICH_SAMPLES.button)
       const buttons = message.buttonsMessage
       assert.equal(buttons?.contentText, 'Pesanan siap?')
       assert.equal(buttons?.footerText, 'Toko Maju')
@@ -93,21 +87,7 @@ describe('messages through the gateway, the host and the emulator', () => {
     })
 
     it('sends a list with sections and rows', async () => {
-      const { message } = await sendAndReceive('list', {
-        text: 'Pilih jadwal',
-        title: 'Jadwal',
-        footer: 'Toko Maju',
-        buttonText: 'Lihat',
-        sections: [
-          {
-            title: 'Pagi',
-            rows: [
-              { id: 'am-9', title: '09:00', description: 'Cabang pusat' },
-              { id: 'am-10', title: '10:00' }
-            ]
-          }
-        ]
-      })
+      const { message } = await sendAndReceive('list', RICH_SAMPLES.list)
       const list = message.listMessage
       assert.deepEqual([list?.description, list?.title, list?.footerText, list?.buttonText], ['Pilih jadwal', 'Jadwal', 'Toko Maju', 'Lihat'])
       assert.equal(list?.sections?.[0]?.title, 'Pagi')

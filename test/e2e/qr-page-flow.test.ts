@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { startInProcessStack } from '../support/in-process-stack.ts'
+import { openQrPage } from '../support/qr-page-checks.ts'
 
 type Stack = Awaited<ReturnType<typeof startInProcessStack>>
 type LinkData = { url: string; path: string; expiresAt: string }
@@ -26,17 +27,9 @@ describe('QR page behind a signed link, with the host and the emulator', () => {
 
   it('shows the live QR, then turns to connected by itself', async () => {
     const link = (await mint('desk', admin)).body.data as LinkData
-    const page = await get(link.path)
-    assert.equal(page.status, 200)
-    assert.match(page.headers.get('content-type') ?? '', /text\/html/)
-    assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'nonce-[^']+'/)
-    assert.equal(page.headers.get('referrer-policy'), 'no-referrer')
-    const html = await page.text()
-    assert.match(html, /Link session “desk”/)
-    const statePath = /data-state="([^"]+)"/.exec(html)?.[1]?.replaceAll('&amp;', '&')
-    assert.ok(statePath?.startsWith('/api/sessions/desk/qr-page/state?'))
+    const { statePath } = await openQrPage(get, link.path, 'desk')
 
-    const poll = async (): Promise<State> => ((await (await get(statePath as string)).json()) as { data: State }).data
+    const poll = async (): Promise<State> => ((await (await get(statePath)).json()) as { data: State }).data
     let state = await poll()
     for (let i = 0; i < 200 && !state.qrImage; i++, state = await poll()) await new Promise(r => setTimeout(r, 20))
     assert.equal(state.status, 'qr')
