@@ -41,8 +41,8 @@ describe('the session host internal API', () => {
   before(async () => {
     const url = await sim.start()
     sim.addContact(ALICE)
-    host = createHost({
-      config: parseHostConfig({ INTERNAL_SECRET: SECRET, DATA_DIR: dir, MEDIA_TMP_DIR: dir, LOG_LEVEL: 'silent' }),
+    host = await createHost({
+      config: parseHostConfig({ INTERNAL_SECRET: SECRET, DATA_DIR: dir, MEDIA_TMP_DIR: dir, LOG_LEVEL: 'silent', HOST_ID: 'host-a' }),
       logger,
       socketConfig: () => ({ waWebSocketUrl: url, connectTimeoutMs: 10_000, defaultQueryTimeoutMs: 10_000 }),
       reconnectBackoff: { baseMs: 50, maxMs: 200 }
@@ -81,8 +81,8 @@ describe('the session host internal API', () => {
     }
     assert.ok(qr)
     assert.match(qr.qrImage, /^data:image\/png;base64,/)
-    await sim.linkWithQr(() => sessions.linkState('shop-1').qr ?? undefined, { accountPn: '15550080001' })
-    for (let i = 0; i < 200 && sessions.view('shop-1').status !== 'connected'; i++) await new Promise(resolve => setTimeout(resolve, 20))
+    await sim.linkWithQr(async () => (await sessions.linkState('shop-1')).qr ?? undefined, { accountPn: '15550080001' })
+    for (let i = 0; i < 200 && (await sessions.view('shop-1')).status !== 'connected'; i++) await new Promise(resolve => setTimeout(resolve, 20))
     const status = await read(await call('GET', '/internal/sessions/shop-1'))
     const { lastSeen, ...rest } = status.data as { lastSeen: string }
     assert.ok(Math.abs(Date.parse(lastSeen) - Date.now()) < 60_000)
@@ -95,7 +95,8 @@ describe('the session host internal API', () => {
       phoneNumber: '15550080001',
       user: { id: '15550080001:1@s.whatsapp.net', name: null },
       deviceLabel: 'OTP Gateway',
-      restriction: null
+      restriction: null,
+      hostId: 'host-a'
     })
     assert.equal((await call('GET', '/internal/sessions/shop-1/qr')).status, 409)
 

@@ -3,7 +3,7 @@ import type { Logger } from 'pino'
 import { toErrorResponse } from '../shared/error-response.ts'
 import { errorEnvelope, ok } from '../shared/errors.ts'
 import type { SigningSecret } from '../shared/internal-signing.ts'
-import type { Db } from './db/connection.ts'
+import type { Db } from './db/database.ts'
 import { internalAuth } from './internal-auth.ts'
 import type { FetchPolicy } from './media/safe-fetch.ts'
 import type { UploadSpool } from './media/upload-spool.ts'
@@ -34,7 +34,7 @@ export type HostAppDeps = {
   /** The emulator in sandbox mode: its routes are mounted under /internal/sandbox. */
   sandbox?: Sandbox
   /** Whether the database takes writes now (openDatabase's probe); health says so. */
-  databaseWritable: () => boolean
+  databaseWritable: () => Promise<boolean>
   /** Where media waits while it is checked, then until it is sent; and how URLs are fetched. */
   media: { outboxDir: string; spool: UploadSpool; fetchPolicy: FetchPolicy; maxBytes?: number }
 }
@@ -43,10 +43,12 @@ export type HostAppDeps = {
 export const createHostApp = ({ db, clock, sessions, otps, queue, recipients, internalSecret, logger, sandbox, media, databaseWritable }: HostAppDeps) => {
   const app = new Hono()
   // Unsigned, for supervisors and `npm start`: the process serves and its database takes writes.
-  app.get('/health', c => (databaseWritable() ? c.json({ ok: true }) : c.json({ ok: false, database: 'unwritable' }, 503)))
+  app.get('/health', async c => ((await databaseWritable()) ? c.json({ ok: true }) : c.json({ ok: false, database: 'unwritable' }, 503)))
   app.use('/internal/*', internalAuth(internalSecret, undefined, UPLOAD_PATH))
   // What the gateway's /api/health reports of the host.
-  app.get(HEALTH_ROUTE.pattern, c => c.json(ok('Host health', { database: databaseWritable() ? 'ok' : 'unwritable', sessions: sessions.countByStatus() })))
+  app.get(HEALTH_ROUTE.pattern, async c =>
+    c.json(ok('Host health', { database: (await databaseWritable()) ? 'ok' : 'unwritable', sessions: await sessions.countByStatus() }))
+  )
   // Each route module mounts the patterns of its contracts in shared/host-api, as the gateway fills them in.
   const send = { db, queue, sessions, recipients }
   app.route('/', sessionRoutes(sessions))

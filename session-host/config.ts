@@ -1,3 +1,4 @@
+import { hostname } from 'node:os'
 import { z } from 'zod'
 import { parseAllowedHosts } from '../shared/allowed-hosts.ts'
 import { LOG_SETTINGS } from '../shared/logger.ts'
@@ -14,6 +15,14 @@ export const HostConfigSchema = z
     /** Loopback unless the operator says otherwise: the host trusts no network. */
     HOST_BIND: z.string().default('127.0.0.1'),
     DATA_DIR: z.string().default('./data'),
+    /**
+     * A postgres:// URL puts the host's state in PostgreSQL (several hosts can share it); without it
+     * the host keeps it in SQLite under DATA_DIR. Never logged: it may hold a password.
+     */
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
     INTERNAL_SECRET: z.string().min(32, 'must be at least 32 characters'),
     WA_MODE: z.enum(['live', 'sandbox']).default('live'),
     /** Another WhatsApp Web endpoint for live mode, such as an emulator run by a test suite. */
@@ -60,9 +69,36 @@ export const HostConfigSchema = z
       .transform(text => (text ? list(text).map(Number) : undefined))
       .pipe(z.array(z.number().int().min(1).max(86_400_000)).min(1).optional()),
     /** How long after its first failure an event is retried before it is dead-lettered; default 24 h. */
-    WEBHOOK_RETRY_FOR_MS: z.coerce.number().int().min(1).optional()
+    WEBHOOK_RETRY_FOR_MS: z.coerce.number().int().min(1).optional(),
+    /** This host's name in the fleet (unique per host sharing a database; stable across restarts). Default: `<hostname>-<port>`. */
+    HOST_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, . _ - (at most 64)')
+      .optional(),
+    /** How the gateway and the other hosts reach this host. Default: http://<HOST_BIND, or 127.0.0.1>:<HOST_PORT>. */
+    HOST_ADVERTISE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** How long a session's lease lasts unrenewed: after a crash, its sessions move this much later. */
+    LEASE_MS: z.coerce.number().int().min(2_000).max(600_000).default(10_000),
+    /** How often the host heartbeats, renews its leases and claims free sessions (jittered). */
+    FLEET_TICK_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
+    /** At most this many sessions a host takes over per tick after a crash: reconnects come in waves. */
+    FLEET_WAVE: z.coerce.number().int().min(1).max(1_000).default(10)
   })
   .refine(env => !env.WEBHOOK_URL || env.WEBHOOK_SECRET.length > 0, { message: 'WEBHOOK_URL needs WEBHOOK_SECRET', path: ['WEBHOOK_SECRET'] })
+  .refine(env => env.FLEET_TICK_MS * 3 <= env.LEASE_MS, {
+    message: 'must be at most a third of LEASE_MS, so a lease is renewed in time',
+    path: ['FLEET_TICK_MS']
+  })
+  .transform(env => ({
+    ...env,
+    HOST_ID:
+      env.HOST_ID ??
+      `${hostname()
+        .replace(/[^A-Za-z0-9_.-]/g, '-')
+        .slice(0, 50)}-${env.HOST_PORT}`,
+    HOST_ADVERTISE_URL:
+      env.HOST_ADVERTISE_URL ?? `http://${env.HOST_BIND === '0.0.0.0' || env.HOST_BIND === '::' ? '127.0.0.1' : env.HOST_BIND}:${env.HOST_PORT}`
+  }))
 
 export type HostConfig = z.infer<typeof HostConfigSchema>
 

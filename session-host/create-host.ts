@@ -5,7 +5,8 @@ import type { Logger } from 'pino'
 import { createHostApp } from './app.ts'
 import { retryPolicy } from './config.ts'
 import type { HostConfig } from './config.ts'
-import { openDatabase } from './db/connection.ts'
+import { openDatabase } from './db/open-database.ts'
+import { FleetMember } from './fleet/fleet-member.ts'
 import { createUploadSpool } from './media/upload-spool.ts'
 import { createRecipientCheck } from './messages/recipient-check.ts'
 import { expireDueOtps } from './otp/otp-expiry.ts'
@@ -38,7 +39,7 @@ export type HostOptions = {
   upkeepEveryMs?: number
 }
 
-export type Host = ReturnType<typeof createHost>
+export type Host = Awaited<ReturnType<typeof createHost>>
 
 /**
  * The session host's composition root: builds every part from the configuration, wires them
@@ -46,8 +47,8 @@ export type Host = ReturnType<typeof createHost>
  * owns the order they start in and stop in. main.ts only parses the environment, serves `app`
  * and handles signals; tests build the same host without a port.
  */
-export const createHost = ({ config, logger, clock = Date.now, ...options }: HostOptions) => {
-  const database = openDatabase(join(config.DATA_DIR, 'host.db'))
+export const createHost = async ({ config, logger, clock = Date.now, ...options }: HostOptions) => {
+  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, sqliteFile: join(config.DATA_DIR, 'host.db') })
   const db = database.db
   const spool = createUploadSpool(config.MEDIA_TMP_DIR ?? tmpdir())
   const sandbox =
@@ -62,19 +63,36 @@ export const createHost = ({ config, logger, clock = Date.now, ...options }: Hos
   const send =
     options.sendWebhook ?? (config.GATEWAY_URL ? gatewaySender({ gatewayUrl: config.GATEWAY_URL, secret: config.INTERNAL_SECRET, clock }) : undefined)
   const webhooks = send
-    ? new WebhookDispatcher({ db, logger, clock, retry: retryPolicy(config), send, ...(options.webhookPollMs ? { pollMs: options.webhookPollMs } : {}) })
+    ? new WebhookDispatcher({
+        db,
+        logger,
+        clock,
+        retry: retryPolicy(config),
+        send,
+        scope: () => ({ hostId: config.HOST_ID, leader: fleet?.isLeader ?? false }),
+        ...(options.webhookPollMs ? { pollMs: options.webhookPollMs } : {})
+      })
     : undefined
   const wakeWebhooks = (): void => webhooks?.wake()
 
   const socketConfig =
     options.socketConfig ?? (sandbox ? () => sandbox.socketConfig() : config.WA_WEBSOCKET_URL ? () => ({ waWebSocketUrl: config.WA_WEBSOCKET_URL }) : undefined)
+  // The fleet and the sessions need each other: a created session is adopted by the fleet, which runs it here.
+  let fleet: FleetMember | undefined
   const sessions = new SessionManager({
     db,
     logger,
+    host: {
+      id: config.HOST_ID,
+      leaseMs: config.LEASE_MS,
+      adoptNew: async (sessionId, fence) => {
+        await fleet?.adoptNew(sessionId, fence)
+      }
+    },
     ...(socketConfig ? { socketConfig } : {}),
     ...(options.reconnectBackoff ? { backoff: options.reconnectBackoff } : {}),
-    journal: (tx, event) => {
-      journalSessionEvent(tx, event)
+    journal: async (tx, event) => {
+      await journalSessionEvent(tx, event)
       wakeWebhooks()
     }
   })
@@ -83,18 +101,28 @@ export const createHost = ({ config, logger, clock = Date.now, ...options }: Hos
     cipher: createPayloadCipher(config.INTERNAL_SECRET),
     logger: logger.child({ module: 'send-queue' }),
     socketOf: sessionId => sessions.connectedSocket(sessionId),
+    fenceOf: sessionId => fleet?.fence(sessionId),
+    hostId: config.HOST_ID,
     clock,
     ackTimeoutMs: config.ACK_TIMEOUT_MS,
-    onChange: (tx, change) => {
-      journalMessageChange(tx, change, clock())
-      otpFollowsMessage(tx, change.message, clock())
+    onChange: async (tx, change) => {
+      await journalMessageChange(tx, change, clock())
+      await otpFollowsMessage(tx, change.message, clock())
       wakeWebhooks()
     }
   })
+  fleet = new FleetMember(
+    db,
+    { hostId: config.HOST_ID, url: config.HOST_ADVERTISE_URL, leaseMs: config.LEASE_MS, tickMs: config.FLEET_TICK_MS, wave: config.FLEET_WAVE },
+    sessions,
+    logger
+  )
+  const member = fleet
+  member.onRound(held => queue.kickWaiting(held))
   sessions.onEvent(event => {
     if (event.type === 'status') logger.info({ sessionId: event.sessionId, status: event.status }, 'session status')
     if (event.type === 'qr' && sandbox) void sandbox.autoLink(event.sessionId, event.qr)
-    queue.onSessionEvent(event)
+    void queue.onSessionEvent(event)
   })
   const recipients = createRecipientCheck({ clock })
   const otps = createOtpService({ db, queue, sessions, clock, onEvent: wakeWebhooks })
@@ -104,7 +132,12 @@ export const createHost = ({ config, logger, clock = Date.now, ...options }: Hos
     ...(options.upkeepEveryMs ? { everyMs: options.upkeepEveryMs } : {}),
     jobs: [
       { name: 'send deadlines', run: () => queue.sweep() },
-      { name: 'OTP expiry', run: now => void (expireDueOtps(db, now) > 0 && wakeWebhooks()) },
+      {
+        name: 'OTP expiry',
+        run: async now => {
+          if ((await expireDueOtps(db, now)) > 0) wakeWebhooks()
+        }
+      },
       { name: 'Idempotency-Key retention', run: now => forgetExpiredIdempotencyKeys(db, now) },
       { name: 'webhook event retention', run: now => pruneDeliveredEvents(db, now) }
     ]
@@ -131,6 +164,7 @@ export const createHost = ({ config, logger, clock = Date.now, ...options }: Hos
     sessions,
     queue,
     webhooks,
+    fleet: member,
     upkeep,
     spool,
     outboxDir,
@@ -140,10 +174,11 @@ export const createHost = ({ config, logger, clock = Date.now, ...options }: Hos
      */
     async start(): Promise<void> {
       await sandbox?.start()
-      syncGlobalEndpoint(db, { url: config.WEBHOOK_URL, secrets: config.WEBHOOK_SECRET, events: config.WEBHOOK_EVENTS })
-      queue.start()
+      await syncGlobalEndpoint(db, { url: config.WEBHOOK_URL, secrets: config.WEBHOOK_SECRET, events: config.WEBHOOK_EVENTS })
+      await queue.start()
       upkeep.start()
-      sessions.restore()
+      // Registers the host and takes its share of the sessions (all of them, alone on SQLite).
+      await member.start()
       webhooks?.start()
     },
     /** In reverse; a second call waits for the first. */
@@ -151,10 +186,12 @@ export const createHost = ({ config, logger, clock = Date.now, ...options }: Hos
       stopped ??= (async () => {
         upkeep.stop()
         queue.stop()
+        // Closes the sessions cleanly and releases their leases: other hosts take them at once.
+        await member.stop()
         await sessions.stopAll()
         await webhooks?.stop()
         await sandbox?.stop()
-        database.close()
+        await database.close()
         spool.close()
       })()
       return stopped

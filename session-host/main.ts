@@ -16,7 +16,7 @@ const main = async (): Promise<void> => {
   if (config.MEDIA_URL_ALLOW_HOSTS.length > 0)
     logger.warn({ hosts: config.MEDIA_URL_ALLOW_HOSTS }, 'media URLs may reach these hosts although they are private (MEDIA_URL_ALLOW_HOSTS)')
   if (!config.GATEWAY_URL) logger.warn('GATEWAY_URL is not set: webhook events are stored but not delivered')
-  const host = createHost({ config, logger })
+  const host = await createHost({ config, logger })
   // Baileys writes its encrypted media copies to os.tmpdir(), which it reads on every send and takes
   // no option for: pointing this process's TMPDIR at the spool folder means whatever it fails to
   // remove goes when the spool does. A process-wide setting, so it is made here, by the process owner.

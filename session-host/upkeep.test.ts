@@ -5,7 +5,7 @@ import { Writable } from 'node:stream'
 import { createUpkeep } from './upkeep.ts'
 
 describe("the host's upkeep", () => {
-  it('runs its jobs in order with the time, and one failing job never stops the next', () => {
+  it('runs its jobs in order with the time, and one failing job never stops the next', async () => {
     const lines: string[] = []
     const logger = pino(
       { level: 'error' },
@@ -21,17 +21,17 @@ describe("the host's upkeep", () => {
       clock: () => 42,
       logger,
       jobs: [
-        { name: 'first', run: now => void ran.push(`first@${now}`) },
+        { name: 'first', run: async now => void ran.push(`first@${now}`) },
         {
           name: 'broken',
-          run: () => {
+          run: async () => {
             throw new Error('disk full')
           }
         },
-        { name: 'last', run: now => void ran.push(`last@${now}`) }
+        { name: 'last', run: async now => void ran.push(`last@${now}`) }
       ]
     })
-    upkeep.run()
+    await upkeep.run()
     assert.deepEqual(ran, ['first@42', 'last@42'])
     assert.equal(lines.length, 1)
     assert.equal(JSON.parse(lines[0]!).job, 'broken')
@@ -39,8 +39,9 @@ describe("the host's upkeep", () => {
 
   it('runs once at start, then on its timer until stopped', async () => {
     let runs = 0
-    const upkeep = createUpkeep({ clock: Date.now, logger: pino({ level: 'silent' }), everyMs: 10, jobs: [{ name: 'count', run: () => void runs++ }] })
+    const upkeep = createUpkeep({ clock: Date.now, logger: pino({ level: 'silent' }), everyMs: 10, jobs: [{ name: 'count', run: async () => void runs++ }] })
     upkeep.start()
+    await new Promise(resolve => setImmediate(resolve))
     assert.equal(runs, 1)
     await new Promise(resolve => setTimeout(resolve, 60))
     upkeep.stop()
@@ -48,5 +49,28 @@ describe("the host's upkeep", () => {
     assert.ok(stoppedAt >= 2, `ran ${stoppedAt} times`)
     await new Promise(resolve => setTimeout(resolve, 40))
     assert.equal(runs, stoppedAt)
+  })
+
+  it('never runs two passes at once, and skips the ticks that come during a slow one', async () => {
+    let running = 0
+    let most = 0
+    let passes = 0
+    const slow = async () => {
+      running++
+      most = Math.max(most, running)
+      await new Promise(resolve => setTimeout(resolve, 30))
+      running--
+      passes++
+    }
+    const upkeep = createUpkeep({ clock: Date.now, logger: pino({ level: 'silent' }), everyMs: 5, jobs: [{ name: 'slow', run: slow }] })
+    upkeep.start()
+    await new Promise(resolve => setTimeout(resolve, 100))
+    upkeep.stop()
+    const stoppedAt = passes
+    await new Promise(resolve => setTimeout(resolve, 80))
+    assert.equal(most, 1)
+    assert.ok(stoppedAt >= 2, `ran ${stoppedAt} passes`)
+    // At most the pass under way at stop() finishes; no tick queued behind it.
+    assert.ok(passes <= stoppedAt + 1, `ran ${passes - stoppedAt} passes after stop`)
   })
 })

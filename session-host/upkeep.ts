@@ -1,11 +1,11 @@
 import type { Logger } from 'pino'
 
 /** A time-based job: given the time, it does its share and returns. */
-export type UpkeepJob = { name: string; run(now: number): void }
+export type UpkeepJob = { name: string; run(now: number): Promise<unknown> }
 
 export type Upkeep = {
   /** Runs every job once now, in order (tests call it instead of waiting for the timer). */
-  run(): void
+  run(): Promise<void>
   start(): void
   stop(): void
 }
@@ -27,20 +27,30 @@ export const createUpkeep = ({
   everyMs?: number
 }): Upkeep => {
   let timer: NodeJS.Timeout | undefined
-  const run = (): void => {
+  // Passes never overlap: run() waits for the pass under way, and a tick during one is skipped.
+  let pass: Promise<void> = Promise.resolve()
+  let busy = 0
+  const runJobs = async (): Promise<void> => {
     for (const job of jobs) {
       try {
-        job.run(clock())
+        await job.run(clock())
       } catch (error) {
         logger.error({ err: error, job: job.name }, 'upkeep job failed')
       }
     }
   }
+  const run = (): Promise<void> => {
+    busy++
+    pass = pass.then(runJobs).finally(() => busy--)
+    return pass
+  }
   return {
     run,
     start() {
-      run()
-      timer = setInterval(run, everyMs)
+      void run()
+      timer = setInterval(() => {
+        if (busy === 0) void run()
+      }, everyMs)
       timer.unref()
     },
     stop: () => clearInterval(timer)

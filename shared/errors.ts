@@ -39,6 +39,11 @@ export const ERROR_CODES = {
   INTERNAL_ERROR: { status: 500, description: 'An unexpected error occurred.' },
   HOST_UNAVAILABLE: { status: 502, description: 'The session host is unavailable.' },
   SESSION_NOT_CONNECTED: { status: 503, description: 'The session is not connected to WhatsApp.' },
+  SESSION_MOVED: {
+    status: 421,
+    description:
+      'Another session host runs this session now; error.details.hostId names it. The gateway retries there once, so a client sees this only mid-failover.'
+  },
   URL_FETCH_FAILED: { status: 422, description: 'The media URL could not be fetched (error status, timeout, too many redirects or a broken connection).' }
 } as const satisfies Record<string, ErrorSpec>
 
@@ -74,7 +79,8 @@ export type ErrorEnvelope = {
   error: { code: ErrorCode; details?: Record<string, unknown>; requestId?: string }
 }
 
-export function ok<T>(message: string, data: T): SuccessEnvelope<T> {
+/** A promise is never an answer: `ok(message, store.read())` without `await` would send `{}`. */
+export function ok<T>(message: string, data: T extends PromiseLike<unknown> ? never : T): SuccessEnvelope<T> {
   return { success: true, message, data }
 }
 

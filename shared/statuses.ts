@@ -14,3 +14,7 @@ export type OtpStatus = (typeof OTP_STATUSES)[number]
 
 /** Where one webhook delivery stands: waiting (or retrying), delivered, or dead-lettered. */
 export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'delivered', 'dead'] as const
+
+/** Where a session host stands in the fleet: serving, handing its sessions over, or gone (cleanly, or silent past its lease). */
+export const HOST_STATUSES = ['up', 'stopping', 'stopped'] as const
+export type HostStatus = (typeof HOST_STATUSES)[number]

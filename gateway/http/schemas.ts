@@ -63,6 +63,10 @@ export const SessionView = z
       .openapi({ description: 'The linked WhatsApp account: its device JID and push name, or null before linking' }),
     lastSeen: z.string().nullable().openapi({ description: 'When the session was last connected (now, while it is), ISO 8601; null if it never was' }),
     deviceLabel: z.string().openapi({ description: 'The name the phone lists this session under (Settings → Linked devices)' }),
+    hostId: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The session host running this session now (its HOST_ID); null for a moment while another host takes it over' }),
     restriction: z
       .object({
         kind: z.literal('reachout_timelock'),

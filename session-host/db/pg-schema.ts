@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { bigint, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
 import { SESSION_STATUSES } from '../../shared/sessions.ts'
-import { MESSAGE_STATUSES, OTP_STATUSES, WEBHOOK_DELIVERY_STATUSES } from '../../shared/statuses.ts'
+import { HOST_STATUSES, MESSAGE_STATUSES, OTP_STATUSES, WEBHOOK_DELIVERY_STATUSES } from '../../shared/statuses.ts'
 import type { LinkFailure } from '../../shared/sessions.ts'
 
 /**
@@ -149,6 +149,7 @@ export const messages = pgTable(
       .references(() => sessions.id, { onDelete: 'cascade' }),
     jid: text('jid').notNull(),
     kind: text('kind').notNull(),
+    seq: int64('seq'),
     payload: text('payload'),
     status: text('status', { enum: MESSAGE_STATUSES }).notNull().default('queued'),
     error: text('error'),
@@ -170,4 +171,25 @@ export const messages = pgTable(
     index('messages_idempotency_created_idx').on(table.createdAt).where(sql`idempotency_key IS NOT NULL`),
     index('messages_session_status_idx').on(table.sessionId, table.status, table.createdAt)
   ]
+)
+
+export const hosts = pgTable('hosts', {
+  id: text('id').primaryKey(),
+  url: text('url').notNull(),
+  status: text('status', { enum: HOST_STATUSES }).notNull().default('up'),
+  startedAt: instant('started_at').notNull(),
+  heartbeatAt: instant('heartbeat_at').notNull()
+})
+
+export const sessionLeases = pgTable(
+  'session_leases',
+  {
+    sessionId: text('session_id')
+      .primaryKey()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    owner: text('owner'),
+    generation: int64('generation').notNull().default(0),
+    expiresAt: instant('expires_at')
+  },
+  table => [index('session_leases_owner_idx').on(table.owner)]
 )

@@ -31,7 +31,9 @@ const rowTypesAgree: { [K in SqliteTableName]: SameRows<K> } = {
   webhookEndpoints: true,
   webhookEvents: true,
   webhookDeliveries: true,
-  messages: true
+  messages: true,
+  hosts: true,
+  sessionLeases: true
 }
 const sameTableExports: Equal<SqliteTableName, TableNames<typeof pg>> = true
 

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 import { SESSION_STATUSES } from '../../shared/sessions.ts'
-import { MESSAGE_STATUSES, OTP_STATUSES, WEBHOOK_DELIVERY_STATUSES } from '../../shared/statuses.ts'
+import { HOST_STATUSES, MESSAGE_STATUSES, OTP_STATUSES, WEBHOOK_DELIVERY_STATUSES } from '../../shared/statuses.ts'
 import type { LinkFailure } from '../../shared/sessions.ts'
 
 /** One linked (or linking) WhatsApp account, known by the ID the operator chose. */
@@ -166,6 +166,8 @@ export const messages = sqliteTable(
       .references(() => sessions.id, { onDelete: 'cascade' }),
     jid: text('jid').notNull(),
     kind: text('kind').notNull(),
+    /** Its place in the session's line: ties of createdAt go out in the order they were accepted. */
+    seq: integer('seq'),
     /** The sealed message content (see outbox/payload-cipher.ts); wiped once sent or failed. */
     payload: text('payload'),
     status: text('status', { enum: MESSAGE_STATUSES }).notNull().default('queued'),
@@ -190,4 +192,36 @@ export const messages = sqliteTable(
     index('messages_idempotency_created_idx').on(table.createdAt).where(sql`idempotency_key IS NOT NULL`),
     index('messages_session_status_idx').on(table.sessionId, table.status, table.createdAt)
   ]
+)
+
+/**
+ * The session hosts that share this database (one row with SQLite). Each registers as it starts,
+ * heartbeats on the database clock while it lives, and says `stopping`, then `stopped`, as it hands
+ * its sessions over. `url` is how the gateway and the other hosts reach it (HOST_ADVERTISE_URL).
+ */
+export const hosts = sqliteTable('hosts', {
+  id: text('id').primaryKey(),
+  url: text('url').notNull(),
+  status: text('status', { enum: HOST_STATUSES }).notNull().default('up'),
+  startedAt: integer('started_at', { mode: 'timestamp_ms' }).notNull(),
+  heartbeatAt: integer('heartbeat_at', { mode: 'timestamp_ms' }).notNull()
+})
+
+/**
+ * Which host runs a session: the lease `owner` (a host id, or null when free) holds it until
+ * `expires_at` (database clock) and renews it while it lives. Each take-over bumps `generation`;
+ * every auth-state write and every send names owner and generation in its own statement, so a host
+ * that lost the lease (paused, cut off, slow) changes nothing.
+ */
+export const sessionLeases = sqliteTable(
+  'session_leases',
+  {
+    sessionId: text('session_id')
+      .primaryKey()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    owner: text('owner'),
+    generation: integer('generation').notNull().default(0),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' })
+  },
+  table => [index('session_leases_owner_idx').on(table.owner)]
 )

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm'
-import type { DbExecutor } from '../db/connection.ts'
-import { messages, otps } from '../db/schema.ts'
+import { tablesOf } from '../db/database.ts'
+import type { DbExecutor } from '../db/database.ts'
 import type { OtpStatus } from '../../shared/statuses.ts'
 import { recordEvent } from '../webhooks/record-event.ts'
 
@@ -10,13 +10,14 @@ import { recordEvent } from '../webhooks/record-event.ts'
  * carrying it stands as a separate `delivery` (`sent`, `delivered`, `read`, `failed`, or null
  * before it was sent). Written in the transaction of the change it reports.
  */
-export const recordOtpStatus = (
+export const recordOtpStatus = async (
   tx: DbExecutor,
   input: { sessionId: string; otpId: string; messageId: string | null; at: number; status?: OtpStatus; reason?: string | null }
-): void => {
-  const status = input.status ?? tx.select({ status: otps.status }).from(otps).where(eq(otps.id, input.otpId)).get()?.status ?? 'pending'
-  const sent = input.messageId ? tx.select({ status: messages.status }).from(messages).where(eq(messages.id, input.messageId)).get()?.status : undefined
+): Promise<void> => {
+  const { messages, otps } = tablesOf(tx)
+  const status = input.status ?? (await tx.select({ status: otps.status }).from(otps).where(eq(otps.id, input.otpId)))[0]?.status ?? 'pending'
+  const sent = input.messageId ? (await tx.select({ status: messages.status }).from(messages).where(eq(messages.id, input.messageId)))[0]?.status : undefined
   const delivery = sent === 'sent' || sent === 'delivered' || sent === 'read' || sent === 'failed' ? sent : null
   const data = { otpId: input.otpId, messageId: input.messageId, status, delivery, ...(input.reason ? { reason: input.reason } : {}) }
-  recordEvent(tx, { sessionId: input.sessionId, type: 'otp.status', data, at: input.at })
+  await recordEvent(tx, { sessionId: input.sessionId, type: 'otp.status', data, at: input.at })
 }

@@ -1,5 +1,5 @@
 import type { MessageView } from '../../shared/host-api/messages.ts'
-import type { DbExecutor } from '../db/connection.ts'
+import type { DbExecutor } from '../db/database.ts'
 import { recordOtpStatus } from './otp-events.ts'
 import { markOtpFailed } from './otp-store.ts'
 
@@ -8,9 +8,9 @@ import { markOtpFailed } from './otp-store.ts'
  * message: delivered is an `otp.status` with `delivery: "delivered"` (the OTP's own status
  * unchanged); a message that failed fails its pending OTP too, with the same reason.
  */
-export const otpFollowsMessage = (tx: DbExecutor, message: MessageView, at: number): void => {
+export const otpFollowsMessage = async (tx: DbExecutor, message: MessageView, at: number): Promise<void> => {
   const { sessionId, messageId, status, error, otpId } = message
   if (!otpId) return
-  if (status === 'delivered') recordOtpStatus(tx, { sessionId, otpId, messageId, at })
-  if (status === 'failed') markOtpFailed({ db: tx, clock: () => at }, { otpId, reason: error })
+  if (status === 'delivered') await recordOtpStatus(tx, { sessionId, otpId, messageId, at })
+  if (status === 'failed') await markOtpFailed({ db: tx, clock: () => at }, { otpId, reason: error })
 }

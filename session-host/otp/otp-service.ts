@@ -41,8 +41,8 @@ export const createOtpService = (deps: OtpServiceDeps) => {
         // Never sent late: past its TTL the message fails instead.
         notAfter: new Date(clock() + input.ttlSeconds * 1000),
         ...(input.idempotency ? { idempotency: input.idempotency } : {}),
-        before: tx =>
-          void createOtp(
+        before: async tx => {
+          await createOtp(
             {
               db: tx,
               clock,
@@ -58,20 +58,23 @@ export const createOtpService = (deps: OtpServiceDeps) => {
               ttlSeconds: input.ttlSeconds,
               ...(limits ? { limits } : {})
             }
-          ),
-        after: (tx, message) => void attachMessageId({ db: tx, clock }, { otpId: input.otpId, messageId: message.messageId })
+          )
+        },
+        after: async (tx, message) => {
+          await attachMessageId({ db: tx, clock }, { otpId: input.otpId, messageId: message.messageId })
+        }
       })
       if (wroteEvents) deps.onEvent?.()
-      return { otp: otpView(getOtp(store, { otpId: sent.otpId ?? input.otpId }), sent), replayed: sent.replayed }
+      return { otp: otpView(await getOtp(store, { otpId: sent.otpId ?? input.otpId }), sent), replayed: sent.replayed }
     },
-    latest: (query: z.infer<typeof LatestOtpQuery>): OtpView => otpView(findLatestPendingOtp(store, query)),
-    get(otpId: string): OtpView {
-      const otp = getOtp(store, { otpId })
-      return otpView(otp, otp.messageId ? deps.queue.view(otp.sessionId, otp.messageId) : null)
+    latest: async (query: z.infer<typeof LatestOtpQuery>): Promise<OtpView> => otpView(await findLatestPendingOtp(store, query)),
+    async get(otpId: string): Promise<OtpView> {
+      const otp = await getOtp(store, { otpId })
+      return otpView(otp, otp.messageId ? await deps.queue.view(otp.sessionId, otp.messageId) : null)
     },
-    verify: (otpId: string, { codeHash, allowedSessions }: z.infer<typeof VerifyOtpRequest>): VerifyAnswer =>
+    verify: (otpId: string, { codeHash, allowedSessions }: z.infer<typeof VerifyOtpRequest>): Promise<VerifyAnswer> =>
       verifyOtp(store, { otpId, codeHash, ...(allowedSessions ? { allowedSessions } : {}) }),
-    cancel: (otpId: string, { allowedSessions }: z.infer<typeof CancelOtpRequest>): OtpView =>
-      otpView(cancelOtp(store, { otpId, ...(allowedSessions ? { allowedSessions } : {}) }))
+    cancel: async (otpId: string, { allowedSessions }: z.infer<typeof CancelOtpRequest>): Promise<OtpView> =>
+      otpView(await cancelOtp(store, { otpId, ...(allowedSessions ? { allowedSessions } : {}) }))
   }
 }

@@ -1,6 +1,6 @@
 import { appError } from '../../shared/errors.ts'
-import type { Db, Transaction } from '../db/connection.ts'
-import { writeTransaction } from '../db/connection.ts'
+import { writeTransaction } from '../db/database.ts'
+import type { Db, Transaction } from '../db/database.ts'
 import type { Outgoing } from '../messages/rich-content.ts'
 import type { SessionManager } from '../sessions/session-manager.ts'
 import type { MessageView } from '../../shared/host-api/messages.ts'
@@ -14,9 +14,9 @@ const SETTLE_WAIT_MS = 5_000
 export type AcceptInput = Omit<EnqueueInput, 'content'> & {
   outgoing: Outgoing
   /** Runs in the same transaction before the message is queued (OTP limits and record). */
-  before?: (tx: Transaction) => void
+  before?: (tx: Transaction) => Promise<void>
   /** Runs in the same transaction once the message is queued (links the OTP to its message). */
-  after?: (tx: Transaction, message: MessageView) => void
+  after?: (tx: Transaction, message: MessageView) => Promise<void>
 }
 
 /**
@@ -28,17 +28,17 @@ export const acceptSend = async (
   { db, queue, sessions }: AcceptDeps,
   { outgoing, before, after, ...input }: AcceptInput
 ): Promise<MessageView & { replayed: boolean }> => {
-  sessions.requireQueueable(input.sessionId)
-  const accepted = writeTransaction(db, tx => {
+  await sessions.requireQueueable(input.sessionId)
+  const accepted = await writeTransaction(db, async tx => {
     if (input.idempotency) {
-      const earlier = queue.findByIdempotencyKey(tx, input.sessionId, input.idempotency.key)
+      const earlier = await queue.findByIdempotencyKey(tx, input.sessionId, input.idempotency.key)
       if (earlier && earlier.requestHash !== input.idempotency.hash)
         throw appError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request', { messageId: earlier.messageId })
       if (earlier) return { view: earlier, replayed: true }
     }
-    before?.(tx)
-    const view = queue.enqueue(tx, { ...input, content: outgoing })
-    after?.(tx, view)
+    await before?.(tx)
+    const view = await queue.enqueue(tx, { ...input, content: outgoing })
+    await after?.(tx, view)
     return { view, replayed: false }
   })
   if (!accepted.replayed) {
@@ -46,5 +46,5 @@ export const acceptSend = async (
     // A session that is away answers `queued` at once; the message goes out when it is back.
     if (sessions.connectedSocket(input.sessionId)) await queue.settled(accepted.view.messageId, SETTLE_WAIT_MS)
   }
-  return { ...queue.view(input.sessionId, accepted.view.messageId), replayed: accepted.replayed }
+  return { ...(await queue.view(input.sessionId, accepted.view.messageId)), replayed: accepted.replayed }
 }

@@ -1,12 +1,14 @@
 import { rmSync } from 'node:fs'
-import { and, asc, eq, inArray, isNotNull, lte, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, isNotNull, lte, ne, notExists, sql } from 'drizzle-orm'
 import { generateMessageID } from '@whiskeysockets/baileys'
 import type { WASocket } from '@whiskeysockets/baileys'
 import type { Logger } from 'pino'
 import { appError } from '../../shared/errors.ts'
-import type { Db } from '../db/connection.ts'
-import { writeTransaction } from '../db/connection.ts'
-import { messages } from '../db/schema.ts'
+import { tablesOf, writeTransaction } from '../db/database.ts'
+import type { Db, DbExecutor, Tables, Transaction } from '../db/database.ts'
+import { databaseNow, lockKey } from '../db/dialect-sql.ts'
+import { leaseHeld } from '../fleet/session-leases.ts'
+import type { Fence } from '../fleet/session-leases.ts'
 import type { MessageView } from '../../shared/host-api/messages.ts'
 import { MESSAGE_STATUSES } from '../../shared/statuses.ts'
 import type { MessageStatus } from '../../shared/statuses.ts'
@@ -15,11 +17,11 @@ import type { Outgoing } from '../messages/rich-content.ts'
 import { sendOutgoing } from '../messages/send-outgoing.ts'
 import { refusalReason } from '../sessions/whatsapp-status.ts'
 import { canMoveTo } from './message-status.ts'
+import { messageView } from './message-view.ts'
 import type { PayloadCipher } from './payload-cipher.ts'
 import { idempotencyCutoff } from './idempotency-retention.ts'
 
-type Row = typeof messages.$inferSelect
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
+type Row = Tables['messages']['$inferSelect']
 
 export type MessageChange = { message: MessageView; previous: MessageStatus }
 
@@ -43,29 +45,16 @@ export type SendQueueDeps = {
   logger: Logger
   /** The session's socket while it is connected. */
   socketOf: (sessionId: string) => WASocket | undefined
+  /** This host's lease on the session, while it holds one: each message is claimed for sending under it. */
+  fenceOf: (sessionId: string) => Fence | undefined
+  /** This host's id: on start it puts back in line only what no other live host is sending. */
+  hostId: string
   clock?: () => number
   /** How long a sent message may wait for the server's ack before it counts as failed. */
   ackTimeoutMs?: number
   /** Called inside the transaction that changed a message's status (webhook outbox, OTP status). */
-  onChange?: (tx: Tx, change: MessageChange) => void
+  onChange?: (tx: Transaction, change: MessageChange) => Promise<void>
 }
-
-const iso = (date: Date | null) => (date ? date.toISOString() : null)
-
-export const messageView = (row: Row): MessageView => ({
-  sessionId: row.sessionId,
-  messageId: row.id,
-  to: `+${row.jid.split('@')[0]}`,
-  kind: row.kind,
-  status: row.status,
-  error: row.error,
-  otpId: row.otpId,
-  timestamp: row.createdAt.toISOString(),
-  sentAt: iso(row.sentAt),
-  deliveredAt: iso(row.deliveredAt),
-  readAt: iso(row.readAt),
-  failedAt: iso(row.failedAt)
-})
 
 // The statuses each status may be reached from, so one UPDATE … WHERE status IN (…) enforces the order.
 const FROM = Object.fromEntries(MESSAGE_STATUSES.map(next => [next, MESSAGE_STATUSES.filter(current => canMoveTo(current, next))])) as Record<
@@ -91,18 +80,32 @@ export class SendQueue {
   private readonly waiters = new Map<string, (() => void)[]>()
   private stopped = false
   private readonly clock: () => number
+  private readonly messages: Tables['messages']
+  /** Session events are applied one after another, in the order the sockets reported them. */
+  private events: Promise<void> = Promise.resolve()
 
   constructor(private readonly deps: SendQueueDeps) {
     this.clock = deps.clock ?? Date.now
+    this.messages = tablesOf(deps.db).messages
   }
 
-  /** Puts rows a crash left `sending` back in line; the host's upkeep then fails what expired meanwhile. */
-  start(): void {
-    this.deps.db
+  /**
+   * Puts rows a crash left `sending` back in line (the host's upkeep then fails what expired
+   * meanwhile), except those of sessions another host holds now: it may be sending them.
+   */
+  async start(): Promise<void> {
+    const { messages } = this
+    const { sessionLeases } = tablesOf(this.deps.db)
+    const heldElsewhere = this.deps.db
+      .select({ held: sql`1` })
+      .from(sessionLeases)
+      .where(
+        and(eq(sessionLeases.sessionId, messages.sessionId), ne(sessionLeases.owner, this.deps.hostId), gt(sessionLeases.expiresAt, databaseNow(this.deps.db)))
+      )
+    await this.deps.db
       .update(messages)
       .set({ status: 'queued', updatedAt: new Date(this.clock()) })
-      .where(eq(messages.status, 'sending'))
-      .run()
+      .where(and(eq(messages.status, 'sending'), notExists(heldElsewhere)))
   }
 
   stop(): void {
@@ -112,14 +115,18 @@ export class SendQueue {
   }
 
   /** Records a send; call inside the transaction that checks limits and idempotency. */
-  enqueue(tx: Tx | Db, input: EnqueueInput): MessageView {
+  async enqueue(tx: DbExecutor, input: EnqueueInput): Promise<MessageView> {
+    const { messages } = tablesOf(tx)
     const id = generateMessageID()
     const now = new Date(this.clock())
     const sealed: Sealed = { content: input.content, ...(input.files?.length ? { files: input.files } : {}) }
-    const row = tx
+    // The session's next place in line, computed by the INSERT (under the session's lock on PostgreSQL).
+    await lockKey(tx, `messages:${input.sessionId}`)
+    const [row] = await tx
       .insert(messages)
       .values({
         id,
+        seq: sql`(SELECT COALESCE(MAX(${messages.seq}), 0) + 1 FROM ${messages} WHERE ${messages.sessionId} = ${input.sessionId})`,
         sessionId: input.sessionId,
         jid: input.jid,
         kind: input.kind,
@@ -132,7 +139,7 @@ export class SendQueue {
         updatedAt: now
       })
       .returning()
-      .get()
+    if (!row) throw new Error('enqueue: the insert returned no row')
     return messageView(row)
   }
 
@@ -141,33 +148,34 @@ export class SendQueue {
    * older than that which the sweep has not reached yet is forgotten here, so the key sends anew
    * (and the unique index lets the new message take it).
    */
-  findByIdempotencyKey(tx: Tx | Db, sessionId: string, key: string): (MessageView & { requestHash: string | null }) | undefined {
-    const row = tx
+  async findByIdempotencyKey(tx: DbExecutor, sessionId: string, key: string): Promise<(MessageView & { requestHash: string | null }) | undefined> {
+    const { messages } = tablesOf(tx)
+    const [row] = await tx
       .select()
       .from(messages)
       .where(and(eq(messages.sessionId, sessionId), eq(messages.idempotencyKey, key)))
-      .get()
     if (!row) return undefined
     if (row.createdAt <= idempotencyCutoff(this.clock())) {
-      tx.update(messages).set({ idempotencyKey: null, requestHash: null }).where(eq(messages.id, row.id)).run()
+      await tx.update(messages).set({ idempotencyKey: null, requestHash: null }).where(eq(messages.id, row.id))
       return undefined
     }
     return { ...messageView(row), requestHash: row.requestHash }
   }
 
-  view(sessionId: string, messageId: string): MessageView {
-    const row = this.deps.db
+  async view(sessionId: string, messageId: string): Promise<MessageView> {
+    const { messages } = this
+    const [row] = await this.deps.db
       .select()
       .from(messages)
       .where(and(eq(messages.sessionId, sessionId), eq(messages.id, messageId)))
-      .get()
     if (!row) throw appError('MESSAGE_NOT_FOUND', `Message ${messageId} does not exist in session ${sessionId}`)
     return messageView(row)
   }
 
   /** Resolves once the message has left `queued`/`sending`, or after `ms`, whichever is first. */
   async settled(messageId: string, ms: number): Promise<void> {
-    const row = this.deps.db.select({ status: messages.status }).from(messages).where(eq(messages.id, messageId)).get()
+    const { messages } = this
+    const [row] = await this.deps.db.select({ status: messages.status }).from(messages).where(eq(messages.id, messageId))
     if (!row || FINAL.has(row.status)) return
     await new Promise<void>(resolve => {
       const timer = setTimeout(done, ms)
@@ -196,62 +204,79 @@ export class SendQueue {
       })
   }
 
-  /** Follows the session: sends when it connects, and reads acks and receipts of what it sent. */
-  onSessionEvent(event: SessionEvent): void {
-    if (event.type === 'status' && event.status === 'connected') {
-      // What was written but never acked before the drop goes out again, under the same id.
-      this.deps.db
+  /**
+   * Follows the session: sends when it connects, and reads acks and receipts of what it sent.
+   * Events are applied in the order they came; the promise settles once this one is.
+   */
+  onSessionEvent(event: SessionEvent): Promise<void> {
+    const applied = this.events.then(() => this.apply(event))
+    this.events = applied.catch(error => this.deps.logger.error({ err: error, sessionId: event.sessionId }, 'send queue could not apply a session event'))
+    return applied
+  }
+
+  private async apply(event: SessionEvent): Promise<void> {
+    const { messages } = this
+    const fence = this.deps.fenceOf(event.sessionId)
+    if (event.type === 'status' && event.status === 'connected' && fence) {
+      // What was written but never acked before the drop (or the failover) goes out again, under the same id.
+      await this.deps.db
         .update(messages)
         .set({ status: 'queued', updatedAt: new Date(this.clock()) })
-        .where(and(eq(messages.sessionId, event.sessionId), eq(messages.status, 'sending')))
-        .run()
+        .where(and(eq(messages.sessionId, event.sessionId), eq(messages.status, 'sending'), leaseHeld(this.deps.db, event.sessionId, fence)))
       this.kick(event.sessionId)
     }
     if (event.type === 'status' && event.status !== 'connected') this.clearAckTimers(event.sessionId)
     if (event.type === 'message-ack') {
-      if (event.error) this.transition(event.messageId, 'failed', refusalReason(event.error))
-      else this.transition(event.messageId, 'sent')
+      if (event.error) await this.transition(event.messageId, 'failed', refusalReason(event.error))
+      else await this.transition(event.messageId, 'sent')
     }
-    if (event.type === 'message-status') this.transition(event.messageId, event.status, event.status === 'failed' ? refusalReason(event.error) : undefined)
+    if (event.type === 'message-status')
+      await this.transition(event.messageId, event.status, event.status === 'failed' ? refusalReason(event.error) : undefined)
   }
 
   /** Fails queued messages whose deadline passed, even while their session is away. */
-  sweep(): void {
-    const expired = this.deps.db
+  async sweep(): Promise<void> {
+    const { messages } = this
+    const expired = await this.deps.db
       .select({ id: messages.id })
       .from(messages)
       .where(and(inArray(messages.status, ['queued', 'sending']), isNotNull(messages.notAfter), lte(messages.notAfter, new Date(this.clock()))))
-      .all()
-    for (const { id } of expired) this.expire(id)
+    for (const { id } of expired) await this.expire(id)
   }
 
-  private expire(messageId: string): void {
-    this.transition(messageId, 'failed', 'expired_before_send: the OTP expired before the session could send it')
+  private expire(messageId: string): Promise<void> {
+    return this.transition(messageId, 'failed', 'expired_before_send: the OTP expired before the session could send it')
   }
 
   private async drain(sessionId: string): Promise<void> {
+    const { messages } = this
     while (!this.stopped) {
       const socket = this.deps.socketOf(sessionId)
-      if (!socket) return
-      const row = this.deps.db
+      const fence = this.deps.fenceOf(sessionId)
+      if (!socket || !fence) return
+      const [row] = await this.deps.db
         .select()
         .from(messages)
         .where(and(eq(messages.sessionId, sessionId), eq(messages.status, 'queued')))
-        .orderBy(asc(messages.createdAt), asc(sql`rowid`))
+        .orderBy(asc(messages.createdAt), asc(messages.seq))
         .limit(1)
-        .get()
       if (!row?.payload) return
       if (row.notAfter && row.notAfter.getTime() <= this.clock()) {
-        this.expire(row.id)
+        await this.expire(row.id)
         continue
       }
-      const claimed = this.deps.db
+      // The claim names this host's lease in the same statement: a host that lost the session
+      // (paused, cut off) claims nothing, so it cannot send a message the new owner sends.
+      const [claimed] = await this.deps.db
         .update(messages)
         .set({ status: 'sending', attempts: sql`${messages.attempts} + 1`, updatedAt: new Date(this.clock()) })
-        .where(and(eq(messages.id, row.id), eq(messages.status, 'queued')))
+        .where(and(eq(messages.id, row.id), eq(messages.status, 'queued'), leaseHeld(this.deps.db, sessionId, fence)))
         .returning({ id: messages.id })
-        .get()
-      if (!claimed) continue
+      if (!claimed) {
+        if (!(await this.stillQueued(row.id))) continue
+        this.deps.logger.warn({ sessionId, messageId: row.id }, 'send refused: this host no longer holds the session')
+        return
+      }
       const { content } = this.deps.cipher.open<Sealed>(row.id, row.payload)
       try {
         await sendOutgoing(socket, row.jid, content, row.id)
@@ -259,7 +284,7 @@ export class SendQueue {
         if (this.deps.socketOf(sessionId) !== socket) {
           // The socket went away mid-send: the row waits for the next connection.
           this.deps.logger.warn({ err: error, sessionId, messageId: row.id }, 'send interrupted; will retry after reconnect')
-          this.requeue(row.id)
+          await this.requeue(row.id)
           return
         }
         // The connection is fine, so the message itself cannot be sent (a media upload refused,
@@ -268,28 +293,47 @@ export class SendQueue {
         const attempts = row.attempts + 1
         this.deps.logger.warn({ err: error, sessionId, messageId: row.id, attempts }, 'send failed on a live connection')
         if (attempts >= MAX_SEND_ATTEMPTS)
-          this.transition(row.id, 'failed', `send_failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500), ['sending'])
-        else this.requeue(row.id)
+          await this.transition(row.id, 'failed', `send_failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500), ['sending'])
+        else await this.requeue(row.id)
         continue
       }
       this.startAckTimer(sessionId, row.id)
     }
   }
 
+  private async stillQueued(messageId: string): Promise<boolean> {
+    const { messages } = this
+    const [row] = await this.deps.db.select({ status: messages.status }).from(messages).where(eq(messages.id, messageId))
+    return row?.status === 'queued'
+  }
+
+  /** Wakes the queues of these sessions that have messages waiting (accepted by another host, say). */
+  async kickWaiting(sessionIds: string[]): Promise<void> {
+    if (sessionIds.length === 0) return
+    const { messages } = this
+    const waiting = await this.deps.db
+      .selectDistinct({ sessionId: messages.sessionId })
+      .from(messages)
+      .where(and(inArray(messages.sessionId, sessionIds), eq(messages.status, 'queued')))
+    for (const { sessionId } of waiting) this.kick(sessionId)
+  }
+
   /** A message being sent goes back to the queue, to be tried again. */
-  private requeue(messageId: string): void {
-    this.deps.db
+  private async requeue(messageId: string): Promise<void> {
+    const { messages } = this
+    await this.deps.db
       .update(messages)
       .set({ status: 'queued', updatedAt: new Date(this.clock()) })
       .where(and(eq(messages.id, messageId), eq(messages.status, 'sending')))
-      .run()
   }
 
   private startAckTimer(sessionId: string, messageId: string): void {
     const key = `${sessionId}\n${messageId}`
     const timer = setTimeout(() => {
       this.ackTimers.delete(key)
-      this.transition(messageId, 'failed', 'not_acknowledged: WhatsApp did not confirm the message', ['sending'])
+      this.transition(messageId, 'failed', 'not_acknowledged: WhatsApp did not confirm the message', ['sending']).catch(error =>
+        this.deps.logger.error({ err: error, sessionId, messageId }, 'could not fail an unacknowledged message')
+      )
     }, this.deps.ackTimeoutMs ?? 60_000)
     timer.unref()
     this.ackTimers.set(key, timer)
@@ -304,13 +348,14 @@ export class SendQueue {
   }
 
   /** One guarded UPDATE: the database refuses a step backwards, so racing events cannot regress. */
-  private transition(messageId: string, next: MessageStatus, error?: string, from: MessageStatus[] = FROM[next]): void {
+  private async transition(messageId: string, next: MessageStatus, error?: string, from: MessageStatus[] = FROM[next]): Promise<void> {
+    const { messages } = this
     const now = new Date(this.clock())
     let changed: { row: Row; previous: MessageStatus; payload: string | null } | undefined
-    writeTransaction(this.deps.db, tx => {
-      const before = tx.select({ status: messages.status, payload: messages.payload }).from(messages).where(eq(messages.id, messageId)).get()
+    await writeTransaction(this.deps.db, async tx => {
+      const [before] = await tx.select({ status: messages.status, payload: messages.payload }).from(messages).where(eq(messages.id, messageId))
       if (!before || !from.includes(before.status)) return
-      const row = tx
+      const [row] = await tx
         .update(messages)
         .set({
           status: next,
@@ -321,10 +366,9 @@ export class SendQueue {
         })
         .where(and(eq(messages.id, messageId), inArray(messages.status, from)))
         .returning()
-        .get()
       if (!row) return
       changed = { row, previous: before.status, payload: before.payload }
-      this.deps.onChange?.(tx, { message: messageView(row), previous: before.status })
+      await this.deps.onChange?.(tx, { message: messageView(row), previous: before.status })
     })
     if (!changed) return
     if (FINAL.has(next)) {

@@ -105,7 +105,7 @@ export const mediaMessageRoutes = (deps: MediaRoutesDeps) => {
       const sessionId = SessionId.parse(c.req.param('sessionId'))
       const { jid, url, idempotency, ...fields } = await jsonBody(c, SendMediaByUrlRequest)
       // Refuse what cannot be sent before fetching anything.
-      sessions.requireQueueable(sessionId)
+      await sessions.requireQueueable(sessionId)
       await checkRecipient(deps, sessionId, jid)
       const result = await spool.withFile(async path => {
         const fetched = await fetchToFile(url, path, { maxBytes, ...(fetchPolicy ? { policy: fetchPolicy } : {}) })
@@ -116,7 +116,7 @@ export const mediaMessageRoutes = (deps: MediaRoutesDeps) => {
     })
     app.post(fillPattern(MESSAGE_ROUTES.uploadMedia.pattern, { kind }), async c => {
       const sessionId = SessionId.parse(c.req.param('sessionId'))
-      sessions.requireQueueable(sessionId)
+      await sessions.requireQueueable(sessionId)
       const country = z
         .string()
         .regex(/^[A-Z]{2}$/)

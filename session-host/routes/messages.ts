@@ -17,4 +17,4 @@ export const messageRoutes = (deps: AcceptDeps & { recipients?: RecipientCheck }
       const sent = await acceptSend(deps, { sessionId, jid, kind: 'text', outgoing: { content: { text } }, ...(idempotency ? { idempotency } : {}) })
       return c.json(ok(sent.replayed ? 'Message already accepted (Idempotency-Key)' : 'Message accepted', sent))
     })
-    .get(ROUTES.get.pattern, c => c.json(ok('Message', deps.queue.view(c.req.param('sessionId'), MessageId.parse(c.req.param('messageId'))))))
+    .get(ROUTES.get.pattern, async c => c.json(ok('Message', await deps.queue.view(c.req.param('sessionId'), MessageId.parse(c.req.param('messageId'))))))

@@ -12,10 +12,12 @@ export const otpRoutes = (otps: OtpService) =>
       const { otp, replayed } = await otps.send(c.req.param('sessionId'), await jsonBody(c, SendOtpRequest))
       return c.json(ok(replayed ? 'OTP already sent (Idempotency-Key)' : 'OTP sent', otp), replayed ? 200 : 201)
     })
-    .get(ROUTES.latest.pattern, c => c.json(ok('Latest pending OTP', otps.latest(LatestOtpQuery.parse(c.req.query())))))
-    .get(ROUTES.get.pattern, c => c.json(ok('OTP', otps.get(OtpId.parse(c.req.param('otpId'))))))
-    .post(ROUTES.verify.pattern, async c => c.json(ok('OTP checked', otps.verify(OtpId.parse(c.req.param('otpId')), await jsonBody(c, VerifyOtpRequest)))))
+    .get(ROUTES.latest.pattern, async c => c.json(ok('Latest pending OTP', await otps.latest(LatestOtpQuery.parse(c.req.query())))))
+    .get(ROUTES.get.pattern, async c => c.json(ok('OTP', await otps.get(OtpId.parse(c.req.param('otpId'))))))
+    .post(ROUTES.verify.pattern, async c =>
+      c.json(ok('OTP checked', await otps.verify(OtpId.parse(c.req.param('otpId')), await jsonBody(c, VerifyOtpRequest))))
+    )
     // A gateway from before the guarded cancel sends no body (it checked the token's sessions itself).
     .post(ROUTES.cancel.pattern, async c =>
-      c.json(ok('OTP canceled', otps.cancel(OtpId.parse(c.req.param('otpId')), await jsonBody(c, CancelOtpRequest, { emptyAs: {} }))))
+      c.json(ok('OTP canceled', await otps.cancel(OtpId.parse(c.req.param('otpId')), await jsonBody(c, CancelOtpRequest, { emptyAs: {} }))))
     )

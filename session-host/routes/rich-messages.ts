@@ -44,7 +44,7 @@ export const richMessageRoutes = (deps: AcceptDeps & { recipients: RecipientChec
   app.get(MESSAGE_ROUTES.checkNumber.pattern, async c => {
     const sessionId = SessionId.parse(c.req.param('sessionId'))
     const digits = PhoneDigits.parse(c.req.param('digits'))
-    const onWhatsApp = await recipients.isOnWhatsApp(sessionId, sessions.socket(sessionId), `${digits}@s.whatsapp.net`)
+    const onWhatsApp = await recipients.isOnWhatsApp(sessionId, await sessions.socket(sessionId), `${digits}@s.whatsapp.net`)
     return c.json(ok('Number checked', { onWhatsApp }))
   })
   return app

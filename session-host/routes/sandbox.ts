@@ -21,9 +21,9 @@ const textOf = (message: proto.IMessage): string | undefined =>
  */
 export const sandboxRoutes = (sandbox: Sandbox, sessions: SessionManager) =>
   new Hono()
-    .get(ROUTES.messages.pattern, c => {
+    .get(ROUTES.messages.pattern, async c => {
       const to = c.req.query('to')
-      const sessionOf = new Map(sessions.list().map(session => [session.phoneNumber, session.sessionId]))
+      const sessionOf = new Map((await sessions.list()).map(session => [session.phoneNumber, session.sessionId]))
       const messages = sandbox
         .sent()
         .filter(m => !to || m.to.startsWith(`${to}@`))
@@ -42,7 +42,7 @@ export const sandboxRoutes = (sandbox: Sandbox, sessions: SessionManager) =>
     })
     .post(ROUTES.inbound.pattern, async c => {
       const body = await jsonBody(c, SandboxInboundRequest)
-      const accountPn = sessions.view(body.sessionId).phoneNumber
+      const accountPn = (await sessions.view(body.sessionId)).phoneNumber
       if (!accountPn) throw appError('SESSION_NOT_CONNECTED', `Session ${body.sessionId} is not linked`)
       const messageId = await sandbox.inbound(body, accountPn)
       return c.json(ok('Sandbox: the contact sent it', { messageId, sessionId: body.sessionId, from: body.from }), 201)

@@ -13,17 +13,21 @@ export const sessionRoutes = (sessions: SessionManager) =>
     .post(ROUTES.create.pattern, async c => {
       const { sessionId, webhook, deviceLabel } = await jsonBody(c, CreateSessionRequest)
       // The webhook is stored with the session, before it starts, so its first events are not missed.
-      const prepare = webhook ? (tx: Parameters<typeof setSessionEndpoint>[0]) => void setSessionEndpoint(tx, { ...webhook, sessionId }) : undefined
-      return c.json(ok('Session created', sessions.create(sessionId, deviceLabel ? { deviceLabel } : {}, prepare)), 201)
+      const prepare = webhook
+        ? async (tx: Parameters<typeof setSessionEndpoint>[0]) => {
+            await setSessionEndpoint(tx, { ...webhook, sessionId })
+          }
+        : undefined
+      return c.json(ok('Session created', await sessions.create(sessionId, deviceLabel ? { deviceLabel } : {}, prepare)), 201)
     })
-    .get(ROUTES.list.pattern, c => c.json(ok('Sessions', sessions.list())))
-    .get(ROUTES.get.pattern, c => c.json(ok('Session status', sessions.view(SessionId.parse(c.req.param('sessionId'))))))
+    .get(ROUTES.list.pattern, async c => c.json(ok('Sessions', await sessions.list())))
+    .get(ROUTES.get.pattern, async c => c.json(ok('Session status', await sessions.view(SessionId.parse(c.req.param('sessionId'))))))
     .get(ROUTES.qr.pattern, async c => {
-      const { qr, refreshed, at } = sessions.qr(SessionId.parse(c.req.param('sessionId')))
+      const { qr, refreshed, at } = await sessions.qr(SessionId.parse(c.req.param('sessionId')))
       return c.json(ok('QR code', { qr, qrImage: await QRCode.toDataURL(qr), refreshed, timestamp: at.toISOString() }))
     })
     .get(ROUTES.linkState.pattern, async c => {
-      const { qr, ...view } = sessions.linkState(SessionId.parse(c.req.param('sessionId')))
+      const { qr, ...view } = await sessions.linkState(SessionId.parse(c.req.param('sessionId')))
       return c.json(ok('Link state', { ...view, qrImage: qr ? await QRCode.toDataURL(qr) : null }))
     })
     .post(ROUTES.pairingCode.pattern, async c => {

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
-import { openDatabase } from '../db/connection.ts'
-import { sessions } from '../db/schema.ts'
+import { addLeasedSession } from '../../test/support/leased-session.ts'
+import { openSqlite } from '../db/sqlite-database.ts'
 import { WaSim } from '../sim/index.ts'
 import { baileysLogger } from './baileys-logger.ts'
 import { WaSession } from './wa-session.ts'
@@ -44,12 +44,13 @@ describe("Baileys' log, as the session host writes it", () => {
     const sim = new WaSim()
     const url = await sim.start()
     const dir = mkdtempSync(join(tmpdir(), 'baileys-log-'))
-    const database = openDatabase(join(dir, 'host.db'))
+    const database = openSqlite(join(dir, 'host.db'))
     const { logger, records } = capture('info')
-    database.db.insert(sessions).values({ id: 'quiet' }).run()
+    const fence = await addLeasedSession(database.db, 'quiet')
     const session = new WaSession({
       id: 'quiet',
       db: database.db,
+      fence,
       logger,
       socket: { waWebSocketUrl: url, connectTimeoutMs: 10_000, defaultQueryTimeoutMs: 10_000 }
     })
@@ -65,7 +66,7 @@ describe("Baileys' log, as the session host writes it", () => {
     } finally {
       await session.stop()
       await sim.stop()
-      database.close()
+      await database.close()
       rmSync(dir, { recursive: true, force: true })
     }
   })

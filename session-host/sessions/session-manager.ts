@@ -1,25 +1,28 @@
-import { count, eq } from 'drizzle-orm'
+import { and, count, eq, gt, inArray } from 'drizzle-orm'
 import type { UserFacingSocketConfig, WASocket } from '@whiskeysockets/baileys'
 import type { SessionView } from '../../shared/host-api/sessions.ts'
 import type { Logger } from 'pino'
 import { appError } from '../../shared/errors.ts'
 import { DEFAULT_DEVICE_LABEL } from '../../shared/sessions.ts'
 import type { LinkFailure, SessionStatus } from '../../shared/sessions.ts'
-import type { Db, DbExecutor } from '../db/connection.ts'
-import { writeTransaction } from '../db/connection.ts'
-import { sessions } from '../db/schema.ts'
+import { tablesOf, writeTransaction } from '../db/database.ts'
+import type { Db, DbExecutor, Tables } from '../db/database.ts'
+import { databaseNow } from '../db/dialect-sql.ts'
+import type { FleetSessions } from '../fleet/fleet-member.ts'
+import { takeNewLease } from '../fleet/session-leases.ts'
+import type { Fence } from '../fleet/session-leases.ts'
 import { PairingCodeRefusedError, PairingCodeUnansweredError } from './pairing-code-request.ts'
 import { RegistrationNotReadyError, WaSession } from './wa-session.ts'
 import type { SessionEvent } from './session-event.ts'
 
-const viewColumns = {
+const viewColumns = ({ sessions }: Tables) => ({
   sessionId: sessions.id,
   status: sessions.status,
   phoneNumber: sessions.phoneNumber,
   deviceLabel: sessions.deviceLabel,
   linkFailure: sessions.linkFailure,
   lastSeenAt: sessions.lastSeenAt
-}
+})
 type ViewRow = {
   sessionId: string
   status: SessionStatus
@@ -27,6 +30,7 @@ type ViewRow = {
   deviceLabel: string | null
   linkFailure: LinkFailure | null
   lastSeenAt: Date | null
+  hostId: string | null
 }
 
 export type SessionManagerDeps = {
@@ -36,66 +40,133 @@ export type SessionManagerDeps = {
   socketConfig?: (sessionId: string) => Partial<UserFacingSocketConfig>
   backoff?: { baseMs?: number; maxMs?: number }
   /** Records webhook events in the transaction of the change they report (see WaSession). */
-  journal?: (tx: DbExecutor, event: SessionEvent) => void
+  journal?: (tx: DbExecutor, event: SessionEvent) => Promise<void>
+  /** This host in the fleet: its id and lease time, and where a session it creates is adopted (FleetMember.adoptNew). */
+  host: { id: string; leaseMs: number; adoptNew(sessionId: string, fence: Fence): Promise<void> }
 }
 
-/** The sessions this host runs: created, restored after a restart, restarted and removed. */
-export class SessionManager {
+/**
+ * The sessions this host runs: the ones it holds a lease on (the fleet adopts, drops and hands
+ * them over), created here, restarted and removed. What is stored is read from the database, so
+ * any host answers for any session; only the holder has its socket.
+ */
+export class SessionManager implements FleetSessions {
   private readonly running = new Map<string, WaSession>()
   private readonly listeners: ((event: SessionEvent) => void)[] = []
+  private readonly tables: Tables
 
-  constructor(private readonly deps: SessionManagerDeps) {}
+  constructor(private readonly deps: SessionManagerDeps) {
+    this.tables = tablesOf(deps.db)
+  }
 
   /** Hears every session's events (status, QR, message status…) in order; the send queue and the sandbox listen. */
   onEvent(listener: (event: SessionEvent) => void): void {
     this.listeners.push(listener)
   }
 
-  /** Starts every stored session WhatsApp has not logged out, so they reconnect without a QR. */
-  restore(): void {
-    const rows = this.deps.db.select({ id: sessions.id, status: sessions.status, deviceLabel: sessions.deviceLabel }).from(sessions).all()
-    for (const row of rows) if (row.status !== 'logged_out') this.launch(row.id, row.deviceLabel)
+  /** This host now holds the session's lease: run it (it reconnects without a QR when it was linked). */
+  async adopt(sessionId: string, fence: Fence): Promise<void> {
+    const { sessions } = this.tables
+    const [row] = await this.deps.db.select({ deviceLabel: sessions.deviceLabel }).from(sessions).where(eq(sessions.id, sessionId))
+    if (!row) return
+    await this.running.get(sessionId)?.stop()
+    this.launch(sessionId, row.deviceLabel, fence)
+  }
+
+  /** Another host took the session over: close the socket now (its writes are fenced off anyway). */
+  async drop(sessionId: string): Promise<void> {
+    const session = this.running.get(sessionId)
+    this.running.delete(sessionId)
+    await session?.stop()
+  }
+
+  /** A clean stop before the lease is handed on: the socket closes and the session's writes are stored. */
+  stop(sessionId: string): Promise<void> {
+    return this.drop(sessionId)
+  }
+
+  /**
+   * Sessions that can move to another host without anyone noticing, most idle first: not showing a
+   * QR or waiting for a pairing code (those stay where the user is looking), fewest messages in line.
+   */
+  async handOverCandidates(sessionIds: string[]): Promise<string[]> {
+    const movable = sessionIds.filter(id => {
+      const session = this.running.get(id)
+      return !session || (session.status !== 'qr' && !session.linking)
+    })
+    if (movable.length === 0) return []
+    const { messages } = this.tables
+    const busy = await this.deps.db
+      .select({ sessionId: messages.sessionId, waiting: count() })
+      .from(messages)
+      .where(and(inArray(messages.sessionId, movable), inArray(messages.status, ['queued', 'sending'])))
+      .groupBy(messages.sessionId)
+    const waiting = new Map(busy.map(row => [row.sessionId, Number(row.waiting)]))
+    return movable.sort((a, b) => (waiting.get(a) ?? 0) - (waiting.get(b) ?? 0))
+  }
+
+  /** Whether this host runs the session now. */
+  runsHere(sessionId: string): boolean {
+    return this.running.has(sessionId)
   }
 
   /** `prepare` writes what belongs to the new session (its webhook) in the same transaction. */
-  create(sessionId: string, options: { deviceLabel?: string } = {}, prepare?: (tx: DbExecutor) => void): SessionView {
-    writeTransaction(this.deps.db, tx => {
-      const inserted = tx
+  async create(sessionId: string, options: { deviceLabel?: string } = {}, prepare?: (tx: DbExecutor) => Promise<void>): Promise<SessionView> {
+    const { sessions } = this.tables
+    const fence = await writeTransaction(this.deps.db, async tx => {
+      const inserted = await tx
         .insert(sessions)
         .values({ id: sessionId, deviceLabel: options.deviceLabel ?? null })
         .onConflictDoNothing()
         .returning({ id: sessions.id })
-        .all()
       if (inserted.length === 0) throw appError('SESSION_EXISTS', `Session ${sessionId} already exists`)
-      prepare?.(tx)
+      await prepare?.(tx)
+      return takeNewLease(tx, sessionId, this.deps.host.id, this.deps.host.leaseMs)
     })
-    this.launch(sessionId, options.deviceLabel ?? null)
+    await this.deps.host.adoptNew(sessionId, fence)
     return this.view(sessionId)
   }
 
-  list(): SessionView[] {
-    return this.deps.db
-      .select(viewColumns)
+  async list(): Promise<SessionView[]> {
+    const { sessions } = this.tables
+    const rows = await this.deps.db
+      .select(this.viewSelection())
       .from(sessions)
+      .leftJoin(this.tables.sessionLeases, this.currentLease())
       .orderBy(sessions.createdAt)
-      .all()
-      .map(row => this.toView(row))
+    return rows.map(row => this.toView(row))
   }
 
   /** How many sessions stand in each status. */
-  countByStatus(): Partial<Record<SessionStatus, number>> {
-    const rows = this.deps.db.select({ status: sessions.status, sessions: count() }).from(sessions).groupBy(sessions.status).all()
-    return Object.fromEntries(rows.map(row => [row.status, row.sessions]))
+  async countByStatus(): Promise<Partial<Record<SessionStatus, number>>> {
+    const { sessions } = this.tables
+    const rows = await this.deps.db.select({ status: sessions.status, sessions: count() }).from(sessions).groupBy(sessions.status)
+    return Object.fromEntries(rows.map(row => [row.status, Number(row.sessions)]))
   }
 
-  view(sessionId: string): SessionView {
-    const row = this.deps.db.select(viewColumns).from(sessions).where(eq(sessions.id, sessionId)).get()
+  async view(sessionId: string): Promise<SessionView> {
+    const { sessions } = this.tables
+    const [row] = await this.deps.db
+      .select(this.viewSelection())
+      .from(sessions)
+      .leftJoin(this.tables.sessionLeases, this.currentLease())
+      .where(eq(sessions.id, sessionId))
     if (!row) throw appError('SESSION_NOT_FOUND', `Session ${sessionId} does not exist`)
     return this.toView(row)
   }
 
   /** The stored row, with what WhatsApp told the running session about limits on it (held in memory: it re-reports them). */
-  private toView({ sessionId, status, phoneNumber, linkFailure, deviceLabel, lastSeenAt }: ViewRow): SessionView {
+  private viewSelection() {
+    return { ...viewColumns(this.tables), hostId: this.tables.sessionLeases.owner }
+  }
+
+  /** The join to the session's lease, current ones only: `hostId` is the host running it now. */
+  private currentLease() {
+    const { sessionLeases, sessions } = this.tables
+    return and(eq(sessionLeases.sessionId, sessions.id), gt(sessionLeases.expiresAt, databaseNow(this.deps.db)))
+  }
+
+  private toView({ sessionId, status, phoneNumber, linkFailure, deviceLabel, lastSeenAt, hostId }: ViewRow): SessionView {
     const running = this.running.get(sessionId)
     return {
       sessionId,
@@ -107,7 +178,8 @@ export class SessionManager {
       user: phoneNumber ? (running?.user ?? { id: `${phoneNumber}@s.whatsapp.net`, name: null }) : null,
       lastSeen: status === 'connected' ? new Date().toISOString() : (lastSeenAt?.toISOString() ?? null),
       deviceLabel: deviceLabel ?? DEFAULT_DEVICE_LABEL,
-      restriction: running?.restriction ?? null
+      restriction: running?.restriction ?? null,
+      hostId
     }
   }
 
@@ -115,8 +187,8 @@ export class SessionManager {
    * The QR a linking session shows right now, and whether WhatsApp refreshed it after a scan (it
    * must be scanned again); 409 once the session is linked.
    */
-  qr(sessionId: string): { qr: string; refreshed: boolean; at: Date } {
-    const session = this.require(sessionId)
+  async qr(sessionId: string): Promise<{ qr: string; refreshed: boolean; at: Date }> {
+    const session = await this.require(sessionId)
     if (session.status === 'connected') throw appError('SESSION_ALREADY_CONNECTED', `Session ${sessionId} is already connected`)
     if (!session.qr)
       throw appError('SESSION_NOT_CONNECTED', `Session ${sessionId} has no QR code yet`, {
@@ -127,8 +199,13 @@ export class SessionManager {
   }
 
   /** Status and, while linking, the current QR: what the QR page polls (nothing more). */
-  linkState(sessionId: string): Pick<SessionView, 'sessionId' | 'status' | 'reason' | 'phoneNumber'> & { qr: string | null; qrRefreshed: boolean } {
-    const { sessionId: id, status, reason, phoneNumber } = this.view(sessionId)
+  async linkState(
+    sessionId: string
+  ): Promise<Pick<SessionView, 'sessionId' | 'status' | 'reason' | 'phoneNumber'> & { qr: string | null; qrRefreshed: boolean }> {
+    const view = await this.view(sessionId)
+    const { sessionId: id, status, reason, phoneNumber } = view
+    // The QR lives in the memory of the host that shows it.
+    if (status !== 'connected' && !this.running.has(sessionId)) this.refuseIfElsewhere(view)
     const running = status === 'connected' ? undefined : this.running.get(sessionId)
     return { sessionId: id, status, reason, phoneNumber, qr: running?.qr ?? null, qrRefreshed: Boolean(running?.qr && running.qrRefreshed) }
   }
@@ -138,8 +215,8 @@ export class SessionManager {
    * code otherwise. A session already linked gets 409; one whose link failed links again.
    */
   async pairingCode(sessionId: string, phoneNumber: string): Promise<string> {
-    const view = this.view(sessionId)
-    const session = this.runningSession(sessionId)
+    const session = await this.require(sessionId)
+    const view = await this.view(sessionId)
     if (session.status === 'connected' || (view.phoneNumber && view.status !== 'logged_out' && view.status !== 'link_failed'))
       throw appError('SESSION_ALREADY_CONNECTED', `Session ${sessionId} is already linked`, { status: view.status })
     try {
@@ -158,19 +235,25 @@ export class SessionManager {
   }
 
   async restart(sessionId: string): Promise<SessionView> {
-    const { deviceLabel } = this.view(sessionId)
-    await this.running.get(sessionId)?.stop()
+    const session = await this.require(sessionId)
+    const { deviceLabel } = await this.view(sessionId)
+    await session.stop()
     this.running.delete(sessionId)
-    this.launch(sessionId, deviceLabel)
+    this.launch(sessionId, deviceLabel, session.fence)
     return this.view(sessionId)
   }
 
-  /** Logs out at WhatsApp when connected, then forgets the session and its auth state. */
+  /**
+   * Logs out at WhatsApp when connected, then forgets the session and its auth state. The host
+   * running it does the logout; with no host holding it (mid-failover) the session is forgotten here.
+   */
   async remove(sessionId: string): Promise<void> {
-    this.view(sessionId)
+    const view = await this.view(sessionId)
+    if (!this.running.has(sessionId)) this.refuseIfElsewhere(view)
     await this.running.get(sessionId)?.logout()
     this.running.delete(sessionId)
-    this.deps.db.delete(sessions).where(eq(sessions.id, sessionId)).run()
+    const { sessions } = this.tables
+    await this.deps.db.delete(sessions).where(eq(sessions.id, sessionId))
   }
 
   /** The socket while the session is connected; the send queue asks before each message. */
@@ -182,15 +265,15 @@ export class SessionManager {
    * Sends may wait in the queue while a linked session reconnects or restarts; a session that was
    * never linked, or that WhatsApp logged out, would never send them, so it refuses with a 503.
    */
-  requireQueueable(sessionId: string): void {
-    const view = this.view(sessionId)
+  async requireQueueable(sessionId: string): Promise<void> {
+    const view = await this.view(sessionId)
     if (!view.phoneNumber || view.status === 'logged_out' || view.status === 'qr' || view.status === 'link_failed')
       throw appError('SESSION_NOT_CONNECTED', `Session ${sessionId} is not linked`, { status: view.status })
   }
 
   /** The connected socket of a session, or a 503 that says why it cannot send now. */
-  socket(sessionId: string): WASocket {
-    const session = this.require(sessionId)
+  async socket(sessionId: string): Promise<WASocket> {
+    const session = await this.require(sessionId)
     const socket = session.connectedSocket
     if (!socket) throw appError('SESSION_NOT_CONNECTED', `Session ${sessionId} is not connected`, { status: session.status })
     return socket
@@ -201,22 +284,28 @@ export class SessionManager {
     this.running.clear()
   }
 
-  /** The running session: SESSION_NOT_FOUND when it does not exist, SESSION_NOT_CONNECTED when it is not running. */
-  private require(sessionId: string): WaSession {
-    this.view(sessionId)
-    return this.runningSession(sessionId)
-  }
-
-  private runningSession(sessionId: string): WaSession {
+  /**
+   * The session running here: SESSION_NOT_FOUND when it does not exist, SESSION_MOVED when another
+   * host runs it (the gateway retries there), SESSION_NOT_CONNECTED when no host runs it now.
+   */
+  private async require(sessionId: string): Promise<WaSession> {
+    const view = await this.view(sessionId)
     const session = this.running.get(sessionId)
-    if (!session) throw appError('SESSION_NOT_CONNECTED', `Session ${sessionId} is not running`, { status: 'logged_out' })
-    return session
+    if (session) return session
+    this.refuseIfElsewhere(view)
+    throw appError('SESSION_NOT_CONNECTED', `Session ${sessionId} is not running on any host right now`, { status: view.status })
   }
 
-  private launch(sessionId: string, deviceLabel: string | null): void {
+  private refuseIfElsewhere(view: SessionView): void {
+    if (view.hostId && view.hostId !== this.deps.host.id)
+      throw appError('SESSION_MOVED', `Session ${view.sessionId} runs on host ${view.hostId}`, { hostId: view.hostId })
+  }
+
+  private launch(sessionId: string, deviceLabel: string | null, fence: Fence): void {
     const session = new WaSession({
       id: sessionId,
       db: this.deps.db,
+      fence,
       logger: this.deps.logger,
       deviceLabel: deviceLabel ?? DEFAULT_DEVICE_LABEL,
       socket: this.deps.socketConfig?.(sessionId),

@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
 import pino from 'pino'
-import { openDatabase } from '../db/connection.ts'
-import { authCreds, authKeys, sessions } from '../db/schema.ts'
+import { tablesOf } from '../db/database.ts'
+import { openSqlite } from '../db/sqlite-database.ts'
+import type { Fence } from '../fleet/session-leases.ts'
+import { addLeasedSession } from '../../test/support/leased-session.ts'
 import { WaSim } from '../sim/index.ts'
 import { WaSession } from './wa-session.ts'
 import type { SessionEvent } from './session-event.ts'
@@ -31,21 +33,23 @@ const waitFor = <T>(check: () => T | undefined, what: string, timeoutMs = 10_000
 describe('one WhatsApp session on the emulator', () => {
   const sim = new WaSim()
   const dir = mkdtempSync(join(tmpdir(), 'wa-session-'))
-  const database = openDatabase(join(dir, 'host.db'))
+  const database = openSqlite(join(dir, 'host.db'))
+  const { authCreds, authKeys, sessions } = tablesOf(database.db)
   let url: string
   before(async () => {
     url = await sim.start()
   })
   after(async () => {
     await sim.stop()
-    database.close()
+    await database.close()
     rmSync(dir, { recursive: true, force: true })
   })
 
-  const newSession = (id: string, events: SessionEvent[]) =>
+  const newSession = (id: string, fence: Fence, events: SessionEvent[]) =>
     new WaSession({
       id,
       db: database.db,
+      fence,
       logger,
       socket: { waWebSocketUrl: url, connectTimeoutMs: 10_000, defaultQueryTimeoutMs: 10_000 },
       backoff: { baseMs: 50, maxMs: 200 },
@@ -53,16 +57,16 @@ describe('one WhatsApp session on the emulator', () => {
     })
 
   it('links by QR, records the number, reconnects after a drop, and comes back after a restart without a QR', async () => {
-    database.db.insert(sessions).values({ id: 'shop-1' }).run()
+    const fence = await addLeasedSession(database.db, 'shop-1')
     const events: SessionEvent[] = []
-    const session = newSession('shop-1', events)
+    const session = newSession('shop-1', fence, events)
     session.start()
     const qr = await waitFor(() => events.find(e => e.type === 'qr'), 'a QR event')
     assert.equal(qr.type === 'qr' && qr.qr.startsWith('https://wa.me/settings/linked_devices#'), true)
     assert.equal(qr.type, 'qr')
     await sim.linkWithQr(() => session.qr, { accountPn: '15550070001' })
     await waitFor(() => (session.status === 'connected' ? true : undefined), 'connected')
-    const row = database.db.select().from(sessions).where(eq(sessions.id, 'shop-1')).get()
+    const [row] = await database.db.select().from(sessions).where(eq(sessions.id, 'shop-1'))
     assert.equal(row?.status, 'connected')
     assert.equal(row?.phoneNumber, '15550070001')
 
@@ -72,7 +76,7 @@ describe('one WhatsApp session on the emulator', () => {
 
     await session.stop()
     const restartedEvents: SessionEvent[] = []
-    const restarted = newSession('shop-1', restartedEvents)
+    const restarted = newSession('shop-1', fence, restartedEvents)
     restarted.start()
     await waitFor(() => (restarted.status === 'connected' ? true : undefined), 'connected after restart')
     assert.equal(restartedEvents.filter(e => e.type === 'qr').length, 0)
@@ -80,9 +84,9 @@ describe('one WhatsApp session on the emulator', () => {
   })
 
   it('wipes its auth state and stops retrying when WhatsApp logs it out', async () => {
-    database.db.insert(sessions).values({ id: 'shop-2' }).run()
+    const fence = await addLeasedSession(database.db, 'shop-2')
     const events: SessionEvent[] = []
-    const session = newSession('shop-2', events)
+    const session = newSession('shop-2', fence, events)
     session.start()
     await waitFor(() => events.find(e => e.type === 'qr'), 'a QR event')
     await sim.linkWithQr(() => session.qr, { accountPn: '15550070002' })
@@ -96,8 +100,8 @@ describe('one WhatsApp session on the emulator', () => {
       await new Promise(resolve => setTimeout(resolve, 500))
       assert.equal(logins, 0)
       assert.equal(session.status, 'logged_out')
-      assert.equal(database.db.select().from(authKeys).where(eq(authKeys.sessionId, 'shop-2')).all().length, 0)
-      assert.equal(database.db.select().from(sessions).where(eq(sessions.id, 'shop-2')).get()?.status, 'logged_out')
+      assert.equal((await database.db.select().from(authKeys).where(eq(authKeys.sessionId, 'shop-2'))).length, 0)
+      assert.equal((await database.db.select().from(sessions).where(eq(sessions.id, 'shop-2')))[0]?.status, 'logged_out')
     } finally {
       sim.off('login', onLogin)
       await session.stop()
@@ -110,11 +114,12 @@ describe('one WhatsApp session on the emulator', () => {
     const quickUrl = await quick.start()
     let registrations = 0
     quick.on('registration', () => registrations++)
-    database.db.insert(sessions).values({ id: 'shop-3' }).run()
+    const fence = await addLeasedSession(database.db, 'shop-3')
     const events: SessionEvent[] = []
     const session = new WaSession({
       id: 'shop-3',
       db: database.db,
+      fence,
       logger,
       socket: { waWebSocketUrl: quickUrl, qrTimeout: 150, connectTimeoutMs: 10_000, defaultQueryTimeoutMs: 10_000 },
       backoff: { baseMs: 50, maxMs: 200 },
@@ -127,7 +132,7 @@ describe('one WhatsApp session on the emulator', () => {
       await new Promise(resolve => setTimeout(resolve, 500))
       assert.equal(registrations, 1, 'a failed link is not retried by itself')
       assert.equal(session.status, 'link_failed')
-      const row = database.db.select().from(sessions).where(eq(sessions.id, 'shop-3')).get()
+      const [row] = await database.db.select().from(sessions).where(eq(sessions.id, 'shop-3'))
       assert.deepEqual([row?.status, row?.linkFailure], ['link_failed', { reason: 'refs_exhausted' }])
 
       const code = await session.requestPairingCode('15550070003')
@@ -136,7 +141,7 @@ describe('one WhatsApp session on the emulator', () => {
       const expired = await waitFor(() => events.filter(e => e.type === 'status' && e.status === 'link_failed')[1], 'the second link_failed')
       assert.deepEqual(expired.type === 'status' && expired.linkFailure, { reason: 'pairing_code_expired' })
       // The half-made registration (the code's `me`) is gone: the next attempt registers afresh.
-      assert.equal(database.db.select().from(authCreds).where(eq(authCreds.sessionId, 'shop-3')).all().length, 0)
+      assert.equal((await database.db.select().from(authCreds).where(eq(authCreds.sessionId, 'shop-3'))).length, 0)
     } finally {
       await session.stop()
       await quick.stop()

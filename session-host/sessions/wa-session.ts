@@ -1,14 +1,12 @@
 import type { Boom } from '@hapi/boom'
-import { eq } from 'drizzle-orm'
 import makeWASocket, { DisconnectReason } from '@whiskeysockets/baileys'
 import type { ConnectionState, UserFacingSocketConfig, WABrowserDescription, WASocket } from '@whiskeysockets/baileys'
 import type { Logger } from 'pino'
 import { DEFAULT_DEVICE_LABEL } from '../../shared/sessions.ts'
 import type { SessionRestriction } from '../../shared/host-api/sessions.ts'
 import type { LinkFailure, LinkFailureReason, ServerError, SessionStatus } from '../../shared/sessions.ts'
-import type { Db, DbExecutor, Transaction } from '../db/connection.ts'
-import { writeTransaction } from '../db/connection.ts'
-import { authCreds, authKeys, sessions } from '../db/schema.ts'
+import type { Db, DbExecutor } from '../db/database.ts'
+import type { Fence } from '../fleet/session-leases.ts'
 import { fromBaileysStatus } from './whatsapp-status.ts'
 import { baileysLogger } from './baileys-logger.ts'
 import { companionBrowser } from './companion-device.ts'
@@ -16,11 +14,14 @@ import { requestPairingCode } from './pairing-code-request.ts'
 import { reconnectDelayMs } from './reconnect-backoff.ts'
 import { ackStatusStanzas, detectPasskeyRequest, handleQrRotation, withAdvSecret } from './server-2026-handlers.ts'
 import type { SessionEvent } from './session-event.ts'
-import { sqliteAuthState } from './sqlite-auth-state.ts'
+import { SessionWrites } from './session-writes.ts'
+import { loadAuthState } from './stored-auth-state.ts'
 
 export type WaSessionOptions = {
   id: string
   db: Db
+  /** This host's lease on the session: every write the session makes is fenced by it. */
+  fence: Fence
   logger: Logger
   /** The name the phone lists the device under (DEFAULT_DEVICE_LABEL when unset). */
   deviceLabel?: string
@@ -29,7 +30,7 @@ export type WaSessionOptions = {
   backoff?: { baseMs?: number; maxMs?: number }
   onEvent?: (event: SessionEvent) => void
   /** Records an event in the caller's transaction, with the status change it reports (webhooks). */
-  journal?: (tx: DbExecutor, event: SessionEvent) => void
+  journal?: (tx: DbExecutor, event: SessionEvent) => Promise<void>
 }
 
 /** The ack error of a message WhatsApp refused because the account may not start new chats. */
@@ -56,7 +57,7 @@ export class RegistrationNotReadyError extends Error {
 }
 
 /**
- * One WhatsApp session's life: it owns the Baileys socket, persists auth state in SQLite, follows
+ * One WhatsApp session's life: it owns the Baileys socket, persists auth state in the database, follows
  * the 515 restart at once, reconnects after drops with jittered backoff, and on a logout (401)
  * wipes its auth state and stops. A link that cannot complete (QR refs run out, a refused or
  * expired pairing code, a passkey step) ends in `link_failed` with the reason, never silently.
@@ -82,16 +83,36 @@ export class WaSession {
   private pairingRequested = false
   private pairingQueue: Promise<unknown> = Promise.resolve()
   private readonly qrWaiters = new Set<() => void>()
+  /** This session's writes (status, events, creds, a wipe), one after another in the order they happened. */
+  private readonly writes: SessionWrites
   private readonly browser: WABrowserDescription
   private readonly log: Logger
 
   constructor(private readonly options: WaSessionOptions) {
     this.log = options.logger.child({ sessionId: options.id })
+    this.writes = new SessionWrites({
+      db: options.db,
+      sessionId: options.id,
+      fence: options.fence,
+      logger: this.log,
+      journal: options.journal,
+      onEvent: options.onEvent
+    })
     this.browser = options.socket?.browser ?? companionBrowser(options.deviceLabel ?? DEFAULT_DEVICE_LABEL)
   }
 
   get id(): string {
     return this.options.id
+  }
+
+  /** The lease this session runs under on this host. */
+  get fence(): Fence {
+    return this.options.fence
+  }
+
+  /** A pairing code was issued and the user may be typing it: the session must stay on this host. */
+  get linking(): boolean {
+    return this.pairingRequested && this.status !== 'connected'
   }
 
   /** The live socket, for sending; undefined unless connected. */
@@ -104,13 +125,14 @@ export class WaSession {
     this.connect()
   }
 
-  /** Closes the socket and stops reconnecting; the session stays linked. */
+  /** Closes the socket and stops reconnecting; the session stays linked. Resolves once its writes are stored. */
   async stop(): Promise<void> {
     this.stopped = true
     clearTimeout(this.retryTimer)
     const socket = this.socket
     this.socket = undefined
     socket?.end(undefined)
+    await this.writes.settled()
   }
 
   /**
@@ -159,12 +181,24 @@ export class WaSession {
     if (socket) await socket.logout().catch(error => this.log.warn({ err: error }, 'logout request failed'))
     else this.socket?.end(undefined)
     this.socket = undefined
-    this.wipeAuthState()
+    this.writes.wipeAuthState()
     this.setStatus('logged_out')
+    await this.writes.settled()
   }
 
   private connect(): void {
-    const { state, saveCreds } = sqliteAuthState(this.options.db, this.options.id)
+    this.open().catch(error => {
+      // The database refused the auth state: try again later like a dropped connection.
+      this.log.error({ err: error }, 'could not load the auth state')
+      this.onClose(0, 'auth state unavailable')
+    })
+  }
+
+  private async open(): Promise<void> {
+    // After the writes before it (a wipe of a failed link, say), so it reads what they left.
+    await this.writes.settled()
+    const { state, saveCreds } = await loadAuthState(this.options.db, this.options.id, this.options.fence)
+    if (this.stopped) return
     const socket = makeWASocket({
       auth: state,
       logger: baileysLogger(this.log.child({ module: 'baileys' }, { level: this.log.level === 'trace' ? 'trace' : 'warn' })),
@@ -182,7 +216,9 @@ export class WaSession {
     // and the number must not be wiped from its row by the 'connecting' status before 'open'.
     if (state.creds.account && state.creds.me) this.adoptAccount(state.creds.me)
     // A socket this session let go of (a failed link wipes the creds) must not write them back.
-    socket.ev.on('creds.update', () => socket === this.socket && saveCreds())
+    socket.ev.on('creds.update', () => {
+      if (socket === this.socket) void this.writes.enqueue('creds', saveCreds)
+    })
     handleQrRotation(socket, () => {
       if (socket !== this.socket || !this.qr) return
       this.log.info('WhatsApp refreshed the QR secret after a scan; showing the QR again')
@@ -291,7 +327,7 @@ export class WaSession {
     socket.end(undefined)
     this.qr = undefined
     this.qrRefreshed = false
-    this.wipeAuthState()
+    this.writes.wipeAuthState()
     this.linkFailure = failure
     this.setStatus('link_failed')
   }
@@ -307,7 +343,7 @@ export class WaSession {
     if (this.stopped) return
     if (code === DisconnectReason.loggedOut) {
       this.log.warn({ code }, 'logged out by WhatsApp; auth state wiped')
-      this.wipeAuthState()
+      this.writes.wipeAuthState()
       this.setStatus('logged_out', code)
       return
     }
@@ -332,14 +368,6 @@ export class WaSession {
     this.user = { id: me.id, name: me.name ?? null }
   }
 
-  private wipeAuthState(): void {
-    const { db, id } = this.options
-    writeTransaction(db, tx => {
-      tx.delete(authKeys).where(eq(authKeys.sessionId, id)).run()
-      tx.delete(authCreds).where(eq(authCreds.sessionId, id)).run()
-    })
-  }
-
   private setStatus(status: SessionStatus, closeCode?: number): void {
     // Connecting, and leaving the connected state, are the moments the session was last seen up.
     const seen = status === 'connected' || this.status === 'connected'
@@ -354,47 +382,18 @@ export class WaSession {
       ...(this.linkFailure ? { linkFailure: this.linkFailure } : {}),
       ...(this.restriction ? { restriction: this.restriction } : {})
     }
-    this.record(event, tx =>
-      tx
-        .update(sessions)
-        .set({
-          status,
-          phoneNumber: this.phoneNumber ?? null,
-          linkFailure: this.linkFailure ?? null,
-          updatedAt: new Date(),
-          ...(seen ? { lastSeenAt: new Date() } : {})
-        })
-        .where(eq(sessions.id, this.id))
-        .run()
-    )
+    const row = {
+      status,
+      phoneNumber: this.phoneNumber ?? null,
+      linkFailure: this.linkFailure ?? null,
+      updatedAt: new Date(),
+      ...(seen ? { lastSeenAt: new Date() } : {})
+    }
+    this.writes.recordStatus(event, row)
   }
 
   /** An event that changes nothing stored on the session row. */
   private emit(event: SessionEvent): void {
-    this.record(event)
-  }
-
-  /**
-   * Stores an event (journaled, with the change that goes with it, in one transaction) and hands
-   * it to the host (the send queue's status changes). This runs inside Baileys' event handlers and
-   * timers, where a throw would end the process: a database that refuses the write for longer than
-   * its busy timeout costs this event, logged, not every session.
-   */
-  private record(event: SessionEvent, change?: (tx: Transaction) => void): void {
-    const { journal } = this.options
-    try {
-      if (change || journal)
-        writeTransaction(this.options.db, tx => {
-          change?.(tx)
-          journal?.(tx, event)
-        })
-    } catch (error) {
-      this.log.error({ err: error, event: event.type }, 'a session event could not be stored')
-    }
-    try {
-      this.options.onEvent?.(event)
-    } catch (error) {
-      this.log.error({ err: error, event: event.type }, 'a session event could not be handled')
-    }
+    this.writes.record(event)
   }
 }

@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray } from 'drizzle-orm'
 import { appError } from '../../shared/errors.ts'
-import type { Db } from '../db/connection.ts'
-import { webhookDeliveries, webhookEndpoints, webhookEvents } from '../db/schema.ts'
+import { tablesOf } from '../db/database.ts'
+import type { Db } from '../db/database.ts'
 
 export type DeadLetter = {
   eventId: string
@@ -17,8 +17,9 @@ export type DeadLetter = {
 }
 
 /** Deliveries that ran out of retries, newest first; `sessionIds` narrows them (undefined: all). */
-export const listDeadLetters = (db: Db, input: { sessionIds?: readonly string[]; limit?: number }): DeadLetter[] =>
-  db
+export const listDeadLetters = async (db: Db, input: { sessionIds?: readonly string[]; limit?: number }): Promise<DeadLetter[]> => {
+  const { webhookDeliveries, webhookEndpoints, webhookEvents } = tablesOf(db)
+  const rows = await db
     .select({
       eventId: webhookDeliveries.eventId,
       sessionId: webhookDeliveries.sessionId,
@@ -36,21 +37,25 @@ export const listDeadLetters = (db: Db, input: { sessionIds?: readonly string[];
     .where(and(eq(webhookDeliveries.status, 'dead'), input.sessionIds ? inArray(webhookDeliveries.sessionId, [...input.sessionIds]) : undefined))
     .orderBy(desc(webhookDeliveries.deadAt))
     .limit(input.limit ?? 100)
-    .all()
-    .map(({ endpointSession, createdAt, deadAt, ...row }) => ({
-      ...row,
-      endpoint: endpointSession === null ? 'global' : 'session',
-      createdAt: createdAt.toISOString(),
-      deadAt: deadAt === null ? null : new Date(deadAt).toISOString()
-    }))
+  return rows.map(({ endpointSession, createdAt, deadAt, ...row }) => ({
+    ...row,
+    endpoint: endpointSession === null ? 'global' : 'session',
+    createdAt: createdAt.toISOString(),
+    deadAt: deadAt === null ? null : new Date(deadAt).toISOString()
+  }))
+}
 
 /**
  * Puts an event's dead deliveries back in the queue with a fresh retry window; the receiver sees
  * the same event id again. Its stream waits for it, as for any earlier event.
  */
-export const replayDeadLetter = (db: Db, input: { eventId: string; sessionIds?: readonly string[]; now?: number }): { eventId: string; requeued: number } => {
+export const replayDeadLetter = async (
+  db: Db,
+  input: { eventId: string; sessionIds?: readonly string[]; now?: number }
+): Promise<{ eventId: string; requeued: number }> => {
+  const { webhookDeliveries } = tablesOf(db)
   const now = input.now ?? Date.now()
-  const requeued = db
+  const requeued = await db
     .update(webhookDeliveries)
     .set({ status: 'pending', attempts: 0, nextAttemptAt: now, firstFailedAt: null, deadAt: null })
     .where(
@@ -61,7 +66,6 @@ export const replayDeadLetter = (db: Db, input: { eventId: string; sessionIds?: 
       )
     )
     .returning({ eventId: webhookDeliveries.eventId })
-    .all()
   if (requeued.length === 0) throw appError('NOT_FOUND', `No dead letter for event ${input.eventId}`)
   return { eventId: input.eventId, requeued: requeued.length }
 }

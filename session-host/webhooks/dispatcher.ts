@@ -2,8 +2,9 @@ import { and, asc, eq, gt, lte, min, sql } from 'drizzle-orm'
 import type { Logger } from 'pino'
 import type { WebhookDeliveryRequest, WebhookDeliveryResult } from '../../shared/host-api/webhook-delivery.ts'
 import type { WebhookEventType } from '../../shared/webhook-events.ts'
-import type { Db } from '../db/connection.ts'
-import { webhookDeliveries, webhookEndpoints, webhookEvents } from '../db/schema.ts'
+import { tablesOf } from '../db/database.ts'
+import type { Db, Tables } from '../db/database.ts'
+import { sessionsHandledHere } from '../fleet/session-leases.ts'
 import { activeSecrets } from './endpoints.ts'
 import { DEFAULT_RETRY_POLICY, nextAttemptAt } from './retry-schedule.ts'
 import type { RetryPolicy } from './retry-schedule.ts'
@@ -27,9 +28,14 @@ export type DispatcherDeps = {
   concurrency?: number
   /** How often to look for work when nothing is due sooner (events written by other code). */
   pollMs?: number
+  /**
+   * Which streams are this host's to deliver: those of the sessions it holds (one host per
+   * session keeps each stream in order), and on the leader those of sessions nobody holds.
+   */
+  scope: () => { hostId: string; leader: boolean }
 }
 
-type Due = typeof webhookDeliveries.$inferSelect & {
+type Due = Tables['webhookDeliveries']['$inferSelect'] & {
   url: string
   secrets: { secret: string; expiresAt?: number }[]
   type: string
@@ -41,7 +47,7 @@ type Due = typeof webhookDeliveries.$inferSelect & {
  * Delivers the outbox through the gateway. Each (endpoint, session) stream goes in order: only its
  * lowest pending delivery is ever taken, so event n+1 waits until n is delivered or dead. Failures
  * are retried with jittered exponential backoff for the retry window, then dead-lettered. All state
- * is in SQLite, so a restarted host carries on where it stopped.
+ * is in the database, so a restarted host carries on where it stopped.
  */
 export class WebhookDispatcher {
   private readonly clock: () => number
@@ -52,8 +58,12 @@ export class WebhookDispatcher {
   private running = false
   /** Attempts under way, by stream: a stream never has two, and no attempt waits for another stream's. */
   private readonly inFlight = new Map<string, Promise<void>>()
+  private readonly tables: Tables
+  /** The pass under way: passes never overlap, so a stream head is never started twice. */
+  private pass: Promise<unknown> = Promise.resolve()
 
   constructor(private readonly deps: DispatcherDeps) {
+    this.tables = tablesOf(deps.db)
     this.clock = deps.clock ?? Date.now
     this.timers = deps.timers ?? { setTimeout: (callback, ms) => setTimeout(callback, ms), clearTimeout: handle => clearTimeout(handle as NodeJS.Timeout) }
     this.retry = { ...DEFAULT_RETRY_POLICY, ...deps.retry }
@@ -81,15 +91,21 @@ export class WebhookDispatcher {
 
   /** Starts every due stream head there is room for and waits for them. Returns how many it started. */
   async runDue(): Promise<number> {
-    const started = this.startDue()
+    const started = await this.startDue()
     await Promise.all(started)
     return started.length
   }
 
-  private startDue(): Promise<void>[] {
+  private startDue(): Promise<Promise<void>[]> {
+    const started = this.pass.then(() => this.startDueNow())
+    this.pass = started.catch(() => undefined)
+    return started
+  }
+
+  private async startDueNow(): Promise<Promise<void>[]> {
     const room = (this.deps.concurrency ?? 8) - this.inFlight.size
     if (room <= 0) return []
-    return this.dueHeads(this.clock(), room).map(head => {
+    return (await this.dueHeads(this.clock(), room)).map(head => {
       const key = streamKey(head)
       const attempt = this.attempt(head)
         .catch(error => this.log.error({ err: error, eventId: head.eventId }, 'webhook attempt could not be saved'))
@@ -111,23 +127,31 @@ export class WebhookDispatcher {
   private loop(): void {
     this.timer = undefined
     if (!this.running) return
+    void this.runLoop()
+  }
+
+  private async runLoop(): Promise<void> {
+    let next = this.deps.pollMs ?? 1000
     try {
-      this.startDue()
+      // The attempts it started run on; each wakes the loop when it ends.
+      const started = await this.startDue()
+      this.log.trace({ started: started.length }, 'webhook dispatch pass')
+      next = await this.msUntilNextDue()
     } catch (error) {
       this.log.error({ err: error }, 'webhook dispatch pass failed')
     }
     // Attempts wake the loop when they finish; otherwise the next retry, or the poll, does.
-    this.schedule(this.msUntilNextDue())
+    if (this.running && this.timer === undefined) this.schedule(next)
   }
 
-  private msUntilNextDue(): number {
+  private async msUntilNextDue(): Promise<number> {
+    const { webhookDeliveries } = this.tables
     const poll = this.deps.pollMs ?? 1000
     const now = this.clock()
-    const row = this.deps.db
+    const [row] = await this.deps.db
       .select({ next: min(webhookDeliveries.nextAttemptAt) })
       .from(webhookDeliveries)
       .where(and(eq(webhookDeliveries.status, 'pending'), gt(webhookDeliveries.nextAttemptAt, now)))
-      .get()
     if (row?.next == null) return poll
     return Math.max(0, Math.min(poll, row.next - now))
   }
@@ -137,27 +161,34 @@ export class WebhookDispatcher {
    * receiver that serves many sessions (the global webhook) can hold only its share while the
    * others keep being delivered. Endpoints take turns in the order their oldest due head came due.
    */
-  private dueHeads(now: number, room: number): Due[] {
+  private async dueHeads(now: number, room: number): Promise<Due[]> {
+    const { webhookDeliveries } = this.tables
     const perEndpoint = Math.max(1, Math.floor((this.deps.concurrency ?? 8) / 2))
-    const endpoints = this.deps.db
+    const endpoints = await this.deps.db
       .select({ endpointId: webhookDeliveries.endpointId, since: min(webhookDeliveries.nextAttemptAt) })
       .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.status, 'pending'), lte(webhookDeliveries.nextAttemptAt, now)))
+      .where(
+        and(
+          eq(webhookDeliveries.status, 'pending'),
+          lte(webhookDeliveries.nextAttemptAt, now),
+          sessionsHandledHere(this.deps.db, webhookDeliveries.sessionId, this.deps.scope())
+        )
+      )
       .groupBy(webhookDeliveries.endpointId)
       .orderBy(asc(min(webhookDeliveries.nextAttemptAt)))
-      .all()
     const picked: Due[] = []
     for (const { endpointId } of endpoints) {
       const busy = [...this.inFlight.keys()].filter(key => key.startsWith(`${endpointId}\n`)).length
       const share = Math.min(perEndpoint - busy, room - picked.length)
-      if (share > 0) picked.push(...this.endpointHeads(endpointId, now, share, busy))
+      if (share > 0) picked.push(...(await this.endpointHeads(endpointId, now, share, busy)))
       if (picked.length >= room) break
     }
     return picked
   }
 
-  private endpointHeads(endpointId: string, now: number, share: number, busy: number): Due[] {
-    const rows = this.deps.db
+  private async endpointHeads(endpointId: string, now: number, share: number, busy: number): Promise<Due[]> {
+    const { webhookDeliveries, webhookEndpoints, webhookEvents } = this.tables
+    const rows = await this.deps.db
       .select({
         delivery: webhookDeliveries,
         url: webhookEndpoints.url,
@@ -174,6 +205,7 @@ export class WebhookDispatcher {
           eq(webhookDeliveries.endpointId, endpointId),
           eq(webhookDeliveries.status, 'pending'),
           lte(webhookDeliveries.nextAttemptAt, now),
+          sessionsHandledHere(this.deps.db, webhookDeliveries.sessionId, this.deps.scope()),
           // Only the head of its stream: no earlier pending event to the same endpoint and session.
           sql`NOT EXISTS (SELECT 1 FROM ${webhookDeliveries} AS "earlier" WHERE "earlier"."endpoint_id" = ${webhookDeliveries.endpointId} AND "earlier"."session_id" = ${webhookDeliveries.sessionId} AND "earlier"."status" = 'pending' AND "earlier"."seq" < ${webhookDeliveries.seq})`
         )
@@ -181,7 +213,6 @@ export class WebhookDispatcher {
       .orderBy(asc(webhookDeliveries.nextAttemptAt))
       // Heads of streams already in flight come back too; they are skipped below.
       .limit(share + busy)
-      .all()
     return rows
       .map(({ delivery, ...rest }) => ({ ...delivery, ...rest }))
       .filter(row => !this.inFlight.has(streamKey(row)))
@@ -203,15 +234,16 @@ export class WebhookDispatcher {
     } catch (error) {
       result = { delivered: false, error: error instanceof Error ? error.message : 'send failed' }
     }
-    this.save(due, result)
+    await this.save(due, result)
   }
 
-  private save(due: Due, result: WebhookDeliveryResult): void {
+  private async save(due: Due, result: WebhookDeliveryResult): Promise<void> {
+    const { webhookDeliveries } = this.tables
     const now = this.clock()
     const where = and(eq(webhookDeliveries.endpointId, due.endpointId), eq(webhookDeliveries.eventId, due.eventId), eq(webhookDeliveries.status, 'pending'))
     const attempts = due.attempts + 1
     if (result.delivered) {
-      this.deps.db.update(webhookDeliveries).set({ status: 'delivered', attempts, lastAttemptAt: now, deliveredAt: now, lastError: null }).where(where).run()
+      await this.deps.db.update(webhookDeliveries).set({ status: 'delivered', attempts, lastAttemptAt: now, deliveredAt: now, lastError: null }).where(where)
       return
     }
     const firstFailedAt = due.firstFailedAt ?? now
@@ -220,18 +252,16 @@ export class WebhookDispatcher {
     const fields = { attempts, firstFailedAt, lastAttemptAt: now, lastError }
     const log = { eventId: due.eventId, sessionId: due.sessionId, endpointId: due.endpointId, attempts, error: lastError }
     if (next === undefined) {
-      this.deps.db
+      await this.deps.db
         .update(webhookDeliveries)
         .set({ ...fields, status: 'dead', deadAt: now })
         .where(where)
-        .run()
       this.log.warn(log, 'webhook dead-lettered after its last retry')
     } else {
-      this.deps.db
+      await this.deps.db
         .update(webhookDeliveries)
         .set({ ...fields, nextAttemptAt: next })
         .where(where)
-        .run()
       this.log.info({ ...log, retryInMs: next - now }, 'webhook delivery failed; will retry')
     }
   }

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { appError } from '../../shared/errors.ts'
-import type { Db, DbExecutor } from '../db/connection.ts'
-import { sessions, webhookEndpoints } from '../db/schema.ts'
+import { tablesOf } from '../db/database.ts'
+import type { Db, DbExecutor } from '../db/database.ts'
 
 export const GLOBAL_ENDPOINT_ID = 'global'
 
@@ -32,12 +32,12 @@ export const activeSecrets = (secrets: StoredSecret[], now: number): string[] =>
  * Sets a session's webhook. With a new secret, the new one signs first and the old ones stay active
  * for the grace period (receivers accept any listed signature); without one, the secrets are kept.
  */
-export const setSessionEndpoint = (tx: DbExecutor, input: SetEndpointInput): EndpointView & { secretCreated: boolean } => {
+export const setSessionEndpoint = async (tx: DbExecutor, input: SetEndpointInput): Promise<EndpointView & { secretCreated: boolean }> => {
+  const { sessions, webhookEndpoints } = tablesOf(tx)
   const now = input.now ?? Date.now()
-  if (!tx.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, input.sessionId)).get()) {
-    throw appError('SESSION_NOT_FOUND', `Session ${input.sessionId} does not exist`)
-  }
-  const existing = tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.sessionId, input.sessionId)).get()
+  const [session] = await tx.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, input.sessionId))
+  if (!session) throw appError('SESSION_NOT_FOUND', `Session ${input.sessionId} does not exist`)
+  const [existing] = await tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.sessionId, input.sessionId))
   const kept = (existing?.secrets ?? []).filter(s => s.expiresAt === undefined || s.expiresAt > now)
   const newSecret = input.newSecret ?? (kept.length === 0 ? input.secretIfNone : undefined)
   const secrets = newSecret
@@ -46,28 +46,30 @@ export const setSessionEndpoint = (tx: DbExecutor, input: SetEndpointInput): End
   if (secrets.length === 0) throw appError('VALIDATION_ERROR', 'A new webhook needs a secret', { field: 'secret' })
   const events = input.events ?? null
   if (existing) {
-    tx.update(webhookEndpoints)
+    await tx
+      .update(webhookEndpoints)
       .set({ url: input.url, events, secrets, updatedAt: new Date(now) })
       .where(eq(webhookEndpoints.id, existing.id))
-      .run()
   } else {
     const id = `whe_${Buffer.from(crypto.getRandomValues(new Uint8Array(12))).toString('base64url')}`
-    tx.insert(webhookEndpoints)
+    await tx
+      .insert(webhookEndpoints)
       .values({ id, sessionId: input.sessionId, url: input.url, events, secrets, createdAt: new Date(now), updatedAt: new Date(now) })
-      .run()
   }
   return { sessionId: input.sessionId, url: input.url, events, secretCreated: newSecret !== undefined && newSecret === input.secretIfNone }
 }
 
-export const getSessionEndpoint = (db: Db, sessionId: string): EndpointView => {
-  const row = db.select().from(webhookEndpoints).where(eq(webhookEndpoints.sessionId, sessionId)).get()
+export const getSessionEndpoint = async (db: Db, sessionId: string): Promise<EndpointView> => {
+  const { webhookEndpoints } = tablesOf(db)
+  const [row] = await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.sessionId, sessionId))
   if (!row) throw appError('NOT_FOUND', `Session ${sessionId} has no webhook`)
   return { sessionId, url: row.url, events: row.events }
 }
 
 /** Removes a session's webhook; its undelivered events go with it. */
-export const removeSessionEndpoint = (db: Db, sessionId: string): void => {
-  const removed = db.delete(webhookEndpoints).where(eq(webhookEndpoints.sessionId, sessionId)).returning({ id: webhookEndpoints.id }).all()
+export const removeSessionEndpoint = async (db: Db, sessionId: string): Promise<void> => {
+  const { webhookEndpoints } = tablesOf(db)
+  const removed = await db.delete(webhookEndpoints).where(eq(webhookEndpoints.sessionId, sessionId)).returning({ id: webhookEndpoints.id })
   if (removed.length === 0) throw appError('NOT_FOUND', `Session ${sessionId} has no webhook`)
 }
 
@@ -75,14 +77,15 @@ export const removeSessionEndpoint = (db: Db, sessionId: string): void => {
  * Makes the global endpoint match the configuration (WEBHOOK_URL, WEBHOOK_SECRET, WEBHOOK_EVENTS):
  * created, updated in place (its pending deliveries follow the new URL), or removed when unset.
  */
-export const syncGlobalEndpoint = (db: Db, config: { url?: string; secrets: string[]; events?: string[] }): void => {
+export const syncGlobalEndpoint = async (db: Db, config: { url?: string; secrets: string[]; events?: string[] }): Promise<void> => {
+  const { webhookEndpoints } = tablesOf(db)
   if (!config.url) {
-    db.delete(webhookEndpoints).where(eq(webhookEndpoints.id, GLOBAL_ENDPOINT_ID)).run()
+    await db.delete(webhookEndpoints).where(eq(webhookEndpoints.id, GLOBAL_ENDPOINT_ID))
     return
   }
   const values = { url: config.url, events: config.events ?? null, secrets: config.secrets.map(secret => ({ secret })), updatedAt: new Date() }
-  db.insert(webhookEndpoints)
+  await db
+    .insert(webhookEndpoints)
     .values({ id: GLOBAL_ENDPOINT_ID, sessionId: null, ...values })
     .onConflictDoUpdate({ target: webhookEndpoints.id, set: values })
-    .run()
 }

@@ -1,6 +1,6 @@
 import { and, eq, inArray, lte, ne, notExists } from 'drizzle-orm'
-import type { DbExecutor } from '../db/connection.ts'
-import { webhookDeliveries, webhookEvents } from '../db/schema.ts'
+import { tablesOf } from '../db/database.ts'
+import type { DbExecutor } from '../db/database.ts'
 
 /** How long a delivered event stays in the outbox (for support and audits) before it is removed. */
 export const DELIVERED_EVENT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000
@@ -11,7 +11,8 @@ export const DELIVERED_EVENT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000
  * pending or dead-lettered stay until they are delivered (a replay) however old they are.
  * Returns how many events went.
  */
-export const pruneDeliveredEvents = (db: DbExecutor, now: number, { keepMs = DELIVERED_EVENT_RETENTION_MS, batch = 500 } = {}): number => {
+export const pruneDeliveredEvents = async (db: DbExecutor, now: number, { keepMs = DELIVERED_EVENT_RETENTION_MS, batch = 500 } = {}): Promise<number> => {
+  const { webhookDeliveries, webhookEvents } = tablesOf(db)
   const undelivered = db
     .select({ eventId: webhookDeliveries.eventId })
     .from(webhookDeliveries)
@@ -22,5 +23,6 @@ export const pruneDeliveredEvents = (db: DbExecutor, now: number, { keepMs = DEL
     .where(and(lte(webhookEvents.createdAt, new Date(now - keepMs)), notExists(undelivered)))
     .limit(batch)
   // Deliveries go with their event (ON DELETE CASCADE).
-  return db.delete(webhookEvents).where(inArray(webhookEvents.id, old)).run().changes
+  const removed = await db.delete(webhookEvents).where(inArray(webhookEvents.id, old)).returning({ id: webhookEvents.id })
+  return removed.length
 }

@@ -1,7 +1,8 @@
 import { eq, isNull, or, sql } from 'drizzle-orm'
 import type { WebhookEventType } from '../../shared/webhook-events.ts'
-import type { DbExecutor } from '../db/connection.ts'
-import { webhookDeliveries, webhookEndpoints, webhookEvents } from '../db/schema.ts'
+import { tablesOf } from '../db/database.ts'
+import type { DbExecutor } from '../db/database.ts'
+import { lockKey } from '../db/dialect-sql.ts'
 
 export type RecordEventInput = {
   sessionId: string
@@ -22,18 +23,21 @@ const randomId = (prefix: string): string => {
  * event reports, so both are committed or neither. Returns the event id, or undefined when no
  * endpoint wants this event (nothing is stored then).
  */
-export const recordEvent = (tx: DbExecutor, { sessionId, type, data, at = Date.now() }: RecordEventInput): string | undefined => {
-  const endpoints = tx
-    .select({ id: webhookEndpoints.id, events: webhookEndpoints.events })
-    .from(webhookEndpoints)
-    .where(or(eq(webhookEndpoints.sessionId, sessionId), isNull(webhookEndpoints.sessionId)))
-    .all()
-    .filter(endpoint => endpoint.events === null || endpoint.events.includes(type))
+export const recordEvent = async (tx: DbExecutor, { sessionId, type, data, at = Date.now() }: RecordEventInput): Promise<string | undefined> => {
+  const { webhookDeliveries, webhookEndpoints, webhookEvents } = tablesOf(tx)
+  const endpoints = (
+    await tx
+      .select({ id: webhookEndpoints.id, events: webhookEndpoints.events })
+      .from(webhookEndpoints)
+      .where(or(eq(webhookEndpoints.sessionId, sessionId), isNull(webhookEndpoints.sessionId)))
+  ).filter(endpoint => endpoint.events === null || endpoint.events.includes(type))
   if (endpoints.length === 0) return undefined
 
   const id = randomId('evt_')
-  // The next number in the session's sequence, computed by the INSERT itself so it cannot race.
-  const { seq } = tx
+  // The next number in the session's sequence, computed by the INSERT itself; on PostgreSQL the
+  // session's lock keeps two hosts' transactions from computing the same one.
+  await lockKey(tx, `events:${sessionId}`)
+  const [inserted] = await tx
     .insert(webhookEvents)
     .values({
       id,
@@ -44,9 +48,8 @@ export const recordEvent = (tx: DbExecutor, { sessionId, type, data, at = Date.n
       createdAt: new Date(at)
     })
     .returning({ seq: webhookEvents.seq })
-    .get()
-  tx.insert(webhookDeliveries)
-    .values(endpoints.map(endpoint => ({ eventId: id, endpointId: endpoint.id, sessionId, seq, nextAttemptAt: at })))
-    .run()
+  if (!inserted) throw new Error('recordEvent: the insert returned no row')
+  const { seq } = inserted
+  await tx.insert(webhookDeliveries).values(endpoints.map(endpoint => ({ eventId: id, endpointId: endpoint.id, sessionId, seq, nextAttemptAt: at })))
   return id
 }

@@ -1,4 +1,4 @@
-import type { DbExecutor } from '../db/connection.ts'
+import type { DbExecutor } from '../db/database.ts'
 import type { SessionEvent } from '../sessions/session-event.ts'
 import { describeInboundMessage } from './inbound-message.ts'
 import { recordEvent } from './record-event.ts'
@@ -9,7 +9,7 @@ import { recordEvent } from './record-event.ts'
  * `link_failed` one with its `reason`), `session.qr` (`refreshed` once WhatsApp rotated the code
  * after a scan), and `message.received` for each inbound user message.
  */
-export const journalSessionEvent = (tx: DbExecutor, event: SessionEvent): void => {
+export const journalSessionEvent = async (tx: DbExecutor, event: SessionEvent): Promise<void> => {
   const { sessionId } = event
   if (event.type === 'status' || event.type === 'restriction') {
     const { closeCode, linkFailure } = event.type === 'status' ? event : {}
@@ -21,13 +21,13 @@ export const journalSessionEvent = (tx: DbExecutor, event: SessionEvent): void =
       ...(linkFailure?.serverError ? { serverError: linkFailure.serverError } : {}),
       ...(closeCode ? { closeCode } : {})
     }
-    recordEvent(tx, { sessionId, type: 'session.status', data })
+    await recordEvent(tx, { sessionId, type: 'session.status', data })
   } else if (event.type === 'qr') {
-    recordEvent(tx, { sessionId, type: 'session.qr', data: { qr: event.qr, refreshed: event.refreshed } })
+    await recordEvent(tx, { sessionId, type: 'session.qr', data: { qr: event.qr, refreshed: event.refreshed } })
   } else if (event.type === 'messages') {
     for (const message of event.messages) {
       const data = describeInboundMessage(message)
-      if (data) recordEvent(tx, { sessionId, type: 'message.received', data })
+      if (data) await recordEvent(tx, { sessionId, type: 'message.received', data })
     }
   }
 }

@@ -28,7 +28,9 @@ export const SessionView = z.object({
   lastSeen: z.string().nullable(),
   deviceLabel: z.string(),
   /** Set while WhatsApp limits the account (the reach-out time-lock). */
-  restriction: z.object({ kind: z.literal('reachout_timelock'), until: z.string().nullable(), enforcement: z.string().nullable() }).nullable()
+  restriction: z.object({ kind: z.literal('reachout_timelock'), until: z.string().nullable(), enforcement: z.string().nullable() }).nullable(),
+  /** The session host running the session now (its HOST_ID), or null while none holds it (a failover). */
+  hostId: z.string().nullable()
 })
 export type SessionView = z.infer<typeof SessionView>
 export type SessionRestriction = NonNullable<SessionView['restriction']>

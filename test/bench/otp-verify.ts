@@ -5,8 +5,8 @@ import { join } from 'node:path'
 import { Pool } from 'undici'
 import { mintToken } from '../../gateway/auth/mint-token.ts'
 import { hashOtpCode } from '../../gateway/otp/otp-hash.ts'
-import { openDatabase } from '../../session-host/db/connection.ts'
-import { otps } from '../../session-host/db/schema.ts'
+import { tablesOf } from '../../session-host/db/database.ts'
+import { openSqlite } from '../../session-host/db/sqlite-database.ts'
 import { WaSim } from '../../session-host/sim/index.ts'
 import { startProcesses } from '../support/processes.ts'
 
@@ -132,7 +132,7 @@ try {
   // Sending hundreds of codes over WhatsApp would measure Baileys and the send limits, not verify:
   // the bench's OTPs are stored as the host stores them, hashed with the gateway's own function.
   const jobCount = Math.ceil(REQUESTS / ATTEMPTS)
-  const database = openDatabase(join(stack.dataDir, 'host.db'))
+  const database = openSqlite(join(stack.dataDir, 'host.db'))
   const now = Date.now()
   const benchOtps = await Promise.all(
     Array.from({ length: WARMUP_JOBS + jobCount }, async (_, i) => {
@@ -142,21 +142,18 @@ try {
       return { otpId, right, codeHash }
     })
   )
-  database.db
-    .insert(otps)
-    .values(
-      benchOtps.map(({ otpId, codeHash }, i) => ({
-        id: otpId,
-        sessionId: 'bench',
-        destination: String(628123000000 + i),
-        codeHash,
-        expiresAt: new Date(now + 600_000),
-        createdAt: new Date(now),
-        updatedAt: new Date(now)
-      }))
-    )
-    .run()
-  database.close()
+  await database.db.insert(tablesOf(database.db).otps).values(
+    benchOtps.map(({ otpId, codeHash }, i) => ({
+      id: otpId,
+      sessionId: 'bench',
+      destination: String(628123000000 + i),
+      codeHash,
+      expiresAt: new Date(now + 600_000),
+      createdAt: new Date(now),
+      updatedAt: new Date(now)
+    }))
+  )
+  await database.close()
 
   const wrong = (right: string, attempt: number) => String(((Number(right) - 100_000 + 1 + attempt) % 900_000) + 100_000)
   type Verified = { data?: { valid?: boolean; status?: string; attemptsLeft?: number } }

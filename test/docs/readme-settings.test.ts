@@ -41,7 +41,7 @@ describe('the README', () => {
   it('documents every setting the gateway, the host and npm start read', () => {
     const read = new Map<string, string>([
       ...Object.keys(GatewayConfigSchema.shape).map(name => [name, 'gateway/env/config.ts'] as const),
-      ...Object.keys(HostConfigSchema.shape).map(name => [name, 'session-host/config.ts'] as const),
+      ...Object.keys(HostConfigSchema.in.shape).map(name => [name, 'session-host/config.ts'] as const),
       ...Object.keys(LOG_SETTINGS).map(name => [name, 'shared/logger.ts'] as const),
       ...directReads()
     ])

@@ -56,7 +56,7 @@ export const startInProcessHost = async ({ clock = Date.now, ...options }: HostO
     ...(options.webhookRetry?.delaysMs ? { WEBHOOK_RETRY_DELAYS_MS: options.webhookRetry.delaysMs } : {}),
     ...(options.webhookRetry?.forMs ? { WEBHOOK_RETRY_FOR_MS: options.webhookRetry.forMs } : {})
   })
-  const host = createHost({
+  const host = await createHost({
     config,
     logger,
     clock,

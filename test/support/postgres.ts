@@ -168,7 +168,7 @@ const startServer = async ([file, prefix]: Command, data: string, dir: string, l
     rmSync(log, { force: true })
     // pg_ctl hands -o to a shell, hence the quotes around the folder. Without fsync the shutdown
     // checkpoint takes 0.2 s instead of up to 1.7 s; a cluster that lives for one test needs no crash safety.
-    const options = `-p ${port} -k '${dir}' -c listen_addresses=127.0.0.1 -c fsync=off`
+    const options = `-p ${port} -k '${dir}' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`
     try {
       await run(`pg_ctl start on port ${port}`, [file, [...prefix, '-D', data, '-o', options, '-l', log, '-w', '-t', '30', 'start']], 40_000)
       return port

@@ -1,0 +1,46 @@
+import { sql } from 'drizzle-orm'
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import type { SQL, SQLWrapper } from 'drizzle-orm'
+import { engineOf } from './database.ts'
+import type { DbExecutor } from './database.ts'
+
+/**
+ * The few SQL fragments the engines spell differently, each behind one name. Everything else the
+ * stores write is the query builders both dialects share.
+ */
+
+/**
+ * Serializes the transactions that read, then write, under one key (a session's event sequence,
+ * a destination's send limits) until the caller's transaction ends. SQLite needs nothing: its
+ * write transactions already run one at a time. PostgreSQL takes a transaction-scoped advisory lock.
+ */
+export const lockKey = async (tx: DbExecutor, key: string): Promise<void> => {
+  if (engineOf(tx) !== 'postgres') return
+  const pg = tx as unknown as PgDatabase<PgQueryResultHKT>
+  await pg.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`)
+}
+
+/**
+ * A comparison of two strings whose time does not depend on where they differ. SQLite calls the
+ * host's `ct_equal` (node:crypto's timingSafeEqual); PostgreSQL compares the SHA-256 of each, so
+ * '=' only ever learns how much two digests share, which says nothing about the strings.
+ */
+export const constantTimeEqual = (db: DbExecutor, left: SQLWrapper, right: SQLWrapper | string): SQL =>
+  engineOf(db) === 'postgres' ? sql`sha256(convert_to(${left}, 'UTF8')) = sha256(convert_to(${right}, 'UTF8'))` : sql`ct_equal(${left}, ${right})`
+
+/** A moment as a bare SQL value (in a CASE or an expression, where no column says how to encode it). */
+export const momentValue = (db: DbExecutor, ms: number): SQL => (engineOf(db) === 'postgres' ? sql`${new Date(ms).toISOString()}::timestamptz` : sql`${ms}`)
+
+/** The database's clock, in the form its timestamp columns hold (ms on SQLite, timestamptz on PostgreSQL). */
+export const databaseNow = (db: DbExecutor): SQL => (engineOf(db) === 'postgres' ? sql`now()` : sql`CAST(unixepoch('subsec') * 1000 AS INTEGER)`)
+
+/** The database's clock `ms` milliseconds from now. */
+export const databaseNowPlus = (db: DbExecutor, ms: number): SQL =>
+  engineOf(db) === 'postgres' ? sql`(now() + ${ms}::float8 * interval '1 millisecond')` : sql`(CAST(unixepoch('subsec') * 1000 AS INTEGER) + ${ms})`
+
+/**
+ * What a claiming SELECT adds so that hosts claiming at once each get other rows: PostgreSQL
+ * locks the rows it takes and skips those another transaction holds; SQLite's write
+ * transactions already run one at a time.
+ */
+export const skipLockedRows = (db: DbExecutor, table: SQLWrapper): SQL => (engineOf(db) === 'postgres' ? sql` FOR UPDATE OF ${table} SKIP LOCKED` : sql``)

@@ -1,0 +1,80 @@
+import { and, eq, inArray, sql } from 'drizzle-orm'
+import { BufferJSON, initAuthCreds, proto } from '@whiskeysockets/baileys'
+import type { AuthenticationCreds, AuthenticationState, SignalDataSet, SignalDataTypeMap } from '@whiskeysockets/baileys'
+import { tablesOf, writeTransaction } from '../db/database.ts'
+import type { Db, DbExecutor } from '../db/database.ts'
+import { assertLease, LeaseLostError, leaseHeld } from '../fleet/session-leases.ts'
+import type { Fence } from '../fleet/session-leases.ts'
+
+const serialize = (value: unknown): string => JSON.stringify(value, BufferJSON.replacer)
+const deserialize = <T>(text: string): T => JSON.parse(text, BufferJSON.reviver) as T
+
+/**
+ * Baileys' auth state for one session, in the host's database: creds in one row, each signal key
+ * in its own row. Every `keys.set` is one transaction, so a crash never leaves half a key batch
+ * behind. Every write names this host's lease (`fence`) in its own statement: once another host
+ * has taken the session over, a write from here changes nothing and throws LeaseLostError, so a
+ * paused or cut-off host cannot overwrite the keys the new owner uses. The session row must exist
+ * (auth rows cascade with it).
+ */
+export const loadAuthState = async (db: Db, sessionId: string, fence: Fence): Promise<{ state: AuthenticationState; saveCreds(): Promise<void> }> => {
+  const { authCreds, authKeys } = tablesOf(db)
+  const [stored] = await db.select({ creds: authCreds.creds }).from(authCreds).where(eq(authCreds.sessionId, sessionId))
+  const creds: AuthenticationCreds = stored ? deserialize(stored.creds) : initAuthCreds()
+  const held = (executor: DbExecutor) => leaseHeld(executor, sessionId, fence)
+
+  const saveCreds = async (): Promise<void> => {
+    const text = serialize(creds)
+    // INSERT … SELECT … WHERE <lease held>: the check and the write are one statement.
+    const saved = await db
+      .insert(authCreds)
+      .select(sql`SELECT ${sessionId}, ${text} WHERE ${held(db)}`)
+      .onConflictDoUpdate({ target: authCreds.sessionId, set: { creds: sql`excluded.creds` } })
+      .returning({ sessionId: authCreds.sessionId })
+    if (saved.length === 0) throw new LeaseLostError(sessionId)
+  }
+
+  const state: AuthenticationState = {
+    creds,
+    keys: {
+      get: async <T extends keyof SignalDataTypeMap>(type: T, ids: string[]) => {
+        const found: { [id: string]: SignalDataTypeMap[T] } = {}
+        if (ids.length === 0) return found
+        const rows = await db
+          .select({ keyId: authKeys.keyId, value: authKeys.value })
+          .from(authKeys)
+          .where(and(eq(authKeys.sessionId, sessionId), eq(authKeys.type, type), inArray(authKeys.keyId, ids)))
+        for (const row of rows) {
+          const value = deserialize<unknown>(row.value)
+          // Baileys expects app-state keys as protobuf objects, not plain JSON.
+          found[row.keyId] = (type === 'app-state-sync-key' ? proto.Message.AppStateSyncKeyData.fromObject(value as object) : value) as SignalDataTypeMap[T]
+        }
+        return found
+      },
+      set: async (data: SignalDataSet) => {
+        await writeTransaction(db, async tx => {
+          // Fails the whole batch at once when the lease is gone (and holds it, on PostgreSQL, until commit).
+          await assertLease(tx, sessionId, fence)
+          for (const [type, entries] of Object.entries(data)) {
+            for (const [keyId, value] of Object.entries(entries ?? {})) {
+              if (value === null || value === undefined) {
+                await tx.delete(authKeys).where(and(eq(authKeys.sessionId, sessionId), eq(authKeys.type, type), eq(authKeys.keyId, keyId), held(tx)))
+                continue
+              }
+              const saved = await tx
+                .insert(authKeys)
+                .select(sql`SELECT ${sessionId}, ${type}, ${keyId}, ${serialize(value)} WHERE ${held(tx)}`)
+                .onConflictDoUpdate({ target: [authKeys.sessionId, authKeys.type, authKeys.keyId], set: { value: sql`excluded.value` } })
+                .returning({ keyId: authKeys.keyId })
+              if (saved.length === 0) throw new LeaseLostError(sessionId)
+            }
+          }
+        })
+      },
+      clear: async () => {
+        await db.delete(authKeys).where(and(eq(authKeys.sessionId, sessionId), held(db)))
+      }
+    }
+  }
+  return { state, saveCreds }
+}
