@@ -32,7 +32,7 @@ export const buildGateway = (config: GatewayConfig, { hostFetch, streamFetch, si
   createGateway({
     ...deps,
     config,
-    host: createHostClient({ baseUrl: config.HOST_URL, secret: config.INTERNAL_SECRET, fetch: hostFetch, streamFetch, primitives: signingCrypto }),
+    host: createHostClient({ hosts: config.HOST_URL, secret: config.INTERNAL_SECRET, fetch: hostFetch, streamFetch, primitives: signingCrypto }),
     verifier: jwtVerifierFor(config),
     signingCrypto
   })

@@ -4,6 +4,7 @@ import { toErrorResponse } from '../shared/error-response.ts'
 import { errorEnvelope, ok } from '../shared/errors.ts'
 import type { SigningSecret } from '../shared/internal-signing.ts'
 import type { Db } from './db/database.ts'
+import type { HostRecord } from './fleet/host-registry.ts'
 import { internalAuth } from './internal-auth.ts'
 import type { FetchPolicy } from './media/safe-fetch.ts'
 import type { UploadSpool } from './media/upload-spool.ts'
@@ -35,19 +36,41 @@ export type HostAppDeps = {
   sandbox?: Sandbox
   /** Whether the database takes writes now (openDatabase's probe); health says so. */
   databaseWritable: () => Promise<boolean>
+  /** This host's id, and the fleet's hosts as the database lists them (health). */
+  fleet: { hostId: string; hosts(): Promise<HostRecord[]> }
   /** Where media waits while it is checked, then until it is sent; and how URLs are fetched. */
   media: { outboxDir: string; spool: UploadSpool; fetchPolicy: FetchPolicy; maxBytes?: number }
 }
 
 /** The session host's internal API: only the gateway, holding the shared secret, may call it. */
-export const createHostApp = ({ db, clock, sessions, otps, queue, recipients, internalSecret, logger, sandbox, media, databaseWritable }: HostAppDeps) => {
+export const createHostApp = ({
+  db,
+  clock,
+  sessions,
+  otps,
+  queue,
+  recipients,
+  internalSecret,
+  logger,
+  sandbox,
+  media,
+  databaseWritable,
+  fleet
+}: HostAppDeps) => {
   const app = new Hono()
   // Unsigned, for supervisors and `npm start`: the process serves and its database takes writes.
   app.get('/health', async c => ((await databaseWritable()) ? c.json({ ok: true }) : c.json({ ok: false, database: 'unwritable' }, 503)))
   app.use('/internal/*', internalAuth(internalSecret, undefined, UPLOAD_PATH))
   // What the gateway's /api/health reports of the host.
   app.get(HEALTH_ROUTE.pattern, async c =>
-    c.json(ok('Host health', { database: (await databaseWritable()) ? 'ok' : 'unwritable', sessions: await sessions.countByStatus() }))
+    c.json(
+      ok('Host health', {
+        database: (await databaseWritable()) ? 'ok' : 'unwritable',
+        sessions: await sessions.countByStatus(),
+        hostId: fleet.hostId,
+        hosts: await fleet.hosts()
+      })
+    )
   )
   // Each route module mounts the patterns of its contracts in shared/host-api, as the gateway fills them in.
   const send = { db, queue, sessions, recipients }

@@ -7,6 +7,7 @@ import { retryPolicy } from './config.ts'
 import type { HostConfig } from './config.ts'
 import { openDatabase } from './db/open-database.ts'
 import { FleetMember } from './fleet/fleet-member.ts'
+import { listHosts } from './fleet/host-registry.ts'
 import { createUploadSpool } from './media/upload-spool.ts'
 import { createRecipientCheck } from './messages/recipient-check.ts'
 import { expireDueOtps } from './otp/otp-expiry.ts'
@@ -153,6 +154,7 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
     internalSecret: config.INTERNAL_SECRET,
     logger,
     databaseWritable: database.canWrite,
+    fleet: { hostId: config.HOST_ID, hosts: () => listHosts(db, config.LEASE_MS) },
     media: { outboxDir, spool, fetchPolicy: { allowHosts: config.MEDIA_URL_ALLOW_HOSTS, timeoutMs: config.MEDIA_FETCH_TIMEOUT_MS, maxRedirects: 5 } },
     ...(sandbox ? { sandbox } : {})
   })

@@ -4,7 +4,11 @@ import { parseAllowedHosts } from '../../shared/allowed-hosts.ts'
 /** The gateway's settings, from the environment, parsed once at start-up. */
 export const GatewayConfigSchema = z
   .object({
-    HOST_URL: z.url(),
+    /** The session hosts, comma-separated: one, or a fleet sharing a PostgreSQL (each host's HOST_ADVERTISE_URL). */
+    HOST_URL: z
+      .string()
+      .transform(text => text.split(/[\s,]+/).filter(Boolean))
+      .pipe(z.array(z.url({ protocol: /^https?$/ })).min(1, 'must name at least one host')),
     INTERNAL_SECRET: z.string().min(32, 'must be at least 32 characters'),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     // Keys fetched over plain HTTP could be swapped on the way; only loopback may skip TLS.

@@ -27,74 +27,155 @@ export type HostClient = {
 
 export type StreamBody = { stream: ReadableStream<Uint8Array>; contentType: string; contentLength: number | undefined }
 
+/** Why a request never got an answer: refused before it was sent (safe to send elsewhere), or lost on the way. */
+class Unreached extends Error {
+  constructor(readonly refused: boolean) {
+    super('The session host is not reachable')
+  }
+}
+
+/** Node's fetch names a refused connection in its cause; other runtimes do not, and get no blind resend. */
+const wasRefused = (error: unknown): boolean => {
+  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause
+  return cause?.code === 'ECONNREFUSED'
+}
+
+const reach = async (send: () => Promise<Response>): Promise<Response> => {
+  try {
+    return await send()
+  } catch (error) {
+    throw new Unreached(wasRefused(error))
+  }
+}
+
 /**
- * The one place that talks to the session host: each request is signed with the shared secret;
+ * The one place that talks to the session hosts: each request is signed with the shared secret;
  * the host's error envelopes come back as the same AppError (with its Retry-After), and an
  * unreachable host is a 502. Answers are typed by the route's schema, not parsed again: the host
  * built them from the same definition.
+ *
+ * With several hosts (HOST_URL lists them), a request about a session goes to the host last seen
+ * running it; one that no longer runs it answers SESSION_MOVED with the host that does, and the
+ * request is sent there once (and remembered). A host that refuses the connection (it is down) is
+ * skipped for the next one. Other requests go round the hosts: they share one database.
  */
 export const createHostClient = ({
-  baseUrl,
+  hosts,
   secret,
   fetch: doFetch = fetch,
   streamFetch,
   primitives
 }: {
-  baseUrl: string
+  hosts: readonly string[]
   secret: SigningSecret
   fetch?: typeof fetch
   /** Sends stream bodies; Node's fetch holds a whole request body in memory, so node.ts passes one built on node:http. */
   streamFetch?: typeof fetch
   /** Web Crypto by default; the Node entry passes node:crypto. */
   primitives?: SigningCrypto
-}): HostClient => ({
-  async stream(route, params, { stream, contentType, contentLength }) {
-    const path = route.path(params)
-    const headers = await signStreamRequest({ secret, method: 'POST', pathWithQuery: path, contentType, contentLength })
-    const response = await reach(() =>
-      (streamFetch ?? doFetch)(new URL(path, baseUrl), {
-        method: 'POST',
-        headers: { ...headers, 'content-type': contentType },
-        body: stream,
-        duplex: 'half'
-      } as RequestInit)
-    )
-    return readEnvelope(response)
-  },
-  async call(route, params, ...[body]) {
-    const path = route.path(params)
-    const text = body === undefined ? undefined : JSON.stringify(body)
-    const headers = await signRequest({ secret, method: route.method, pathWithQuery: path, body: text, ...(primitives ? { primitives } : {}) })
-    const response = await reach(() =>
-      doFetch(new URL(path, baseUrl), {
-        method: route.method,
-        headers: { ...headers, ...(text === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(text === undefined ? {} : { body: text })
-      })
-    )
-    return readEnvelope(response)
+}): HostClient => {
+  const normalize = (url: string) => url.replace(/\/+$/, '')
+  hosts = hosts.map(normalize)
+  if (hosts.length === 0) throw new Error('createHostClient: no host URL')
+  const owners = new Map<string, string>()
+  let turn = 0
+  /** Where to try, in order: the session's last known host first, then the others in turn. */
+  const candidates = (sessionId: string | undefined): string[] => {
+    const start = turn++ % hosts.length
+    const rotation = [...hosts.slice(start), ...hosts.slice(0, start)]
+    const owner = sessionId ? owners.get(sessionId) : undefined
+    return owner ? [owner, ...rotation.filter(url => url !== owner)] : rotation
   }
-})
+  const sessionOf = (params: unknown): string | undefined => {
+    const sessionId = (params as { sessionId?: unknown } | undefined)?.sessionId
+    return typeof sessionId === 'string' ? sessionId : undefined
+  }
 
-const reach = async (send: () => Promise<Response>): Promise<Response> => {
-  try {
-    return await send()
-  } catch {
-    throw appError('HOST_UNAVAILABLE', 'The session host is not reachable')
+  /** Sends to each candidate until one answers; at most one hop on SESSION_MOVED and one past a refused connection. */
+  const route = async <T>(sessionId: string | undefined, resendable: boolean, send: (baseUrl: string) => Promise<Response>): Promise<T> => {
+    const order = candidates(sessionId)
+    let skipped = false
+    let moved = false
+    for (let index = 0; index < order.length; index++) {
+      const baseUrl = order[index]!
+      let response: Response
+      try {
+        response = await reach(() => send(baseUrl))
+      } catch (error) {
+        if (sessionId && owners.get(sessionId) === baseUrl) owners.delete(sessionId)
+        if (error instanceof Unreached && (error.refused || resendable) && !skipped && index + 1 < order.length) {
+          skipped = true
+          continue
+        }
+        throw appError('HOST_UNAVAILABLE', 'The session host is not reachable')
+      }
+      const envelope = await readJson<T>(response)
+      if (envelope?.success === false && envelope.error.code === 'SESSION_MOVED' && sessionId && !moved) {
+        const said = envelope.error.details?.hostUrl
+        const hostUrl = typeof said === 'string' ? normalize(said) : undefined
+        // Only to a host of HOST_URL: a signed request never goes where the configuration did not say.
+        if (hostUrl && hosts.includes(hostUrl) && hostUrl !== baseUrl) {
+          moved = true
+          owners.set(sessionId, hostUrl)
+          order.splice(index + 1, 0, hostUrl)
+          continue
+        }
+      }
+      return fromEnvelope(envelope, response)
+    }
+    throw appError('HOST_UNAVAILABLE', 'No session host could handle the request')
+  }
+
+  return {
+    async stream(route_, params, { stream, contentType, contentLength }) {
+      const path = route_.path(params)
+      const headers = await signStreamRequest({ secret, method: 'POST', pathWithQuery: path, contentType, contentLength })
+      // A stream is read once: sent to the session's host as known now, never resent.
+      const [baseUrl] = candidates(sessionOf(params))
+      const response = await reach(() =>
+        (streamFetch ?? doFetch)(new URL(path, baseUrl), {
+          method: 'POST',
+          headers: { ...headers, 'content-type': contentType },
+          body: stream,
+          duplex: 'half'
+        } as RequestInit)
+      ).catch(() => {
+        throw appError('HOST_UNAVAILABLE', 'The session host is not reachable')
+      })
+      return fromEnvelope(await readJson(response), response)
+    },
+    async call(route_, params, ...[body]) {
+      const path = route_.path(params)
+      const text = body === undefined ? undefined : JSON.stringify(body)
+      return route(sessionOf(params), route_.method === 'GET', async baseUrl => {
+        // Signed per attempt: a signature is good for one request (replays are refused).
+        const headers = await signRequest({ secret, method: route_.method, pathWithQuery: path, body: text, ...(primitives ? { primitives } : {}) })
+        return doFetch(new URL(path, baseUrl), {
+          method: route_.method,
+          headers: { ...headers, ...(text === undefined ? {} : { 'content-type': 'application/json' }) },
+          ...(text === undefined ? {} : { body: text })
+        })
+      })
+    }
   }
 }
 
+type Envelope<T> = SuccessEnvelope<T> | ErrorEnvelope | undefined
+
+const readJson = async <T>(response: Response): Promise<Envelope<T>> => (await response.json().catch(() => undefined)) as Envelope<T>
+
 /** The host's envelope: its data, its error as the same AppError, or a 502 for anything else. */
-const readEnvelope = async <T>(response: Response): Promise<T> => {
-  const envelope = (await response.json().catch(() => undefined)) as SuccessEnvelope<T> | ErrorEnvelope | undefined
+const fromEnvelope = <T>(envelope: Envelope<T>, response: Response): T => {
   if (envelope?.success === true) return envelope.data
   if (envelope?.success === false && passesThrough(envelope.error.code, response.status)) {
     const retryAfter = response.headers.get('retry-after')
+    // Where a host lives is the operator's business, not the caller's.
+    const { hostUrl: _hostUrl, ...details } = envelope.error.details ?? {}
     throw new AppError(
       envelope.error.code as ErrorCode,
       response.status,
       envelope.message,
-      envelope.error.details,
+      envelope.error.details ? details : undefined,
       retryAfter ? { 'Retry-After': retryAfter } : undefined
     )
   }

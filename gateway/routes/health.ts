@@ -1,6 +1,21 @@
 import { createRoute, z } from '@hono/zod-openapi'
+import { bearerToken } from '../auth/middleware.ts'
+import { hasScope } from '../auth/scopes.ts'
 import type { GatewayApp } from '../env/gateway-env.ts'
 import { HEALTH_ROUTE } from '../../shared/host-api/health.ts'
+import type { FleetHost } from '../../shared/host-api/health.ts'
+
+const HostEntry = z
+  .object({
+    id: z.string().openapi({ description: "The host's HOST_ID" }),
+    status: z.enum(['up', 'stopping', 'stopped', 'unreachable']).openapi({
+      description:
+        '`up` while it heartbeats; `stopping` while it hands its sessions over; `stopped` after a clean stop; `unreachable` when it went silent (its sessions move to the others once its leases run out)'
+    }),
+    sessions: z.number().int().openapi({ description: 'How many sessions it runs now' }),
+    url: z.string().optional().openapi({ description: 'Where the gateway reaches it: shown to an `admin` token only' })
+  })
+  .openapi('FleetHost')
 
 const Health = z.object({
   success: z.boolean(),
@@ -13,7 +28,8 @@ const Health = z.object({
     host: z.enum(['ok', 'unreachable']),
     database: z.enum(['ok', 'unwritable', 'unknown']).openapi({ description: "The host's database: `unknown` while the host is unreachable" }),
     mode: z.enum(['live', 'sandbox']),
-    sessions: z.record(z.string(), z.number())
+    sessions: z.record(z.string(), z.number()),
+    hosts: z.array(HostEntry).openapi({ description: 'The session hosts sharing the database (one, on SQLite)' })
   })
 })
 
@@ -28,17 +44,35 @@ const route = createRoute({
   }
 })
 
+/** A host's public status: a silent one is `unreachable` whatever its row last said. */
+const statusOf = (host: z.infer<typeof FleetHost>): 'up' | 'stopping' | 'stopped' | 'unreachable' =>
+  host.live ? 'up' : host.status === 'up' ? 'unreachable' : host.status
+
 export const registerHealth = (app: GatewayApp) =>
   app.openapi(route, async c => {
-    const { host, config } = c.var.deps
+    const { host, config, verifier } = c.var.deps
     const hostHealth = await host.call(HEALTH_ROUTE, {}).catch(() => undefined)
+    // No token is needed; an admin token also sees where each host is.
+    const token = bearerToken(c.req.header('Authorization'))
+    const admin = token
+      ? await verifier.verify(token).then(
+          principal => hasScope(principal, 'admin'),
+          () => false
+        )
+      : false
     const healthy = hostHealth?.database === 'ok'
     const data = {
       gateway: 'ok' as const,
       host: hostHealth ? ('ok' as const) : ('unreachable' as const),
       database: hostHealth?.database ?? ('unknown' as const),
       mode: config.WA_MODE,
-      sessions: hostHealth?.sessions ?? {}
+      sessions: hostHealth?.sessions ?? {},
+      hosts: (hostHealth?.hosts ?? []).map(entry => ({
+        id: entry.id,
+        status: statusOf(entry),
+        sessions: entry.sessions,
+        ...(admin ? { url: entry.url } : {})
+      }))
     }
     const message = healthy ? 'OK' : hostHealth ? 'The session host cannot write to its database' : 'The session host is unreachable'
     return c.json({ success: healthy, message, status: healthy ? ('OK' as const) : ('ERROR' as const), data }, healthy ? 200 : 503)

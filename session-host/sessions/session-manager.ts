@@ -205,7 +205,7 @@ export class SessionManager implements FleetSessions {
     const view = await this.view(sessionId)
     const { sessionId: id, status, reason, phoneNumber } = view
     // The QR lives in the memory of the host that shows it.
-    if (status !== 'connected' && !this.running.has(sessionId)) this.refuseIfElsewhere(view)
+    if (status !== 'connected' && !this.running.has(sessionId)) await this.refuseIfElsewhere(view)
     const running = status === 'connected' ? undefined : this.running.get(sessionId)
     return { sessionId: id, status, reason, phoneNumber, qr: running?.qr ?? null, qrRefreshed: Boolean(running?.qr && running.qrRefreshed) }
   }
@@ -249,7 +249,7 @@ export class SessionManager implements FleetSessions {
    */
   async remove(sessionId: string): Promise<void> {
     const view = await this.view(sessionId)
-    if (!this.running.has(sessionId)) this.refuseIfElsewhere(view)
+    if (!this.running.has(sessionId)) await this.refuseIfElsewhere(view)
     await this.running.get(sessionId)?.logout()
     this.running.delete(sessionId)
     const { sessions } = this.tables
@@ -267,6 +267,9 @@ export class SessionManager implements FleetSessions {
    */
   async requireQueueable(sessionId: string): Promise<void> {
     const view = await this.view(sessionId)
+    // The host running the session sends it (and checks recipients on its socket); mid-failover,
+    // with no host holding it, the message waits in the shared queue for the next one.
+    if (!this.running.has(sessionId)) await this.refuseIfElsewhere(view)
     if (!view.phoneNumber || view.status === 'logged_out' || view.status === 'qr' || view.status === 'link_failed')
       throw appError('SESSION_NOT_CONNECTED', `Session ${sessionId} is not linked`, { status: view.status })
   }
@@ -292,13 +295,16 @@ export class SessionManager implements FleetSessions {
     const view = await this.view(sessionId)
     const session = this.running.get(sessionId)
     if (session) return session
-    this.refuseIfElsewhere(view)
+    await this.refuseIfElsewhere(view)
     throw appError('SESSION_NOT_CONNECTED', `Session ${sessionId} is not running on any host right now`, { status: view.status })
   }
 
-  private refuseIfElsewhere(view: SessionView): void {
-    if (view.hostId && view.hostId !== this.deps.host.id)
-      throw appError('SESSION_MOVED', `Session ${view.sessionId} runs on host ${view.hostId}`, { hostId: view.hostId })
+  /** SESSION_MOVED, with where the host is (for the gateway's one retry), when another host runs the session. */
+  private async refuseIfElsewhere(view: SessionView): Promise<void> {
+    if (!view.hostId || view.hostId === this.deps.host.id) return
+    const { hosts } = this.tables
+    const [host] = await this.deps.db.select({ url: hosts.url }).from(hosts).where(eq(hosts.id, view.hostId))
+    throw appError('SESSION_MOVED', `Session ${view.sessionId} runs on host ${view.hostId}`, { hostId: view.hostId, hostUrl: host?.url ?? null })
   }
 
   private launch(sessionId: string, deviceLabel: string | null, fence: Fence): void {

@@ -1,7 +1,17 @@
 import { z } from 'zod'
+import { HOST_STATUSES } from '../statuses.ts'
 import { hostRoute } from './host-route.ts'
 
-/** GET /internal/health: what the gateway's /api/health reports of the host. */
-export const HostHealthAnswer = z.object({ database: z.enum(['ok', 'unwritable']), sessions: z.record(z.string(), z.number()) })
+/** A session host as the fleet's database lists it: `live` while it heartbeats; how many sessions it runs. */
+export const FleetHost = z.object({ id: z.string(), url: z.string(), status: z.enum(HOST_STATUSES), live: z.boolean(), sessions: z.number().int() })
+
+/** GET /internal/health: what the gateway's /api/health reports of the hosts. */
+export const HostHealthAnswer = z.object({
+  database: z.enum(['ok', 'unwritable']),
+  sessions: z.record(z.string(), z.number()),
+  /** The host that answered. */
+  hostId: z.string(),
+  hosts: z.array(FleetHost)
+})
 
 export const HEALTH_ROUTE = hostRoute({ method: 'GET', pattern: '/internal/health', body: undefined, answer: HostHealthAnswer })

@@ -11,7 +11,7 @@ const SECRET = 'fake-host-secret-0123456789abcdefghij'
 
 const setUp = (clientSecret = SECRET) => {
   const host = createFakeHost({ secret: SECRET })
-  return { host, client: createHostClient({ baseUrl: 'http://host.internal', secret: clientSecret, fetch: host.fetch }) }
+  return { host, client: createHostClient({ hosts: ['http://host.internal'], secret: clientSecret, fetch: host.fetch }) }
 }
 
 const appErrorWith =

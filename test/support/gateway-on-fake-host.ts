@@ -36,7 +36,7 @@ export const gatewayOnFakeHost = ({ maxBodyBytes = 4096 }: { maxBodyBytes?: numb
   const host = createFakeHost({ secret: INTERNAL_SECRET, onCall: call => recordSensitive(...codesIn((call.body as { text?: string } | undefined)?.text)) })
   const gateway = createGateway({
     config,
-    host: createHostClient({ baseUrl: config.HOST_URL, secret: INTERNAL_SECRET, fetch: host.fetch }),
+    host: createHostClient({ hosts: config.HOST_URL, secret: INTERNAL_SECRET, fetch: host.fetch }),
     clock,
     verifier: createJwtVerifier({ secret: JWT_SECRET, audience: AUDIENCE }),
     onUnexpectedError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error')
