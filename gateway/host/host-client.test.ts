@@ -18,7 +18,7 @@ type Answer = { status: number; body: unknown } | 'refused'
  */
 const fleet = (answer: (origin: string, path: string) => Answer) => {
   const requests: string[] = []
-  const fetch = (async (input: URL | RequestInfo) => {
+  const fetch = (async (input: URL | string | Request) => {
     const url = new URL(String(input))
     requests.push(`${url.origin} ${url.pathname}`)
     const reply = answer(url.origin, url.pathname)

@@ -34,10 +34,13 @@ class Unreached extends Error {
   }
 }
 
-/** Node's fetch names a refused connection in its cause; other runtimes do not, and get no blind resend. */
+/**
+ * Node names a refused connection: undici's request on the error, its fetch on the cause. Other
+ * runtimes do not, and get no blind resend.
+ */
 const wasRefused = (error: unknown): boolean => {
-  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause
-  return cause?.code === 'ECONNREFUSED'
+  const failure = error as { code?: unknown; cause?: { code?: unknown } } | undefined
+  return failure?.code === 'ECONNREFUSED' || failure?.cause?.code === 'ECONNREFUSED'
 }
 
 const reach = async (send: () => Promise<Response>): Promise<Response> => {

@@ -231,9 +231,14 @@ for (const engine of ENGINES)
 
     it('leaves the sessions it holds alone when it is below its share and nothing is free', async () => {
       // Thirty-one over three: shares of eleven, so one host stays at nine with nothing left to take.
-      await addSessions(31)
+      const ids = await addSessions(31)
       const fleet = [await join('host-a'), await join('host-b'), await join('host-c')]
       await rounds(2, fleet)
+      assert.deepEqual(sorted(fleet.flatMap(host => host.member.heldSessions())), ids, 'every session is held')
+      assert.deepEqual(
+        fleet.map(host => host.member.heldSessions().length).sort((x, y) => x - y),
+        [9, 11, 11]
+      )
       const before = await leases()
       await rounds(2, fleet)
       const rows = await leases()

@@ -41,6 +41,7 @@ export class FleetMember {
   private running = false
   private ticking: Promise<void> = Promise.resolve()
   private leader = false
+  private rounds = 0
   private readonly roundListeners: ((held: string[]) => Promise<void>)[] = []
   private readonly log: Logger
 
@@ -108,6 +109,8 @@ export class FleetMember {
   /** Stops every session this host holds, then releases their leases and says the host stopped. */
   async stop(): Promise<void> {
     this.running = false
+    // A host handing its sessions over leads nothing: the next live host leads from its next round.
+    this.leader = false
     clearTimeout(this.timer)
     await this.ticking
     await setHostStatus(this.db, this.settings.hostId, 'stopping').catch(error => this.log.warn({ err: error }, 'could not mark the host stopping'))
@@ -134,9 +137,10 @@ export class FleetMember {
   }
 
   private async round(): Promise<void> {
+    this.rounds++
     const { hostId, leaseMs, wave } = this.settings
     await heartbeat(this.db, hostId)
-    const renewed = new Map((await renewLeases(this.db, hostId, leaseMs)).map(lease => [lease.sessionId, Number(lease.generation)]))
+    const renewed = new Map((await renewLeases(this.db, hostId, leaseMs, this.heldSessions())).map(lease => [lease.sessionId, Number(lease.generation)]))
     for (const [sessionId, generation] of [...this.held]) {
       if (renewed.get(sessionId) === generation) continue
       this.held.delete(sessionId)
@@ -149,12 +153,12 @@ export class FleetMember {
     const share = Math.ceil((await countHostedSessions(this.db)) / Math.max(1, live.length))
     const mine = this.held.size
     if (mine < share) {
-      for (const lease of await claimLeases(this.db, hostId, { ttlMs: leaseMs, limit: Math.min(wave, share - mine) })) {
+      // Only the first round takes back what this host held before a restart: it runs before the
+      // host serves, so no session it is creating right now can be mistaken for one.
+      const ownFromBefore = this.rounds === 1
+      for (const lease of await claimLeases(this.db, hostId, { ttlMs: leaseMs, limit: Math.min(wave, share - mine), ownFromBefore })) {
         const generation = Number(lease.generation)
-        const previous = this.held.get(lease.sessionId)
         this.held.set(lease.sessionId, generation)
-        // A lease this host held before a restart (or a moment ago) comes back with a new generation.
-        if (previous !== undefined) await this.sessions.drop(lease.sessionId)
         this.log.info({ sessionId: lease.sessionId, generation }, 'session taken')
         await this.sessions.adopt(lease.sessionId, { hostId, generation })
       }

@@ -39,17 +39,23 @@ export const leaseHeld = (db: DbExecutor, sessionId: string | SQLWrapper, fence:
 
 /**
  * Inside a transaction, makes sure the lease is still current before the transaction writes what
- * the session saw (its status, its events): on PostgreSQL the UPDATE also locks the lease row until
- * commit, so no other host can take the session over in between. Throws LeaseLostError otherwise.
+ * the session saw (its status, its events); throws LeaseLostError otherwise. It reads without
+ * locking the lease row: a lock held for a long transaction would hold up the renewal of every
+ * lease the host has, and let them all run out. The writes that must never come from a stale host
+ * (auth state, sends) are fenced in their own statements.
  */
 export const assertLease = async (tx: DbExecutor, sessionId: string, fence: Fence): Promise<void> => {
-  const { sessionLeases } = tablesOf(tx)
-  const held = await tx
-    .update(sessionLeases)
-    .set({ generation: sql`${sessionLeases.generation}` })
-    .where(and(eq(sessionLeases.sessionId, sessionId), leaseHeld(tx, sessionId, fence)))
-    .returning({ sessionId: sessionLeases.sessionId })
-  if (held.length === 0) throw new LeaseLostError(sessionId)
+  if (!(await isLeaseCurrent(tx, sessionId, fence))) throw new LeaseLostError(sessionId)
+}
+
+/** Whether `fence` is still the current lease on the session (a session checks before it connects). */
+export const isLeaseCurrent = async (db: DbExecutor, sessionId: string, fence: Fence): Promise<boolean> => {
+  const { sessionLeases } = tablesOf(db)
+  const [row] = await db
+    .select({ sessionId: sessionLeases.sessionId })
+    .from(sessionLeases)
+    .where(and(eq(sessionLeases.sessionId, sessionId), leaseHeld(db, sessionId, fence)))
+  return row !== undefined
 }
 
 /** Gives every session that has none a free lease row (sessions stored before the fleet existed). */
@@ -71,10 +77,15 @@ export const takeNewLease = async (tx: DbExecutor, sessionId: string, hostId: st
 
 /**
  * Takes up to `limit` sessions that no host holds: free ones first, then leases that ran out (their
- * host died or stalled), and this host's own from before a restart. Each take-over bumps the
- * generation, which fences out the previous holder. Logged-out sessions need no host.
+ * host died or stalled), and with `ownFromBefore` (the first round after a restart, before the
+ * host serves) the leases still under this host's id. Each take-over bumps the generation, which
+ * fences out the previous holder. Logged-out sessions need no host.
  */
-export const claimLeases = async (db: DbExecutor, hostId: string, { ttlMs, limit }: { ttlMs: number; limit: number }) => {
+export const claimLeases = async (
+  db: DbExecutor,
+  hostId: string,
+  { ttlMs, limit, ownFromBefore = false }: { ttlMs: number; limit: number; ownFromBefore?: boolean }
+) => {
   if (limit <= 0) return []
   const { sessionLeases, sessions } = tablesOf(db)
   const claimable = db
@@ -84,7 +95,12 @@ export const claimLeases = async (db: DbExecutor, hostId: string, { ttlMs, limit
     .where(
       and(
         ne(sessions.status, 'logged_out'),
-        or(isNull(sessionLeases.owner), eq(sessionLeases.owner, hostId), isNull(sessionLeases.expiresAt), lte(sessionLeases.expiresAt, databaseNow(db)))
+        or(
+          isNull(sessionLeases.owner),
+          isNull(sessionLeases.expiresAt),
+          lte(sessionLeases.expiresAt, databaseNow(db)),
+          ownFromBefore ? eq(sessionLeases.owner, hostId) : undefined
+        )
       )
     )
     .orderBy(asc(sessionLeases.expiresAt), asc(sessionLeases.sessionId))
@@ -96,13 +112,18 @@ export const claimLeases = async (db: DbExecutor, hostId: string, { ttlMs, limit
     .returning({ sessionId: sessionLeases.sessionId, generation: sessionLeases.generation })
 }
 
-/** Extends this host's leases; what comes back is what it still holds (with the generation it holds). */
-export const renewLeases = async (db: DbExecutor, hostId: string, ttlMs: number) => {
+/**
+ * Extends this host's leases on the sessions it runs; what comes back is what it still holds (with
+ * the generation it holds). A lease under its id that it does not run (left from before a restart)
+ * is not renewed: it runs out and another host, or this one, takes it.
+ */
+export const renewLeases = async (db: DbExecutor, hostId: string, ttlMs: number, running: readonly string[]) => {
+  if (running.length === 0) return []
   const { sessionLeases } = tablesOf(db)
   return db
     .update(sessionLeases)
     .set({ expiresAt: databaseNowPlus(db, ttlMs) })
-    .where(eq(sessionLeases.owner, hostId))
+    .where(and(eq(sessionLeases.owner, hostId), inArray(sessionLeases.sessionId, [...running])))
     .returning({ sessionId: sessionLeases.sessionId, generation: sessionLeases.generation })
 }
 

@@ -1,3 +1,4 @@
+import type { SessionStatus } from '../../shared/sessions.ts'
 import { randomBytes } from 'node:crypto'
 import { aesEncryptCTR, bytesToCrockford, derivePairingCodeKey, getCompanionPlatformId, jidEncode, S_WHATSAPP_NET } from '@whiskeysockets/baileys'
 import type { WABrowserDescription, WASocket } from '@whiskeysockets/baileys'
@@ -69,4 +70,12 @@ export const requestPairingCode = async (socket: WASocket, input: { phoneNumber:
   if (!answer) throw new PairingCodeUnansweredError()
   socket.ev.emit('creds.update', { pairingCode: code, me: { id: jid, name: '~' } })
   return code
+}
+
+/** A pairing code was asked for while no registration could take it. */
+export class RegistrationNotReadyError extends Error {
+  constructor(readonly status: SessionStatus) {
+    super('the session is not ready to link')
+    this.name = 'RegistrationNotReadyError'
+  }
 }

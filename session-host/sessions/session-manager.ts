@@ -33,6 +33,9 @@ type ViewRow = {
   hostId: string | null
 }
 
+/** How long a session stays connected before it may move to another host to even out the shares. */
+const HAND_OVER_AFTER_MS = 10_000
+
 export type SessionManagerDeps = {
   db: Db
   logger: Logger
@@ -86,13 +89,15 @@ export class SessionManager implements FleetSessions {
   }
 
   /**
-   * Sessions that can move to another host without anyone noticing, most idle first: not showing a
-   * QR or waiting for a pairing code (those stay where the user is looking), fewest messages in line.
+   * Sessions that can move to another host without anyone noticing, most idle first: linked ones
+   * (not showing a QR or waiting for a pairing code), fewest messages in line.
    */
   async handOverCandidates(sessionIds: string[]): Promise<string[]> {
+    // Only settled sessions move: one still linking shows its QR (or waits for its code) where the
+    // user is looking, and one that just connected may still be storing what linking gave it.
     const movable = sessionIds.filter(id => {
       const session = this.running.get(id)
-      return !session || (session.status !== 'qr' && !session.linking)
+      return !session || session.settledFor(HAND_OVER_AFTER_MS)
     })
     if (movable.length === 0) return []
     const { messages } = this.tables

@@ -3,11 +3,14 @@ import { BufferJSON, initAuthCreds, proto } from '@whiskeysockets/baileys'
 import type { AuthenticationCreds, AuthenticationState, SignalDataSet, SignalDataTypeMap } from '@whiskeysockets/baileys'
 import { tablesOf, writeTransaction } from '../db/database.ts'
 import type { Db, DbExecutor } from '../db/database.ts'
-import { assertLease, LeaseLostError, leaseHeld } from '../fleet/session-leases.ts'
+import { isLeaseCurrent, LeaseLostError, leaseHeld } from '../fleet/session-leases.ts'
 import type { Fence } from '../fleet/session-leases.ts'
 
 const serialize = (value: unknown): string => JSON.stringify(value, BufferJSON.replacer)
 const deserialize = <T>(text: string): T => JSON.parse(text, BufferJSON.reviver) as T
+
+/** Keys per statement: 4 parameters each, well under SQLite's and PostgreSQL's limits. */
+const BATCH = 500
 
 /**
  * Baileys' auth state for one session, in the host's database: creds in one row, each signal key
@@ -53,22 +56,27 @@ export const loadAuthState = async (db: Db, sessionId: string, fence: Fence): Pr
       },
       set: async (data: SignalDataSet) => {
         await writeTransaction(db, async tx => {
-          // Fails the whole batch at once when the lease is gone (and holds it, on PostgreSQL, until commit).
-          await assertLease(tx, sessionId, fence)
           for (const [type, entries] of Object.entries(data)) {
-            for (const [keyId, value] of Object.entries(entries ?? {})) {
-              if (value === null || value === undefined) {
-                await tx.delete(authKeys).where(and(eq(authKeys.sessionId, sessionId), eq(authKeys.type, type), eq(authKeys.keyId, keyId), held(tx)))
-                continue
-              }
+            const all = Object.entries(entries ?? {})
+            const removed = all.filter(([, value]) => value === null || value === undefined).map(([keyId]) => keyId)
+            const stored = all.filter(([, value]) => value !== null && value !== undefined)
+            for (let start = 0; start < removed.length; start += BATCH)
+              await tx
+                .delete(authKeys)
+                .where(and(eq(authKeys.sessionId, sessionId), eq(authKeys.type, type), inArray(authKeys.keyId, removed.slice(start, start + BATCH)), held(tx)))
+            // A login stores 800 pre-keys: one statement per batch, each fenced, not one per key.
+            for (let start = 0; start < stored.length; start += BATCH) {
+              const rows = stored.slice(start, start + BATCH).map(([keyId, value]) => sql`(${sessionId}, ${type}, ${keyId}, ${serialize(value)})`)
               const saved = await tx
                 .insert(authKeys)
-                .select(sql`SELECT ${sessionId}, ${type}, ${keyId}, ${serialize(value)} WHERE ${held(tx)}`)
+                .select(sql`SELECT column1, column2, column3, column4 FROM (VALUES ${sql.join(rows, sql`, `)}) AS batch WHERE ${held(tx)}`)
                 .onConflictDoUpdate({ target: [authKeys.sessionId, authKeys.type, authKeys.keyId], set: { value: sql`excluded.value` } })
                 .returning({ keyId: authKeys.keyId })
               if (saved.length === 0) throw new LeaseLostError(sessionId)
             }
           }
+          // Deletes alone change nothing once the lease is gone; say so like the inserts do.
+          if (!(await isLeaseCurrent(tx, sessionId, fence))) throw new LeaseLostError(sessionId)
         })
       },
       clear: async () => {

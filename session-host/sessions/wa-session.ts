@@ -6,16 +6,20 @@ import { DEFAULT_DEVICE_LABEL } from '../../shared/sessions.ts'
 import type { SessionRestriction } from '../../shared/host-api/sessions.ts'
 import type { LinkFailure, LinkFailureReason, ServerError, SessionStatus } from '../../shared/sessions.ts'
 import type { Db, DbExecutor } from '../db/database.ts'
+import { isLeaseCurrent } from '../fleet/session-leases.ts'
 import type { Fence } from '../fleet/session-leases.ts'
 import { fromBaileysStatus } from './whatsapp-status.ts'
 import { baileysLogger } from './baileys-logger.ts'
 import { companionBrowser } from './companion-device.ts'
-import { requestPairingCode } from './pairing-code-request.ts'
+import { FINAL_CLOSES, REACHOUT_REFUSAL, REFS_EXHAUSTED } from './connection-closes.ts'
+import { RegistrationNotReadyError, requestPairingCode } from './pairing-code-request.ts'
 import { reconnectDelayMs } from './reconnect-backoff.ts'
 import { ackStatusStanzas, detectPasskeyRequest, handleQrRotation, withAdvSecret } from './server-2026-handlers.ts'
 import type { SessionEvent } from './session-event.ts'
 import { SessionWrites } from './session-writes.ts'
 import { loadAuthState } from './stored-auth-state.ts'
+
+export { RegistrationNotReadyError }
 
 export type WaSessionOptions = {
   id: string
@@ -33,28 +37,11 @@ export type WaSessionOptions = {
   journal?: (tx: DbExecutor, event: SessionEvent) => Promise<void>
 }
 
-/** The ack error of a message WhatsApp refused because the account may not start new chats. */
-const REACHOUT_REFUSAL = '463'
-
-/** Closes after which retrying is pointless: the phone unlinked us, or another client took over. */
-const FINAL_CLOSES = new Set<number>([DisconnectReason.loggedOut, DisconnectReason.connectionReplaced, DisconnectReason.forbidden])
-
-/** How rc14 ends a registration whose QR refs all went unscanned (a 408, like a lost connection). */
-const REFS_EXHAUSTED = 'QR refs attempts ended'
-
 /** How long a pairing-code request waits for a registration to be ready (its first QR). */
 const REGISTRATION_WAIT_MS = 15_000
 
 /** `connection.update` as the project's Baileys patch extends it (patches/, messages-recv.js). */
 type PatchedConnectionUpdate = Partial<ConnectionState> & { pairingCodeRefused?: ServerError }
-
-/** A pairing code was asked for while no registration could take it. */
-export class RegistrationNotReadyError extends Error {
-  constructor(readonly status: SessionStatus) {
-    super('the session is not ready to link')
-    this.name = 'RegistrationNotReadyError'
-  }
-}
 
 /**
  * One WhatsApp session's life: it owns the Baileys socket, persists auth state in the database, follows
@@ -81,6 +68,7 @@ export class WaSession {
   private readingRestriction = false
   /** A pairing code was requested on the current registration socket. */
   private pairingRequested = false
+  private connectedAt: number | undefined
   private pairingQueue: Promise<unknown> = Promise.resolve()
   private readonly qrWaiters = new Set<() => void>()
   /** This session's writes (status, events, creds, a wipe), one after another in the order they happened. */
@@ -110,9 +98,9 @@ export class WaSession {
     return this.options.fence
   }
 
-  /** A pairing code was issued and the user may be typing it: the session must stay on this host. */
-  get linking(): boolean {
-    return this.pairingRequested && this.status !== 'connected'
+  /** Connected for at least `ms`: no link or restart under way, so it can move without anyone noticing. */
+  settledFor(ms: number): boolean {
+    return this.status === 'connected' && this.connectedAt !== undefined && Date.now() - this.connectedAt >= ms
   }
 
   /** The live socket, for sending; undefined unless connected. */
@@ -197,6 +185,12 @@ export class WaSession {
   private async open(): Promise<void> {
     // After the writes before it (a wipe of a failed link, say), so it reads what they left.
     await this.writes.settled()
+    // A host that lost the session (paused past its lease, say) must not log in: it would push the
+    // new owner's connection off WhatsApp.
+    if (!(await isLeaseCurrent(this.options.db, this.options.id, this.options.fence))) {
+      this.log.warn('not connecting: this host no longer holds the session')
+      return
+    }
     const { state, saveCreds } = await loadAuthState(this.options.db, this.options.id, this.options.fence)
     if (this.stopped) return
     const socket = makeWASocket({
@@ -371,6 +365,8 @@ export class WaSession {
   private setStatus(status: SessionStatus, closeCode?: number): void {
     // Connecting, and leaving the connected state, are the moments the session was last seen up.
     const seen = status === 'connected' || this.status === 'connected'
+    if (status === 'connected' && this.status !== 'connected') this.connectedAt = Date.now()
+    if (status !== 'connected') this.connectedAt = undefined
     this.status = status
     if (status !== 'link_failed') this.linkFailure = undefined
     const event: SessionEvent = {

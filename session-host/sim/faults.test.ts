@@ -70,6 +70,21 @@ describe('faults the emulator can inject', () => {
     }
   })
 
+  it('lets one connection per device live: a second login with the same credentials replaces the first (440)', async () => {
+    const first = await linked('15550010005')
+    const second = new BaileysDriver({ url, sim, auth: first.auth }).start()
+    try {
+      await second.waitOpen()
+      await first.waitClosed(DisconnectReason.connectionReplaced)
+      const message = await second.socket.sendMessage(ALICE_JID, { text: 'from the new host' })
+      const sent = await sim.waitForSent(m => m.id === message?.key.id)
+      assert.equal(sent.decrypted.find(c => c.jid.startsWith(ALICE))?.message.extendedTextMessage?.text, 'from the new host')
+    } finally {
+      await second.stop()
+      await first.stop()
+    }
+  })
+
   it('refuses a query once: Baileys surfaces the error, and the same query then succeeds', async () => {
     const driver = await linked('15550010004')
     try {

@@ -155,6 +155,9 @@ export class SimServer {
       connection.close()
       return
     }
+    // WhatsApp keeps one connection per device: a new login replaces the one before (440 there).
+    for (const earlier of this.liveConnections(account.pn, device.id))
+      void earlier.streamError({ tag: 'stream:error', attrs: {}, content: [{ tag: 'conflict', attrs: { type: 'replaced' } }] })
     connection.device = device
     await connection.sendNode({
       tag: 'success',
