@@ -86,6 +86,7 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
     host: {
       id: config.HOST_ID,
       leaseMs: config.LEASE_MS,
+      liveMs: config.FLEET_TICK_MS * 3,
       adoptNew: async (sessionId, fence) => {
         await fleet?.adoptNew(sessionId, fence)
       }
@@ -160,6 +161,17 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
   })
 
   let stopped: Promise<void> | undefined
+  let handedOver: Promise<void> | undefined
+  /** Stops sending and hands every session over (leases released); the host still answers meanwhile. */
+  const handOver = (): Promise<void> => {
+    handedOver ??= (async () => {
+      upkeep.stop()
+      queue.stop()
+      // Closes the sessions cleanly and releases their leases: other hosts take them at once.
+      await member.stop()
+    })()
+    return handedOver
+  }
   return {
     app,
     db,
@@ -183,13 +195,11 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
       await member.start()
       webhooks?.start()
     },
+    handOver,
     /** In reverse; a second call waits for the first. */
     stop(): Promise<void> {
       stopped ??= (async () => {
-        upkeep.stop()
-        queue.stop()
-        // Closes the sessions cleanly and releases their leases: other hosts take them at once.
-        await member.stop()
+        await handOver()
         await sessions.stopAll()
         await webhooks?.stop()
         await sandbox?.stop()

@@ -34,6 +34,9 @@ const main = async (): Promise<void> => {
     stopping = true
     logger.info({ signal }, 'session host stopping')
     const force = setTimeout(() => process.exit(1), 10_000).unref()
+    // Hands the sessions over while still answering: a request that comes meanwhile is told where
+    // its session went (or queued for its next host), not refused.
+    await host.handOver()
     await new Promise<void>(resolve => server.close(() => resolve()))
     await host.stop()
     clearTimeout(force)

@@ -43,6 +43,9 @@ const wasRefused = (error: unknown): boolean => {
   return failure?.code === 'ECONNREFUSED' || failure?.cause?.code === 'ECONNREFUSED'
 }
 
+/** How long a host that did not answer is tried after the others. */
+const UNANSWERED_BACKOFF_MS = 5_000
+
 const reach = async (send: () => Promise<Response>): Promise<Response> => {
   try {
     return await send()
@@ -81,13 +84,18 @@ export const createHostClient = ({
   hosts = hosts.map(normalize)
   if (hosts.length === 0) throw new Error('createHostClient: no host URL')
   const owners = new Map<string, string>()
+  /** Hosts that did not answer lately, until when: tried last, so one stalled host does not slow every request. */
+  const unanswered = new Map<string, number>()
   let turn = 0
-  /** Where to try, in order: the session's last known host first, then the others in turn. */
+  /** Where to try, in order: the session's last known host first, then the others in turn; hosts that just failed last. */
   const candidates = (sessionId: string | undefined): string[] => {
     const start = turn++ % hosts.length
     const rotation = [...hosts.slice(start), ...hosts.slice(0, start)]
     const owner = sessionId ? owners.get(sessionId) : undefined
-    return owner ? [owner, ...rotation.filter(url => url !== owner)] : rotation
+    const order = owner ? [owner, ...rotation.filter(url => url !== owner)] : rotation
+    const now = Date.now()
+    const failing = (url: string) => (unanswered.get(url) ?? 0) > now
+    return [...order.filter(url => !failing(url)), ...order.filter(failing)]
   }
   const sessionOf = (params: unknown): string | undefined => {
     const sessionId = (params as { sessionId?: unknown } | undefined)?.sessionId
@@ -105,6 +113,7 @@ export const createHostClient = ({
       try {
         response = await reach(() => send(baseUrl))
       } catch (error) {
+        unanswered.set(baseUrl, Date.now() + UNANSWERED_BACKOFF_MS)
         if (sessionId && owners.get(sessionId) === baseUrl) owners.delete(sessionId)
         if (error instanceof Unreached && (error.refused || resendable) && !skipped && index + 1 < order.length) {
           skipped = true
@@ -112,6 +121,7 @@ export const createHostClient = ({
         }
         throw appError('HOST_UNAVAILABLE', 'The session host is not reachable')
       }
+      unanswered.delete(baseUrl)
       const envelope = await readJson<T>(response)
       if (envelope?.success === false && envelope.error.code === 'SESSION_MOVED' && sessionId && !moved) {
         const said = envelope.error.details?.hostUrl

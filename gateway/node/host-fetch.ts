@@ -6,7 +6,16 @@ import { Agent, request } from 'undici'
  * abort signal, body stream or tee per call). Anything else (a stream or form body, Headers
  * objects, a Request as input) goes to the global fetch unchanged.
  */
-export const createNodeHostFetch = (agent = new Agent({ keepAliveTimeout: 4_000 })): typeof fetch & { close(): Promise<void> } => {
+/**
+ * How long a host may take to answer. A host that is stalled (paused, swapping) accepts the
+ * connection and says nothing: without a limit the gateway would wait with it. The slowest
+ * answer a healthy host gives is a send waiting up to 5 s for WhatsApp's ack.
+ */
+const HOST_ANSWER_TIMEOUT_MS = 15_000
+
+export const createNodeHostFetch = (
+  agent = new Agent({ keepAliveTimeout: 4_000, connectTimeout: 5_000, headersTimeout: HOST_ANSWER_TIMEOUT_MS, bodyTimeout: HOST_ANSWER_TIMEOUT_MS })
+): typeof fetch & { close(): Promise<void> } => {
   const hostFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const body = init?.body
     const headers = init?.headers

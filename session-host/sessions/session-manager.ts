@@ -7,7 +7,7 @@ import { DEFAULT_DEVICE_LABEL } from '../../shared/sessions.ts'
 import type { LinkFailure, SessionStatus } from '../../shared/sessions.ts'
 import { tablesOf, writeTransaction } from '../db/database.ts'
 import type { Db, DbExecutor, Tables } from '../db/database.ts'
-import { databaseNow } from '../db/dialect-sql.ts'
+import { databaseNow, databaseNowPlus } from '../db/dialect-sql.ts'
 import type { FleetSessions } from '../fleet/fleet-member.ts'
 import { takeNewLease } from '../fleet/session-leases.ts'
 import type { Fence } from '../fleet/session-leases.ts'
@@ -45,7 +45,13 @@ export type SessionManagerDeps = {
   /** Records webhook events in the transaction of the change they report (see WaSession). */
   journal?: (tx: DbExecutor, event: SessionEvent) => Promise<void>
   /** This host in the fleet: its id and lease time, and where a session it creates is adopted (FleetMember.adoptNew). */
-  host: { id: string; leaseMs: number; adoptNew(sessionId: string, fence: Fence): Promise<void> }
+  host: {
+    id: string
+    leaseMs: number
+    /** A host heard from within this long is serving (a few of its heartbeats). */
+    liveMs: number
+    adoptNew(sessionId: string, fence: Fence): Promise<void>
+  }
 }
 
 /**
@@ -304,12 +310,20 @@ export class SessionManager implements FleetSessions {
     throw appError('SESSION_NOT_CONNECTED', `Session ${sessionId} is not running on any host right now`, { status: view.status })
   }
 
-  /** SESSION_MOVED, with where the host is (for the gateway's one retry), when another host runs the session. */
+  /**
+   * SESSION_MOVED, with where the host is (for the gateway's one retry), when another host runs
+   * the session and is serving. One that is handing its sessions over, or has gone silent, still
+   * holds the lease for a moment: the request is served here then (a send waits in the shared queue
+   * for the session's next host) rather than sent to a host that will not answer.
+   */
   private async refuseIfElsewhere(view: SessionView): Promise<void> {
     if (!view.hostId || view.hostId === this.deps.host.id) return
     const { hosts } = this.tables
-    const [host] = await this.deps.db.select({ url: hosts.url }).from(hosts).where(eq(hosts.id, view.hostId))
-    throw appError('SESSION_MOVED', `Session ${view.sessionId} runs on host ${view.hostId}`, { hostId: view.hostId, hostUrl: host?.url ?? null })
+    const [host] = await this.deps.db
+      .select({ url: hosts.url })
+      .from(hosts)
+      .where(and(eq(hosts.id, view.hostId), eq(hosts.status, 'up'), gt(hosts.heartbeatAt, databaseNowPlus(this.deps.db, -this.deps.host.liveMs))))
+    if (host) throw appError('SESSION_MOVED', `Session ${view.sessionId} runs on host ${view.hostId}`, { hostId: view.hostId, hostUrl: host.url })
   }
 
   private launch(sessionId: string, deviceLabel: string | null, fence: Fence): void {

@@ -143,4 +143,100 @@ describe('a fleet of session hosts on PostgreSQL', () => {
     await fleet.startHost(busiest)
     await until(async () => ([...(await held()).values()].every(n => n === SESSIONS / 3) ? true : undefined), 'shares even again', { timeoutMs: 60_000 })
   })
+
+  /** Sends a text to each session, retrying a failed request with the same Idempotency-Key; answers the message ids. */
+  const sendToAll = async (sessions: string[], label: string, stats: { failedAttempts: number }) =>
+    Promise.all(
+      sessions.map(async (id, k) => {
+        for (let attempt = 0; attempt < 300; attempt++) {
+          const response = await fleet
+            .call('POST', `/api/messages/${id}/text`, { body: { to: `+${destination(900 + k)}`, text: `${label} ${id}` }, headers: { 'idempotency-key': `${label}-${id}` } })
+            .catch(() => undefined)
+          if (response?.status === 200) return (response.body.data as { messageId: string }).messageId
+          stats.failedAttempts++
+          await new Promise(resolve => setTimeout(resolve, 100))
+        }
+        throw new Error(`${label} to ${id} never accepted`)
+      })
+    )
+  const deliveredOnce = async (ids: string[], what: string) => {
+    await until(async () => (ids.every(id => fleet.sim.sent.some(m => m.id === id && !m.duplicate && !m.refusedWith)) ? true : undefined), what, {
+      timeoutMs: 60_000
+    })
+    for (const id of ids) assert.equal(fleet.sim.sent.filter(m => m.id === id && !m.duplicate).length, 1, `${id} shown once`)
+    const failed = await fleet.query<{ id: string }>(`SELECT id FROM messages WHERE status = 'failed' AND id = ANY($1)`, ids)
+    assert.deepEqual(failed, [], 'no send failed')
+  }
+  const sessionsOf = async (host: FleetHostProcess) => [...(await fleet.owners())].filter(([, owner]) => owner === host.id).map(([id]) => id)
+
+  it('on SIGTERM a host hands its sessions over at once: the others run them and every send still goes out', async () => {
+    const leaving = fleet.hosts[1]!
+    const its = await sessionsOf(leaving)
+    assert.ok(its.length > 0)
+    const stats = { failedAttempts: 0 }
+    const started = Date.now()
+    fleet.signal(leaving, 'SIGTERM')
+    const during = sendToAll(its, 'during-handoff', stats)
+    await until(async () => ((await allConnected(leaving)) ? true : undefined), 'its sessions connected on the others', { timeoutMs: 30_000 })
+    const handoff = Date.now() - started
+    // Released, not expired: far sooner than the lease time would allow after a crash.
+    assert.ok(handoff < 3_000 + 2_000, `handed over in ${handoff} ms`)
+    await deliveredOnce(await during, 'every send made during the hand-over')
+    const health = (await fleet.call('GET', '/api/health')).body.data as { hosts: { id: string; status: string }[] }
+    assert.equal(health.hosts.find(host => host.id === leaving.id)?.status, 'stopped')
+    await fleet.kill(leaving, 'SIGTERM')
+    await fleet.startHost(leaving)
+  })
+
+  it('a host stalled past its lease (SIGSTOP) is fenced off when it resumes: no duplicate send, the auth state the new owner uses stays good', async () => {
+    await until(async () => ((await sessionsOf(fleet.hosts[2]!)).length > 0 ? true : undefined), 'host-3 holds sessions')
+    const stalled = fleet.hosts[2]!
+    const its = await sessionsOf(stalled)
+    const generationsOf = async () =>
+      new Map(
+        (await fleet.query<{ session_id: string; generation: string }>(`SELECT session_id, generation FROM session_leases`)).map(row => [
+          row.session_id,
+          Number(row.generation)
+        ])
+      )
+    const before = await generationsOf()
+    fleet.signal(stalled, 'SIGSTOP')
+    await until(async () => ((await allConnected(stalled)) ? true : undefined), 'its sessions connected on the others', { timeoutMs: 30_000 })
+    const stats = { failedAttempts: 0 }
+    const whileStalled = await sendToAll(its, 'while-stalled', stats)
+    await deliveredOnce(whileStalled, 'every send made while it was stalled')
+    fleet.signal(stalled, 'SIGCONT')
+    await until(async () => (fleet.logsOf(stalled.id).includes('lease lost to another host') ? true : undefined), 'the resumed host notices', {
+      timeoutMs: 15_000
+    })
+    // Give whatever the resumed host still had in flight the time to try.
+    await new Promise(resolve => setTimeout(resolve, 2_000))
+    // Every one of them was taken over under a new generation: the stalled host's fence is dead, even
+    // where the shares later hand a session back to it (under a newer one still).
+    const after = await generationsOf()
+    for (const id of its) assert.ok((after.get(id) ?? 0) > (before.get(id) ?? Infinity), `${id} taken over (generation ${before.get(id)} → ${after.get(id)})`)
+    assert.ok(await allConnected(), 'no session was pushed off WhatsApp by the resumed host')
+    for (const id of whileStalled) assert.equal(fleet.sim.sent.filter(m => m.id === id).length, 1, `${id} sent once, by the new owner only`)
+    // The creds and keys the new owners use still log in and send: restart one and send through it.
+    const restarted = await fleet.call('PUT', `/api/sessions/${its[0]}/restart`)
+    assert.equal(restarted.status, 200)
+    await until(async () => ((await allConnected()) ? true : undefined), 'the restarted session connected again without a QR', { timeoutMs: 30_000 })
+    await deliveredOnce(await sendToAll([its[0]!], 'after-restart', stats), 'a send through the restarted session')
+  })
+
+  it('a fourth host joins and the shares even out, idle sessions moving first', async () => {
+    const joining = await fleet.addHost()
+    await fleet.restartGateway()
+    await until(
+      async () => {
+        const counts = await held()
+        return [...counts.values()].every(n => n <= Math.ceil(SESSIONS / 4)) && (counts.get(joining.id) ?? 0) >= 6 ? counts : undefined
+      },
+      'shares of at most 8, the newcomer with its part',
+      { timeoutMs: 60_000 }
+    )
+    await until(async () => ((await allConnected()) ? true : undefined), 'every session connected after the moves', { timeoutMs: 30_000 })
+    const stats = { failedAttempts: 0 }
+    await deliveredOnce(await sendToAll(await sessionsOf(joining), 'on-the-newcomer', stats), 'sends through the moved sessions')
+  })
 })
