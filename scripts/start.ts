@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
 import { mintToken } from '../gateway/auth/mint-token.ts'
 import { supervise } from './supervisor.ts'
 import type { SupervisedChild } from './supervisor.ts'
@@ -11,10 +12,22 @@ import type { SupervisedChild } from './supervisor.ts'
  * default, restarting either when it dies (scripts/supervisor.ts) and ending only on a signal or
  * when one keeps failing right after it starts. In development it creates its secrets in the data
  * folder on first run (mode 0600); in production it refuses to start without configured secrets.
+ * `npm start -- --hosts N` runs a local fleet instead: N hosts on DATABASE_URL's PostgreSQL (on
+ * HOST_PORT, HOST_PORT+1, …; in sandbox mode sharing the first one's emulator) and the gateway.
  */
 type Secrets = { jwtSecret: string; internalSecret: string; otpPepper: string }
 
+const { values: args } = parseArgs({ options: { hosts: { type: 'string', default: '1' } } })
+const hostCount = Number(args.hosts)
+if (!Number.isInteger(hostCount) || hostCount < 1 || hostCount > 32) {
+  console.error('--hosts takes a number of hosts from 1 to 32')
+  process.exit(1)
+}
 const env = { ...process.env }
+if (hostCount > 1 && !env.DATABASE_URL?.startsWith('postgres')) {
+  console.error('--hosts needs DATABASE_URL=postgres://…: several hosts share one PostgreSQL (SQLite is one host’s own file)')
+  process.exit(1)
+}
 const dataDir = resolve(env.DATA_DIR ?? './data')
 const production = env.NODE_ENV === 'production'
 const secretsFile = join(dataDir, 'secrets.json')
@@ -48,8 +61,9 @@ const gatewayPort = Number(env.PORT ?? 3000)
 const hostPort = Number(env.HOST_PORT ?? 3001)
 env.HOST_PORT = String(hostPort)
 const gatewayUrl = `http://127.0.0.1:${gatewayPort}`
-const hostUrl = `http://127.0.0.1:${hostPort}`
-env.HOST_URL ??= hostUrl
+const hosts = Array.from({ length: hostCount }, (_, i) => ({ id: `host-${i + 1}`, port: hostPort + i, url: `http://127.0.0.1:${hostPort + i}` }))
+const hostUrl = hosts[0]!.url
+env.HOST_URL ??= hosts.map(host => host.url).join(',')
 // The host hands webhook deliveries to the gateway, which signs and sends them.
 env.GATEWAY_URL ??= gatewayUrl
 // Ends every wait below at once when we stop, by a signal or because a child keeps failing.
@@ -57,13 +71,17 @@ const stopping = new AbortController()
 const STOP_GRACE_MS = 12_000
 
 const supervised: SupervisedChild[] = []
-const run = (name: string, entry: string): void => {
+const run = (name: string, entry: string, own: Record<string, string> = {}): void => {
   if (stopping.signal.aborted) return
   supervised.push(
     supervise({
       name,
       // stderr is piped so that a child we give up on can be reported with its last error.
-      spawnChild: () => spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', entry)], { env, stdio: ['inherit', 'inherit', 'pipe'] }),
+      spawnChild: () =>
+        spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', entry)], {
+          env: { ...env, ...own },
+          stdio: ['inherit', 'inherit', 'pipe']
+        }),
       onGiveUp: () => void shutdown(1)
     })
   )
@@ -128,13 +146,25 @@ const printQrPageLinks = async (secret: string): Promise<void> => {
  * of either are independent, as the gateway answers 502 HOST_UNAVAILABLE while the host is down.
  */
 const start = async (): Promise<void> => {
-  run('session host', 'session-host/main.ts')
-  if (!(await waitUntilUp(`${hostUrl}/health`))) {
-    if (!stopping.signal.aborted) {
-      console.error('session host did not answer /health within 30 s; stopping')
-      void shutdown(1)
+  for (const [index, host] of hosts.entries()) {
+    const own =
+      hostCount === 1
+        ? {}
+        : {
+            HOST_ID: host.id,
+            HOST_PORT: String(host.port),
+            HOST_ADVERTISE_URL: host.url,
+            // One emulator for the whole fleet, as one WhatsApp: the first host runs it.
+            ...(env.WA_MODE === 'sandbox' && index > 0 ? { SANDBOX_HOME_URL: hostUrl } : {})
+          }
+    run(hostCount === 1 ? 'session host' : `session host ${host.id}`, 'session-host/main.ts', own)
+    if (!(await waitUntilUp(`${host.url}/health`))) {
+      if (!stopping.signal.aborted) {
+        console.error(`session host ${host.id} did not answer /health within 30 s; stopping`)
+        void shutdown(1)
+      }
+      return
     }
-    return
   }
   run('gateway', 'gateway/node.ts')
 

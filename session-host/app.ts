@@ -11,12 +11,13 @@ import type { UploadSpool } from './media/upload-spool.ts'
 import type { RecipientCheck } from './messages/recipient-check.ts'
 import type { OtpService } from './otp/otp-service.ts'
 import type { SendQueue } from './outbox/send-queue.ts'
-import type { Sandbox } from './sandbox/sandbox.ts'
+import { Sandbox } from './sandbox/sandbox.ts'
+import type { SharedSandbox } from './sandbox/shared-sandbox.ts'
 import { mediaMessageRoutes, UPLOAD_PATH } from './routes/media-messages.ts'
 import { messageRoutes } from './routes/messages.ts'
 import { otpRoutes } from './routes/otp.ts'
 import { richMessageRoutes } from './routes/rich-messages.ts'
-import { sandboxRoutes } from './routes/sandbox.ts'
+import { sandboxRoutes, sharedSandboxRoutes } from './routes/sandbox.ts'
 import { sessionRoutes } from './routes/sessions.ts'
 import { webhookRoutes } from './routes/webhooks.ts'
 import type { SessionManager } from './sessions/session-manager.ts'
@@ -32,8 +33,8 @@ export type HostAppDeps = {
   recipients: RecipientCheck
   internalSecret: SigningSecret
   logger: Logger
-  /** The emulator in sandbox mode: its routes are mounted under /internal/sandbox. */
-  sandbox?: Sandbox
+  /** The emulator in sandbox mode (or, in a sandbox fleet, the host that runs it): its routes are under /internal/sandbox. */
+  sandbox?: Sandbox | SharedSandbox
   /** Whether the database takes writes now (openDatabase's probe); health says so. */
   databaseWritable: () => Promise<boolean>
   /** This host's id, and the fleet's hosts as the database lists them (health). */
@@ -80,7 +81,7 @@ export const createHostApp = ({
   app.route('/', mediaMessageRoutes({ ...send, ...media }))
   app.route('/', otpRoutes(otps))
   app.route('/', webhookRoutes({ db, clock }))
-  if (sandbox) app.route('/', sandboxRoutes(sandbox, sessions))
+  if (sandbox) app.route('/', sandbox instanceof Sandbox ? sandboxRoutes(sandbox, sessions) : sharedSandboxRoutes(sandbox))
   app.notFound(c => c.json(errorEnvelope('NOT_FOUND', 'No such route'), 404))
   app.onError((error, c) => {
     const requestId = crypto.randomUUID()

@@ -43,6 +43,8 @@ export const HostConfigSchema = z
     SANDBOX_READ_AFTER_MS: z.coerce.number().int().min(0).max(3_600_000).default(3_000),
     /** Sandbox: how many sent messages `GET /api/sandbox/messages` remembers. */
     SANDBOX_SENT_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+    /** Sandbox fleet: the host that runs the fleet's one emulator; the others connect their sessions to it. */
+    SANDBOX_HOME_URL: z.url({ protocol: /^https?$/ }).optional(),
     /** Where the host hands webhook deliveries (the gateway signs and sends them). */
     GATEWAY_URL: z.url().optional(),
     /** The operator's global webhook, for every session's events. */

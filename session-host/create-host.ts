@@ -18,6 +18,7 @@ import { journalMessageChange } from './outbox/message-events.ts'
 import { createPayloadCipher } from './outbox/payload-cipher.ts'
 import { SendQueue } from './outbox/send-queue.ts'
 import { Sandbox } from './sandbox/sandbox.ts'
+import { SharedSandbox } from './sandbox/shared-sandbox.ts'
 import { SessionManager } from './sessions/session-manager.ts'
 import { createUpkeep } from './upkeep.ts'
 import { WebhookDispatcher } from './webhooks/dispatcher.ts'
@@ -52,14 +53,17 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
   const database = await openDatabase({ databaseUrl: config.DATABASE_URL, sqliteFile: join(config.DATA_DIR, 'host.db') })
   const db = database.db
   const spool = createUploadSpool(config.MEDIA_TMP_DIR ?? tmpdir())
+  // In a sandbox fleet one host runs the emulator; the others (SANDBOX_HOME_URL) use it.
   const sandbox =
-    config.WA_MODE === 'sandbox'
-      ? new Sandbox(logger, {
-          stateFile: join(config.DATA_DIR, 'sandbox-state.json'),
-          receipts: { deliveredAfterMs: config.SANDBOX_DELIVERED_AFTER_MS, readAfterMs: config.SANDBOX_READ_AFTER_MS },
-          sentLimit: config.SANDBOX_SENT_LIMIT
-        })
-      : undefined
+    config.WA_MODE !== 'sandbox'
+      ? undefined
+      : config.SANDBOX_HOME_URL
+        ? new SharedSandbox(config.SANDBOX_HOME_URL, config.INTERNAL_SECRET, logger)
+        : new Sandbox(logger, {
+            stateFile: join(config.DATA_DIR, 'sandbox-state.json'),
+            receipts: { deliveredAfterMs: config.SANDBOX_DELIVERED_AFTER_MS, readAfterMs: config.SANDBOX_READ_AFTER_MS },
+            sentLimit: config.SANDBOX_SENT_LIMIT
+          })
 
   const send =
     options.sendWebhook ?? (config.GATEWAY_URL ? gatewaySender({ gatewayUrl: config.GATEWAY_URL, secret: config.INTERNAL_SECRET, clock }) : undefined)

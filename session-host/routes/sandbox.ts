@@ -1,9 +1,10 @@
 import { Hono } from 'hono'
 import type { proto } from '@whiskeysockets/baileys'
 import { appError, ok } from '../../shared/errors.ts'
-import { SANDBOX_ROUTES as ROUTES, SandboxInboundRequest } from '../../shared/host-api/sandbox.ts'
+import { SANDBOX_ROUTES as ROUTES, SandboxInboundRequest, SandboxScanRequest } from '../../shared/host-api/sandbox.ts'
 import { jsonBody } from '../../shared/json-body.ts'
 import type { Sandbox } from '../sandbox/sandbox.ts'
+import type { SharedSandbox } from '../sandbox/shared-sandbox.ts'
 import type { SessionManager } from '../sessions/session-manager.ts'
 
 const textOf = (message: proto.IMessage): string | undefined =>
@@ -47,3 +48,21 @@ export const sandboxRoutes = (sandbox: Sandbox, sessions: SessionManager) =>
       const messageId = await sandbox.inbound(body, accountPn)
       return c.json(ok('Sandbox: the contact sent it', { messageId, sessionId: body.sessionId, from: body.from }), 201)
     })
+    .get(ROUTES.emulator.pattern, c => c.json(ok("Sandbox: the fleet's emulator", sandbox.emulator())))
+    .post(ROUTES.scan.pattern, async c => {
+      const { sessionId, qr } = await jsonBody(c, SandboxScanRequest)
+      await sandbox.autoLink(sessionId, qr)
+      return c.json(ok('Sandbox: the phone scanned the QR', { scanned: true }))
+    })
+
+/** On the other hosts of a sandbox fleet, the read-back and inbound requests go to the emulator's host. */
+export const sharedSandboxRoutes = (sandbox: SharedSandbox) => {
+  const app = new Hono()
+  for (const route of [ROUTES.messages, ROUTES.inbound])
+    app.on(route.method, route.pattern, async c => {
+      const url = new URL(c.req.url)
+      const body = route.method === 'GET' ? undefined : await c.req.text()
+      return sandbox.forward(route.method, `${url.pathname}${url.search}`, body)
+    })
+  return app
+}

@@ -56,6 +56,12 @@ export class Sandbox {
     this.logger.warn('SANDBOX MODE: sessions link to the built-in WhatsApp emulator; no real message is sent')
   }
 
+  /** Where other hosts of a sandbox fleet connect, and the authority their sessions trust for its media. */
+  emulator(): { wsUrl: string; caPem: string } {
+    if (!this.url) throw new Error('sandbox not started')
+    return { wsUrl: this.url, caPem: this.sim.media.caPem }
+  }
+
   /** Socket settings that point a session at the emulator and trust its media host. */
   socketConfig() {
     if (!this.url || !this.agents) throw new Error('sandbox not started')

@@ -33,8 +33,17 @@ export const SandboxMessage = z.object({
   received: z.array(z.record(z.string(), z.unknown()))
 })
 
+/** Where the fleet's one emulator listens, and the authority its media host's certificate comes from. */
+export const SandboxEmulatorAnswer = z.object({ wsUrl: z.string(), caPem: z.string() })
+
+/** The emulator's phone scans a QR a session of another host shows (sandbox sessions link by themselves). */
+export const SandboxScanRequest = z.object({ sessionId: SessionId, qr: z.string().min(1).max(4096) })
+
 /** Sandbox-only routes (a live host answers 404); `?to=digits` narrows the messages. */
 export const SANDBOX_ROUTES = {
   inbound: hostRoute({ method: 'POST', pattern: '/internal/sandbox/inbound', body: SandboxInboundRequest, answer: SandboxInboundAnswer }),
-  messages: hostRoute({ method: 'GET', pattern: '/internal/sandbox/messages', body: undefined, answer: z.array(SandboxMessage) })
+  messages: hostRoute({ method: 'GET', pattern: '/internal/sandbox/messages', body: undefined, answer: z.array(SandboxMessage) }),
+  /** Host to host, in a sandbox fleet: the other hosts use the emulator of the host that runs it. */
+  emulator: hostRoute({ method: 'GET', pattern: '/internal/sandbox/emulator', body: undefined, answer: SandboxEmulatorAnswer }),
+  scan: hostRoute({ method: 'POST', pattern: '/internal/sandbox/scan', body: SandboxScanRequest, answer: z.object({ scanned: z.boolean() }) })
 }

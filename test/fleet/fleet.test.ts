@@ -150,7 +150,10 @@ describe('a fleet of session hosts on PostgreSQL', () => {
       sessions.map(async (id, k) => {
         for (let attempt = 0; attempt < 300; attempt++) {
           const response = await fleet
-            .call('POST', `/api/messages/${id}/text`, { body: { to: `+${destination(900 + k)}`, text: `${label} ${id}` }, headers: { 'idempotency-key': `${label}-${id}` } })
+            .call('POST', `/api/messages/${id}/text`, {
+              body: { to: `+${destination(900 + k)}`, text: `${label} ${id}` },
+              headers: { 'idempotency-key': `${label}-${id}` }
+            })
             .catch(() => undefined)
           if (response?.status === 200) return (response.body.data as { messageId: string }).messageId
           stats.failedAttempts++
