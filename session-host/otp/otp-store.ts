@@ -46,6 +46,15 @@ const publicColumns = ({ otps }: Tables) => ({
 
 const notFound = () => appError('OTP_NOT_FOUND')
 
+/** The OTP, while it is pending and not past its expiry, of a session the caller may use (undefined: any). */
+const stillOpen = (otps: Tables['otps'], otpId: string, now: number, allowedSessions: readonly string[] | undefined) =>
+  and(
+    eq(otps.id, otpId),
+    eq(otps.status, 'pending'),
+    gt(otps.expiresAt, new Date(now)),
+    allowedSessions ? inArray(otps.sessionId, [...allowedSessions]) : undefined
+  )
+
 /**
  * A pending OTP past its expiry that someone looks at before the sweep did: expire it now, with
  * its event, atomically (the guarded UPDATE lets only one path expire it).
@@ -190,14 +199,7 @@ export const verifyOtp = async (
         approvedAt: sql`CASE WHEN ${matches} THEN ${at} ELSE NULL END`,
         updatedAt: new Date(now)
       })
-      .where(
-        and(
-          eq(otps.id, input.otpId),
-          eq(otps.status, 'pending'),
-          gt(otps.expiresAt, new Date(now)),
-          input.allowedSessions ? inArray(otps.sessionId, [...input.allowedSessions]) : undefined
-        )
-      )
+      .where(stillOpen(otps, input.otpId, now, input.allowedSessions))
       .returning({ status: otps.status, attempts: otps.attempts, maxAttempts: otps.maxAttempts, sessionId: otps.sessionId, messageId: otps.messageId })
     if (attempt && attempt.status !== 'pending')
       await recordOtpStatus(tx, { sessionId: attempt.sessionId, otpId: input.otpId, messageId: attempt.messageId, status: attempt.status, at: now })
@@ -259,14 +261,7 @@ export const cancelOtp = async (deps: OtpDeps, input: { otpId: string; allowedSe
     const [otp] = await tx
       .update(otps)
       .set({ status: 'canceled', updatedAt: new Date(now) })
-      .where(
-        and(
-          eq(otps.id, input.otpId),
-          eq(otps.status, 'pending'),
-          gt(otps.expiresAt, new Date(now)),
-          input.allowedSessions ? inArray(otps.sessionId, [...input.allowedSessions]) : undefined
-        )
-      )
+      .where(stillOpen(otps, input.otpId, now, input.allowedSessions))
       .returning(publicColumns(tables))
     if (otp) await recordOtpStatus(tx, { sessionId: otp.sessionId, otpId: otp.id, messageId: otp.messageId, status: 'canceled', at: now })
     return otp

@@ -6,11 +6,11 @@ import { join, resolve } from 'node:path'
 import pg from 'pg'
 import { mintToken } from '../../gateway/auth/mint-token.ts'
 import { WaSim } from '../../session-host/sim/index.ts'
-import type { Call, Envelope } from './api-envelope.ts'
+import { publicApiCaller } from './api-envelope.ts'
 import { linkSessionThroughApi } from './link-session.ts'
 import { captureLog, recordCodesSent, recordSensitive } from './log-audit.ts'
 import { startPostgres } from './postgres.ts'
-import { freePort, TEST_SECRETS } from './processes.ts'
+import { freePort, TEST_SECRETS, waitFor } from './processes.ts'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
 
@@ -59,19 +59,6 @@ export const startFleet = async ({ hosts: count, env: extraEnv = {} }: { hosts: 
       })
     return child
   }
-  const waitFor = async (url: string) => {
-    for (let i = 0; i < 300; i++) {
-      if (
-        await fetch(url).then(
-          r => r.ok,
-          () => false
-        )
-      )
-        return
-      await new Promise(r => setTimeout(r, 100))
-    }
-    throw new Error(`${url} did not come up`)
-  }
   const exited = (child: ChildProcess | undefined) =>
     !child || child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>(r => child.once('exit', () => r()))
 
@@ -109,17 +96,7 @@ export const startFleet = async ({ hosts: count, env: extraEnv = {} }: { hosts: 
   const admin = await mintToken({ secret: TEST_SECRETS.JWT_SECRET, scopes: ['admin'], ttlSeconds: 3600 })
   recordSensitive(admin)
   const otpMessageIds = new Set<string>()
-  const call = async (method: string, path: string, init: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Call> => {
-    const response = await fetch(`${url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${init.token ?? admin}`, 'content-type': 'application/json', ...init.headers },
-      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) })
-    })
-    const body = (await response.json().catch(() => undefined)) as Envelope
-    const messageId = (body?.data as { messageId?: string } | undefined)?.messageId
-    if (path.endsWith('/otp') && messageId) otpMessageIds.add(messageId)
-    return { status: response.status, headers: response.headers, body }
-  }
+  const call = publicApiCaller(url, admin, otpMessageIds)
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 })
   db.on('error', () => {})
 

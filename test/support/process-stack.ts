@@ -5,11 +5,9 @@ import type { Scope } from '../../gateway/auth/scopes.ts'
 import { WaSim } from '../../session-host/sim/index.ts'
 import type { WaSimOptions } from '../../session-host/sim/index.ts'
 import { recordCodesSent, recordSensitive } from './log-audit.ts'
-import type { Call, Envelope } from './api-envelope.ts'
+import { publicApiCaller } from './api-envelope.ts'
 import { linkSessionThroughApi } from './link-session.ts'
 import { startProcesses } from './processes.ts'
-
-export type CallInit = { token?: string; body?: unknown; headers?: Record<string, string> }
 
 /**
  * The gateway and the session host as separate processes (as `npm start` runs them), their real
@@ -30,17 +28,7 @@ export const startProcessStack = async (env: Record<string, string> = {}, simOpt
   }
   const admin = await token('admin')
 
-  const call = async (method: string, path: string, init: CallInit = {}): Promise<Call> => {
-    const response = await fetch(`${processes.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${init.token ?? admin}`, 'content-type': 'application/json', ...init.headers },
-      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) })
-    })
-    const body = (await response.json().catch(() => undefined)) as Envelope
-    const messageId = (body?.data as { messageId?: string } | undefined)?.messageId
-    if (path.endsWith('/otp') && messageId) otpMessageIds.add(messageId)
-    return { status: response.status, headers: response.headers, body }
-  }
+  const call = publicApiCaller(processes.url, admin, otpMessageIds)
   const data = async <T>(path: string): Promise<T> => (await call('GET', path)).body.data as T
 
   const sessionStatus = async (sessionId: string) => (await data<{ status: string } | undefined>(`/api/sessions/${sessionId}/status`))?.status

@@ -18,6 +18,21 @@ export const freePort = (): Promise<number> =>
     })
   })
 
+/** Polls `url` until it answers 2xx; fails after 30 s. */
+export const waitFor = async (url: string): Promise<void> => {
+  for (let i = 0; i < 300; i++) {
+    if (
+      await fetch(url).then(
+        r => r.ok,
+        () => false
+      )
+    )
+      return
+    await new Promise(r => setTimeout(r, 100))
+  }
+  throw new Error(`${url} did not come up`)
+}
+
 /** Every line any process of the suite printed, for the "no secret in the logs" check. */
 export const capturedLogs: string[] = []
 
@@ -84,19 +99,6 @@ export const startProcesses = async (
       })
     children.set(name, child)
     return child
-  }
-  const waitFor = async (url: string) => {
-    for (let i = 0; i < 300; i++) {
-      if (
-        await fetch(url).then(
-          r => r.ok,
-          () => false
-        )
-      )
-        return
-      await new Promise(r => setTimeout(r, 100))
-    }
-    throw new Error(`${url} did not come up`)
   }
   const exited = (child: ChildProcess) =>
     child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>(r => child.once('exit', () => r()))
