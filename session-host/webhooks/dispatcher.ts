@@ -105,7 +105,11 @@ export class WebhookDispatcher {
   private async startDueNow(): Promise<Promise<void>[]> {
     const room = (this.deps.concurrency ?? 8) - this.inFlight.size
     if (room <= 0) return []
-    return (await this.dueHeads(this.clock(), room)).map(head => {
+    // A stream whose attempt ends while this pass reads may come back still pending (read before
+    // that attempt's result was saved): streams busy when the pass began wait for the next pass.
+    const busyAtStart = new Set(this.inFlight.keys())
+    const heads = (await this.dueHeads(this.clock(), room)).filter(head => !busyAtStart.has(streamKey(head)) && !this.inFlight.has(streamKey(head)))
+    return heads.map(head => {
       const key = streamKey(head)
       const attempt = this.attempt(head)
         .catch(error => this.log.error({ err: error, eventId: head.eventId }, 'webhook attempt could not be saved'))
