@@ -10,6 +10,7 @@ import { importPepper } from './otp/otp-hash.ts'
 import type { GatewayApp, GatewayDeps, RequestDeps } from './env/gateway-env.ts'
 import { registerApiDocs } from './routes/api-docs.ts'
 import { registerHealth } from './routes/health.ts'
+import { registerProbes } from './routes/probes.ts'
 import { isMediaUpload, registerMediaMessages } from './routes/media-messages.ts'
 import { registerMessages } from './routes/messages.ts'
 import { registerNumbers } from './routes/numbers.ts'
@@ -71,6 +72,7 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
   app.use('/api/*', except(isMediaUpload, originalApiBodies()))
 
   registerHealth(app)
+  registerProbes(app)
   registerSessions(app)
   registerQrPage(app)
   registerOtp(app)

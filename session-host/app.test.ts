@@ -57,6 +57,14 @@ describe('the session host internal API', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
+  it('answers the probes without a signature once its sessions are restored', async () => {
+    assert.deepEqual(await (await app.request('/livez')).json(), { status: 'ok' })
+    const ready = await app.request('/readyz')
+    assert.equal(ready.status, 200)
+    assert.deepEqual(await ready.json(), { status: 'ready' })
+    assert.equal(host.fleet.ready, true)
+  })
+
   it('refuses unsigned, wrongly signed and replayed requests', async () => {
     const unsigned = await app.request('/internal/sessions')
     assert.equal(unsigned.status, 401)

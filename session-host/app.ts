@@ -38,7 +38,7 @@ export type HostAppDeps = {
   /** Whether the database takes writes now (openDatabase's probe); health says so. */
   databaseWritable: () => Promise<boolean>
   /** This host's id, and the fleet's hosts as the database lists them (health). */
-  fleet: { hostId: string; hosts(): Promise<HostRecord[]> }
+  fleet: { hostId: string; hosts(): Promise<HostRecord[]>; ready(): boolean }
   /** Where media waits while it is checked, then until it is sent; and how URLs are fetched. */
   media: { outboxDir: string; spool: UploadSpool; fetchPolicy: FetchPolicy; maxBytes?: number }
 }
@@ -61,6 +61,12 @@ export const createHostApp = ({
   const app = new Hono()
   // Unsigned, for supervisors and `npm start`: the process serves and its database takes writes.
   app.get('/health', async c => ((await databaseWritable()) ? c.json({ ok: true }) : c.json({ ok: false, database: 'unwritable' }, 503)))
+  // Probes for a supervisor (Kubernetes, systemd): the process serves; it is ready to take traffic.
+  app.get('/livez', c => c.json({ status: 'ok' }))
+  app.get('/readyz', async c => {
+    const reasons = [...((await databaseWritable()) ? [] : ['database']), ...(fleet.ready() ? [] : ['sessions not restored'])]
+    return reasons.length === 0 ? c.json({ status: 'ready' }) : c.json({ status: 'not ready', reasons }, 503)
+  })
   app.use('/internal/*', internalAuth(internalSecret, undefined, UPLOAD_PATH))
   // What the gateway's /api/health reports of the host.
   app.get(HEALTH_ROUTE.pattern, async c =>
@@ -69,6 +75,7 @@ export const createHostApp = ({
         database: (await databaseWritable()) ? 'ok' : 'unwritable',
         sessions: await sessions.countByStatus(),
         hostId: fleet.hostId,
+        ready: fleet.ready(),
         hosts: await fleet.hosts()
       })
     )

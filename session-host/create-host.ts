@@ -159,7 +159,7 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
     internalSecret: config.INTERNAL_SECRET,
     logger,
     databaseWritable: database.canWrite,
-    fleet: { hostId: config.HOST_ID, hosts: () => listHosts(db, config.LEASE_MS) },
+    fleet: { hostId: config.HOST_ID, hosts: () => listHosts(db, config.LEASE_MS), ready: () => fleet?.ready ?? false },
     media: { outboxDir, spool, fetchPolicy: { allowHosts: config.MEDIA_URL_ALLOW_HOSTS, timeoutMs: config.MEDIA_FETCH_TIMEOUT_MS, maxRedirects: 5 } },
     ...(sandbox ? { sandbox } : {})
   })

@@ -42,6 +42,7 @@ export class FleetMember {
   private ticking: Promise<void> = Promise.resolve()
   private leader = false
   private rounds = 0
+  private started = false
   private readonly roundListeners: ((held: string[]) => Promise<void>)[] = []
   private readonly log: Logger
 
@@ -92,7 +93,13 @@ export class FleetMember {
     await ensureLeaseRows(this.db)
     this.running = true
     await this.tick()
+    this.started = true
     this.schedule()
+  }
+
+  /** Registered and through its first round: it has taken its share of the sessions (the readiness probe). */
+  get ready(): boolean {
+    return this.started && this.running
   }
 
   /** One round: heartbeat, renew, claim up to the share, hand over above it. Runs one at a time. */

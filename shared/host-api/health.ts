@@ -11,6 +11,8 @@ export const HostHealthAnswer = z.object({
   sessions: z.record(z.string(), z.number()),
   /** The host that answered. */
   hostId: z.string(),
+  /** It has registered and taken its share of the sessions (its first fleet round is done). */
+  ready: z.boolean(),
   hosts: z.array(FleetHost)
 })
 

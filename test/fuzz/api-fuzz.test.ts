@@ -46,6 +46,8 @@ const RECIPIENTS = ['081234567890', '6281234567891', '+62 812-3456-7892']
  */
 const ROUTES: Record<string, { scope?: Scope; sessions?: readonly string[] }> = {
   'GET /api/health': {},
+  'GET /livez': {},
+  'GET /readyz': {},
   'POST /api/sessions/create': { scope: 'sessions:write', sessions: [...LINKED, ...THROWAWAY, 'fuzz-new'] },
   'GET /api/sessions': { scope: 'sessions:read' },
   'GET /api/sessions/{sessionId}/status': { scope: 'sessions:read' },
