@@ -48,8 +48,8 @@ export const createRecipientCheck = ({
 
 /** Checks the number while the session is connected; a reconnecting session queues unchecked. */
 export const checkRecipient = async (deps: { sessions: SessionManager; recipients?: RecipientCheck }, sessionId: string, jid: string): Promise<void> => {
-  // Another host running the session answers SESSION_MOVED here, before a check this host cannot make.
-  await deps.sessions.requireQueueable(sessionId)
+  // Not connected here (another host runs it, or it is away): no check now; acceptSend then answers
+  // SESSION_MOVED, and the host running the session checks when the gateway retries there.
   const socket = deps.sessions.connectedSocket(sessionId)
   if (socket) await deps.recipients?.require(sessionId, socket, jid)
 }
