@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm'
-import { bigint, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
+import { bigint, boolean, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
 import { SESSION_STATUSES } from '../../shared/sessions.ts'
 import { HOST_STATUSES, MESSAGE_STATUSES, OTP_STATUSES, WEBHOOK_DELIVERY_STATUSES } from '../../shared/statuses.ts'
 import type { LinkFailure } from '../../shared/sessions.ts'
+import type { GovernorSettings, WhatsAppNewChatCap } from '../../shared/send-governor.ts'
 
 /**
  * The PostgreSQL twin of schema.ts, for hosts that share one database: the same tables, columns,
@@ -192,4 +193,57 @@ export const sessionLeases = pgTable(
     expiresAt: instant('expires_at')
   },
   table => [index('session_leases_owner_idx').on(table.owner)]
+)
+
+export const recipientChecks = pgTable(
+  'recipient_checks',
+  {
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    jid: text('jid').notNull(),
+    onWhatsApp: boolean('on_whatsapp').notNull(),
+    checkedAt: instant('checked_at').notNull()
+  },
+  table => [primaryKey({ columns: [table.sessionId, table.jid] })]
+)
+
+export const lidMappings = pgTable(
+  'lid_mappings',
+  {
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    lid: text('lid').notNull(),
+    phone: text('phone').notNull(),
+    updatedAt: instant('updated_at').notNull()
+  },
+  table => [primaryKey({ columns: [table.sessionId, table.lid] }), index('lid_mappings_phone_idx').on(table.sessionId, table.phone)]
+)
+
+export const sendGovernor = pgTable('send_governor', {
+  sessionId: text('session_id')
+    .primaryKey()
+    .references(() => sessions.id, { onDelete: 'cascade' }),
+  settings: jsonb('settings').$type<GovernorSettings>(),
+  linkedAt: instant('linked_at'),
+  day: text('day').notNull().default(''),
+  newChats: integer('new_chats').notNull().default(0),
+  nextNewChatAt: instant('next_new_chat_at'),
+  refusalsInRow: integer('refusals_in_row').notNull().default(0),
+  pausedAt: instant('paused_at'),
+  pausedReason: text('paused_reason'),
+  whatsappCap: jsonb('whatsapp_cap').$type<WhatsAppNewChatCap>()
+})
+
+export const knownChats = pgTable(
+  'known_chats',
+  {
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    jid: text('jid').notNull(),
+    firstAt: instant('first_at').notNull()
+  },
+  table => [primaryKey({ columns: [table.sessionId, table.jid] })]
 )

@@ -33,7 +33,11 @@ const rowTypesAgree: { [K in SqliteTableName]: SameRows<K> } = {
   webhookDeliveries: true,
   messages: true,
   hosts: true,
-  sessionLeases: true
+  sessionLeases: true,
+  recipientChecks: true,
+  lidMappings: true,
+  sendGovernor: true,
+  knownChats: true
 }
 const sameTableExports: Equal<SqliteTableName, TableNames<typeof pg>> = true
 

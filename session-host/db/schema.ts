@@ -3,6 +3,7 @@ import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } fro
 import { SESSION_STATUSES } from '../../shared/sessions.ts'
 import { HOST_STATUSES, MESSAGE_STATUSES, OTP_STATUSES, WEBHOOK_DELIVERY_STATUSES } from '../../shared/statuses.ts'
 import type { LinkFailure } from '../../shared/sessions.ts'
+import type { GovernorSettings, WhatsAppNewChatCap } from '../../shared/send-governor.ts'
 
 /** One linked (or linking) WhatsApp account, known by the ID the operator chose. */
 export const sessions = sqliteTable('sessions', {
@@ -224,4 +225,80 @@ export const sessionLeases = sqliteTable(
     expiresAt: integer('expires_at', { mode: 'timestamp_ms' })
   },
   table => [index('session_leases_owner_idx').on(table.owner)]
+)
+
+/**
+ * What WhatsApp answered when a session asked whether a number has an account (a usync contact
+ * query), kept for RECIPIENT_CHECK_TTL_MS so a burst to one number costs one query and a restart
+ * or a move to another host keeps the answers.
+ */
+export const recipientChecks = sqliteTable(
+  'recipient_checks',
+  {
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    jid: text('jid').notNull(),
+    onWhatsApp: integer('on_whatsapp', { mode: 'boolean' }).notNull(),
+    checkedAt: integer('checked_at', { mode: 'timestamp_ms' }).notNull()
+  },
+  table => [primaryKey({ columns: [table.sessionId, table.jid] })]
+)
+
+/**
+ * The phone number behind a LID (WhatsApp's privacy id) as the session learnt it, so an inbound
+ * message that arrives with only a LID still names its sender's number.
+ */
+export const lidMappings = sqliteTable(
+  'lid_mappings',
+  {
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    /** The LID's user part (digits before `@lid`). */
+    lid: text('lid').notNull(),
+    /** E.164 digits, without '+'. */
+    phone: text('phone').notNull(),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull()
+  },
+  table => [primaryKey({ columns: [table.sessionId, table.lid] }), index('lid_mappings_phone_idx').on(table.sessionId, table.phone)]
+)
+
+/**
+ * The send governor's state for a session: its own settings (null: the host's defaults), today's
+ * count of new chats, the last first message, the 463 breaker and WhatsApp's own new-chat cap as
+ * last reported. One row per session, written in the send's transaction.
+ */
+export const sendGovernor = sqliteTable('send_governor', {
+  sessionId: text('session_id')
+    .primaryKey()
+    .references(() => sessions.id, { onDelete: 'cascade' }),
+  settings: text('settings', { mode: 'json' }).$type<GovernorSettings>(),
+  /** When the account was first seen connected: the daily cap grows with its age. */
+  linkedAt: integer('linked_at', { mode: 'timestamp_ms' }),
+  /** The UTC day `newChats` counts (YYYY-MM-DD). */
+  day: text('day').notNull().default(''),
+  newChats: integer('new_chats').notNull().default(0),
+  /** The earliest moment the next first message to a new chat may go (jittered pacing). */
+  nextNewChatAt: integer('next_new_chat_at', { mode: 'timestamp_ms' }),
+  /** 463 refusals since the last accepted message. */
+  refusalsInRow: integer('refusals_in_row').notNull().default(0),
+  /** Set while new chats are paused (the breaker), with the reason. */
+  pausedAt: integer('paused_at', { mode: 'timestamp_ms' }),
+  pausedReason: text('paused_reason'),
+  /** WhatsApp's new-chat cap (`message-capping.update` / `fetchNewChatMessageCap`), as last reported. */
+  whatsappCap: text('whatsapp_cap', { mode: 'json' }).$type<WhatsAppNewChatCap>()
+})
+
+/** The chats a session has written to or heard from: a first message to anyone else starts a new chat. */
+export const knownChats = sqliteTable(
+  'known_chats',
+  {
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    jid: text('jid').notNull(),
+    firstAt: integer('first_at', { mode: 'timestamp_ms' }).notNull()
+  },
+  table => [primaryKey({ columns: [table.sessionId, table.jid] })]
 )
