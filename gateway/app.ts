@@ -21,6 +21,7 @@ import { registerSandbox } from './routes/sandbox.ts'
 import { originalApiBodies, withFormBodies } from './http/original-api.ts'
 import { JSON_BODY_TYPES } from './http/schemas.ts'
 import { registerSessions } from './routes/sessions.ts'
+import { registerSessionGovernor } from './routes/session-governor.ts'
 import { registerWebhooks } from './routes/webhooks.ts'
 import { webhookDeliveryRoute } from './webhooks/internal-route.ts'
 
@@ -74,6 +75,7 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
   registerHealth(app)
   registerProbes(app)
   registerSessions(app)
+  registerSessionGovernor(app)
   registerQrPage(app)
   registerOtp(app)
   registerMessages(app)

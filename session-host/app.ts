@@ -9,10 +9,12 @@ import { internalAuth } from './internal-auth.ts'
 import type { FetchPolicy } from './media/safe-fetch.ts'
 import type { UploadSpool } from './media/upload-spool.ts'
 import type { RecipientCheck } from './messages/recipient-check.ts'
+import type { SendGovernor } from './governor/send-governor.ts'
 import type { OtpService } from './otp/otp-service.ts'
 import type { SendQueue } from './outbox/send-queue.ts'
 import { Sandbox } from './sandbox/sandbox.ts'
 import type { SharedSandbox } from './sandbox/shared-sandbox.ts'
+import { governorRoutes } from './routes/governor.ts'
 import { mediaMessageRoutes, UPLOAD_PATH } from './routes/media-messages.ts'
 import { messageRoutes } from './routes/messages.ts'
 import { otpRoutes } from './routes/otp.ts'
@@ -30,6 +32,8 @@ export type HostAppDeps = {
   otps: OtpService
   /** The durable send queue every message goes through. */
   queue: SendQueue
+  /** Paces and caps first messages to new chats (every send is admitted by it). */
+  governor: SendGovernor
   recipients: RecipientCheck
   internalSecret: SigningSecret
   logger: Logger
@@ -50,6 +54,7 @@ export const createHostApp = ({
   sessions,
   otps,
   queue,
+  governor,
   recipients,
   internalSecret,
   logger,
@@ -81,8 +86,9 @@ export const createHostApp = ({
     )
   )
   // Each route module mounts the patterns of its contracts in shared/host-api, as the gateway fills them in.
-  const send = { db, queue, sessions, recipients }
+  const send = { db, queue, sessions, governor, recipients }
   app.route('/', sessionRoutes(sessions))
+  app.route('/', governorRoutes(governor, sessions))
   app.route('/', messageRoutes(send))
   app.route('/', richMessageRoutes(send))
   app.route('/', mediaMessageRoutes({ ...send, ...media }))

@@ -5,6 +5,7 @@ import { LOG_SETTINGS } from '../shared/logger.ts'
 import { WEBHOOK_EVENT_TYPES } from '../shared/webhook-events.ts'
 import { DEFAULT_RETRY_POLICY } from './webhooks/retry-schedule.ts'
 import type { RetryPolicy } from './webhooks/retry-schedule.ts'
+import type { GovernorDefaults } from './governor/governor-policy.ts'
 
 const list = (text: string | undefined): string[] => (text ?? '').split(/[\s,]+/).filter(Boolean)
 
@@ -84,7 +85,24 @@ export const HostConfigSchema = z
     /** How often the host heartbeats, renews its leases and claims free sessions (jittered). */
     FLEET_TICK_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
     /** At most this many sessions a host takes over per tick after a crash: reconnects come in waves. */
-    FLEET_WAVE: z.coerce.number().int().min(1).max(1_000).default(10)
+    FLEET_WAVE: z.coerce.number().int().min(1).max(1_000).default(10),
+    /** The send governor (pacing and caps on first messages to new chats): on unless `off`. */
+    SEND_GOVERNOR: z.enum(['on', 'off']).default('on'),
+    /** New chats a freshly linked account may start on its first day; one more such step per day of age. */
+    SEND_GOVERNOR_NEW_CHATS_START: z.coerce.number().int().min(0).max(100_000).default(20),
+    /** The most new chats a day, however old the account. */
+    SEND_GOVERNOR_NEW_CHATS_MAX: z.coerce.number().int().min(0).max(100_000).default(200),
+    /** The mean gap between first messages to new chats (each gap is jittered ±50%). */
+    SEND_GOVERNOR_GAP_MS: z.coerce.number().int().min(0).max(3_600_000).default(8_000),
+    /** 463 refusals in a row that pause new chats (the breaker). */
+    SEND_GOVERNOR_BREAKER_463: z.coerce.number().int().min(1).max(1_000).default(3),
+    /** How long the breaker pauses new chats, unless the operator resumes them first. */
+    SEND_GOVERNOR_PAUSE_MS: z.coerce
+      .number()
+      .int()
+      .min(1_000)
+      .max(30 * 86_400_000)
+      .default(6 * 3_600_000)
   })
   .refine(env => !env.WEBHOOK_URL || env.WEBHOOK_SECRET.length > 0, { message: 'WEBHOOK_URL needs WEBHOOK_SECRET', path: ['WEBHOOK_SECRET'] })
   .refine(env => env.FLEET_TICK_MS * 3 <= env.LEASE_MS, {
@@ -110,6 +128,16 @@ export const parseHostConfig = (env: Record<string, string | undefined>): HostCo
   if (result.success) return result.data
   throw new Error(`Invalid session host configuration: ${result.error.issues.map(i => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
 }
+
+/** The send governor's settings for every session (a session's own settings override some). */
+export const governorDefaults = (config: HostConfig): GovernorDefaults => ({
+  enabled: config.SEND_GOVERNOR === 'on',
+  startPerDay: config.SEND_GOVERNOR_NEW_CHATS_START,
+  maxPerDay: config.SEND_GOVERNOR_NEW_CHATS_MAX,
+  gapMs: config.SEND_GOVERNOR_GAP_MS,
+  breakerAfter: config.SEND_GOVERNOR_BREAKER_463,
+  pauseMs: config.SEND_GOVERNOR_PAUSE_MS
+})
 
 /** The webhook retry settings the operator changed; the rest keep their defaults. */
 export const retryPolicy = (config: HostConfig): Partial<RetryPolicy> => ({

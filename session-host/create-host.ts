@@ -3,10 +3,11 @@ import { join } from 'node:path'
 import type { UserFacingSocketConfig } from '@whiskeysockets/baileys'
 import type { Logger } from 'pino'
 import { createHostApp } from './app.ts'
-import { retryPolicy } from './config.ts'
+import { governorDefaults, retryPolicy } from './config.ts'
 import type { HostConfig } from './config.ts'
 import { openDatabase } from './db/open-database.ts'
 import { FleetMember } from './fleet/fleet-member.ts'
+import { SendGovernor } from './governor/send-governor.ts'
 import { listHosts } from './fleet/host-registry.ts'
 import { createUploadSpool } from './media/upload-spool.ts'
 import { createRecipientCheck } from './messages/recipient-check.ts'
@@ -124,14 +125,24 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
     logger
   )
   const member = fleet
+  const governor = new SendGovernor({
+    db,
+    defaults: governorDefaults(config),
+    logger: logger.child({ module: 'send-governor' }),
+    clock,
+    socketOf: sessionId => sessions.connectedSocket(sessionId),
+    viewOf: sessionId => sessions.view(sessionId),
+    onEvent: wakeWebhooks
+  })
   member.onRound(held => queue.kickWaiting(held))
   sessions.onEvent(event => {
     if (event.type === 'status') logger.info({ sessionId: event.sessionId, status: event.status }, 'session status')
     if (event.type === 'qr' && sandbox) void sandbox.autoLink(event.sessionId, event.qr)
     void queue.onSessionEvent(event)
+    void governor.onSessionEvent(event)
   })
   const recipients = createRecipientCheck({ clock })
-  const otps = createOtpService({ db, queue, sessions, clock, onEvent: wakeWebhooks })
+  const otps = createOtpService({ db, queue, sessions, governor, clock, onEvent: wakeWebhooks })
   const upkeep = createUpkeep({
     clock,
     logger,
@@ -155,6 +166,7 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
     sessions,
     otps,
     queue,
+    governor,
     recipients,
     internalSecret: config.INTERNAL_SECRET,
     logger,
@@ -181,6 +193,7 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
     db,
     sessions,
     queue,
+    governor,
     webhooks,
     fleet: member,
     upkeep,

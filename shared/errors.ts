@@ -36,6 +36,20 @@ export const ERROR_CODES = {
     description: "WhatsApp refused the pairing-code request, so no code was issued; error.details has the server's serverCode and serverText."
   },
   RATE_LIMITED: { status: 429, description: 'Too many requests; retry after the time given in Retry-After.' },
+  SEND_PACED: {
+    status: 429,
+    description:
+      "The send governor holds back first messages to new chats (pacing, the daily cap, WhatsApp's own cap or the 463 breaker; error.details.reason says which); retry after Retry-After. Nothing was queued."
+  },
+  NEW_CHAT_CAP_REACHED: {
+    status: 429,
+    description:
+      "WhatsApp's own cap on new chats is reached for this account, so the OTP was not sent: use another channel. Retry-After when the cycle end is known."
+  },
+  NEW_CHATS_PAUSED: {
+    status: 429,
+    description: 'New chats are paused after repeated 463 refusals (the account may be restricted), so the OTP was not sent: use another channel.'
+  },
   INTERNAL_ERROR: { status: 500, description: 'An unexpected error occurred.' },
   HOST_UNAVAILABLE: { status: 502, description: 'The session host is unavailable.' },
   SESSION_NOT_CONNECTED: { status: 503, description: 'The session is not connected to WhatsApp.' },

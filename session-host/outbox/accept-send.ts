@@ -6,7 +6,13 @@ import type { SessionManager } from '../sessions/session-manager.ts'
 import type { MessageView } from '../../shared/host-api/messages.ts'
 import type { EnqueueInput, SendQueue } from './send-queue.ts'
 
-export type AcceptDeps = { db: Db; queue: SendQueue; sessions: SessionManager }
+export type AcceptDeps = {
+  db: Db
+  queue: SendQueue
+  sessions: SessionManager
+  /** Paces and caps first messages to new chats; a refusal leaves nothing queued. */
+  governor?: { admit(tx: Transaction, send: { sessionId: string; jid: string; kind: string }): Promise<void> }
+}
 
 /** How long a send request waits for WhatsApp's ack before it answers with `queued`/`sending`. */
 const SETTLE_WAIT_MS = 5_000
@@ -21,11 +27,11 @@ export type AcceptInput = Omit<EnqueueInput, 'content'> & {
 
 /**
  * Accepts a send: refuses sessions that could never send it, answers a repeated Idempotency-Key
- * with the first result (or 422 for another body), records the message in the queue in one
+ * with the first result (or 422 for another body), asks the send governor, records the message in the queue in one
  * transaction, and waits briefly so a connected session usually answers with `sent`.
  */
 export const acceptSend = async (
-  { db, queue, sessions }: AcceptDeps,
+  { db, queue, sessions, governor }: AcceptDeps,
   { outgoing, before, after, ...input }: AcceptInput
 ): Promise<MessageView & { replayed: boolean }> => {
   await sessions.requireQueueable(input.sessionId)
@@ -36,6 +42,7 @@ export const acceptSend = async (
         throw appError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request', { messageId: earlier.messageId })
       if (earlier) return { view: earlier, replayed: true }
     }
+    await governor?.admit(tx, { sessionId: input.sessionId, jid: input.jid, kind: input.kind })
     await before?.(tx)
     const view = await queue.enqueue(tx, { ...input, content: outgoing })
     await after?.(tx, view)

@@ -69,7 +69,7 @@ const MAX_SEND_ATTEMPTS = 3
 
 /**
  * The durable send queue. Each send is a row before it is attempted; each session sends its rows
- * one at a time in order while it is connected. A row is `sending` from the socket write until
+ * one at a time while it is connected, OTPs first, the others in order. A row is `sending` from the socket write until
  * the server's ack, which makes it `sent` (or `failed` when refused); receipts move it on to
  * `delivered` and `read`. After a crash or a drop, rows still `sending` go out again with the
  * same WhatsApp id.
@@ -258,7 +258,8 @@ export class SendQueue {
         .select()
         .from(messages)
         .where(and(eq(messages.sessionId, sessionId), eq(messages.status, 'queued')))
-        .orderBy(asc(messages.createdAt), asc(messages.seq))
+        // OTPs first (a user is waiting for each), then the rest in the order they were accepted.
+        .orderBy(sql`CASE WHEN ${messages.kind} = 'otp' THEN 0 ELSE 1 END`, asc(messages.createdAt), asc(messages.seq))
         .limit(1)
       if (!row?.payload) return
       if (row.notAfter && row.notAfter.getTime() <= this.clock()) {

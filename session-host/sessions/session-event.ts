@@ -1,4 +1,4 @@
-import type { WAMessage } from '@whiskeysockets/baileys'
+import type { NewChatMessageCapInfo, WAMessage } from '@whiskeysockets/baileys'
 import type { SessionRestriction } from '../../shared/host-api/sessions.ts'
 import type { LinkFailure, SessionStatus } from '../../shared/sessions.ts'
 import type { MessageStatus } from '../../shared/statuses.ts'
@@ -23,3 +23,5 @@ export type SessionEvent =
   | { type: 'message-status'; sessionId: string; messageId: string; status: MessageStatus; error?: string }
   /** WhatsApp limits whom the account may message (the reach-out time-lock). */
   | { type: 'restriction'; sessionId: string; restriction: SessionRestriction | undefined; status: SessionStatus; phoneNumber?: string }
+  /** WhatsApp's cap on new chats for the account changed (`message-capping.update`). */
+  | { type: 'new-chat-cap'; sessionId: string; cap: NewChatMessageCapInfo }

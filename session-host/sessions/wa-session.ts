@@ -220,6 +220,7 @@ export class WaSession {
       this.showQr(this.qr, state.creds.advSecretKey)
     })
     ackStatusStanzas(socket, this.log)
+    socket.ev.on('message-capping.update', cap => socket === this.socket && this.emit({ type: 'new-chat-cap', sessionId: this.id, cap }))
     detectPasskeyRequest(socket, () => {
       if (socket === this.socket) this.failLink(socket, { reason: 'passkey_required' })
     })

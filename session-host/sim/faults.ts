@@ -2,6 +2,8 @@ import type { EventEmitter } from 'node:events'
 import type { Connection } from './connection.ts'
 import type { Directory } from './directory.ts'
 import type { IqRefusal } from './iq-answers.ts'
+import { messageCappingNotification } from './message-capping.ts'
+import type { NewChatCap } from './message-capping.ts'
 import { reachoutTimelockNotification } from './reachout-timelock.ts'
 import type { ReachoutTimelock } from './reachout-timelock.ts'
 import type { SimServer } from './sim-server.ts'
@@ -17,6 +19,9 @@ export class SimFaults {
   private readonly iqRefusals: (IqRefusal & { key: string })[] = []
   private readonly sendRefusals = new Map<string, string>()
   private readonly reachoutTimelocks = new Map<string, ReachoutTimelock>()
+  private readonly newChatCaps = new Map<string, NewChatCap>()
+  /** Whom each capped account has written to: only a first message to someone uses the cap. */
+  private readonly chatsOf = new Map<string, Set<string>>()
 
   constructor(private readonly deps: { directory: Directory; events: EventEmitter; server: SimServer }) {}
 
@@ -67,6 +72,13 @@ export class SimFaults {
     if (push) for (const device of account.devices.values()) this.deps.server.deliver(device, reachoutTimelockNotification(newMessageId(), now(), lock))
   }
 
+  setNewChatCap(accountPn: string, cap: NewChatCap | undefined, push: boolean): void {
+    const account = this.deps.directory.requireAccount(accountPn)
+    if (cap) this.newChatCaps.set(account.pn, { ...cap })
+    else this.newChatCaps.delete(account.pn)
+    if (push) this.pushNewChatCap(account.pn)
+  }
+
   mute(accountPn: string): void {
     for (const connection of this.deps.server.liveConnections(accountPn)) this.muted.add(connection)
   }
@@ -92,9 +104,34 @@ export class SimFaults {
     return this.reachoutTimelocks.get(accountPn)
   }
 
+  newChatCap(accountPn: string): NewChatCap | undefined {
+    return this.newChatCaps.get(accountPn)
+  }
+
+  /**
+   * A message the server accepted from a capped account: a first one to someone uses the cap, and
+   * the one that fills it makes the server push the CAPPED state, as WhatsApp does.
+   */
+  noteAccepted(accountPn: string, to: string): void {
+    const cap = this.newChatCaps.get(accountPn)
+    if (!cap) return
+    const chats = this.chatsOf.get(accountPn) ?? new Set<string>()
+    this.chatsOf.set(accountPn, chats)
+    if (chats.has(to)) return
+    chats.add(to)
+    cap.used += 1
+    if (cap.used >= cap.total) this.pushNewChatCap(accountPn)
+  }
+
   /** The error ack a test set for messages to this number. */
   sendRefusal(pn: string): string | undefined {
     return this.sendRefusals.get(pn)
+  }
+
+  private pushNewChatCap(accountPn: string): void {
+    const account = this.deps.directory.requireAccount(accountPn)
+    const cap = this.newChatCaps.get(accountPn)
+    for (const device of account.devices.values()) this.deps.server.deliver(device, messageCappingNotification(newMessageId(), now(), cap))
   }
 
   forget(connection: Connection): void {

@@ -4,6 +4,7 @@ export type { InjectOptions, LinkOutcome, LinkResult, LinkedDeviceView, SentMess
 export type { QrRefreshChild } from './server-2026-stanzas.ts'
 export type { DirectorySnapshot } from './directory.ts'
 export type { DecryptedCopy } from './message-crypto.ts'
+export type { NewChatCap } from './message-capping.ts'
 export type { ReachoutTimelock } from './reachout-timelock.ts'
 export { baileysTrustConfig, makeTrustingAgents } from './tls-authority.ts'
 export type { BaileysTrustConfig, TrustingAgents } from './tls-authority.ts'

@@ -73,6 +73,7 @@ export class SimRecipients {
       ...(duplicate ? { duplicate } : {})
     }
     this.record(sent)
+    if (!refusedWith) this.deps.faults.noteAccepted(device.account.pn, to)
     const receipts = this.deps.options.autoReceipts
     if (receipts && !refusedWith && !duplicate && this.deps.directory.resolve(to)?.kind === 'contact') {
       this.later(receipts.deliveredAfterMs, () => this.sendReceipt(sent, 'delivery'))

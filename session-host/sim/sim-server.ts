@@ -16,6 +16,8 @@ import type { MediaHost } from './media-host.ts'
 import { NoiseServer } from './noise-server.ts'
 import type { ClientFinish } from './noise-server.ts'
 import { newPairingRefs, pairDeviceNode } from './pairing.ts'
+import { isMessageCappingQuery, messageCappingQueryResult } from './message-capping.ts'
+import type { NewChatCap } from './message-capping.ts'
 import { isReachoutTimelockQuery, reachoutTimelockQueryResult } from './reachout-timelock.ts'
 import type { ReachoutTimelock } from './reachout-timelock.ts'
 import type { SimLogger, WaSimOptions } from './sim-options.ts'
@@ -30,6 +32,7 @@ export type ServerHooks = {
   /** The error answer a test set for the next query whose key starts as this one's; taken once. */
   takeIqRefusal(key: string): IqRefusal | undefined
   reachoutTimelock(accountPn: string): ReachoutTimelock | undefined
+  newChatCap(accountPn: string): NewChatCap | undefined
   /** The pairing-code stages (`link_code_companion_reg`), with the refusal a test set for them. */
   onLinkCode(connection: Connection, iq: BinaryNode, refusal?: IqRefusal): Promise<void>
   /** A `<message>` a linked device sends. */
@@ -216,6 +219,11 @@ export class SimServer {
     if (isReachoutTimelockQuery(iq)) {
       const pn = connection.device?.account.pn
       await connection.sendNode(reachoutTimelockQueryResult(iq, pn ? this.hooks.reachoutTimelock(pn) : undefined))
+      return
+    }
+    if (isMessageCappingQuery(iq)) {
+      const pn = connection.device?.account.pn
+      await connection.sendNode(messageCappingQueryResult(iq, pn ? this.hooks.newChatCap(pn) : undefined))
       return
     }
     if (key === 'md/set/remove-companion-device') {

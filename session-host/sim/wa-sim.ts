@@ -13,6 +13,7 @@ import { PhoneLinking } from './phone-linking.ts'
 import type { LinkedDeviceView } from './phone-linking.ts'
 import { PhoneMessages } from './phone-messages.ts'
 import type { InjectOptions } from './phone-messages.ts'
+import type { NewChatCap } from './message-capping.ts'
 import type { ReachoutTimelock } from './reachout-timelock.ts'
 import { SimRecipients } from './recipients.ts'
 import type { SentMessage } from './recipients.ts'
@@ -67,6 +68,7 @@ export class WaSim extends EventEmitter {
         ignores: connection => this.faults.ignores(connection),
         takeIqRefusal: key => this.faults.takeIqRefusal(key),
         reachoutTimelock: pn => this.faults.reachoutTimelock(pn),
+        newChatCap: pn => this.faults.newChatCap(pn),
         onLinkCode: (connection, iq, refusal) => this.linkCodes.onIq(connection, iq, refusal),
         onMessage: (connection, stanza) => this.recipients.onMessage(connection, stanza),
         onActive: device => this.phones.onActive(device),
@@ -250,6 +252,15 @@ export class WaSim extends EventEmitter {
    */
   setReachoutTimelock(accountPn: string, lock: ReachoutTimelock | undefined, { push = true }: { push?: boolean } = {}): void {
     this.faults.setReachoutTimelock(accountPn, lock, push)
+  }
+
+  /**
+   * Sets an account's cap on new chats for this cycle (or lifts it with `undefined`): the cap query
+   * answers with it, each first message to someone uses one, and unless `push` is false its linked
+   * devices get the `MessageCappingInfoNotification` at once (and again when the cap fills).
+   */
+  setNewChatCap(accountPn: string, cap: NewChatCap | undefined, { push = true }: { push?: boolean } = {}): void {
+    this.faults.setNewChatCap(accountPn, cap, push)
   }
 
   /** Stops answering an account's sockets (pings included) without closing them. */

@@ -31,6 +31,8 @@ export type HostOptions = {
   /** WEBHOOK_RETRY_DELAYS_MS and WEBHOOK_RETRY_FOR_MS, as the operator writes them. */
   webhookRetry?: { delaysMs?: string; forMs?: string }
   ackTimeoutMs?: number
+  /** More host settings, as an operator writes them (SEND_GOVERNOR=off, say). */
+  env?: Record<string, string>
 }
 
 /**
@@ -54,7 +56,8 @@ export const startInProcessHost = async ({ clock = Date.now, ...options }: HostO
     ...(options.mediaAllowHosts ? { MEDIA_URL_ALLOW_HOSTS: options.mediaAllowHosts } : {}),
     ...(options.ackTimeoutMs ? { ACK_TIMEOUT_MS: String(options.ackTimeoutMs) } : {}),
     ...(options.webhookRetry?.delaysMs ? { WEBHOOK_RETRY_DELAYS_MS: options.webhookRetry.delaysMs } : {}),
-    ...(options.webhookRetry?.forMs ? { WEBHOOK_RETRY_FOR_MS: options.webhookRetry.forMs } : {})
+    ...(options.webhookRetry?.forMs ? { WEBHOOK_RETRY_FOR_MS: options.webhookRetry.forMs } : {}),
+    ...options.env
   })
   const host = await createHost({
     config,
@@ -81,7 +84,15 @@ export const startInProcessHost = async ({ clock = Date.now, ...options }: HostO
  * client's fetch calls the host app directly. A movable clock drives OTP expiry on the host.
  */
 export const startInProcessStack = async (
-  options: { maxBodyBytes?: number; media?: boolean; mediaAllowHosts?: string; webhookRetry?: HostOptions['webhookRetry']; webhookResolve?: ResolveHost } = {}
+  options: {
+    maxBodyBytes?: number
+    media?: boolean
+    mediaAllowHosts?: string
+    webhookRetry?: HostOptions['webhookRetry']
+    webhookResolve?: ResolveHost
+    /** More host settings, as an operator writes them. */
+    hostEnv?: Record<string, string>
+  } = {}
 ) => {
   let offsetMs = 0
   const clock = () => Date.now() + offsetMs
@@ -91,6 +102,7 @@ export const startInProcessStack = async (
     ...(options.media ? { media: true } : {}),
     ...(options.mediaAllowHosts ? { mediaAllowHosts: options.mediaAllowHosts } : {}),
     ...(options.webhookRetry ? { webhookRetry: options.webhookRetry } : {}),
+    ...(options.hostEnv ? { env: options.hostEnv } : {}),
     sendWebhook: delivery => (webhookSender.current ? webhookSender.current(delivery) : Promise.resolve({ delivered: false, error: 'gateway not ready' }))
   })
   const otpMessageIds: string[] = []
