@@ -88,7 +88,7 @@ const failovers = async (fleet: Fleet): Promise<number[]> => {
 }
 
 const run = async (hosts: number) => {
-  const fleet = await startFleet({ hosts, env: { LEASE_MS, FLEET_TICK_MS: '1000', LOG_LEVEL: 'warn' } })
+  const fleet = await startFleet({ hosts, env: { LEASE_MS, FLEET_TICK_MS: '1000', LOG_LEVEL: 'warn', SEND_GOVERNOR: 'off' } })
   try {
     await linkAll(fleet)
     await until(async () => ((await fleet.owners()).size === SESSIONS ? true : undefined), 'every session held')

@@ -95,7 +95,8 @@ const measure = async (
 const profileArgs = (name: string) => (PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, name)}`] : [])
 
 const sim = new WaSim({ autoContacts: true })
-const stack = await startProcesses({ WA_MODE: 'live', WA_WEBSOCKET_URL: await sim.start(), LOG_LEVEL: 'warn' }, { nodeArgs: profileArgs })
+// The send governor is off: the benchmark measures verify, not the pacing of its seeding sends.
+const stack = await startProcesses({ WA_MODE: 'live', WA_WEBSOCKET_URL: await sim.start(), LOG_LEVEL: 'warn', SEND_GOVERNOR: 'off' }, { nodeArgs: profileArgs })
 const bare = spawn(process.execPath, [...profileArgs('bare'), '--import', 'tsx', join(import.meta.dirname, 'bare-hono.ts')], {
   stdio: ['ignore', 'pipe', 'inherit']
 })
