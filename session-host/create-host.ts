@@ -10,6 +10,9 @@ import { FleetMember } from './fleet/fleet-member.ts'
 import { listHosts } from './fleet/host-registry.ts'
 import { createUploadSpool } from './media/upload-spool.ts'
 import { createRecipientCheck } from './messages/recipient-check.ts'
+import { createHostMetrics } from './metrics/host-metrics.ts'
+import { readHostSnapshot } from './metrics/host-snapshot.ts'
+import { sessionEventMetrics } from './metrics/session-metrics.ts'
 import { expireDueOtps } from './otp/otp-expiry.ts'
 import { otpFollowsMessage } from './otp/otp-follows-message.ts'
 import { createOtpService } from './otp/otp-service.ts'
@@ -65,6 +68,12 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
             sentLimit: config.SANDBOX_SENT_LIMIT
           })
 
+  // Read at scrape time, when the sessions and the fleet below exist.
+  const metrics = createHostMetrics({
+    hostId: config.HOST_ID,
+    snapshot: () => readHostSnapshot({ db, sessions, hostId: config.HOST_ID, leader: fleet?.isLeader ?? false })
+  })
+
   const send =
     options.sendWebhook ?? (config.GATEWAY_URL ? gatewaySender({ gatewayUrl: config.GATEWAY_URL, secret: config.INTERNAL_SECRET, clock }) : undefined)
   const webhooks = send
@@ -75,6 +84,7 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
         retry: retryPolicy(config),
         send,
         scope: () => ({ hostId: config.HOST_ID, leader: fleet?.isLeader ?? false }),
+        onAttempt: status => metrics.recordWebhookAttempt(status),
         ...(options.webhookPollMs ? { pollMs: options.webhookPollMs } : {})
       })
     : undefined
@@ -113,9 +123,10 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
     ackTimeoutMs: config.ACK_TIMEOUT_MS,
     onChange: async (tx, change) => {
       await journalMessageChange(tx, change, clock())
-      await otpFollowsMessage(tx, change.message, clock())
+      await otpFollowsMessage(tx, change.message, clock(), metrics.recordOtpStatuses)
       wakeWebhooks()
-    }
+    },
+    onStatus: message => metrics.recordMessage(message)
   })
   fleet = new FleetMember(
     db,
@@ -125,13 +136,22 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
   )
   const member = fleet
   member.onRound(held => queue.kickWaiting(held))
+  const countSessionEvent = sessionEventMetrics(metrics)
   sessions.onEvent(event => {
+    countSessionEvent(event)
     if (event.type === 'status') logger.info({ sessionId: event.sessionId, status: event.status }, 'session status')
     if (event.type === 'qr' && sandbox) void sandbox.autoLink(event.sessionId, event.qr)
     void queue.onSessionEvent(event)
   })
   const recipients = createRecipientCheck({ clock })
-  const otps = createOtpService({ db, queue, sessions, clock, onEvent: wakeWebhooks })
+  const otps = createOtpService({
+    db,
+    queue,
+    sessions,
+    clock,
+    onEvent: wakeWebhooks,
+    observe: { statuses: metrics.recordOtpStatuses, verified: (ms, status) => metrics.recordVerify(ms, status) }
+  })
   const upkeep = createUpkeep({
     clock,
     logger,
@@ -141,7 +161,10 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
       {
         name: 'OTP expiry',
         run: async now => {
-          if ((await expireDueOtps(db, now)) > 0) wakeWebhooks()
+          const expired = await expireDueOtps(db, now)
+          if (expired === 0) return
+          metrics.recordOtpStatus('expired', expired)
+          wakeWebhooks()
         }
       },
       { name: 'Idempotency-Key retention', run: now => forgetExpiredIdempotencyKeys(db, now) },
@@ -161,7 +184,8 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
     databaseWritable: database.canWrite,
     fleet: { hostId: config.HOST_ID, hosts: () => listHosts(db, config.LEASE_MS), ready: () => fleet?.ready ?? false },
     media: { outboxDir, spool, fetchPolicy: { allowHosts: config.MEDIA_URL_ALLOW_HOSTS, timeoutMs: config.MEDIA_FETCH_TIMEOUT_MS, maxRedirects: 5 } },
-    ...(sandbox ? { sandbox } : {})
+    ...(sandbox ? { sandbox } : {}),
+    metrics
   })
 
   let stopped: Promise<void> | undefined
@@ -182,6 +206,7 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
     sessions,
     queue,
     webhooks,
+    metrics,
     fleet: member,
     upkeep,
     spool,
