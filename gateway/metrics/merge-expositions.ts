@@ -14,8 +14,8 @@ const sampleName = (line: string): string => /^[^\s{]+/.exec(line)?.[0] ?? line
 export const mergeExpositions = (texts: readonly string[]): string => {
   const families = new Map<string, Family>()
   const family = (name: string): Family => {
-    let found = families.get(name)
-    if (!found) families.set(name, (found = { samples: [] }))
+    const found = families.get(name) ?? { samples: [] }
+    families.set(name, found)
     return found
   }
   for (const text of texts) {
