@@ -13,6 +13,7 @@ import { registerHealth } from './routes/health.ts'
 import { registerProbes } from './routes/probes.ts'
 import { isMediaUpload, registerMediaMessages } from './routes/media-messages.ts'
 import { registerMessages } from './routes/messages.ts'
+import { registerMetrics } from './routes/metrics.ts'
 import { registerNumbers } from './routes/numbers.ts'
 import { registerRichMessages } from './routes/rich-messages.ts'
 import { registerOtp } from './routes/otp.ts'
@@ -74,6 +75,7 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
 
   registerHealth(app)
   registerProbes(app)
+  registerMetrics(app)
   registerSessions(app)
   registerSessionGovernor(app)
   registerQrPage(app)

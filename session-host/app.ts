@@ -7,6 +7,7 @@ import type { Db } from './db/database.ts'
 import type { HostRecord } from './fleet/host-registry.ts'
 import { internalAuth } from './internal-auth.ts'
 import type { FetchPolicy } from './media/safe-fetch.ts'
+import type { HostMetrics } from './metrics/host-metrics.ts'
 import type { UploadSpool } from './media/upload-spool.ts'
 import type { RecipientCheck } from './messages/recipient-check.ts'
 import type { SendGovernor } from './governor/send-governor.ts'
@@ -17,6 +18,7 @@ import type { SharedSandbox } from './sandbox/shared-sandbox.ts'
 import { governorRoutes } from './routes/governor.ts'
 import { mediaMessageRoutes, UPLOAD_PATH } from './routes/media-messages.ts'
 import { messageRoutes } from './routes/messages.ts'
+import { metricsRoutes } from './routes/metrics.ts'
 import { otpRoutes } from './routes/otp.ts'
 import { richMessageRoutes } from './routes/rich-messages.ts'
 import { sandboxRoutes, sharedSandboxRoutes } from './routes/sandbox.ts'
@@ -45,6 +47,8 @@ export type HostAppDeps = {
   fleet: { hostId: string; hosts(): Promise<HostRecord[]>; ready(): boolean }
   /** Where media waits while it is checked, then until it is sent; and how URLs are fetched. */
   media: { outboxDir: string; spool: UploadSpool; fetchPolicy: FetchPolicy; maxBytes?: number }
+  /** The host's Prometheus metrics, served at /internal/metrics. */
+  metrics?: Pick<HostMetrics, 'render' | 'contentType'>
 }
 
 /** The session host's internal API: only the gateway, holding the shared secret, may call it. */
@@ -61,7 +65,8 @@ export const createHostApp = ({
   sandbox,
   media,
   databaseWritable,
-  fleet
+  fleet,
+  metrics
 }: HostAppDeps) => {
   const app = new Hono()
   // Unsigned, for supervisors and `npm start`: the process serves and its database takes writes.
@@ -94,6 +99,7 @@ export const createHostApp = ({
   app.route('/', mediaMessageRoutes({ ...send, ...media }))
   app.route('/', otpRoutes(otps))
   app.route('/', webhookRoutes({ db, clock }))
+  if (metrics) app.route('/', metricsRoutes(metrics))
   if (sandbox) app.route('/', sandbox instanceof Sandbox ? sandboxRoutes(sandbox, sessions) : sharedSandboxRoutes(sandbox))
   app.notFound(c => c.json(errorEnvelope('NOT_FOUND', 'No such route'), 404))
   app.onError((error, c) => {

@@ -11,6 +11,9 @@ import { SendGovernor } from './governor/send-governor.ts'
 import { listHosts } from './fleet/host-registry.ts'
 import { createUploadSpool } from './media/upload-spool.ts'
 import { createRecipientCheck } from './messages/recipient-check.ts'
+import { createHostMetrics } from './metrics/host-metrics.ts'
+import { readHostSnapshot } from './metrics/host-snapshot.ts'
+import { sessionEventMetrics } from './metrics/session-metrics.ts'
 import { expireDueOtps } from './otp/otp-expiry.ts'
 import { otpFollowsMessage } from './otp/otp-follows-message.ts'
 import { createOtpService } from './otp/otp-service.ts'
@@ -66,6 +69,12 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
             sentLimit: config.SANDBOX_SENT_LIMIT
           })
 
+  // Read at scrape time, when the sessions and the fleet below exist.
+  const metrics = createHostMetrics({
+    hostId: config.HOST_ID,
+    snapshot: () => readHostSnapshot({ db, sessions, hostId: config.HOST_ID, leader: fleet?.isLeader ?? false })
+  })
+
   const send =
     options.sendWebhook ?? (config.GATEWAY_URL ? gatewaySender({ gatewayUrl: config.GATEWAY_URL, secret: config.INTERNAL_SECRET, clock }) : undefined)
   const webhooks = send
@@ -76,6 +85,7 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
         retry: retryPolicy(config),
         send,
         scope: () => ({ hostId: config.HOST_ID, leader: fleet?.isLeader ?? false }),
+        onAttempt: status => metrics.recordWebhookAttempt(status),
         ...(options.webhookPollMs ? { pollMs: options.webhookPollMs } : {})
       })
     : undefined
@@ -114,9 +124,10 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
     ackTimeoutMs: config.ACK_TIMEOUT_MS,
     onChange: async (tx, change) => {
       await journalMessageChange(tx, change, clock())
-      await otpFollowsMessage(tx, change.message, clock())
+      await otpFollowsMessage(tx, change.message, clock(), metrics.recordOtpStatuses)
       wakeWebhooks()
-    }
+    },
+    onStatus: message => metrics.recordMessage(message)
   })
   fleet = new FleetMember(
     db,
@@ -132,17 +143,28 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
     clock,
     socketOf: sessionId => sessions.connectedSocket(sessionId),
     viewOf: sessionId => sessions.view(sessionId),
-    onEvent: wakeWebhooks
+    onEvent: wakeWebhooks,
+    onRefusal: (sessionId, refusal) => metrics.recordGovernorRefusal(sessionId, refusal.reason)
   })
   member.onRound(held => queue.kickWaiting(held))
+  const countSessionEvent = sessionEventMetrics(metrics)
   sessions.onEvent(event => {
+    countSessionEvent(event)
     if (event.type === 'status') logger.info({ sessionId: event.sessionId, status: event.status }, 'session status')
     if (event.type === 'qr' && sandbox) void sandbox.autoLink(event.sessionId, event.qr)
     void queue.onSessionEvent(event)
     void governor.onSessionEvent(event)
   })
   const recipients = createRecipientCheck({ clock })
-  const otps = createOtpService({ db, queue, sessions, governor, clock, onEvent: wakeWebhooks })
+  const otps = createOtpService({
+    db,
+    queue,
+    sessions,
+    governor,
+    clock,
+    onEvent: wakeWebhooks,
+    observe: { statuses: metrics.recordOtpStatuses, verified: (ms, status) => metrics.recordVerify(ms, status) }
+  })
   const upkeep = createUpkeep({
     clock,
     logger,
@@ -152,7 +174,10 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
       {
         name: 'OTP expiry',
         run: async now => {
-          if ((await expireDueOtps(db, now)) > 0) wakeWebhooks()
+          const expired = await expireDueOtps(db, now)
+          if (expired === 0) return
+          metrics.recordOtpStatus('expired', expired)
+          wakeWebhooks()
         }
       },
       { name: 'Idempotency-Key retention', run: now => forgetExpiredIdempotencyKeys(db, now) },
@@ -173,7 +198,8 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
     databaseWritable: database.canWrite,
     fleet: { hostId: config.HOST_ID, hosts: () => listHosts(db, config.LEASE_MS), ready: () => fleet?.ready ?? false },
     media: { outboxDir, spool, fetchPolicy: { allowHosts: config.MEDIA_URL_ALLOW_HOSTS, timeoutMs: config.MEDIA_FETCH_TIMEOUT_MS, maxRedirects: 5 } },
-    ...(sandbox ? { sandbox } : {})
+    ...(sandbox ? { sandbox } : {}),
+    metrics
   })
 
   let stopped: Promise<void> | undefined
@@ -195,6 +221,7 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
     queue,
     governor,
     webhooks,
+    metrics,
     fleet: member,
     upkeep,
     spool,

@@ -32,7 +32,9 @@ export const GatewayConfigSchema = z
       .default(64 * 1024),
     /** Hosts a webhook URL may name although they are private or loopback: `host` or `host:port`. */
     WEBHOOK_ALLOWED_HOSTS: z.string().default('').transform(parseAllowedHosts),
-    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000)
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+    /** A bearer token for GET /metrics alone (a Prometheus scraper), besides an `admin` JWT. */
+    METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional()
   })
   .refine(env => Boolean(env.JWT_SECRET) !== Boolean(env.JWT_JWKS_URL), {
     message: 'set exactly one of JWT_SECRET or JWT_JWKS_URL',

@@ -23,6 +23,11 @@ export type HostClient = {
     params: RouteParams<Pattern>,
     body: StreamBody
   ): Promise<z.infer<Answer>>
+  /**
+   * A signed GET of `path` to every host at once, for its text (the metrics), in HOST_URL's order;
+   * `text` is undefined from a host that did not answer 200 within `timeoutMs`.
+   */
+  eachHost(path: string, timeoutMs?: number): Promise<{ url: string; text: string | undefined }[]>
 }
 
 export type StreamBody = { stream: ReadableStream<Uint8Array>; contentType: string; contentLength: number | undefined }
@@ -140,6 +145,18 @@ export const createHostClient = ({
   }
 
   return {
+    eachHost: (path, timeoutMs = 5_000) =>
+      Promise.all(
+        hosts.map(async url => {
+          try {
+            const headers = await signRequest({ secret, method: 'GET', pathWithQuery: path, body: undefined, ...(primitives ? { primitives } : {}) })
+            const response = await doFetch(new URL(path, url), { headers, signal: AbortSignal.timeout(timeoutMs) })
+            return { url, text: response.ok ? await response.text() : undefined }
+          } catch {
+            return { url, text: undefined }
+          }
+        })
+      ),
     async stream(route_, params, { stream, contentType, contentLength }) {
       const path = route_.path(params)
       const headers = await signStreamRequest({ secret, method: 'POST', pathWithQuery: path, contentType, contentLength })

@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import type { OtpStatus } from '../../shared/statuses.ts'
 import type { CancelOtpRequest, LatestOtpQuery, OtpView, SendOtpRequest, VerifyAnswer, VerifyOtpRequest } from '../../shared/host-api/otp.ts'
 import { acceptSend } from '../outbox/accept-send.ts'
 import type { AcceptDeps } from '../outbox/accept-send.ts'
@@ -11,6 +12,8 @@ export type OtpServiceDeps = AcceptDeps & {
   limits?: Partial<OtpSendLimits>
   /** An `otp.status` event was committed outside the send queue: deliver it now. */
   onEvent?: () => void
+  /** Told of the statuses OTPs entered (pending when created) and of each verify's time; the metrics count them. */
+  observe?: { statuses(statuses: readonly OtpStatus[]): void; verified(ms: number, status: OtpStatus): void }
 }
 
 export type OtpService = ReturnType<typeof createOtpService>
@@ -22,7 +25,11 @@ export type OtpService = ReturnType<typeof createOtpService>
  */
 export const createOtpService = (deps: OtpServiceDeps) => {
   const { db, clock, limits } = deps
-  const store: OtpDeps = { db, clock, ...(deps.onEvent ? { onEvent: deps.onEvent } : {}) }
+  const entered = (statuses: readonly OtpStatus[]): void => {
+    deps.onEvent?.()
+    deps.observe?.statuses(statuses)
+  }
+  const store: OtpDeps = { db, clock, onEvent: entered }
   return {
     /**
      * Stores the OTP (send limits checked) and queues its message in one transaction. A repeated
@@ -31,7 +38,7 @@ export const createOtpService = (deps: OtpServiceDeps) => {
     async send(sessionId: string, input: z.infer<typeof SendOtpRequest>): Promise<{ otp: OtpView; replayed: boolean }> {
       // Superseding or expiring earlier OTPs writes events inside the send's transaction: wake the
       // outbox once that transaction has committed, not from inside it.
-      let wroteEvents = false
+      let written: readonly OtpStatus[] = []
       const sent = await acceptSend(deps, {
         sessionId,
         jid: input.jid,
@@ -46,8 +53,8 @@ export const createOtpService = (deps: OtpServiceDeps) => {
             {
               db: tx,
               clock,
-              onEvent: () => {
-                wroteEvents = true
+              onEvent: statuses => {
+                written = statuses
               }
             },
             {
@@ -64,7 +71,8 @@ export const createOtpService = (deps: OtpServiceDeps) => {
           await attachMessageId({ db: tx, clock }, { otpId: input.otpId, messageId: message.messageId })
         }
       })
-      if (wroteEvents) deps.onEvent?.()
+      if (written.length > 0) entered(written)
+      if (!sent.replayed) deps.observe?.statuses(['pending'])
       return { otp: otpView(await getOtp(store, { otpId: sent.otpId ?? input.otpId }), sent), replayed: sent.replayed }
     },
     latest: async (query: z.infer<typeof LatestOtpQuery>): Promise<OtpView> => otpView(await findLatestPendingOtp(store, query)),
@@ -72,8 +80,12 @@ export const createOtpService = (deps: OtpServiceDeps) => {
       const otp = await getOtp(store, { otpId })
       return otpView(otp, otp.messageId ? await deps.queue.view(otp.sessionId, otp.messageId) : null)
     },
-    verify: (otpId: string, { codeHash, allowedSessions }: z.infer<typeof VerifyOtpRequest>): Promise<VerifyAnswer> =>
-      verifyOtp(store, { otpId, codeHash, ...(allowedSessions ? { allowedSessions } : {}) }),
+    async verify(otpId: string, { codeHash, allowedSessions }: z.infer<typeof VerifyOtpRequest>): Promise<VerifyAnswer> {
+      const started = clock()
+      const answer = await verifyOtp(store, { otpId, codeHash, ...(allowedSessions ? { allowedSessions } : {}) })
+      deps.observe?.verified(clock() - started, answer.status)
+      return answer
+    },
     cancel: async (otpId: string, { allowedSessions }: z.infer<typeof CancelOtpRequest>): Promise<OtpView> =>
       otpView(await cancelOtp(store, { otpId, ...(allowedSessions ? { allowedSessions } : {}) }))
   }

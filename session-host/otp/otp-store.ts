@@ -1,6 +1,7 @@
 import { and, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm'
 import { appError } from '../../shared/errors.ts'
 import type { VerifyAnswer } from '../../shared/host-api/otp.ts'
+import type { OtpStatus } from '../../shared/statuses.ts'
 import { OTP_MAX_ATTEMPTS } from '../../shared/otp-policy.ts'
 import { tablesOf, writeTransaction } from '../db/database.ts'
 import type { DbExecutor, Tables } from '../db/database.ts'
@@ -15,9 +16,10 @@ export type OtpDeps = {
   clock: () => number
   /**
    * An `otp.status` event was written: committed, unless `db` is a caller's transaction (then the
-   * caller wakes the outbox after its commit). The webhook outbox has something to deliver now.
+   * caller wakes the outbox after its commit). The webhook outbox has something to deliver now;
+   * `statuses` are the ones the OTPs entered (the metrics count them).
    */
-  onEvent?: () => void
+  onEvent?: (statuses: readonly OtpStatus[]) => void
 }
 
 export type OtpSendLimits = {
@@ -71,7 +73,7 @@ const expireIfDue = async ({ db, onEvent }: OtpDeps, otpId: string, now: number)
     if (expired) await journalOtpExpired(tx, expired, now)
     return expired !== undefined
   })
-  if (wrote) onEvent?.()
+  if (wrote) onEvent?.(['expired'])
 }
 
 const readOtp = async (db: DbExecutor, otpId: string): Promise<OtpRecord> => {
@@ -115,7 +117,7 @@ export const createOtp = async (
   }
 ): Promise<OtpRecord> => {
   const limits = { ...DEFAULT_OTP_LIMITS, ...input.limits }
-  let wroteEvents = false
+  let written: OtpStatus[] = []
   const created = await writeTransaction(db, async tx => {
     const tables = tablesOf(tx)
     const { otps } = tables
@@ -149,7 +151,7 @@ export const createOtp = async (
       .returning(expiredColumns(tables))
     for (const otp of superseded)
       await recordOtpStatus(tx, { sessionId: otp.sessionId, otpId: otp.otpId, messageId: otp.messageId, status: 'canceled', reason: 'superseded', at: now })
-    wroteEvents = expired.length + superseded.length > 0
+    written = [...expired.map(() => 'expired' as const), ...superseded.map(() => 'canceled' as const)]
 
     const [inserted] = await tx
       .insert(otps)
@@ -167,7 +169,7 @@ export const createOtp = async (
     if (!inserted) throw new Error('createOtp: the insert returned no row')
     return inserted
   })
-  if (wroteEvents) onEvent?.()
+  if (written.length > 0) onEvent?.(written)
   return created
 }
 
@@ -207,7 +209,7 @@ export const verifyOtp = async (
   })
   if (updated) {
     // A pending answer wrote no event, so the benchmarked wrong-code path wakes nothing.
-    if (updated.status !== 'pending') onEvent?.()
+    if (updated.status !== 'pending') onEvent?.([updated.status])
     return { otpId: input.otpId, valid: updated.status === 'approved', status: updated.status, attemptsLeft: attemptsLeft(updated) }
   }
 
@@ -267,7 +269,7 @@ export const cancelOtp = async (deps: OtpDeps, input: { otpId: string; allowedSe
     return otp
   })
   if (canceled) {
-    onEvent?.()
+    onEvent?.(['canceled'])
     return canceled
   }
   const otp = await readOtp(db, input.otpId)
@@ -308,6 +310,6 @@ export const markOtpFailed = async ({ db, clock, onEvent }: OtpDeps, input: { ot
       await recordOtpStatus(tx, { sessionId: otp.sessionId, otpId: otp.id, messageId: otp.messageId, status: 'failed', reason: input.reason ?? null, at: now })
     return otp
   })
-  if (failed) onEvent?.()
+  if (failed) onEvent?.(['failed'])
   return failed ?? readOtp(db, input.otpId)
 }

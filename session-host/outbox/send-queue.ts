@@ -54,6 +54,8 @@ export type SendQueueDeps = {
   ackTimeoutMs?: number
   /** Called inside the transaction that changed a message's status (webhook outbox, OTP status). */
   onChange?: (tx: Transaction, change: MessageChange) => Promise<void>
+  /** Told of each status a message reached once it is stored (queued: in the caller's transaction); the metrics count them. */
+  onStatus?: (message: MessageView) => void
 }
 
 // The statuses each status may be reached from, so one UPDATE … WHERE status IN (…) enforces the order.
@@ -140,7 +142,9 @@ export class SendQueue {
       })
       .returning()
     if (!row) throw new Error('enqueue: the insert returned no row')
-    return messageView(row)
+    const view = messageView(row)
+    this.deps.onStatus?.(view)
+    return view
   }
 
   /**
@@ -372,6 +376,7 @@ export class SendQueue {
       await this.deps.onChange?.(tx, { message: messageView(row), previous: before.status })
     })
     if (!changed) return
+    this.deps.onStatus?.(messageView(changed.row))
     if (FINAL.has(next)) {
       if (changed.payload) this.removeFiles(messageId, changed.payload)
       const key = `${changed.row.sessionId}\n${messageId}`

@@ -33,6 +33,8 @@ export type DispatcherDeps = {
    * session keeps each stream in order), and on the leader those of sessions nobody holds.
    */
   scope: () => { hostId: string; leader: boolean }
+  /** Told of each attempt's result, as the status the delivery is in after it (the metrics count them). */
+  onAttempt?: (status: 'delivered' | 'pending' | 'dead') => void
 }
 
 type Due = Tables['webhookDeliveries']['$inferSelect'] & {
@@ -248,6 +250,7 @@ export class WebhookDispatcher {
     const attempts = due.attempts + 1
     if (result.delivered) {
       await this.deps.db.update(webhookDeliveries).set({ status: 'delivered', attempts, lastAttemptAt: now, deliveredAt: now, lastError: null }).where(where)
+      this.deps.onAttempt?.('delivered')
       return
     }
     const firstFailedAt = due.firstFailedAt ?? now
@@ -260,12 +263,14 @@ export class WebhookDispatcher {
         .update(webhookDeliveries)
         .set({ ...fields, status: 'dead', deadAt: now })
         .where(where)
+      this.deps.onAttempt?.('dead')
       this.log.warn(log, 'webhook dead-lettered after its last retry')
     } else {
       await this.deps.db
         .update(webhookDeliveries)
         .set({ ...fields, nextAttemptAt: next })
         .where(where)
+      this.deps.onAttempt?.('pending')
       this.log.info({ ...log, retryInMs: next - now }, 'webhook delivery failed; will retry')
     }
   }

@@ -37,7 +37,13 @@ describe('a fleet of session hosts on PostgreSQL', () => {
     fleet = await startFleet({
       hosts: 3,
       // The burst is OTPs, which the send governor never paces but counts: off, so failover alone is measured.
-      env: { SEND_GOVERNOR: 'off', WEBHOOK_URL: receiver.url, WEBHOOK_SECRET, WEBHOOK_EVENTS: 'message.status,otp.status,session.status', WEBHOOK_RETRY_DELAYS_MS: '50,100,200' }
+      env: {
+        SEND_GOVERNOR: 'off',
+        WEBHOOK_URL: receiver.url,
+        WEBHOOK_SECRET,
+        WEBHOOK_EVENTS: 'message.status,otp.status,session.status',
+        WEBHOOK_RETRY_DELAYS_MS: '50,100,200'
+      }
     })
     for (let start = 0; start < SESSIONS; start += 6)
       await Promise.all(Array.from({ length: Math.min(6, SESSIONS - start) }, (_, k) => fleet.linkSession(sessionId(start + k), accountOf(start + k))))

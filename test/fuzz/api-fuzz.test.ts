@@ -48,6 +48,7 @@ const ROUTES: Record<string, { scope?: Scope; sessions?: readonly string[] }> = 
   'GET /api/health': {},
   'GET /livez': {},
   'GET /readyz': {},
+  'GET /metrics': { scope: 'admin' },
   'POST /api/sessions/create': { scope: 'sessions:write', sessions: [...LINKED, ...THROWAWAY, 'fuzz-new'] },
   'GET /api/sessions': { scope: 'sessions:read' },
   'GET /api/sessions/{sessionId}/status': { scope: 'sessions:read' },
@@ -95,8 +96,8 @@ describe('the public API under generated requests (fast-check, from the OpenAPI 
   /** What the server could only have taken from itself: a match that the request also contains is an echo. */
   let leakPatterns: { what: string; pattern: RegExp }[]
   /**
-   * Health shows an admin where each host is (the operator's own addresses, documented): that is
-   * the one place an answer may name one, and only to that token.
+   * Health and the metrics show an admin where each host is (the operator's own addresses,
+   * documented): those are the places an answer may name one, and only to that token.
    */
   const shownToAdmin = (outcome: Answered): string => {
     const authorization = Object.entries(outcome.request.headers).find(([name]) => name.toLowerCase() === 'authorization')?.[1] ?? ''
@@ -108,7 +109,9 @@ describe('the public API under generated requests (fast-check, from the OpenAPI 
       }
     })()
     const admin = (typeof claims.scope === 'string' ? claims.scope.split(' ') : Array.isArray(claims.scope) ? claims.scope : []).includes('admin')
-    if (outcome.request.route !== 'GET /api/health' || !admin) return outcome.body
+    if (!admin) return outcome.body
+    if (outcome.request.route === 'GET /metrics') return outcome.body.replace(/,url="[^"]*"/g, ',url="(shown to admin)"')
+    if (outcome.request.route !== 'GET /api/health') return outcome.body
     return outcome.body.replace(/"url":"[^"]*"/g, '"url":"(shown to admin)"')
   }
 

@@ -20,6 +20,8 @@ import { gatewaySender } from '../../session-host/webhooks/gateway-sender.ts'
 export const JWT_SECRET = 'jwt-secret-for-tests-0123456789abcdef'
 export const INTERNAL_SECRET = 'internal-secret-for-tests-0123456789'
 const OTP_PEPPER = 'pepper-for-tests-0123456789abcdef'
+/** The gateway's METRICS_TOKEN: the scraper's bearer for GET /metrics. */
+export const METRICS_TOKEN = 'metrics-token-for-tests-0123456789ab'
 
 export type HostOptions = {
   clock?: () => number
@@ -47,7 +49,7 @@ export const startInProcessHost = async ({ clock = Date.now, ...options }: HostO
   const agents = options.media ? makeTrustingAgents(sim.media.caPem) : undefined
   const dir = mkdtempSync(join(tmpdir(), 'stack-'))
   const logger = auditedLogger('in-process-stack')
-  recordSensitive(JWT_SECRET, INTERNAL_SECRET, OTP_PEPPER)
+  recordSensitive(JWT_SECRET, INTERNAL_SECRET, OTP_PEPPER, METRICS_TOKEN)
   const config = parseHostConfig({
     INTERNAL_SECRET,
     DATA_DIR: dir,
@@ -112,6 +114,7 @@ export const startInProcessStack = async (
     JWT_SECRET,
     JWT_AUDIENCE: 'otp-gateway',
     OTP_PEPPER,
+    METRICS_TOKEN,
     OTP_COMPANY_NAME: 'Toko Maju',
     MAX_BODY_BYTES: String(options.maxBodyBytes ?? 4096),
     // Test receivers listen on loopback.
