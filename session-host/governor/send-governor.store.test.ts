@@ -134,7 +134,9 @@ for (const engine of ENGINES)
       const { webhookEvents } = tablesOf(database.db)
       const events = await database.db.select().from(webhookEvents).where(eq(webhookEvents.type, 'session.status'))
       assert.equal(events.length, 1, 'one event, as the breaker trips')
-      assert.deepEqual((events[0]?.payload as { governor: unknown }).governor, {
+      const [event] = events
+      assert.ok(event)
+      assert.deepEqual((event.payload as { governor: unknown }).governor, {
         newChats: 'paused',
         reason: 'whatsapp_refused_463: 3 refusals in a row',
         until: new Date(T0 + 3_600_000).toISOString()
