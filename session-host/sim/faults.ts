@@ -67,6 +67,10 @@ export class SimFaults {
     if (push) for (const device of account.devices.values()) this.deps.server.deliver(device, reachoutTimelockNotification(newMessageId(), now(), lock))
   }
 
+  halfDead(accountPn: string): void {
+    for (const connection of this.deps.server.liveConnections(accountPn)) connection.stall()
+  }
+
   mute(accountPn: string): void {
     for (const connection of this.deps.server.liveConnections(accountPn)) this.muted.add(connection)
   }
