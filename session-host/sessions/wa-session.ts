@@ -11,13 +11,15 @@ import type { Fence } from '../fleet/session-leases.ts'
 import { messageStatusEvent } from './whatsapp-status.ts'
 import { baileysLogger } from './baileys-logger.ts'
 import { companionBrowser } from './companion-device.ts'
+import { UNRESPONSIVE, watchLiveness } from './liveness-watchdog.ts'
+import type { LivenessSettings } from './liveness-watchdog.ts'
 import { FINAL_CLOSES, REACHOUT_REFUSAL, REFS_EXHAUSTED } from './connection-closes.ts'
 import { RegistrationNotReadyError, requestPairingCode } from './pairing-code-request.ts'
 import { ReachoutRestriction } from './reachout-restriction.ts'
 import type { ReachoutTimelockUpdate } from './reachout-restriction.ts'
 import { reconnectDelayMs } from './reconnect-backoff.ts'
 import { ackStatusStanzas, detectPasskeyRequest, handleQrRotation, withAdvSecret } from './server-2026-handlers.ts'
-import type { SessionEvent } from './session-event.ts'
+import type { CloseReason, SessionEvent } from './session-event.ts'
 import { SessionWrites } from './session-writes.ts'
 import { loadAuthState } from './stored-auth-state.ts'
 
@@ -34,6 +36,8 @@ export type WaSessionOptions = {
   /** Extra socket settings: the emulator's URL and media trust in sandbox mode, timeouts in tests. */
   socket?: Partial<UserFacingSocketConfig>
   backoff?: { baseMs?: number; maxMs?: number }
+  /** Closes a connected socket that answers pings but nothing else (liveness-watchdog.ts); unset: off. */
+  liveness?: LivenessSettings
   onEvent?: (event: SessionEvent) => void
   /** Records an event in the caller's transaction, with the status change it reports (webhooks). */
   journal?: (tx: DbExecutor, event: SessionEvent) => Promise<void>
@@ -227,6 +231,7 @@ export class WaSession {
       this.showQr(this.qr, state.creds.advSecretKey)
     })
     ackStatusStanzas(socket, this.log)
+    if (this.options.liveness) watchLiveness(socket, { ...this.options.liveness, log: this.log })
     detectPasskeyRequest(socket, () => {
       if (socket === this.socket) this.failLink(socket, { reason: 'passkey_required' })
     })
@@ -337,7 +342,7 @@ export class WaSession {
     }
     const delay = reconnectDelayMs(this.attempt++, this.options.backoff)
     this.log.info({ code, delay, attempt: this.attempt }, 'connection closed; reconnecting')
-    this.setStatus('disconnected', code)
+    this.setStatus('disconnected', code, message === UNRESPONSIVE ? 'unresponsive' : undefined)
     this.retryTimer = setTimeout(() => this.connect(), delay)
   }
 
@@ -347,7 +352,7 @@ export class WaSession {
     this.user = { id: me.id, name: me.name ?? null }
   }
 
-  private setStatus(status: SessionStatus, closeCode?: number): void {
+  private setStatus(status: SessionStatus, closeCode?: number, closeReason?: CloseReason): void {
     // Connecting, and leaving the connected state, are the moments the session was last seen up.
     const seen = status === 'connected' || this.status === 'connected'
     if (status === 'connected' && this.status !== 'connected') this.connectedAt = Date.now()
@@ -360,6 +365,7 @@ export class WaSession {
       status,
       ...(this.phoneNumber ? { phoneNumber: this.phoneNumber } : {}),
       ...(closeCode ? { closeCode } : {}),
+      ...(closeReason ? { closeReason } : {}),
       ...(this.linkFailure ? { linkFailure: this.linkFailure } : {}),
       ...(this.restriction ? { restriction: this.restriction } : {})
     }

@@ -31,6 +31,10 @@ export type HostOptions = {
   /** WEBHOOK_RETRY_DELAYS_MS and WEBHOOK_RETRY_FOR_MS, as the operator writes them. */
   webhookRetry?: { delaysMs?: string; forMs?: string }
   ackTimeoutMs?: number
+  /** WATCHDOG_TIMEOUT_MS and WATCHDOG_PROBE_MS, as the operator writes them. */
+  watchdog?: { timeoutMs: string; probeMs: string }
+  /** Baileys' keep-alive ping interval (its default is 30 s). */
+  keepAliveIntervalMs?: number
 }
 
 /**
@@ -54,13 +58,20 @@ export const startInProcessHost = async ({ clock = Date.now, ...options }: HostO
     ...(options.mediaAllowHosts ? { MEDIA_URL_ALLOW_HOSTS: options.mediaAllowHosts } : {}),
     ...(options.ackTimeoutMs ? { ACK_TIMEOUT_MS: String(options.ackTimeoutMs) } : {}),
     ...(options.webhookRetry?.delaysMs ? { WEBHOOK_RETRY_DELAYS_MS: options.webhookRetry.delaysMs } : {}),
-    ...(options.webhookRetry?.forMs ? { WEBHOOK_RETRY_FOR_MS: options.webhookRetry.forMs } : {})
+    ...(options.webhookRetry?.forMs ? { WEBHOOK_RETRY_FOR_MS: options.webhookRetry.forMs } : {}),
+    ...(options.watchdog ? { WATCHDOG_TIMEOUT_MS: options.watchdog.timeoutMs, WATCHDOG_PROBE_MS: options.watchdog.probeMs } : {})
   })
   const host = await createHost({
     config,
     logger,
     clock,
-    socketConfig: () => ({ waWebSocketUrl: url, connectTimeoutMs: 10_000, defaultQueryTimeoutMs: 10_000, ...(agents ? baileysTrustConfig(agents) : {}) }),
+    socketConfig: () => ({
+      waWebSocketUrl: url,
+      connectTimeoutMs: 10_000,
+      defaultQueryTimeoutMs: 10_000,
+      ...(options.keepAliveIntervalMs ? { keepAliveIntervalMs: options.keepAliveIntervalMs } : {}),
+      ...(agents ? baileysTrustConfig(agents) : {})
+    }),
     reconnectBackoff: { baseMs: 50, maxMs: 200 },
     webhookPollMs: 50,
     ...(options.sendWebhook ? { sendWebhook: options.sendWebhook } : {})
@@ -81,7 +92,15 @@ export const startInProcessHost = async ({ clock = Date.now, ...options }: HostO
  * client's fetch calls the host app directly. A movable clock drives OTP expiry on the host.
  */
 export const startInProcessStack = async (
-  options: { maxBodyBytes?: number; media?: boolean; mediaAllowHosts?: string; webhookRetry?: HostOptions['webhookRetry']; webhookResolve?: ResolveHost } = {}
+  options: {
+    maxBodyBytes?: number
+    media?: boolean
+    mediaAllowHosts?: string
+    webhookRetry?: HostOptions['webhookRetry']
+    webhookResolve?: ResolveHost
+    watchdog?: HostOptions['watchdog']
+    keepAliveIntervalMs?: number
+  } = {}
 ) => {
   let offsetMs = 0
   const clock = () => Date.now() + offsetMs
@@ -91,6 +110,8 @@ export const startInProcessStack = async (
     ...(options.media ? { media: true } : {}),
     ...(options.mediaAllowHosts ? { mediaAllowHosts: options.mediaAllowHosts } : {}),
     ...(options.webhookRetry ? { webhookRetry: options.webhookRetry } : {}),
+    ...(options.watchdog ? { watchdog: options.watchdog } : {}),
+    ...(options.keepAliveIntervalMs ? { keepAliveIntervalMs: options.keepAliveIntervalMs } : {}),
     sendWebhook: delivery => (webhookSender.current ? webhookSender.current(delivery) : Promise.resolve({ delivered: false, error: 'gateway not ready' }))
   })
   const otpMessageIds: string[] = []
