@@ -64,7 +64,8 @@ export const watchLiveness = (socket: WASocket, options: LivenessSettings & { lo
     watched.probing(clock())
     // Its own timeout is the watchdog's business: the query only has to outlive the verdict.
     socket.query(probeNode(), timeoutMs * 2).then(
-      () => watched.answered(clock()),
+      // Baileys resolves a query that timed out with undefined.
+      answer => answer && watched.answered(clock()),
       error => {
         if (isServerAnswer(error)) watched.answered(clock())
       }
