@@ -41,3 +41,14 @@ describe('session host configuration: webhooks', () => {
     assert.throws(() => parseHostConfig({ ...base, WEBHOOK_RETRY_DELAYS_MS: '5s' }), /WEBHOOK_RETRY_DELAYS_MS/)
   })
 })
+
+describe('session host configuration: liveness watchdog', () => {
+  it('watches every session by default, can be turned off with 0, and refuses timeouts too short to mean anything', () => {
+    const defaults = parseHostConfig(base)
+    assert.deepEqual([defaults.WATCHDOG_TIMEOUT_MS, defaults.WATCHDOG_PROBE_MS], [30_000, 60_000])
+    assert.equal(parseHostConfig({ ...base, WATCHDOG_TIMEOUT_MS: '0' }).WATCHDOG_TIMEOUT_MS, 0)
+    assert.throws(() => parseHostConfig({ ...base, WATCHDOG_TIMEOUT_MS: '100' }), /WATCHDOG_TIMEOUT_MS/)
+    assert.throws(() => parseHostConfig({ ...base, WATCHDOG_TIMEOUT_MS: '-1' }), /WATCHDOG_TIMEOUT_MS/)
+    assert.throws(() => parseHostConfig({ ...base, WATCHDOG_PROBE_MS: '0' }), /WATCHDOG_PROBE_MS/)
+  })
+})

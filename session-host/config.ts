@@ -39,6 +39,19 @@ export const HostConfigSchema = z
     ...LOG_SETTINGS,
     /** How long a sent message may wait for WhatsApp's ack before it is `failed` (`not_acknowledged`). */
     ACK_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
+    /**
+     * A connected session whose send waits this long for its ack, or whose probe query this long
+     * for its answer, is closed and reconnected (`reason: 'unresponsive'`); 0 turns the watchdog off.
+     * Below ACK_TIMEOUT_MS, the reconnect resends such a message before it would be failed.
+     */
+    WATCHDOG_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .max(600_000)
+      .refine(ms => ms === 0 || ms >= 500, 'must be 0 (off) or at least 500')
+      .default(30_000),
+    /** How long a connected session may show no sign of life (an ack, a probe's answer) before it is probed. */
+    WATCHDOG_PROBE_MS: z.coerce.number().int().min(500).max(3_600_000).default(60_000),
     /** Sandbox: when a recipient's phone sends its delivery receipt, then its read receipt. */
     SANDBOX_DELIVERED_AFTER_MS: z.coerce.number().int().min(0).max(600_000).default(1_000),
     SANDBOX_READ_AFTER_MS: z.coerce.number().int().min(0).max(3_600_000).default(3_000),

@@ -108,6 +108,7 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
     },
     ...(socketConfig ? { socketConfig } : {}),
     ...(options.reconnectBackoff ? { backoff: options.reconnectBackoff } : {}),
+    liveness: { timeoutMs: config.WATCHDOG_TIMEOUT_MS, probeMs: config.WATCHDOG_PROBE_MS },
     journal: async (tx, event) => {
       await journalSessionEvent(tx, event)
       wakeWebhooks()

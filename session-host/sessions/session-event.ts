@@ -3,6 +3,9 @@ import type { SessionRestriction } from '../../shared/host-api/sessions.ts'
 import type { LinkFailure, SessionStatus } from '../../shared/sessions.ts'
 import type { MessageStatus } from '../../shared/statuses.ts'
 
+/** The host closed the connection because it answered keep-alive pings but nothing else. */
+export type CloseReason = 'unresponsive'
+
 /** What a session tells the host, in order: the send queue, the sandbox and the webhook journal listen. */
 export type SessionEvent =
   | {
@@ -11,6 +14,8 @@ export type SessionEvent =
       status: SessionStatus
       phoneNumber?: string
       closeCode?: number
+      /** Why the host closed the connection itself: `unresponsive`, the liveness watchdog's verdict. */
+      closeReason?: CloseReason
       linkFailure?: LinkFailure
       restriction?: SessionRestriction
     }

@@ -13,6 +13,7 @@ import { takeNewLease } from '../fleet/session-leases.ts'
 import type { Fence } from '../fleet/session-leases.ts'
 import { PairingCodeRefusedError, PairingCodeUnansweredError } from './pairing-code-request.ts'
 import { RegistrationNotReadyError, WaSession } from './wa-session.ts'
+import type { LivenessSettings } from './liveness-watchdog.ts'
 import type { SessionEvent } from './session-event.ts'
 
 const viewColumns = ({ sessions }: Tables) => ({
@@ -42,6 +43,8 @@ export type SessionManagerDeps = {
   /** Socket settings per session: the emulator's URL and media trust in sandbox mode. */
   socketConfig?: (sessionId: string) => Partial<UserFacingSocketConfig>
   backoff?: { baseMs?: number; maxMs?: number }
+  /** The liveness watchdog's settings for every session (WATCHDOG_TIMEOUT_MS, WATCHDOG_PROBE_MS); unset: off. */
+  liveness?: LivenessSettings
   /** Records webhook events in the transaction of the change they report (see WaSession). */
   journal?: (tx: DbExecutor, event: SessionEvent) => Promise<void>
   /** This host in the fleet: its id and lease time, and where a session it creates is adopted (FleetMember.adoptNew). */
@@ -335,6 +338,7 @@ export class SessionManager implements FleetSessions {
       deviceLabel: deviceLabel ?? DEFAULT_DEVICE_LABEL,
       socket: this.deps.socketConfig?.(sessionId),
       backoff: this.deps.backoff,
+      liveness: this.deps.liveness,
       onEvent: event => {
         for (const listener of this.listeners) listener(event)
       },

@@ -8,14 +8,18 @@ import type { LinkFailure, LinkFailureReason, ServerError, SessionStatus } from 
 import type { Db, DbExecutor } from '../db/database.ts'
 import { isLeaseCurrent } from '../fleet/session-leases.ts'
 import type { Fence } from '../fleet/session-leases.ts'
-import { fromBaileysStatus } from './whatsapp-status.ts'
+import { messageStatusEvent } from './whatsapp-status.ts'
 import { baileysLogger } from './baileys-logger.ts'
 import { companionBrowser } from './companion-device.ts'
+import { UNRESPONSIVE, watchLiveness } from './liveness-watchdog.ts'
+import type { LivenessSettings } from './liveness-watchdog.ts'
 import { FINAL_CLOSES, REACHOUT_REFUSAL, REFS_EXHAUSTED } from './connection-closes.ts'
 import { RegistrationNotReadyError, requestPairingCode } from './pairing-code-request.ts'
+import { ReachoutRestriction } from './reachout-restriction.ts'
+import type { ReachoutTimelockUpdate } from './reachout-restriction.ts'
 import { reconnectDelayMs } from './reconnect-backoff.ts'
 import { ackStatusStanzas, detectPasskeyRequest, handleQrRotation, withAdvSecret } from './server-2026-handlers.ts'
-import type { SessionEvent } from './session-event.ts'
+import type { CloseReason, SessionEvent } from './session-event.ts'
 import { SessionWrites } from './session-writes.ts'
 import { loadAuthState } from './stored-auth-state.ts'
 
@@ -32,6 +36,8 @@ export type WaSessionOptions = {
   /** Extra socket settings: the emulator's URL and media trust in sandbox mode, timeouts in tests. */
   socket?: Partial<UserFacingSocketConfig>
   backoff?: { baseMs?: number; maxMs?: number }
+  /** Closes a connected socket that answers pings but nothing else (liveness-watchdog.ts); unset: off. */
+  liveness?: LivenessSettings
   onEvent?: (event: SessionEvent) => void
   /** Records an event in the caller's transaction, with the status change it reports (webhooks). */
   journal?: (tx: DbExecutor, event: SessionEvent) => Promise<void>
@@ -57,7 +63,6 @@ export class WaSession {
   phoneNumber?: string
   /** The linked account as WhatsApp knows it: its device JID and push name. */
   user?: { id: string; name: string | null }
-  restriction?: SessionRestriction
   linkFailure?: LinkFailure
   /** When the QR shown now was made. */
   qrAt?: Date
@@ -65,7 +70,6 @@ export class WaSession {
   private attempt = 0
   private retryTimer?: NodeJS.Timeout
   private stopped = false
-  private readingRestriction = false
   /** A pairing code was requested on the current registration socket. */
   private pairingRequested = false
   private connectedAt: number | undefined
@@ -75,9 +79,11 @@ export class WaSession {
   private readonly writes: SessionWrites
   private readonly browser: WABrowserDescription
   private readonly log: Logger
+  private readonly reachout: ReachoutRestriction
 
   constructor(private readonly options: WaSessionOptions) {
     this.log = options.logger.child({ sessionId: options.id })
+    this.reachout = new ReachoutRestriction(this.log)
     this.writes = new SessionWrites({
       db: options.db,
       sessionId: options.id,
@@ -91,6 +97,11 @@ export class WaSession {
 
   get id(): string {
     return this.options.id
+  }
+
+  /** What WhatsApp bars the account from (the reach-out time-lock), if anything. */
+  get restriction(): SessionRestriction | undefined {
+    return this.reachout.current
   }
 
   /** The lease this session runs under on this host. */
@@ -221,6 +232,7 @@ export class WaSession {
     })
     ackStatusStanzas(socket, this.log)
     socket.ev.on('message-capping.update', cap => socket === this.socket && this.emit({ type: 'new-chat-cap', sessionId: this.id, cap }))
+    if (this.options.liveness) watchLiveness(socket, { ...this.options.liveness, log: this.log })
     detectPasskeyRequest(socket, () => {
       if (socket === this.socket) this.failLink(socket, { reason: 'passkey_required' })
     })
@@ -240,7 +252,7 @@ export class WaSession {
         this.setStatus('connected')
         // The time-lock lives on WhatsApp's side: ask once per connection, or a restarted host
         // would show none until the next push or refusal.
-        this.readRestriction(socket)
+        this.reachout.read(socket)
       }
       if (update.connection === 'close') {
         const error = update.lastDisconnect?.error as Boom | undefined
@@ -260,39 +272,17 @@ export class WaSession {
     socket.ws.on('CB:ack,class:message', (node: { attrs: Record<string, string> }) => {
       if (socket !== this.socket || !node.attrs.id) return
       this.emit({ type: 'message-ack', sessionId: this.id, messageId: node.attrs.id, ...(node.attrs.error ? { error: node.attrs.error } : {}) })
-      if (node.attrs.error === REACHOUT_REFUSAL) this.readRestriction(socket)
+      if (node.attrs.error === REACHOUT_REFUSAL) this.reachout.read(socket)
     })
   }
 
   private reportStatus(messageId: string | null | undefined, baileysStatus: number | null | undefined, parameters: string[] | null | undefined): void {
-    const status = fromBaileysStatus(baileysStatus)
-    if (!messageId || !status) return
-    const error = status === 'failed' ? parameters?.[0] : undefined
-    this.emit({ type: 'message-status', sessionId: this.id, messageId, status, ...(error ? { error } : {}) })
+    const event = messageStatusEvent(this.id, messageId, baileysStatus, parameters)
+    if (event) this.emit(event)
   }
 
-  /**
-   * A 463 refusal may mean the account is time-locked. Baileys rc14 handles 463 as a missing
-   * privacy token and never reaches its own time-lock fetch, so ask (one query at a time): the
-   * answer arrives as `connection.update.reachoutTimeLock`, like the server's push.
-   */
-  private readRestriction(socket: WASocket): void {
-    if (this.readingRestriction) return
-    this.readingRestriction = true
-    socket
-      .fetchAccountReachoutTimelock()
-      .catch(error => this.log.debug({ err: error }, 'could not read the reach-out time-lock'))
-      .finally(() => (this.readingRestriction = false))
-  }
-
-  private setRestriction(timelock: { isActive?: boolean; timeEnforcementEnds?: Date; enforcementType?: string }): void {
-    const restriction: SessionRestriction | undefined = timelock.isActive
-      ? { kind: 'reachout_timelock', until: timelock.timeEnforcementEnds?.toISOString() ?? null, enforcement: timelock.enforcementType ?? null }
-      : undefined
-    // Every read reports the lock; only a change is news (a session.status event, a warning).
-    if (JSON.stringify(restriction) === JSON.stringify(this.restriction)) return
-    this.restriction = restriction
-    this.log.warn({ restriction: this.restriction ?? null }, 'WhatsApp reach-out restriction changed')
+  private setRestriction(timelock: ReachoutTimelockUpdate): void {
+    if (!this.reachout.update(timelock)) return
     this.emit({
       type: 'restriction',
       sessionId: this.id,
@@ -353,7 +343,7 @@ export class WaSession {
     }
     const delay = reconnectDelayMs(this.attempt++, this.options.backoff)
     this.log.info({ code, delay, attempt: this.attempt }, 'connection closed; reconnecting')
-    this.setStatus('disconnected', code)
+    this.setStatus('disconnected', code, message === UNRESPONSIVE ? 'unresponsive' : undefined)
     this.retryTimer = setTimeout(() => this.connect(), delay)
   }
 
@@ -363,7 +353,7 @@ export class WaSession {
     this.user = { id: me.id, name: me.name ?? null }
   }
 
-  private setStatus(status: SessionStatus, closeCode?: number): void {
+  private setStatus(status: SessionStatus, closeCode?: number, closeReason?: CloseReason): void {
     // Connecting, and leaving the connected state, are the moments the session was last seen up.
     const seen = status === 'connected' || this.status === 'connected'
     if (status === 'connected' && this.status !== 'connected') this.connectedAt = Date.now()
@@ -376,6 +366,7 @@ export class WaSession {
       status,
       ...(this.phoneNumber ? { phoneNumber: this.phoneNumber } : {}),
       ...(closeCode ? { closeCode } : {}),
+      ...(closeReason ? { closeReason } : {}),
       ...(this.linkFailure ? { linkFailure: this.linkFailure } : {}),
       ...(this.restriction ? { restriction: this.restriction } : {})
     }

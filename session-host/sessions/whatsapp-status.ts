@@ -1,5 +1,6 @@
 import { proto } from '@whiskeysockets/baileys'
 import type { MessageStatus } from '../../shared/statuses.ts'
+import type { SessionEvent } from './session-event.ts'
 
 /** Baileys' status numbers (from acks and receipts) in our words; PENDING says nothing new. */
 export const fromBaileysStatus = (status: number | null | undefined): MessageStatus | undefined => {
@@ -30,4 +31,17 @@ export const refusalReason = (code: string | undefined): string => {
     default:
       return `whatsapp_refused_${code}`
   }
+}
+
+/** A receipt or refusal Baileys reported for a message we sent, as the session's event; none when it says nothing new. */
+export const messageStatusEvent = (
+  sessionId: string,
+  messageId: string | null | undefined,
+  baileysStatus: number | null | undefined,
+  parameters: string[] | null | undefined
+): SessionEvent | undefined => {
+  const status = fromBaileysStatus(baileysStatus)
+  if (!messageId || !status) return undefined
+  const error = status === 'failed' ? parameters?.[0] : undefined
+  return { type: 'message-status', sessionId, messageId, status, ...(error ? { error } : {}) }
 }

@@ -65,6 +65,9 @@ export class Connection {
   private stage: 'hello' | 'finish' | 'transport' = 'hello'
   private queue: Promise<void> = Promise.resolve()
   private closed = false
+  /** A stuck path (WaSim.halfDead): keep-alive pings still get their answer, nothing else passes either way. */
+  private halfDead = false
+  private readonly pingsToAnswer = new Set<string>()
 
   constructor(
     private readonly ws: WebSocket,
@@ -85,8 +88,18 @@ export class Connection {
     return !this.closed && this.ws.readyState === this.ws.OPEN
   }
 
+  /** Whether this socket carries nothing but keep-alive pings and their answers (WaSim.halfDead). */
+  get stalled(): boolean {
+    return this.halfDead
+  }
+
+  stall(): void {
+    this.halfDead = true
+  }
+
   async sendNode(node: BinaryNode): Promise<void> {
     if (!this.isOpen) return
+    if (this.halfDead && !this.pingsToAnswer.delete(node.attrs.id ?? '')) return
     this.sendFrame(this.noise.encrypt(encodeBinaryNode(node)))
   }
 
@@ -152,9 +165,19 @@ export class Connection {
         await this.handlers.onClientFinish(this, finish)
         return
       }
-      case 'transport':
-        await this.handlers.onNode(this, await decodeBinaryNode(this.noise.decrypt(frame)))
+      case 'transport': {
+        const node = await decodeBinaryNode(this.noise.decrypt(frame))
+        if (this.halfDead && !this.isKeepAlive(node)) return
+        await this.handlers.onNode(this, node)
+      }
     }
+  }
+
+  /** Baileys' keep-alive (`w:p` ping); on a stalled socket its answer is the one stanza let out. */
+  private isKeepAlive(node: BinaryNode): boolean {
+    if (node.tag !== 'iq' || node.attrs.xmlns !== 'w:p' || node.attrs.type !== 'get' || !node.attrs.id) return false
+    this.pingsToAnswer.add(node.attrs.id)
+    return true
   }
 
   private fail(error: unknown): void {

@@ -1,11 +1,17 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { DisconnectReason } from '@whiskeysockets/baileys'
+import { DisconnectReason, S_WHATSAPP_NET } from '@whiskeysockets/baileys'
+import type { BinaryNode } from '@whiskeysockets/baileys'
 import { WaSim } from './wa-sim.ts'
 import { BaileysDriver } from './testing/baileys-driver.ts'
 
 const ALICE = '15550002222'
 const ALICE_JID = `${ALICE}@s.whatsapp.net`
+const iq = (xmlns: string, child: string): BinaryNode => ({
+  tag: 'iq',
+  attrs: { to: S_WHATSAPP_NET, type: 'get', xmlns },
+  content: [{ tag: child, attrs: {} }]
+})
 
 describe('faults the emulator can inject', () => {
   const sim = new WaSim()
@@ -114,6 +120,43 @@ describe('faults the emulator can inject', () => {
       await driver.waitClosed(DisconnectReason.connectionLost, 10_000)
     } finally {
       sim.off('node', onNode)
+      await driver.stop()
+    }
+  })
+
+  it('half-dead: pings are answered while sends, queries and inbound messages are lost; the next connection is healthy', async () => {
+    const PN = '15550010006'
+    const driver = await linked(PN, { keepAliveIntervalMs: 60_000 })
+    try {
+      // Alice's devices and Signal session are known first: a first send would wait on those queries.
+      const first = await driver.socket.sendMessage(ALICE_JID, { text: 'hello' })
+      await sim.waitForSent(m => m.id === first?.key.id)
+      sim.halfDead(PN)
+      const lost = await driver.socket.sendMessage(ALICE_JID, { text: 'into the void' })
+      // The emulator reads a socket's stanzas in order: once the later ping is answered, the text was read and dropped.
+      const pong = await driver.socket.query(iq('w:p', 'ping'))
+      assert.equal(pong.attrs.type, 'result')
+      assert.equal(
+        sim.sent.some(m => m.id === lost?.key.id),
+        false
+      )
+      assert.equal(await driver.socket.query(iq('encrypt', 'count'), 500).catch(() => undefined), undefined, 'no answer to other queries')
+
+      const device = [...sim.directory.requireAccount(PN).devices.values()][0]!
+      const waiting = device.offline.length
+      await sim.injectText(ALICE, PN, 'while you were stuck')
+      assert.equal(device.offline.length, waiting + 1, 'an inbound message waits for the next login')
+
+      sim.drop(PN)
+      await driver.waitOpen(2)
+      await driver.waitUntil(
+        () => driver.events['messages.upsert']?.some(u => u.messages.some(m => m.message?.conversation === 'while you were stuck')),
+        'the inbound message after the reconnect'
+      )
+      const message = await driver.socket.sendMessage(ALICE_JID, { text: 'back again' })
+      const sent = await sim.waitForSent(m => m.id === message?.key.id)
+      assert.equal(sent.decrypted.find(c => c.jid.startsWith(ALICE))?.message.extendedTextMessage?.text, 'back again')
+    } finally {
       await driver.stop()
     }
   })

@@ -79,6 +79,10 @@ export class SimFaults {
     if (push) this.pushNewChatCap(account.pn)
   }
 
+  halfDead(accountPn: string): void {
+    for (const connection of this.deps.server.liveConnections(accountPn)) connection.stall()
+  }
+
   mute(accountPn: string): void {
     for (const connection of this.deps.server.liveConnections(accountPn)) this.muted.add(connection)
   }

@@ -125,10 +125,10 @@ export class SimServer {
     for (const ref of registration.refs) this.registrationsByRef.delete(ref)
   }
 
-  /** Sends a stanza to the device, or keeps it for the device's next login. */
+  /** Sends a stanza to the device, or keeps it for the device's next login (also while its socket is stalled). */
   deliver(device: LinkedDevice, node: BinaryNode): void {
     const [connection] = this.liveConnections(device.account.pn, device.id)
-    if (connection) void connection.sendNode(node)
+    if (connection && !connection.stalled) void connection.sendNode(node)
     else device.offline.push(node)
   }
 

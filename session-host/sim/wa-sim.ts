@@ -263,6 +263,17 @@ export class WaSim extends EventEmitter {
     this.faults.setNewChatCap(accountPn, cap, push)
   }
 
+  /**
+   * Makes an account's live sockets half-dead, as a stuck path does: keep-alive pings are still
+   * answered (so Baileys keeps the socket), everything else is lost either way: messages the
+   * device sends never arrive (no acks), queries get no answer, and receipts and inbound messages
+   * do not reach it (inbound ones wait for its next login). It ends with those sockets: the
+   * device's next connection is healthy.
+   */
+  halfDead(accountPn: string): void {
+    this.faults.halfDead(accountPn)
+  }
+
   /** Stops answering an account's sockets (pings included) without closing them. */
   mute(accountPn: string): void {
     this.faults.mute(accountPn)

@@ -6,18 +6,19 @@ import { recordEvent } from './record-event.ts'
 /**
  * Turns a session's events into webhook events, inside the transaction that stores the change:
  * `session.status` (also when WhatsApp restricts or frees the account, with its `restriction`; a
- * `link_failed` one with its `reason`), `session.qr` (`refreshed` once WhatsApp rotated the code
+ * `link_failed` one with its `reason`, a `disconnected` one the liveness watchdog caused with
+ * `reason: 'unresponsive'`), `session.qr` (`refreshed` once WhatsApp rotated the code
  * after a scan), and `message.received` for each inbound user message.
  */
 export const journalSessionEvent = async (tx: DbExecutor, event: SessionEvent): Promise<void> => {
   const { sessionId } = event
   if (event.type === 'status' || event.type === 'restriction') {
-    const { closeCode, linkFailure } = event.type === 'status' ? event : {}
+    const { closeCode, closeReason, linkFailure } = event.type === 'status' ? event : {}
     const data = {
       status: event.status,
       phoneNumber: event.phoneNumber ?? null,
       restriction: event.restriction ?? null,
-      reason: linkFailure?.reason ?? null,
+      reason: linkFailure?.reason ?? closeReason ?? null,
       ...(linkFailure?.serverError ? { serverError: linkFailure.serverError } : {}),
       ...(closeCode ? { closeCode } : {})
     }

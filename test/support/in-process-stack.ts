@@ -35,6 +35,10 @@ export type HostOptions = {
   ackTimeoutMs?: number
   /** More host settings, as an operator writes them (SEND_GOVERNOR=off, say). */
   env?: Record<string, string>
+  /** WATCHDOG_TIMEOUT_MS and WATCHDOG_PROBE_MS, as the operator writes them. */
+  watchdog?: { timeoutMs: string; probeMs: string }
+  /** Baileys' keep-alive ping interval (its default is 30 s). */
+  keepAliveIntervalMs?: number
 }
 
 /**
@@ -59,13 +63,20 @@ export const startInProcessHost = async ({ clock = Date.now, ...options }: HostO
     ...(options.ackTimeoutMs ? { ACK_TIMEOUT_MS: String(options.ackTimeoutMs) } : {}),
     ...(options.webhookRetry?.delaysMs ? { WEBHOOK_RETRY_DELAYS_MS: options.webhookRetry.delaysMs } : {}),
     ...(options.webhookRetry?.forMs ? { WEBHOOK_RETRY_FOR_MS: options.webhookRetry.forMs } : {}),
-    ...options.env
+    ...options.env,
+    ...(options.watchdog ? { WATCHDOG_TIMEOUT_MS: options.watchdog.timeoutMs, WATCHDOG_PROBE_MS: options.watchdog.probeMs } : {})
   })
   const host = await createHost({
     config,
     logger,
     clock,
-    socketConfig: () => ({ waWebSocketUrl: url, connectTimeoutMs: 10_000, defaultQueryTimeoutMs: 10_000, ...(agents ? baileysTrustConfig(agents) : {}) }),
+    socketConfig: () => ({
+      waWebSocketUrl: url,
+      connectTimeoutMs: 10_000,
+      defaultQueryTimeoutMs: 10_000,
+      ...(options.keepAliveIntervalMs ? { keepAliveIntervalMs: options.keepAliveIntervalMs } : {}),
+      ...(agents ? baileysTrustConfig(agents) : {})
+    }),
     reconnectBackoff: { baseMs: 50, maxMs: 200 },
     webhookPollMs: 50,
     ...(options.sendWebhook ? { sendWebhook: options.sendWebhook } : {})
@@ -94,6 +105,8 @@ export const startInProcessStack = async (
     webhookResolve?: ResolveHost
     /** More host settings, as an operator writes them. */
     hostEnv?: Record<string, string>
+    watchdog?: HostOptions['watchdog']
+    keepAliveIntervalMs?: number
   } = {}
 ) => {
   let offsetMs = 0
@@ -105,6 +118,8 @@ export const startInProcessStack = async (
     ...(options.mediaAllowHosts ? { mediaAllowHosts: options.mediaAllowHosts } : {}),
     ...(options.webhookRetry ? { webhookRetry: options.webhookRetry } : {}),
     ...(options.hostEnv ? { env: options.hostEnv } : {}),
+    ...(options.watchdog ? { watchdog: options.watchdog } : {}),
+    ...(options.keepAliveIntervalMs ? { keepAliveIntervalMs: options.keepAliveIntervalMs } : {}),
     sendWebhook: delivery => (webhookSender.current ? webhookSender.current(delivery) : Promise.resolve({ delivered: false, error: 'gateway not ready' }))
   })
   const otpMessageIds: string[] = []
