@@ -184,16 +184,18 @@ describe('the send governor protects the number', () => {
   it('sends OTPs before the other messages waiting in a session', async () => {
     await stack.linkSession('order', '15550300005')
     await stack.call('PUT', '/api/sessions/order/governor', { token: admin, body: { settings: { enabled: false } } })
-    stack.sim.drop('15550300005')
+    // WhatsApp is out of reach while the messages queue up, so none can go before the OTP is queued.
+    stack.sim.outage(true)
     await waitUntil(
       async () => ((await stack.call('GET', '/api/sessions/order/status', { token: admin })).body.data as { status: string }).status !== 'connected',
-      'the drop'
+      'the outage'
     )
     const texts = [stranger(), stranger()]
     for (const to of texts) assert.equal((await text('order', to)).status, 200)
     const code = stranger()
     const sent = await otp('order', code)
     assert.equal(sent.status, 201)
+    stack.sim.outage(false)
     await stack.sim.waitForSent(m => m.to === `${texts[1]}@s.whatsapp.net`, 20_000)
     const order = stack.sim.sent.filter(m => [...texts, code].some(to => m.to === `${to}@s.whatsapp.net`)).map(m => m.to.split('@')[0])
     assert.deepEqual(order, [code, ...texts])
