@@ -38,6 +38,17 @@ export const HostConfigSchema = z
     ...LOG_SETTINGS,
     /** How long a sent message may wait for WhatsApp's ack before it is `failed` (`not_acknowledged`). */
     ACK_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
+    /**
+     * How long WhatsApp's answer on whether a number has an account is kept (per session, in the
+     * database) before it is asked again; 0 asks before every send. A day by default: numbers seldom
+     * join or leave WhatsApp, and each question is a contact lookup WhatsApp counts against the account.
+     */
+    RECIPIENT_CHECK_TTL_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 86_400_000)
+      .default(86_400_000),
     /** Sandbox: when a recipient's phone sends its delivery receipt, then its read receipt. */
     SANDBOX_DELIVERED_AFTER_MS: z.coerce.number().int().min(0).max(600_000).default(1_000),
     SANDBOX_READ_AFTER_MS: z.coerce.number().int().min(0).max(3_600_000).default(3_000),

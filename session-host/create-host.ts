@@ -102,6 +102,7 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
       wakeWebhooks()
     }
   })
+  const recipients = createRecipientCheck({ db, ttlMs: config.RECIPIENT_CHECK_TTL_MS, clock })
   const queue = new SendQueue({
     db,
     cipher: createPayloadCipher(config.INTERNAL_SECRET),
@@ -111,6 +112,7 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
     hostId: config.HOST_ID,
     clock,
     ackTimeoutMs: config.ACK_TIMEOUT_MS,
+    onWhatsApp: (sessionId, socket, jid) => recipients.isOnWhatsApp(sessionId, socket, jid),
     onChange: async (tx, change) => {
       await journalMessageChange(tx, change, clock())
       await otpFollowsMessage(tx, change.message, clock())
@@ -130,8 +132,7 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
     if (event.type === 'qr' && sandbox) void sandbox.autoLink(event.sessionId, event.qr)
     void queue.onSessionEvent(event)
   })
-  const recipients = createRecipientCheck({ clock })
-  const otps = createOtpService({ db, queue, sessions, clock, onEvent: wakeWebhooks })
+  const otps = createOtpService({ db, queue, sessions, recipients, clock, onEvent: wakeWebhooks })
   const upkeep = createUpkeep({
     clock,
     logger,

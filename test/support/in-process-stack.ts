@@ -31,6 +31,8 @@ export type HostOptions = {
   /** WEBHOOK_RETRY_DELAYS_MS and WEBHOOK_RETRY_FOR_MS, as the operator writes them. */
   webhookRetry?: { delaysMs?: string; forMs?: string }
   ackTimeoutMs?: number
+  /** The sandbox's test numbers (a number ending in 0000 is not on WhatsApp, …), as sandbox mode has them. */
+  magicNumbers?: boolean
 }
 
 /**
@@ -39,7 +41,7 @@ export type HostOptions = {
  */
 export const startInProcessHost = async ({ clock = Date.now, ...options }: HostOptions = {}) => {
   // Every well-formed number is a reachable contact, as in sandbox mode.
-  const sim = new WaSim({ autoContacts: true, media: options.media ?? false })
+  const sim = new WaSim({ autoContacts: true, media: options.media ?? false, magicNumbers: options.magicNumbers ?? false })
   const url = await sim.start()
   // The emulator's media host has a run-time CA that only these sessions trust.
   const agents = options.media ? makeTrustingAgents(sim.media.caPem) : undefined
@@ -81,7 +83,14 @@ export const startInProcessHost = async ({ clock = Date.now, ...options }: HostO
  * client's fetch calls the host app directly. A movable clock drives OTP expiry on the host.
  */
 export const startInProcessStack = async (
-  options: { maxBodyBytes?: number; media?: boolean; mediaAllowHosts?: string; webhookRetry?: HostOptions['webhookRetry']; webhookResolve?: ResolveHost } = {}
+  options: {
+    maxBodyBytes?: number
+    media?: boolean
+    mediaAllowHosts?: string
+    webhookRetry?: HostOptions['webhookRetry']
+    webhookResolve?: ResolveHost
+    magicNumbers?: boolean
+  } = {}
 ) => {
   let offsetMs = 0
   const clock = () => Date.now() + offsetMs
@@ -91,6 +100,7 @@ export const startInProcessStack = async (
     ...(options.media ? { media: true } : {}),
     ...(options.mediaAllowHosts ? { mediaAllowHosts: options.mediaAllowHosts } : {}),
     ...(options.webhookRetry ? { webhookRetry: options.webhookRetry } : {}),
+    ...(options.magicNumbers ? { magicNumbers: true } : {}),
     sendWebhook: delivery => (webhookSender.current ? webhookSender.current(delivery) : Promise.resolve({ delivered: false, error: 'gateway not ready' }))
   })
   const otpMessageIds: string[] = []
