@@ -58,11 +58,12 @@ export const createRecipientCheck = ({ db, ttlMs, clock = Date.now }: { db: Db; 
 
   const isOnWhatsApp = (sessionId: string, socket: WASocket, jid: string): Promise<boolean> => {
     const key = `${sessionId}\n${jid}`
-    const pending = inFlight.get(key)
-    if (pending) return pending
     // Entries leave as their query settles, so the map holds at most the questions being asked.
-    const asked = ask(sessionId, socket, jid).finally(() => inFlight.delete(key))
-    inFlight.set(key, asked)
+    let asked = inFlight.get(key)
+    if (asked === undefined) {
+      asked = ask(sessionId, socket, jid).finally(() => inFlight.delete(key))
+      inFlight.set(key, asked)
+    }
     return asked
   }
 
