@@ -52,6 +52,17 @@ export const HostConfigSchema = z
       .default(30_000),
     /** How long a connected session may show no sign of life (an ack, a probe's answer) before it is probed. */
     WATCHDOG_PROBE_MS: z.coerce.number().int().min(500).max(3_600_000).default(60_000),
+    /**
+     * How long WhatsApp's answer on whether a number has an account is kept (per session, in the
+     * database) before it is asked again; 0 asks before every send. A day by default: numbers seldom
+     * join or leave WhatsApp, and each question is a contact lookup WhatsApp counts against the account.
+     */
+    RECIPIENT_CHECK_TTL_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 86_400_000)
+      .default(86_400_000),
     /** Sandbox: when a recipient's phone sends its delivery receipt, then its read receipt. */
     SANDBOX_DELIVERED_AFTER_MS: z.coerce.number().int().min(0).max(600_000).default(1_000),
     SANDBOX_READ_AFTER_MS: z.coerce.number().int().min(0).max(3_600_000).default(3_000),

@@ -114,6 +114,7 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
       wakeWebhooks()
     }
   })
+  const recipients = createRecipientCheck({ db, ttlMs: config.RECIPIENT_CHECK_TTL_MS, clock })
   const queue = new SendQueue({
     db,
     cipher: createPayloadCipher(config.INTERNAL_SECRET),
@@ -123,6 +124,7 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
     hostId: config.HOST_ID,
     clock,
     ackTimeoutMs: config.ACK_TIMEOUT_MS,
+    onWhatsApp: (sessionId, socket, jid) => recipients.isOnWhatsApp(sessionId, socket, jid),
     onChange: async (tx, change) => {
       await journalMessageChange(tx, change, clock())
       await otpFollowsMessage(tx, change.message, clock(), metrics.recordOtpStatuses)
@@ -156,12 +158,12 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
     void queue.onSessionEvent(event)
     void governor.onSessionEvent(event)
   })
-  const recipients = createRecipientCheck({ clock })
   const otps = createOtpService({
     db,
     queue,
     sessions,
     governor,
+    recipients,
     clock,
     onEvent: wakeWebhooks,
     observe: { statuses: metrics.recordOtpStatuses, verified: (ms, status) => metrics.recordVerify(ms, status) }

@@ -1,55 +1,91 @@
 import type { WASocket } from '@whiskeysockets/baileys'
+import { and, eq, gt } from 'drizzle-orm'
 import { appError } from '../../shared/errors.ts'
+import { tablesOf } from '../db/database.ts'
+import type { Db } from '../db/database.ts'
 import type { SessionManager } from '../sessions/session-manager.ts'
 
+/** What a message that failed the check before it went out says (the message's and its OTP's `error`). */
+export const NOT_ON_WHATSAPP_FAILURE = 'not_on_whatsapp: the number has no WhatsApp account'
+
 export type RecipientCheck = {
-  /** Whether WhatsApp knows the number, asked through the session (answers cached briefly). */
+  /** Whether WhatsApp knows the number: a fresh stored answer, else asked through the session and stored. */
   isOnWhatsApp(sessionId: string, socket: WASocket, jid: string): Promise<boolean>
+  /** The fresh stored answer, without asking WhatsApp; undefined when there is none. */
+  stored(sessionId: string, jid: string): Promise<boolean | undefined>
   /** Refuses with 422 NOT_ON_WHATSAPP before anything is sent to a number WhatsApp does not know. */
   require(sessionId: string, socket: WASocket, jid: string): Promise<void>
 }
 
+const notOnWhatsApp = (jid: string) => {
+  const number = `+${jid.split('@')[0]}`
+  return appError('NOT_ON_WHATSAPP', `${number} is not on WhatsApp`, { to: number })
+}
+
 /**
- * Asks WhatsApp (a usync contact query) whether a number has an account. A send to a number
- * without one is otherwise accepted by Baileys and lost; asking first gives the caller a clear
- * answer. Answers are kept for `ttlMs` so a burst to one number costs one query.
+ * Asks WhatsApp (a usync contact query) whether a number has an account: a send to a number
+ * without one is accepted by Baileys and lost, and such sends are reported to bring restrictions
+ * on the whole account. Answers are kept per session in the database for `ttlMs` (by the injected
+ * clock, as every other timestamp the host writes), so a burst of OTPs to one number costs one
+ * query, and a restart or another host of the fleet asks nothing again. Identical questions in
+ * flight at once share one query.
  */
-export const createRecipientCheck = ({
-  ttlMs = 60_000,
-  maxEntries = 10_000,
-  clock = Date.now
-}: {
-  ttlMs?: number
-  maxEntries?: number
-  clock?: () => number
-} = {}): RecipientCheck => {
-  const answers = new Map<string, { onWhatsApp: boolean; until: number }>()
-  const isOnWhatsApp = async (sessionId: string, socket: WASocket, jid: string): Promise<boolean> => {
-    const key = `${sessionId}|${jid}`
-    const cached = answers.get(key)
-    if (cached && cached.until > clock()) return cached.onWhatsApp
+export const createRecipientCheck = ({ db, ttlMs, clock = Date.now }: { db: Db; ttlMs: number; clock?: () => number }): RecipientCheck => {
+  const { recipientChecks } = tablesOf(db)
+  const inFlight = new Map<string, Promise<boolean>>()
+
+  const stored = async (sessionId: string, jid: string): Promise<boolean | undefined> => {
+    const [row] = await db
+      .select({ onWhatsApp: recipientChecks.onWhatsApp })
+      .from(recipientChecks)
+      .where(and(eq(recipientChecks.sessionId, sessionId), eq(recipientChecks.jid, jid), gt(recipientChecks.checkedAt, new Date(clock() - ttlMs))))
+    return row?.onWhatsApp
+  }
+
+  const ask = async (sessionId: string, socket: WASocket, jid: string): Promise<boolean> => {
+    const known = await stored(sessionId, jid)
+    if (known !== undefined) return known
     const results = await socket.onWhatsApp(jid)
     const onWhatsApp = results?.some(result => result.exists) ?? false
-    answers.delete(key)
-    if (answers.size >= maxEntries) answers.delete(answers.keys().next().value!)
-    answers.set(key, { onWhatsApp, until: clock() + ttlMs })
+    const checkedAt = new Date(clock())
+    // Not fenced by the session's lease: the answer is WhatsApp's, true whichever host asked.
+    await db
+      .insert(recipientChecks)
+      .values({ sessionId, jid, onWhatsApp, checkedAt })
+      .onConflictDoUpdate({ target: [recipientChecks.sessionId, recipientChecks.jid], set: { onWhatsApp, checkedAt } })
     return onWhatsApp
   }
+
+  const isOnWhatsApp = (sessionId: string, socket: WASocket, jid: string): Promise<boolean> => {
+    const key = `${sessionId}\n${jid}`
+    // Entries leave as their query settles, so the map holds at most the questions being asked.
+    let asked = inFlight.get(key)
+    if (asked === undefined) {
+      asked = ask(sessionId, socket, jid).finally(() => inFlight.delete(key))
+      inFlight.set(key, asked)
+    }
+    return asked
+  }
+
   return {
     isOnWhatsApp,
+    stored,
     async require(sessionId, socket, jid) {
-      if (!(await isOnWhatsApp(sessionId, socket, jid))) {
-        const number = `+${jid.split('@')[0]}`
-        throw appError('NOT_ON_WHATSAPP', `${number} is not on WhatsApp`, { to: number })
-      }
+      if (!(await isOnWhatsApp(sessionId, socket, jid))) throw notOnWhatsApp(jid)
     }
   }
 }
 
-/** Checks the number while the session is connected; a reconnecting session queues unchecked. */
+/**
+ * Refuses a number WhatsApp does not know before anything is recorded. A session connected here
+ * asks (or reads the stored answer); one that is not (reconnecting, or run by another host) still
+ * refuses a number stored as not on WhatsApp, and lets an unknown one through: the send queue asks
+ * before the message goes out (a host that does not run the session answers SESSION_MOVED anyway).
+ */
 export const checkRecipient = async (deps: { sessions: SessionManager; recipients?: RecipientCheck }, sessionId: string, jid: string): Promise<void> => {
-  // Not connected here (another host runs it, or it is away): no check now; acceptSend then answers
-  // SESSION_MOVED, and the host running the session checks when the gateway retries there.
+  const { recipients } = deps
+  if (!recipients) return
   const socket = deps.sessions.connectedSocket(sessionId)
-  if (socket) await deps.recipients?.require(sessionId, socket, jid)
+  if (socket) await recipients.require(sessionId, socket, jid)
+  else if ((await recipients.stored(sessionId, jid)) === false) throw notOnWhatsApp(jid)
 }

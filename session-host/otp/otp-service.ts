@@ -1,6 +1,8 @@
 import type { z } from 'zod'
 import type { OtpStatus } from '../../shared/statuses.ts'
 import type { CancelOtpRequest, LatestOtpQuery, OtpView, SendOtpRequest, VerifyAnswer, VerifyOtpRequest } from '../../shared/host-api/otp.ts'
+import { checkRecipient } from '../messages/recipient-check.ts'
+import type { RecipientCheck } from '../messages/recipient-check.ts'
 import { acceptSend } from '../outbox/accept-send.ts'
 import type { AcceptDeps } from '../outbox/accept-send.ts'
 import { attachMessageId, cancelOtp, createOtp, findLatestPendingOtp, getOtp, verifyOtp } from './otp-store.ts'
@@ -8,6 +10,8 @@ import type { OtpDeps, OtpSendLimits } from './otp-store.ts'
 import { otpView } from './otp-view.ts'
 
 export type OtpServiceDeps = AcceptDeps & {
+  /** Refuses an OTP to a number that is not on WhatsApp before anything is recorded. */
+  recipients?: RecipientCheck
   clock: () => number
   limits?: Partial<OtpSendLimits>
   /** An `otp.status` event was committed outside the send queue: deliver it now. */
@@ -38,6 +42,7 @@ export const createOtpService = (deps: OtpServiceDeps) => {
     async send(sessionId: string, input: z.infer<typeof SendOtpRequest>): Promise<{ otp: OtpView; replayed: boolean }> {
       // Superseding or expiring earlier OTPs writes events inside the send's transaction: wake the
       // outbox once that transaction has committed, not from inside it.
+      await checkRecipient(deps, sessionId, input.jid)
       let written: readonly OtpStatus[] = []
       const sent = await acceptSend(deps, {
         sessionId,

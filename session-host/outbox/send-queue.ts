@@ -15,6 +15,7 @@ import type { MessageStatus } from '../../shared/statuses.ts'
 import type { SessionEvent } from '../sessions/session-event.ts'
 import type { Outgoing } from '../messages/rich-content.ts'
 import { sendOutgoing } from '../messages/send-outgoing.ts'
+import { NOT_ON_WHATSAPP_FAILURE } from '../messages/recipient-check.ts'
 import { refusalReason } from '../sessions/whatsapp-status.ts'
 import { canMoveTo } from './message-status.ts'
 import { messageView } from './message-view.ts'
@@ -52,6 +53,8 @@ export type SendQueueDeps = {
   clock?: () => number
   /** How long a sent message may wait for the server's ack before it counts as failed. */
   ackTimeoutMs?: number
+  /** Whether WhatsApp knows the number (stored answers first): a message accepted while its session was away is checked here. */
+  onWhatsApp?: (sessionId: string, socket: WASocket, jid: string) => Promise<boolean>
   /** Called inside the transaction that changed a message's status (webhook outbox, OTP status). */
   onChange?: (tx: Transaction, change: MessageChange) => Promise<void>
   /** Told of each status a message reached once it is stored (queued: in the caller's transaction); the metrics count them. */
@@ -284,6 +287,10 @@ export class SendQueue {
       }
       const { content } = this.deps.cipher.open<Sealed>(row.id, row.payload)
       try {
+        if (this.deps.onWhatsApp && !(await this.deps.onWhatsApp(sessionId, socket, row.jid))) {
+          await this.transition(row.id, 'failed', NOT_ON_WHATSAPP_FAILURE, ['sending'])
+          continue
+        }
         await sendOutgoing(socket, row.jid, content, row.id)
       } catch (error) {
         if (this.deps.socketOf(sessionId) !== socket) {

@@ -8,6 +8,8 @@ export type IqContext = {
   /** The linked device asking; undefined while a client is still registering. */
   device?: LinkedDevice
   mediaHost?: string
+  /** Called with each number a usync contact query asks about ("is it on WhatsApp?"). */
+  onNumberCheck?: (jid: string) => void
 }
 
 /** The error a query is answered with instead of its result. */
@@ -112,7 +114,7 @@ const preKeyUpload: IqHandler = (iq, { device }) => {
 const rotateSignedPreKey: IqHandler = (iq, ctx) => preKeyUpload({ ...iq, content: getBinaryNodeChild(iq, 'rotate')?.content ?? [] }, ctx)
 
 /** `usync`: devices, LIDs and "is on WhatsApp" per user, the way the contact directory answers. */
-const usync: IqHandler = (iq, { directory, device }) => {
+const usync: IqHandler = (iq, { directory, device, onNumberCheck }) => {
   const usyncNode = getBinaryNodeChild(iq, 'usync')
   const protocols = (getBinaryNodeChild(usyncNode, 'query')?.content as BinaryNode[] | undefined)?.map(p => p.tag) ?? []
   const users = getBinaryNodeChildren(getBinaryNodeChild(usyncNode, 'list'), 'user')
@@ -125,6 +127,7 @@ const usync: IqHandler = (iq, { directory, device }) => {
             .toString()
             .replace(/^\+/, '')}@s.whatsapp.net`
         : '')
+    if (protocols.includes('contact')) onNumberCheck?.(asked)
     const peer = directory.resolve(asked)
     const onWhatsApp = peer?.kind === 'account' || (peer?.kind === 'contact' && peer.contact.onWhatsApp)
     const lid = peer?.kind === 'account' ? peer.account.lid : peer?.contact.lid

@@ -233,7 +233,12 @@ export class SimServer {
       await connection.sendNode(resultIq(iq))
       return
     }
-    const { answer, known } = answerIq(iq, { directory: this.deps.directory, device: connection.device, mediaHost: this.mediaHost?.host })
+    const { answer, known } = answerIq(iq, {
+      directory: this.deps.directory,
+      device: connection.device,
+      mediaHost: this.mediaHost?.host,
+      onNumberCheck: jid => this.deps.events.emit('number-checked', jid)
+    })
     if (!known) this.deps.logger.debug({ key }, 'sim answers an unhandled iq with an empty result')
     await connection.sendNode(answer)
     if (key === 'passive/set/active' && connection.device) await this.hooks.onActive(connection.device)

@@ -37,6 +37,8 @@ export class WaSim extends EventEmitter {
   readonly directory: Directory
   /** Everything linked devices sent, in order. */
   readonly sent: SentMessage[]
+  /** Every number a linked device asked about with a usync contact query, in order (JIDs). */
+  readonly numberChecks: string[] = []
   /**
    * The `Browser (OS)` pairing displays the late-2026 server accepts; a test may narrow them to
    * play a server that tightened its rules.
@@ -84,6 +86,7 @@ export class WaSim extends EventEmitter {
     this.phones = new PhoneMessages({ ...deps, server: this.server, replies: this.replies })
     this.recipients = new SimRecipients({ ...deps, server: this.server, faults: this.faults })
     this.sent = this.recipients.sent
+    this.on('number-checked', (jid: string) => this.numberChecks.push(jid))
   }
 
   /** Whether it answers as today's server (the default) rather than the spring-2026 one. */

@@ -121,6 +121,10 @@ describe('sandbox mode', () => {
     const notOnWhatsApp = await api('POST', '/api/messages/demo/text', { to: '081234560000', text: 'hello?' })
     assert.equal(notOnWhatsApp.status, 422)
     assert.equal(notOnWhatsApp.body.error?.code, 'NOT_ON_WHATSAPP')
+    const otpNotOnWhatsApp = await api('POST', '/api/messages/demo/otp', { to: '081234560000' })
+    assert.equal(otpNotOnWhatsApp.status, 422)
+    assert.equal(otpNotOnWhatsApp.body.error?.code, 'NOT_ON_WHATSAPP')
+    assert.deepEqual(otpNotOnWhatsApp.body.error?.details, { to: '+6281234560000' })
 
     const refusedOtp = await api<{ otpId: string; messageId: string }>('POST', '/api/messages/demo/otp', { to: '081234560463' })
     assert.equal(refusedOtp.status, 201)

@@ -39,6 +39,8 @@ export type HostOptions = {
   watchdog?: { timeoutMs: string; probeMs: string }
   /** Baileys' keep-alive ping interval (its default is 30 s). */
   keepAliveIntervalMs?: number
+  /** The sandbox's test numbers (a number ending in 0000 is not on WhatsApp, …), as sandbox mode has them. */
+  magicNumbers?: boolean
 }
 
 /**
@@ -47,7 +49,7 @@ export type HostOptions = {
  */
 export const startInProcessHost = async ({ clock = Date.now, ...options }: HostOptions = {}) => {
   // Every well-formed number is a reachable contact, as in sandbox mode.
-  const sim = new WaSim({ autoContacts: true, media: options.media ?? false })
+  const sim = new WaSim({ autoContacts: true, media: options.media ?? false, magicNumbers: options.magicNumbers ?? false })
   const url = await sim.start()
   // The emulator's media host has a run-time CA that only these sessions trust.
   const agents = options.media ? makeTrustingAgents(sim.media.caPem) : undefined
@@ -107,6 +109,7 @@ export const startInProcessStack = async (
     hostEnv?: Record<string, string>
     watchdog?: HostOptions['watchdog']
     keepAliveIntervalMs?: number
+    magicNumbers?: boolean
   } = {}
 ) => {
   let offsetMs = 0
@@ -120,6 +123,7 @@ export const startInProcessStack = async (
     ...(options.hostEnv ? { env: options.hostEnv } : {}),
     ...(options.watchdog ? { watchdog: options.watchdog } : {}),
     ...(options.keepAliveIntervalMs ? { keepAliveIntervalMs: options.keepAliveIntervalMs } : {}),
+    ...(options.magicNumbers ? { magicNumbers: true } : {}),
     sendWebhook: delivery => (webhookSender.current ? webhookSender.current(delivery) : Promise.resolve({ delivered: false, error: 'gateway not ready' }))
   })
   const otpMessageIds: string[] = []
