@@ -17,7 +17,7 @@ import type { Outgoing } from '../messages/rich-content.ts'
 import { sendOutgoing } from '../messages/send-outgoing.ts'
 import { NOT_ON_WHATSAPP_FAILURE } from '../messages/recipient-check.ts'
 import { refusalReason } from '../sessions/whatsapp-status.ts'
-import { canMoveTo } from './message-status.ts'
+import { FINAL, FROM, TIMESTAMP_COLUMN } from './message-status.ts'
 import { messageView } from './message-view.ts'
 import type { PayloadCipher } from './payload-cipher.ts'
 import { idempotencyCutoff } from './idempotency-retention.ts'
@@ -60,14 +60,6 @@ export type SendQueueDeps = {
   /** Told of each status a message reached once it is stored (queued: in the caller's transaction); the metrics count them. */
   onStatus?: (message: MessageView) => void
 }
-
-// The statuses each status may be reached from, so one UPDATE … WHERE status IN (…) enforces the order.
-const FROM = Object.fromEntries(MESSAGE_STATUSES.map(next => [next, MESSAGE_STATUSES.filter(current => canMoveTo(current, next))])) as Record<
-  MessageStatus,
-  MessageStatus[]
->
-const FINAL = new Set<MessageStatus>(['sent', 'delivered', 'read', 'failed'])
-const TIMESTAMP_COLUMN = { sent: 'sentAt', delivered: 'deliveredAt', read: 'readAt', failed: 'failedAt' } as const
 
 /** Tries of a message (interrupted ones included) before a failure on a live connection ends it (`send_failed`). */
 const MAX_SEND_ATTEMPTS = 3
