@@ -2,6 +2,7 @@ import type { WAMessage } from '@whiskeysockets/baileys'
 import type { SessionRestriction } from '../../shared/host-api/sessions.ts'
 import type { LinkFailure, SessionStatus } from '../../shared/sessions.ts'
 import type { MessageStatus } from '../../shared/statuses.ts'
+import type { LidMapping } from './lid-mappings.ts'
 
 /** What a session tells the host, in order: the send queue, the sandbox and the webhook journal listen. */
 export type SessionEvent =
@@ -23,3 +24,5 @@ export type SessionEvent =
   | { type: 'message-status'; sessionId: string; messageId: string; status: MessageStatus; error?: string }
   /** WhatsApp limits whom the account may message (the reach-out time-lock). */
   | { type: 'restriction'; sessionId: string; restriction: SessionRestriction | undefined; status: SessionStatus; phoneNumber?: string }
+  /** Numbers behind LIDs that Baileys learnt (stored in lid_mappings, in order with the messages). */
+  | { type: 'lid-mappings'; sessionId: string; mappings: LidMapping[] }
