@@ -39,6 +39,10 @@ const inbound = createRoute({
           sessionId: SessionIdParam.openapi({ param: undefined }),
           from: Recipient.openapi({ description: 'The contact who writes, as people type numbers', example: '081234567890' }),
           text: z.string().min(1).max(4096).optional(),
+          lidOnly: z.boolean().optional().openapi({
+            description:
+              "The message comes from the contact's LID alone, without its number, as WhatsApp sends some: message.received names the number only if the session learnt it before (the contact wrote with both, or the session wrote to it)"
+          }),
           media: z
             .object({
               type: z.enum(MEDIA_KINDS),

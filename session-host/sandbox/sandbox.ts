@@ -84,15 +84,23 @@ export class Sandbox {
 
   /** A contact sends a session's account a text, or a file (its type sniffed unless named); the message id. */
   async inbound(body: z.infer<typeof SandboxInboundRequest>, accountPn: string): Promise<string> {
-    if (!body.media) return this.sim.injectText(body.from, accountPn, body.text!)
+    const options = body.lidOnly ? { addressing: 'lid-only' as const } : {}
+    if (!body.media) return this.sim.injectText(body.from, accountPn, body.text!, options)
     const bytes = Buffer.from(body.media.data, 'base64')
     // The type the file really is, as a phone would send it, unless the caller names one.
     const mimetype = body.media.mimetype ?? (await fileTypeFromBuffer(bytes))?.mime
-    return this.sim.injectMedia(body.from, accountPn, body.media.type, bytes, {
-      ...(body.media.caption ? { caption: body.media.caption } : {}),
-      ...(body.media.fileName ? { fileName: body.media.fileName } : {}),
-      ...(mimetype ? { mimetype } : {})
-    })
+    return this.sim.injectMedia(
+      body.from,
+      accountPn,
+      body.media.type,
+      bytes,
+      {
+        ...(body.media.caption ? { caption: body.media.caption } : {}),
+        ...(body.media.fileName ? { fileName: body.media.fileName } : {}),
+        ...(mimetype ? { mimetype } : {})
+      },
+      options
+    )
   }
 
   /** Writes the emulator's accounts and contacts next to the database (whole file, then rename). */

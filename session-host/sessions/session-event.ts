@@ -2,6 +2,7 @@ import type { NewChatMessageCapInfo, WAMessage } from '@whiskeysockets/baileys'
 import type { SessionRestriction } from '../../shared/host-api/sessions.ts'
 import type { LinkFailure, SessionStatus } from '../../shared/sessions.ts'
 import type { MessageStatus } from '../../shared/statuses.ts'
+import type { LidMapping } from './lid-mappings.ts'
 
 /** The host closed the connection because it answered keep-alive pings but nothing else. */
 export type CloseReason = 'unresponsive'
@@ -30,3 +31,5 @@ export type SessionEvent =
   | { type: 'restriction'; sessionId: string; restriction: SessionRestriction | undefined; status: SessionStatus; phoneNumber?: string }
   /** WhatsApp's cap on new chats for the account changed (`message-capping.update`). */
   | { type: 'new-chat-cap'; sessionId: string; cap: NewChatMessageCapInfo }
+  /** Numbers behind LIDs that Baileys learnt (stored in lid_mappings, in order with the messages). */
+  | { type: 'lid-mappings'; sessionId: string; mappings: LidMapping[] }

@@ -22,6 +22,7 @@ import { ackStatusStanzas, detectPasskeyRequest, handleQrRotation, withAdvSecret
 import type { CloseReason, SessionEvent } from './session-event.ts'
 import { SessionWrites } from './session-writes.ts'
 import { loadAuthState } from './stored-auth-state.ts'
+import { tapLidMappings } from './lid-mapping-tap.ts'
 
 export { RegistrationNotReadyError }
 
@@ -205,7 +206,7 @@ export class WaSession {
     const { state, saveCreds } = await loadAuthState(this.options.db, this.options.id, this.options.fence)
     if (this.stopped) return
     const socket = makeWASocket({
-      auth: state,
+      auth: tapLidMappings(state, mappings => this.emit({ type: 'lid-mappings', sessionId: this.id, mappings })),
       logger: baileysLogger(this.log.child({ module: 'baileys' }, { level: this.log.level === 'trace' ? 'trace' : 'warn' })),
       markOnlineOnConnect: false,
       // An OTP gateway needs no chat history; skipping it also skips Baileys' wait for the first sync.

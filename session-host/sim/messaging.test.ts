@@ -101,6 +101,15 @@ describe('messaging through the emulator', () => {
     assert.equal(message.key.remoteJidAlt, ALICE_JID)
   })
 
+  it('hands an inbound message addressed by LID alone to Baileys with no number beside it', async () => {
+    const bob = sim.addContact('15550003333', { pushName: 'Bob' })
+    const id = await sim.injectText(bob.pn, ACCOUNT, 'hello by LID only', { addressing: 'lid-only' })
+    const message = await driver.waitUntil(() => inbound(driver, id), 'inbound LID-only message')
+    assert.equal(textOf(message.message), 'hello by LID only')
+    assert.equal(message.key.remoteJid, `${bob.lid}@lid`)
+    assert.equal(message.key.remoteJidAlt, undefined)
+  })
+
   it('reports a number that is not on WhatsApp, and a send to it fails cleanly', async () => {
     sim.setNotOnWhatsApp('15550009999')
     const [known] = (await driver.socket.onWhatsApp(ALICE)) ?? []

@@ -9,8 +9,12 @@ import type { SimServer } from './sim-server.ts'
 import { newMessageId, now } from './stanza-attrs.ts'
 
 export type InjectOptions = {
-  /** `lid`: the stanza comes from the contact's LID with `sender_pn`, as WhatsApp sends most chats now. */
-  addressing?: 'pn' | 'lid'
+  /**
+   * `pn` (default): from the contact's number with `sender_lid`; `lid`: from the contact's LID with
+   * `sender_pn`, as WhatsApp sends most chats now; `lid-only`: from the LID without the number, as
+   * operators see some arrive (the client knows the number only if it learnt it before).
+   */
+  addressing?: 'pn' | 'lid' | 'lid-only'
   id?: string
   timestamp?: number
 }
@@ -64,7 +68,9 @@ export class PhoneMessages {
     const addressing: Record<string, string> =
       options.addressing === 'lid'
         ? { from: `${contact.lid}@lid`, sender_pn: `${contact.pn}@s.whatsapp.net`, addressing_mode: 'lid' }
-        : { from: `${contact.pn}@s.whatsapp.net`, sender_lid: `${contact.lid}@lid` }
+        : options.addressing === 'lid-only'
+          ? { from: `${contact.lid}@lid`, addressing_mode: 'lid' }
+          : { from: `${contact.pn}@s.whatsapp.net`, sender_lid: `${contact.lid}@lid` }
     for (const device of account.devices.values()) {
       const { type, ciphertext } = await encryptForDevice(contact.peer, device, message)
       this.deps.server.deliver(device, {

@@ -1,4 +1,5 @@
-import type { WAMessage } from '@whiskeysockets/baileys'
+import type { WAMessage, WAMessageKey } from '@whiskeysockets/baileys'
+import { lidUserOf, phoneUserOf } from '../sessions/jid-users.ts'
 
 type MediaKind = 'image' | 'video' | 'audio' | 'document' | 'sticker'
 
@@ -10,22 +11,33 @@ const MEDIA_FIELDS: [MediaKind, 'imageMessage' | 'videoMessage' | 'audioMessage'
   ['sticker', 'stickerMessage']
 ]
 
-const phoneOf = (jid: string | null | undefined): string | undefined => (jid?.endsWith('@s.whatsapp.net') ? jid.split('@')[0]?.split(':')[0] : undefined)
+/**
+ * Who sent a message, as its key tells: the number and the LID (user parts) of the sender (the
+ * chat, or a group's participant), each when the key carries it. WhatsApp addresses most chats
+ * by LID now, with the number as the alternative JID, or without it.
+ */
+export const senderOf = (key: WAMessageKey): { phone?: string; lid?: string } => {
+  const [primary, alt] = key.participant ? [key.participant, key.participantAlt] : [key.remoteJid, key.remoteJidAlt]
+  const phone = phoneUserOf(primary) ?? phoneUserOf(alt)
+  const lid = lidUserOf(primary) ?? lidUserOf(alt)
+  return { ...(phone ? { phone } : {}), ...(lid ? { lid } : {}) }
+}
 
 /**
  * The `message.received` data for an inbound message: who sent it and its text, or its media's
  * metadata (the media itself is not downloaded). Undefined for our own messages and for what is
- * not a user message (protocol messages, reactions, receipts).
+ * not a user message (protocol messages, reactions, receipts). `knownPhone` is the number the
+ * session learnt for the sender's LID, for a message that came by LID alone.
  */
-export const describeInboundMessage = (message: WAMessage): Record<string, unknown> | undefined => {
+export const describeInboundMessage = (message: WAMessage, knownPhone?: string): Record<string, unknown> | undefined => {
   const { key } = message
   if (key.fromMe || !key.id || !key.remoteJid || !message.message) return undefined
   const content = message.message.ephemeralMessage?.message ?? message.message
-  // Chats addressed by LID carry the sender's phone number as the alternative JID.
-  const from = phoneOf(key.remoteJid) ?? phoneOf(key.remoteJidAlt) ?? phoneOf(key.participantAlt)
+  const sender = senderOf(key)
   const base = {
     messageId: key.id,
-    from: from ?? null,
+    from: sender.phone ?? knownPhone ?? null,
+    fromLid: sender.lid ?? null,
     fromJid: key.remoteJid,
     pushName: message.pushName ?? null,
     timestamp: message.messageTimestamp ? new Date(Number(message.messageTimestamp) * 1000).toISOString() : null

@@ -9,6 +9,8 @@ export const SandboxInboundRequest = z
     sessionId: SessionId,
     from: z.string().regex(/^\d{6,15}$/),
     text: z.string().min(1).max(4096).optional(),
+    /** The message comes from the contact's LID alone, without its number (as WhatsApp sends some). */
+    lidOnly: z.boolean().optional(),
     media: z
       .object({
         type: z.enum(MEDIA_KINDS),

@@ -174,6 +174,17 @@ describe('sandbox mode', () => {
     )
     assert.equal(picture.data.type, 'image')
     assert.deepEqual(picture.data.media, { mimetype: 'image/png', fileName: null, size: image.bytes.length, caption: 'my receipt' })
+    // The session learnt this contact's LID from the messages above; a stranger's stays unnamed.
+    for (const [from, number] of [
+      ['081234567002', '6281234567002'],
+      ['081234567009', null]
+    ] as const) {
+      const byLid = await api<{ messageId: string }>('POST', '/api/sandbox/inbound', { sessionId: 'demo', from, text: 'by LID only', lidOnly: true })
+      assert.equal(byLid.status, 201, JSON.stringify(byLid.body))
+      const lidOnly = await receiver.waitFor(r => r.find(e => e.data.messageId === byLid.body.data.messageId), 'message.received by LID only')
+      assert.equal(lidOnly.data.from, number)
+      assert.match(String(lidOnly.data.fromJid), /^\d+@lid$/)
+    }
     const bad = await api('POST', '/api/sandbox/inbound', { sessionId: 'demo', from: '081234567002' })
     assert.equal(bad.status, 400)
   })
