@@ -31,7 +31,9 @@ describe('delivery status, refusals, queued sends and idempotency', () => {
   const recipientCopies = (messageId: string) => stack.sim.sent.filter(m => m.id === messageId && !m.refusedWith && !m.duplicate)
 
   before(async () => {
-    stack = await startProcessStack()
+    // This file follows many messages to new numbers through the queue: the send governor would
+    // pace them (test/e2e/send-governor.test.ts covers it), so it is off here.
+    stack = await startProcessStack({ SEND_GOVERNOR: 'off' })
     receiver = await startWebhookReceiver()
     const created = (await stack.linkSession('shop', ACCOUNT, { webhook: { url: receiver.url, events: ['message.status', 'otp.status'] } })) as {
       webhook: { secret: string }
