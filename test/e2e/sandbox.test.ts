@@ -64,6 +64,12 @@ describe('sandbox mode', () => {
       async () => ((await api<{ status: string }>('GET', '/api/sessions/demo/status')).body.data.status === 'connected' ? true : undefined),
       'demo connected'
     )
+    // The send governor is on in the sandbox too; the tests below write to many new numbers at
+    // once, so this session gets no gap between them, as the README tells sandbox users.
+    const governor = await api<{ enabled: boolean; dailyCap: number }>('PUT', '/api/sessions/demo/governor', { settings: { newChatGapSeconds: 0 } })
+    assert.equal(governor.status, 200)
+    assert.equal(governor.body.data.enabled, true)
+    assert.equal(governor.body.data.dailyCap, 20)
     const link = await api<{ path: string }>('POST', '/api/sessions/demo/qr-link')
     const page = await (await fetch(`${stack.url}${link.body.data.path}`)).text()
     assert.match(page, /SANDBOX/)
