@@ -1,5 +1,6 @@
 import { api, failureText } from './api.ts'
 import { field, h, note } from './dom.ts'
+import { poll } from './poll.ts'
 import type { Qr, Session } from './types.ts'
 import { sessionProblem } from './sessions-screen.ts'
 
@@ -61,10 +62,9 @@ export const linkScreen = (main: HTMLElement, [sessionId = '']: string[]) => {
     pairing,
     h('p', {}, h('a', { href: `#/sessions/${encodeURIComponent(sessionId)}` }, 'Session details'))
   )
-  void tick()
-  const timer = setInterval(() => void tick(), 1500)
+  const stop = poll(tick, 1500)
   return () => {
     stopped = true
-    clearInterval(timer)
+    stop()
   }
 }

@@ -103,7 +103,10 @@ const route = () => {
   stopScreen = typeof stop === 'function' ? (stop as () => void) : undefined
 }
 
-whenUnauthorized(() => signIn('The token was refused (expired or revoked): sign in again.'))
+// The sign-in form reports a refused token itself; elsewhere a 401 means it expired or was revoked.
+whenUnauthorized(() => {
+  if (!root.querySelector('form.sign-in')) signIn('The token was refused (expired or revoked): sign in again.')
+})
 window.addEventListener('hashchange', route)
 // Health needs no token; it says whether this gateway is the sandbox.
 void api<Health>('GET', '/api/health').then(r => {

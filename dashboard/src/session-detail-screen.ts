@@ -1,6 +1,7 @@
 import { api, failureText, query } from './api.ts'
 import { field, h, note, when } from './dom.ts'
 import { pagedList } from './paged-list.ts'
+import { poll } from './poll.ts'
 import { messageRow, otpRow } from './rows.ts'
 import type { Message, Otp, Session, Webhook } from './types.ts'
 import { WEBHOOK_EVENTS } from './types.ts'
@@ -124,7 +125,5 @@ export const sessionDetailScreen = (main: HTMLElement, [sessionId = '']: string[
     webhookSection(path),
     governorSection(path)
   )
-  void reload()
-  const timer = setInterval(() => void reload(), 3000)
-  return () => clearInterval(timer)
+  return poll(reload, 3000)
 }

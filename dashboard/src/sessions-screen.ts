@@ -1,5 +1,6 @@
 import { api, failureText } from './api.ts'
 import { field, h, note, when } from './dom.ts'
+import { poll } from './poll.ts'
 import type { Session, Stats } from './types.ts'
 
 /** What WhatsApp or the link said last, in a line. */
@@ -21,7 +22,8 @@ const countsLine = async (sessionId: string, into: HTMLElement) => {
 const card = (session: Session, selected: Set<string>, refresh: () => void) => {
   const counts = h('p', { class: 'muted' })
   void countsLine(session.sessionId, counts)
-  const check = h('input', { type: 'checkbox', 'aria-label': `Select ${session.sessionId}` })
+  // The selection outlives the list's refreshes, so a bulk restart restarts what the operator ticked.
+  const check = h('input', { type: 'checkbox', 'aria-label': `Select ${session.sessionId}`, checked: selected.has(session.sessionId) })
   check.addEventListener('change', () => (check.checked ? selected.add(session.sessionId) : selected.delete(session.sessionId)))
   const act = (label: string, run: () => Promise<unknown>) =>
     h('button', { type: 'button', 'aria-label': `${label} ${session.sessionId}`, onclick: () => void run().then(refresh) }, label)
@@ -72,8 +74,8 @@ export const sessionsScreen = (main: HTMLElement) => {
   const list = h('div', { class: 'cards', id: 'sessions' })
   const refresh = async () => {
     const result = await api<{ sessions: Session[]; total: number }>('GET', '/api/sessions')
-    selected.clear()
     if (!result.ok) return list.replaceChildren(note(failureText(result, 'The session list'), 'error'))
+    for (const id of [...selected]) if (!result.data.sessions.some(s => s.sessionId === id)) selected.delete(id)
     list.replaceChildren(...(result.data.sessions.length ? result.data.sessions.map(s => card(s, selected, () => void refresh())) : [note('No sessions yet.')]))
   }
   const idInput = h('input', { name: 'sessionId', pattern: '[A-Za-z0-9_-]{1,64}', autocomplete: 'off' })
@@ -97,6 +99,7 @@ export const sessionsScreen = (main: HTMLElement) => {
   const bulk = h('button', { type: 'button' }, 'Restart selected')
   bulk.addEventListener('click', async () => {
     await Promise.all([...selected].map(id => api('PUT', `/api/sessions/${encodeURIComponent(id)}/restart`)))
+    selected.clear()
     await refresh()
   })
   main.replaceChildren(
@@ -105,7 +108,5 @@ export const sessionsScreen = (main: HTMLElement) => {
     h('div', { class: 'actions' }, bulk, h('button', { type: 'button', onclick: () => void refresh() }, 'Refresh')),
     list
   )
-  void refresh()
-  const timer = setInterval(() => void refresh(), 10_000)
-  return () => clearInterval(timer)
+  return poll(refresh, 10_000)
 }

@@ -85,9 +85,14 @@ describe('the operator dashboard in a browser', () => {
   it('signs in and creates a session with the keyboard alone, then lists it', async () => {
     const page = await open()
     await page.goto(`${stack.url}/dashboard`)
-    assert.equal(await page.locator('#sandbox-banner').isVisible(), true, 'the sandbox banner')
+    // The banner shows once /api/health answered "sandbox".
+    await page.getByRole('note').filter({ hasText: 'SANDBOX MODE' }).waitFor()
     await screenshot(page, 'sign-in')
-    // The token field has the focus on arrival.
+    // The token field has the focus on arrival; a wrong token is refused where it was typed.
+    await page.keyboard.type('not-a-token')
+    await page.keyboard.press('Enter')
+    await textOf(page, 'form.sign-in [role=alert]', text => text.startsWith('Sign-in failed:'), 'the refusal')
+    await page.keyboard.press('Control+A')
     await page.keyboard.type(admin)
     await page.keyboard.press('Enter')
     await page.getByRole('heading', { name: 'Sessions' }).waitFor()
@@ -101,8 +106,17 @@ describe('the operator dashboard in a browser', () => {
     await tabTo(page, 'Sessions')
     await page.keyboard.press('Enter')
     await textOf(page, '[data-session="keyboard"] .badge', text => text === 'connected', 'the keyboard session listed as connected')
-    await tabTo(page, 'Restart keyboard')
+    // Bulk restart: tick the session with Space, then press "Restart selected".
+    await tabTo(page, 'Select keyboard')
     assert.equal(await page.evaluate("document.activeElement?.closest('[data-session]')?.getAttribute('data-session')"), 'keyboard')
+    await page.keyboard.press('Space')
+    await tabTo(page, 'Restart selected')
+    const restarted = page.waitForResponse(
+      response => response.request().method() === 'PUT' && new URL(response.url()).pathname === '/api/sessions/keyboard/restart'
+    )
+    await page.keyboard.press('Enter')
+    assert.equal((await restarted).status(), 200)
+    await textOf(page, '[data-session="keyboard"] .badge', text => text === 'connected', 'the keyboard session connected again')
     assert.ok(!page.url().includes(admin), 'the token is not in the URL')
     assert.equal(await page.evaluate('sessionStorage.length'), 1, 'the token is kept in sessionStorage')
   })

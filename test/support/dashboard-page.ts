@@ -29,7 +29,13 @@ export const signIn = async (page: Page, baseUrl: string, token: string) => {
   await page.goto(`${baseUrl}/dashboard`)
   await page.getByLabel('Operator token').fill(token)
   await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.getByRole('heading', { name: 'Sessions' }).waitFor()
+  // On a timeout, say what the page shows instead (a refusal, an error).
+  await page
+    .getByRole('heading', { name: 'Sessions' })
+    .waitFor()
+    .catch(async error => {
+      throw new Error(`not signed in; the page says: ${await page.locator('body').textContent()}`, { cause: error })
+    })
 }
 
 /** Presses Tab until the focused element has this accessible label or text; fails after `max` presses. */
