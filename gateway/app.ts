@@ -9,6 +9,7 @@ import { deriveQrPageKey } from './auth/qr-page-link.ts'
 import { importPepper } from './otp/otp-hash.ts'
 import type { GatewayApp, GatewayDeps, RequestDeps } from './env/gateway-env.ts'
 import { registerApiDocs } from './routes/api-docs.ts'
+import { registerDashboard } from './routes/dashboard.ts'
 import { registerHealth } from './routes/health.ts'
 import { registerProbes } from './routes/probes.ts'
 import { isMediaUpload, registerMediaMessages } from './routes/media-messages.ts'
@@ -109,6 +110,7 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
     )
   )
   registerApiDocs(app, deps.docsAssets)
+  registerDashboard(app, deps.dashboardAssets)
 
   app.notFound(c => c.json(errorEnvelope('NOT_FOUND', 'No such route'), 404))
   app.onError((error, c) => {

@@ -10,7 +10,7 @@ import { createHostClient } from './host/host-client.ts'
  * What each runtime brings of its own (gateway/node.ts, gateway/worker.ts, the in-process test
  * stack); whatever is left out falls back to Web APIs.
  */
-export type GatewayAdapters = Pick<GatewayDeps, 'webhookFetch' | 'docsAssets' | 'onUnexpectedError' | 'clock'> & {
+export type GatewayAdapters = Pick<GatewayDeps, 'webhookFetch' | 'docsAssets' | 'dashboardAssets' | 'onUnexpectedError' | 'clock'> & {
   /** How the host client's calls reach the host; the global fetch by default. */
   hostFetch?: typeof fetch
   /** How uploads stream to the host; `hostFetch` by default. */

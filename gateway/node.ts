@@ -9,6 +9,7 @@ import { buildLogger, logFormat, parseLogSettings } from '../shared/logger.ts'
 import { signingCryptoFrom } from '../shared/signing-crypto-from.ts'
 import { buildGateway } from './build-gateway.ts'
 import { parseGatewayConfig } from './env/config.ts'
+import { createNodeDashboardAssets } from './node/dashboard-assets.ts'
 import { createNodeDocsAssets } from './node/docs-assets.ts'
 import { createNodeHostFetch } from './node/host-fetch.ts'
 import { nodeStreamFetch } from './node/stream-fetch.ts'
@@ -31,6 +32,7 @@ const main = (): void => {
     webhookFetch,
     signingCrypto: signingCryptoFrom({ createHash, createHmac, timingSafeEqual }),
     docsAssets: createNodeDocsAssets(),
+    dashboardAssets: createNodeDashboardAssets(),
     onUnexpectedError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error')
   })
   const server = serve({ fetch: app.fetch, port: Number(process.env.PORT ?? 3000), hostname: process.env.BIND ?? '127.0.0.1' }, info => {

@@ -17,13 +17,15 @@ const textBindings = (env: WorkerEnv): Record<string, string> =>
 /** Builds the app from the bindings; a bad configuration throws an error naming the variables. */
 export const createWorkerGateway = (env: WorkerEnv): GatewayApp => {
   const config = parseGatewayConfig(textBindings(env))
+  // Cloudflare answers asset paths before the worker runs; this covers run_worker_first and local runtimes.
+  const fromAssets = async (_file: string, request: Request) => {
+    if (!isAssetsBinding(env.ASSETS)) return undefined
+    const asset = await env.ASSETS.fetch(request)
+    return asset.ok ? asset : undefined
+  }
   return buildGateway(config, {
-    // Cloudflare answers asset paths before the worker runs; this covers run_worker_first and local runtimes.
-    docsAssets: async (_file, request) => {
-      if (!isAssetsBinding(env.ASSETS)) return undefined
-      const asset = await env.ASSETS.fetch(request)
-      return asset.ok ? asset : undefined
-    },
+    docsAssets: fromAssets,
+    dashboardAssets: fromAssets,
     // Workers Logs collect console output; the error, not the request, so no token is logged.
     onUnexpectedError: (error, requestId) =>
       console.error(JSON.stringify({ level: 'error', requestId, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }))

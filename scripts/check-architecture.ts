@@ -87,7 +87,7 @@ const folderCycles = (graph: Map<string, Set<string>>): string[][] => {
 
 /** Every TypeScript file of the project's folders (what `npm run lint` checks when given none). */
 const projectFiles = (root = process.cwd()): string[] =>
-  ['gateway', 'session-host', 'shared', 'scripts', 'test'].flatMap(folder =>
+  ['gateway', 'session-host', 'shared', 'scripts', 'test', 'dashboard'].flatMap(folder =>
     readdirSync(join(root, folder), { withFileTypes: true, recursive: true })
       .filter(entry => entry.isFile() && entry.name.endsWith('.ts'))
       .map(entry => relative(root, join(entry.parentPath, entry.name)))

@@ -1,5 +1,6 @@
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
+import { buildDashboard } from '../dashboard/build.ts'
 import { scalarStandalonePath } from '../gateway/node/docs-assets.ts'
 import { API_DOCS_SCRIPT_PATH } from '../gateway/routes/api-docs.ts'
 
@@ -13,4 +14,9 @@ rmSync(dir, { recursive: true, force: true })
 const script = join(dir, API_DOCS_SCRIPT_PATH)
 mkdirSync(dirname(script), { recursive: true })
 copyFileSync(scalarStandalonePath(), script)
+// The dashboard's bundle, at the paths its page links to (/dashboard/assets/…); the page itself
+// comes from the worker, which sets its Content-Security-Policy.
+const dashboard = join(dir, 'dashboard', 'assets')
+mkdirSync(dashboard, { recursive: true })
+for (const [name, file] of await buildDashboard()) writeFileSync(join(dashboard, name), file.body)
 console.log(`worker assets written to ${dir}`)

@@ -16,6 +16,9 @@ import type { PepperKey, PepperSigner } from '../otp/otp-hash.ts'
 /** Serves one of the API reference's files, or undefined when the runtime has none by that name. */
 export type DocsAssets = (file: string, request: Request) => Promise<Response | undefined>
 
+/** Serves one of the dashboard's built files (its script and style sheet), or undefined. */
+export type DashboardAssets = DocsAssets
+
 export type GatewayDeps = {
   config: GatewayConfig
   host: HostClient
@@ -30,6 +33,8 @@ export type GatewayDeps = {
   signingCrypto?: SigningCrypto
   /** The API reference's script: node.ts serves it from the package, worker.ts from static assets. */
   docsAssets?: DocsAssets
+  /** The dashboard's bundle: node.ts builds it in memory, worker.ts reads it from static assets. */
+  dashboardAssets?: DashboardAssets
   /** Where unexpected errors are reported; the gateway itself stays free of Node APIs. */
   onUnexpectedError?: (error: unknown, requestId: string) => void
 }

@@ -9,6 +9,8 @@ import type { ServerType } from '@hono/node-server'
 import { mintToken } from '../../gateway/auth/mint-token.ts'
 import { scalarStandalonePath } from '../../gateway/node/docs-assets.ts'
 import { API_DOCS_SCRIPT_PATH } from '../../gateway/routes/api-docs.ts'
+import { DASHBOARD_ASSET_PATHS } from '../../gateway/routes/dashboard.ts'
+import { buildDashboard } from '../../dashboard/build.ts'
 import { INTERNAL_SECRET, JWT_SECRET, startInProcessHost } from '../support/in-process-stack.ts'
 import { recordSensitive } from '../support/log-audit.ts'
 import { startWorkerd } from '../support/workerd.ts'
@@ -113,6 +115,23 @@ describe('the gateway on the Workers runtime', () => {
     const script = await fetch(`${worker.url}${API_DOCS_SCRIPT_PATH}`)
     assert.equal(script.status, 200, worker.logs())
     assert.deepEqual(Buffer.from(await script.arrayBuffer()), readFileSync(scalarStandalonePath()))
+  })
+
+  it('serves the dashboard page from the worker and its bundle from the static assets', async () => {
+    const page = await fetch(`${worker.url}/dashboard`)
+    assert.equal(page.status, 200)
+    assert.match(page.headers.get('content-security-policy') ?? '', /^default-src 'none'; script-src 'self';/)
+    const html = await page.text()
+    assert.ok(html.includes(`src="${DASHBOARD_ASSET_PATHS.script}"`), html)
+    const built = await buildDashboard()
+    for (const [name, path] of [
+      ['app.js', DASHBOARD_ASSET_PATHS.script],
+      ['app.css', DASHBOARD_ASSET_PATHS.style]
+    ] as const) {
+      const asset = await fetch(`${worker.url}${path}`)
+      assert.equal(asset.status, 200, worker.logs())
+      assert.deepEqual(Buffer.from(await asset.arrayBuffer()), Buffer.from(built.get(name)!.body), `${name} is the built file`)
+    }
   })
 
   it('refuses a call without a token', async () => {
