@@ -82,7 +82,15 @@ const ROUTES: Record<string, { scope?: Scope; sessions?: readonly string[] }> = 
   'GET /api/sessions/{sessionId}/webhook': { scope: 'sessions:read' },
   'DELETE /api/sessions/{sessionId}/webhook': { scope: 'sessions:write' },
   'GET /api/webhooks/dead-letters': { scope: 'sessions:write' },
-  'POST /api/webhooks/dead-letters/{eventId}/replay': { scope: 'sessions:write' }
+  'POST /api/webhooks/dead-letters/{eventId}/replay': { scope: 'sessions:write' },
+  'GET /api/sessions/{sessionId}/governor': { scope: 'sessions:read' },
+  'PUT /api/sessions/{sessionId}/governor': { scope: 'sessions:write' },
+  'POST /api/sessions/{sessionId}/governor/resume': { scope: 'sessions:write' },
+  'GET /api/webhooks/deliveries': { scope: 'sessions:read' },
+  'GET /api/messages/{sessionId}': { scope: 'sessions:read' },
+  'GET /api/messages': { scope: 'sessions:read' },
+  'GET /api/otp': { scope: 'sessions:read' },
+  'GET /api/stats': { scope: 'sessions:read' }
 }
 
 describe('the public API under generated requests (fast-check, from the OpenAPI document)', () => {
