@@ -24,6 +24,7 @@ import { originalApiBodies, withFormBodies } from './http/original-api.ts'
 import { JSON_BODY_TYPES } from './http/schemas.ts'
 import { registerSessions } from './routes/sessions.ts'
 import { registerSessionGovernor } from './routes/session-governor.ts'
+import { registerStats } from './routes/stats.ts'
 import { registerWebhooks } from './routes/webhooks.ts'
 import { webhookDeliveryRoute } from './webhooks/internal-route.ts'
 
@@ -87,6 +88,7 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
   registerNumbers(app)
   if (deps.config.WA_MODE === 'sandbox') registerSandbox(app)
   registerWebhooks(app)
+  registerStats(app)
   app.route(
     '/',
     webhookDeliveryRoute({

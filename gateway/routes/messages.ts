@@ -3,8 +3,10 @@ import { hasScope, requireScope, requireSession } from '../auth/scopes.ts'
 import type { GatewayApp } from '../env/gateway-env.ts'
 import { IDEMPOTENCY_KEY_TTL_HOURS, idempotencyOf } from '../http/idempotency.ts'
 import { envelope, errorResponses, json, jsonRequest, Recipient, SentMessage, SessionIdParam } from '../http/schemas.ts'
+import { hostListQuery, pageOf, RecipientWindowQuery, SessionFilter, sessionScope } from '../http/list-query.ts'
 import { MESSAGE_ROUTES } from '../../shared/host-api/messages.ts'
 import { MESSAGE_ID_PATTERN } from '../../shared/ids.ts'
+import { MESSAGE_STATUSES } from '../../shared/statuses.ts'
 
 const idempotencyHeader = z.object({
   'idempotency-key': z
@@ -47,8 +49,43 @@ const status = createRoute({
   responses: { 200: json(envelope(SentMessage), 'Message'), ...errorResponses(404) }
 })
 
+const MessagePage = pageOf(SentMessage.extend({ createdAt: z.string() }), 'MessagePage')
+const MessageListQuery = RecipientWindowQuery.extend({ status: z.enum(MESSAGE_STATUSES).optional() })
+
+const listOfSession = createRoute({
+  method: 'get',
+  path: '/api/messages/{sessionId}',
+  tags: ['Messages'],
+  summary: "A session's messages, newest first (never their content)",
+  security: [{ bearerAuth: [] }],
+  request: { params: z.object({ sessionId: SessionIdParam }), query: MessageListQuery },
+  responses: { 200: json(envelope(MessagePage), 'A page of messages'), ...errorResponses(422) }
+})
+
+const list = createRoute({
+  method: 'get',
+  path: '/api/messages',
+  tags: ['Messages'],
+  summary: 'Messages of every session the token may see, newest first (never their content)',
+  security: [{ bearerAuth: [] }],
+  request: { query: MessageListQuery.extend({ sessionId: SessionFilter }) },
+  responses: { 200: json(envelope(MessagePage), 'A page of messages'), ...errorResponses(422) }
+})
+
 export const registerMessages = (app: GatewayApp) =>
   app
+    .openapi(listOfSession, async c => {
+      requireScope(c.var.principal, 'sessions:read')
+      const scope = sessionScope(c.var.principal, c.req.valid('param').sessionId)
+      const data = await c.var.deps.host.call(MESSAGE_ROUTES.list, { query: hostListQuery(c.var.deps, scope, c.req.valid('query')) })
+      return c.json({ success: true as const, message: 'Messages', data }, 200)
+    })
+    .openapi(list, async c => {
+      requireScope(c.var.principal, 'sessions:read')
+      const { sessionId, ...query } = c.req.valid('query')
+      const data = await c.var.deps.host.call(MESSAGE_ROUTES.list, { query: hostListQuery(c.var.deps, sessionScope(c.var.principal, sessionId), query) })
+      return c.json({ success: true as const, message: 'Messages', data }, 200)
+    })
     .openapi(status, async c => {
       const { sessionId, messageId } = c.req.valid('param')
       if (!hasScope(c.var.principal, 'messages:send')) requireScope(c.var.principal, 'sessions:read')

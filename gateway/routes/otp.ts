@@ -9,6 +9,8 @@ import { OtpTemplateError, renderOtpMessage } from '../otp/otp-templates.ts'
 import { envelope, errorResponses, json, jsonRequest, MessageDelivery, Recipient, SessionIdParam } from '../http/schemas.ts'
 import { OtpView as HostOtpView, OTP_ROUTES, VerifyAnswer } from '../../shared/host-api/otp.ts'
 import { newOtpId, OTP_ID_PATTERN } from '../../shared/ids.ts'
+import { OTP_STATUSES } from '../../shared/statuses.ts'
+import { hostListQuery, pageOf, RecipientWindowQuery, SessionFilter, sessionScope } from '../http/list-query.ts'
 import { OTP_CODE_PATTERN, OTP_LENGTH, OTP_TTL_SECONDS } from '../../shared/otp-policy.ts'
 
 // The host's answers, as the public API shows them (the delivery with its documented fields).
@@ -115,6 +117,16 @@ const generate = createRoute({
     ),
     ...errorResponses()
   }
+})
+
+const list = createRoute({
+  method: 'get',
+  path: '/api/otp',
+  tags: ['OTP'],
+  summary: 'OTPs of every session the token may see, newest first (never the code)',
+  security,
+  request: { query: RecipientWindowQuery.extend({ sessionId: SessionFilter, status: z.enum(OTP_STATUSES).optional() }) },
+  responses: { 200: json(envelope(pageOf(OtpView, 'OtpPage')), 'A page of OTPs'), ...errorResponses(422) }
 })
 
 const formatPhone = createRoute({
@@ -232,6 +244,12 @@ export const registerOtp = (app: GatewayApp) =>
         }
       )
       return c.json({ success: true as const, message: verdictMessage(data), data }, 200)
+    })
+    .openapi(list, async c => {
+      requireScope(c.var.principal, 'sessions:read')
+      const { sessionId, ...query } = c.req.valid('query')
+      const data = await c.var.deps.host.call(OTP_ROUTES.list, { query: hostListQuery(c.var.deps, sessionScope(c.var.principal, sessionId), query) })
+      return c.json({ success: true as const, message: 'OTPs', data }, 200)
     })
     .openapi(status, async c => {
       const principal = c.var.principal

@@ -3,7 +3,9 @@ import { requireScope, requireSession } from '../auth/scopes.ts'
 import type { GatewayApp } from '../env/gateway-env.ts'
 import { prepareWebhook, WebhookInput, WebhookView } from '../webhooks/session-webhook.ts'
 import { envelope, errorResponses, json, jsonRequest, SessionIdParam } from '../http/schemas.ts'
-import { DeadLetter as HostDeadLetter, WEBHOOK_ROUTES } from '../../shared/host-api/webhooks.ts'
+import { DeadLetter as HostDeadLetter, WebhookDelivery, WEBHOOK_ROUTES } from '../../shared/host-api/webhooks.ts'
+import { WEBHOOK_DELIVERY_STATUSES } from '../../shared/statuses.ts'
+import { hostListQuery, ListQuery, pageOf, SessionFilter, sessionScope } from '../http/list-query.ts'
 import { EVENT_ID_PATTERN } from '../../shared/ids.ts'
 
 const Params = z.object({ sessionId: SessionIdParam })
@@ -59,6 +61,18 @@ const deadLetters = createRoute({
   responses: { 200: json(envelope(z.array(DeadLetter)), 'Dead letters, newest first'), ...errorResponses() }
 })
 
+const deliveries = createRoute({
+  method: 'get',
+  path: '/api/webhooks/deliveries',
+  tags: ['Webhooks'],
+  summary: 'The delivery log: each event to each webhook, with its attempts, the last answer and the next retry',
+  description:
+    "Newest event first. A token limited to some sessions sees their own webhooks' deliveries; the operator's global webhook (WEBHOOK_URL) is shown only to a token for every session.",
+  security,
+  request: { query: ListQuery.extend({ sessionId: SessionFilter, status: z.enum(WEBHOOK_DELIVERY_STATUSES).optional() }) },
+  responses: { 200: json(envelope(pageOf(WebhookDelivery.openapi('WebhookDelivery'), 'WebhookDeliveryPage')), 'A page of deliveries'), ...errorResponses() }
+})
+
 const replay = createRoute({
   method: 'post',
   path: '/api/webhooks/dead-letters/{eventId}/replay',
@@ -102,6 +116,12 @@ export const registerWebhooks = (app: GatewayApp) =>
         c.var.principal.sessions ? { query: { sessions: c.var.principal.sessions.join(',') } } : {}
       )
       return c.json({ success: true as const, message: 'Dead letters', data }, 200)
+    })
+    .openapi(deliveries, async c => {
+      requireScope(c.var.principal, 'sessions:read')
+      const { sessionId, ...query } = c.req.valid('query')
+      const data = await c.var.deps.host.call(WEBHOOK_ROUTES.deliveries, { query: hostListQuery(c.var.deps, sessionScope(c.var.principal, sessionId), query) })
+      return c.json({ success: true as const, message: 'Webhook deliveries', data }, 200)
     })
     .openapi(replay, async c => {
       requireScope(c.var.principal, 'sessions:write')

@@ -80,6 +80,8 @@ export const otps = pgTable(
   table => [
     index('otps_session_destination_created_idx').on(table.sessionId, table.destination, table.createdAt),
     index('otps_pending_expiry_idx').on(table.expiresAt).where(sql`status = 'pending'`),
+    index('otps_created_id_idx').on(table.createdAt, table.id),
+    index('otps_session_created_id_idx').on(table.sessionId, table.createdAt, table.id),
     // strpos is PostgreSQL's instr: the gateway hashes `${otpId}:${code}`, so no ':' in the id.
     check('otps_id_no_colon', sql`strpos(${table.id}, ':') = 0`)
   ]
@@ -130,6 +132,7 @@ export const webhookDeliveries = pgTable(
     firstFailedAt: int64('first_failed_at'),
     lastAttemptAt: int64('last_attempt_at'),
     lastError: text('last_error'),
+    lastStatusCode: integer('last_status_code'),
     deliveredAt: int64('delivered_at'),
     deadAt: int64('dead_at')
   },
@@ -170,7 +173,9 @@ export const messages = pgTable(
     // NULLs are distinct here as in SQLite, so only messages sent with a key take part.
     uniqueIndex('messages_session_idempotency_key_idx').on(table.sessionId, table.idempotencyKey),
     index('messages_idempotency_created_idx').on(table.createdAt).where(sql`idempotency_key IS NOT NULL`),
-    index('messages_session_status_idx').on(table.sessionId, table.status, table.createdAt)
+    index('messages_session_status_idx').on(table.sessionId, table.status, table.createdAt),
+    index('messages_created_id_idx').on(table.createdAt, table.id),
+    index('messages_session_created_id_idx').on(table.sessionId, table.createdAt, table.id)
   ]
 )
 

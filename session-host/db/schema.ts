@@ -70,6 +70,9 @@ export const otps = sqliteTable(
     index('otps_session_destination_created_idx').on(table.sessionId, table.destination, table.createdAt),
     // The expiry sweep: only pending OTPs, by expiry (queries must say status = 'pending' literally).
     index('otps_pending_expiry_idx').on(table.expiresAt).where(sql`status = 'pending'`),
+    // The lists' keyset order (created_at DESC, id DESC), across sessions and within one.
+    index('otps_created_id_idx').on(table.createdAt, table.id),
+    index('otps_session_created_id_idx').on(table.sessionId, table.createdAt, table.id),
     // The gateway hashes `${otpId}:${code}`; a ':' in the id would make that input ambiguous.
     check('otps_id_no_colon', sql`instr(${table.id}, ':') = 0`)
   ]
@@ -140,6 +143,8 @@ export const webhookDeliveries = sqliteTable(
     firstFailedAt: integer('first_failed_at'),
     lastAttemptAt: integer('last_attempt_at'),
     lastError: text('last_error'),
+    /** The receiver's HTTP status on the last attempt; null when none answered. */
+    lastStatusCode: integer('last_status_code'),
     deliveredAt: integer('delivered_at'),
     deadAt: integer('dead_at')
   },
@@ -191,7 +196,10 @@ export const messages = sqliteTable(
     uniqueIndex('messages_session_idempotency_key_idx').on(table.sessionId, table.idempotencyKey),
     // The retention sweep: messages still holding a key, oldest first.
     index('messages_idempotency_created_idx').on(table.createdAt).where(sql`idempotency_key IS NOT NULL`),
-    index('messages_session_status_idx').on(table.sessionId, table.status, table.createdAt)
+    index('messages_session_status_idx').on(table.sessionId, table.status, table.createdAt),
+    // The lists' keyset order (created_at DESC, id DESC), across sessions and within one.
+    index('messages_created_id_idx').on(table.createdAt, table.id),
+    index('messages_session_created_id_idx').on(table.sessionId, table.createdAt, table.id)
   ]
 )
 

@@ -249,14 +249,17 @@ export class WebhookDispatcher {
     const where = and(eq(webhookDeliveries.endpointId, due.endpointId), eq(webhookDeliveries.eventId, due.eventId), eq(webhookDeliveries.status, 'pending'))
     const attempts = due.attempts + 1
     if (result.delivered) {
-      await this.deps.db.update(webhookDeliveries).set({ status: 'delivered', attempts, lastAttemptAt: now, deliveredAt: now, lastError: null }).where(where)
+      await this.deps.db
+        .update(webhookDeliveries)
+        .set({ status: 'delivered', attempts, lastAttemptAt: now, deliveredAt: now, lastError: null, lastStatusCode: result.status })
+        .where(where)
       this.deps.onAttempt?.('delivered')
       return
     }
     const firstFailedAt = due.firstFailedAt ?? now
     const next = nextAttemptAt(this.retry, { attempts, firstFailedAt, now, ...(this.deps.random ? { random: this.deps.random } : {}) })
     const lastError = result.status ? `HTTP ${result.status}` : result.error
-    const fields = { attempts, firstFailedAt, lastAttemptAt: now, lastError }
+    const fields = { attempts, firstFailedAt, lastAttemptAt: now, lastError, lastStatusCode: result.status ?? null }
     const log = { eventId: due.eventId, sessionId: due.sessionId, endpointId: due.endpointId, attempts, error: lastError }
     if (next === undefined) {
       await this.deps.db

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { UserJid } from '../ids.ts'
 import { MESSAGE_STATUSES } from '../statuses.ts'
 import { hostRoute } from './host-route.ts'
+import { ListQuery, page } from './list-page.ts'
 
 /** The caller's Idempotency-Key and a digest of its request, computed by the gateway. */
 export const Idempotency = z.object({ key: z.string().min(1).max(255), hash: z.string().min(16).max(128) }).optional()
@@ -50,6 +51,13 @@ export const MediaFields = z.object({
 /** POST /internal/sessions/:id/messages/:kind: a file the host fetches from a URL. */
 export const SendMediaByUrlRequest = MediaFields.extend({ jid: UserJid, url: z.string().min(1).max(2048), idempotency: Idempotency })
 
+/** A message in a list: the view with its creation time under the name the lists sort by. */
+export const MessageListItem = MessageView.extend({ createdAt: z.string() })
+export type MessageListItem = z.infer<typeof MessageListItem>
+
+/** GET /internal/messages: a page of messages, newest first. */
+export const MessageListQuery = ListQuery.extend({ status: z.enum(MESSAGE_STATUSES).optional() })
+
 /** The message routes of the host's internal API (rich kinds take shared/rich-messages.ts's bodies). */
 export const MESSAGE_ROUTES = {
   sendText: hostRoute({ method: 'POST', pattern: '/internal/sessions/:sessionId/messages/text', body: SendTextRequest, answer: SendAnswer }),
@@ -58,5 +66,6 @@ export const MESSAGE_ROUTES = {
   sendMediaByUrl: hostRoute({ method: 'POST', pattern: '/internal/sessions/:sessionId/messages/:kind', body: SendMediaByUrlRequest, answer: SendAnswer }),
   /** A multipart upload, passed through as a stream (signed without a body digest); the query carries country and Idempotency-Key. */
   uploadMedia: hostRoute({ method: 'POST', pattern: '/internal/sessions/:sessionId/messages/:kind/upload', body: undefined, answer: SendAnswer }),
+  list: hostRoute({ method: 'GET', pattern: '/internal/messages', body: undefined, answer: page(MessageListItem) }),
   checkNumber: hostRoute({ method: 'GET', pattern: '/internal/sessions/:sessionId/numbers/:digits', body: undefined, answer: NumberCheckAnswer })
 }

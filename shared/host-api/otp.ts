@@ -4,6 +4,7 @@ import { OTP_TTL_SECONDS } from '../otp-policy.ts'
 import { OTP_STATUSES } from '../statuses.ts'
 import { hostRoute } from './host-route.ts'
 import { Idempotency, MessageDelivery } from './messages.ts'
+import { ListQuery, page } from './list-page.ts'
 
 const CodeHash = z.string().min(16).max(128)
 /** The sessions the token may use; absent when it may use all. */
@@ -49,11 +50,15 @@ export type OtpView = z.infer<typeof OtpView>
 export const VerifyAnswer = z.object({ otpId: z.string(), valid: z.boolean(), status: z.enum(OTP_STATUSES), attemptsLeft: z.number() })
 export type VerifyAnswer = z.infer<typeof VerifyAnswer>
 
+/** GET /internal/otp: a page of OTPs, newest first. */
+export const OtpListQuery = ListQuery.extend({ status: z.enum(OTP_STATUSES).optional() })
+
 /** The OTP routes of the host's internal API. */
 export const OTP_ROUTES = {
   send: hostRoute({ method: 'POST', pattern: '/internal/sessions/:sessionId/otp', body: SendOtpRequest, answer: OtpView }),
   /** The query names the session and the destination (LatestOtpQuery). */
   latest: hostRoute({ method: 'GET', pattern: '/internal/otp/latest', body: undefined, answer: OtpView }),
+  list: hostRoute({ method: 'GET', pattern: '/internal/otp', body: undefined, answer: page(OtpView) }),
   get: hostRoute({ method: 'GET', pattern: '/internal/otp/:otpId', body: undefined, answer: OtpView }),
   verify: hostRoute({ method: 'POST', pattern: '/internal/otp/:otpId/verify', body: VerifyOtpRequest, answer: VerifyAnswer }),
   cancel: hostRoute({ method: 'POST', pattern: '/internal/otp/:otpId/cancel', body: CancelOtpRequest, answer: OtpView })

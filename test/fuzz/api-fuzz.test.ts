@@ -16,6 +16,7 @@ import type { FuzzRequest } from '../support/openapi-fuzz.ts'
 import type { RouteContext } from '../support/openapi-fuzz-values.ts'
 import { startProcessStack } from '../support/process-stack.ts'
 import { codeOf, escapeRegExp, isEnvelope, requestText, running } from './fuzz-answers.ts'
+import { LINKED, MEDIA_LINKED, ROUTES, THROWAWAY } from './fuzz-routes.ts'
 import type { Answered, Failure, Outcome } from './fuzz-answers.ts'
 import type { ProcessStack } from '../support/process-stack.ts'
 
@@ -26,67 +27,8 @@ const TIME_LIMIT_MS = 25_000
 const IN_FLIGHT = 8
 const ANSWER_WITHIN_MS = 10_000
 
-const LINKED = ['fuzz-1', 'fuzz-2']
-/**
- * Media sends get a linked session of their own: against the emulator (no media host) an upload
- * fails, and the host retries that message at the head of its session's queue, so every later
- * send of the session would wait out the 5 s settle time and answer `queued`.
- */
-const MEDIA_LINKED = 'fuzz-media'
-const THROWAWAY = ['fuzz-spare-1', 'fuzz-spare-2']
 /** Numbers the emulator treats as reachable contacts, typed as people type them. */
 const RECIPIENTS = ['081234567890', '6281234567891', '+62 812-3456-7892']
-
-/**
- * What each documented operation checks: the scope its handler requires (none: public, or any
- * valid token), and the sessions its `sessionId` names when not the linked ones: deleting or
- * restarting a linked session would leave the sends after it without a connected session, so
- * those go to throwaway sessions. Every operation in the document must be listed: a new route
- * needs this decision.
- */
-const ROUTES: Record<string, { scope?: Scope; sessions?: readonly string[] }> = {
-  'GET /api/health': {},
-  'GET /livez': {},
-  'GET /readyz': {},
-  'GET /metrics': { scope: 'admin' },
-  'POST /api/sessions/create': { scope: 'sessions:write', sessions: [...LINKED, ...THROWAWAY, 'fuzz-new'] },
-  'GET /api/sessions': { scope: 'sessions:read' },
-  'GET /api/sessions/{sessionId}/status': { scope: 'sessions:read' },
-  'GET /api/sessions/{sessionId}/qr': { scope: 'sessions:read' },
-  'POST /api/sessions/{sessionId}/pairing-code': { scope: 'sessions:write' },
-  'PUT /api/sessions/{sessionId}/restart': { scope: 'sessions:write', sessions: THROWAWAY },
-  'DELETE /api/sessions/{sessionId}': { scope: 'sessions:write', sessions: THROWAWAY },
-  'GET /api/sessions/{sessionId}/governor': { scope: 'sessions:read' },
-  'PUT /api/sessions/{sessionId}/governor': { scope: 'sessions:write' },
-  'POST /api/sessions/{sessionId}/governor/resume': { scope: 'sessions:write' },
-  'POST /api/sessions/{sessionId}/qr-link': { scope: 'sessions:read' },
-  'GET /api/sessions/{sessionId}/qr-page': {},
-  'GET /api/sessions/{sessionId}/qr-page/state': {},
-  'GET /api/messages/format-phone/{number}': {},
-  'POST /api/messages/{sessionId}/otp': { scope: 'otp:send' },
-  'POST /api/otp/verify': { scope: 'otp:verify' },
-  'GET /api/otp/{otpId}': { scope: 'otp:verify' },
-  'POST /api/otp/{otpId}/cancel': { scope: 'otp:send' },
-  'GET /api/messages/{sessionId}/generate-otp': { scope: 'otp:send' },
-  'GET /api/messages/{sessionId}/{messageId}': { scope: 'messages:send' },
-  'POST /api/messages/{sessionId}/text': { scope: 'messages:send' },
-  'POST /api/messages/{sessionId}/location': { scope: 'messages:send' },
-  'POST /api/messages/{sessionId}/button': { scope: 'messages:send' },
-  'POST /api/messages/{sessionId}/list': { scope: 'messages:send' },
-  'POST /api/messages/{sessionId}/contact': { scope: 'messages:send' },
-  'POST /api/messages/{sessionId}/reaction': { scope: 'messages:send' },
-  'POST /api/messages/{sessionId}/poll': { scope: 'messages:send' },
-  'POST /api/messages/{sessionId}/image': { scope: 'messages:send', sessions: [MEDIA_LINKED] },
-  'POST /api/messages/{sessionId}/video': { scope: 'messages:send', sessions: [MEDIA_LINKED] },
-  'POST /api/messages/{sessionId}/audio': { scope: 'messages:send', sessions: [MEDIA_LINKED] },
-  'POST /api/messages/{sessionId}/document': { scope: 'messages:send', sessions: [MEDIA_LINKED] },
-  'GET /api/messages/{sessionId}/check-number/{number}': { scope: 'messages:send' },
-  'PUT /api/sessions/{sessionId}/webhook': { scope: 'sessions:write' },
-  'GET /api/sessions/{sessionId}/webhook': { scope: 'sessions:read' },
-  'DELETE /api/sessions/{sessionId}/webhook': { scope: 'sessions:write' },
-  'GET /api/webhooks/dead-letters': { scope: 'sessions:write' },
-  'POST /api/webhooks/dead-letters/{eventId}/replay': { scope: 'sessions:write' }
-}
 
 describe('the public API under generated requests (fast-check, from the OpenAPI document)', () => {
   let stack: ProcessStack
