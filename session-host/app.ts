@@ -17,6 +17,7 @@ import { Sandbox } from './sandbox/sandbox.ts'
 import type { SharedSandbox } from './sandbox/shared-sandbox.ts'
 import { governorRoutes } from './routes/governor.ts'
 import { mediaMessageRoutes, UPLOAD_PATH } from './routes/media-messages.ts'
+import { eventRoutes } from './routes/events.ts'
 import { listRoutes } from './routes/lists.ts'
 import { messageRoutes } from './routes/messages.ts'
 import { metricsRoutes } from './routes/metrics.ts'
@@ -101,6 +102,7 @@ export const createHostApp = ({
   app.route('/', otpRoutes(otps))
   app.route('/', webhookRoutes({ db, clock }))
   app.route('/', listRoutes({ db }))
+  app.route('/', eventRoutes({ db }))
   if (metrics) app.route('/', metricsRoutes(metrics))
   if (sandbox) app.route('/', sandbox instanceof Sandbox ? sandboxRoutes(sandbox, sessions) : sharedSandboxRoutes(sandbox))
   app.notFound(c => c.json(errorEnvelope('NOT_FOUND', 'No such route'), 404))

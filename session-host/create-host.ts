@@ -29,6 +29,7 @@ import { WebhookDispatcher } from './webhooks/dispatcher.ts'
 import type { SendWebhook } from './webhooks/dispatcher.ts'
 import { syncGlobalEndpoint } from './webhooks/endpoints.ts'
 import { pruneDeliveredEvents } from './webhooks/event-retention.ts'
+import { assignAllStreamPositions } from './events/stream-positions.ts'
 import { gatewaySender } from './webhooks/gateway-sender.ts'
 import { journalSessionEvent } from './webhooks/session-events.ts'
 
@@ -184,6 +185,7 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
         }
       },
       { name: 'Idempotency-Key retention', run: now => forgetExpiredIdempotencyKeys(db, now) },
+      { name: 'event stream positions', run: () => assignAllStreamPositions(db) },
       { name: 'webhook event retention', run: now => pruneDeliveredEvents(db, now) }
     ]
   })

@@ -44,3 +44,14 @@ export const databaseNowPlus = (db: DbExecutor, ms: number): SQL =>
  * transactions already run one at a time.
  */
 export const skipLockedRows = (db: DbExecutor, table: SQLWrapper): SQL => (engineOf(db) === 'postgres' ? sql` FOR UPDATE OF ${table} SKIP LOCKED` : sql``)
+
+/**
+ * Like lockKey, but gives up at once when another transaction holds the key: true when this one
+ * has it (always on SQLite). For work any host may do, where one at a time is enough.
+ */
+export const tryLockKey = async (tx: DbExecutor, key: string): Promise<boolean> => {
+  if (engineOf(tx) !== 'postgres') return true
+  const pg = tx as unknown as PgDatabase<PgQueryResultHKT>
+  const result = (await pg.execute(sql`SELECT pg_try_advisory_xact_lock(hashtextextended(${key}, 0)) AS locked`)) as { rows: { locked: boolean }[] }
+  return result.rows[0]?.locked === true
+}

@@ -110,9 +110,14 @@ export const webhookEvents = pgTable(
     seq: int64('seq').notNull(),
     type: text('type').notNull(),
     payload: jsonb('payload').notNull().$type<Record<string, unknown>>(),
-    createdAt: instant('created_at').notNull()
+    createdAt: instant('created_at').notNull(),
+    streamPos: int64('stream_pos')
   },
-  table => [uniqueIndex('webhook_events_session_seq_idx').on(table.sessionId, table.seq), index('webhook_events_created_idx').on(table.createdAt)]
+  table => [
+    uniqueIndex('webhook_events_session_seq_idx').on(table.sessionId, table.seq),
+    uniqueIndex('webhook_events_stream_pos_idx').on(table.streamPos),
+    index('webhook_events_created_idx').on(table.createdAt)
+  ]
 )
 
 export const webhookDeliveries = pgTable(

@@ -111,10 +111,14 @@ export const webhookEvents = sqliteTable(
     seq: integer('seq').notNull(),
     type: text('type').notNull(),
     payload: text('payload', { mode: 'json' }).notNull().$type<Record<string, unknown>>(),
-    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull()
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    /** Its place in the event stream (GET /api/events), given after commit; null until then. */
+    streamPos: integer('stream_pos')
   },
   table => [
     uniqueIndex('webhook_events_session_seq_idx').on(table.sessionId, table.seq),
+    // The stream reads in position order; the sequencer finds the events without one.
+    uniqueIndex('webhook_events_stream_pos_idx').on(table.streamPos),
     // The retention sweep walks events by age.
     index('webhook_events_created_idx').on(table.createdAt)
   ]

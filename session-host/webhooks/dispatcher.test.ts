@@ -1,3 +1,4 @@
+import { eq, inArray } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import pino from 'pino'
@@ -73,11 +74,24 @@ for (const engine of ENGINES)
       assert.deepEqual(ids('https://one.example/hook'), ids('https://ops.example/hook'))
     })
 
-    it('only records events that some endpoint wants', async () => {
+    it('queues deliveries only to the endpoints that want an event, and stores every event for the stream', async () => {
       const { db } = database
       await seed(db)
-      assert.equal(await recordEvent(db, { sessionId: 'shop-2', type: 'session.qr', data: {} }), undefined)
-      assert.match((await recordEvent(db, { sessionId: 'shop-1', type: 'session.qr', data: {} })) ?? '', /^evt_/)
+      const unwanted = await recordEvent(db, { sessionId: 'shop-2', type: 'session.qr', data: {} })
+      const wanted = await recordEvent(db, { sessionId: 'shop-1', type: 'session.qr', data: {} })
+      const { webhookDeliveries, webhookEvents } = tablesOf(db)
+      const deliveriesOf = async (eventId: string) => (await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.eventId, eventId))).length
+      assert.equal(await deliveriesOf(unwanted), 0)
+      assert.ok((await deliveriesOf(wanted)) > 0)
+      assert.deepEqual(
+        (
+          await db
+            .select({ id: webhookEvents.id })
+            .from(webhookEvents)
+            .where(inArray(webhookEvents.id, [unwanted, wanted]))
+        ).length,
+        2
+      )
     })
 
     it('resumes after a restart: a new host on the same database delivers what the old one could not', async () => {

@@ -5,7 +5,7 @@ import { ENGINES, openTestDatabase } from '../../test/support/test-database.ts'
 import type { TestDatabase } from '../../test/support/test-database.ts'
 import { tablesOf } from '../db/database.ts'
 import { setSessionEndpoint, syncGlobalEndpoint } from './endpoints.ts'
-import { DELIVERED_EVENT_RETENTION_MS, pruneDeliveredEvents } from './event-retention.ts'
+import { DELIVERED_EVENT_RETENTION_MS, pruneDeliveredEvents, STREAM_EVENT_RETENTION_MS } from './event-retention.ts'
 import { recordEvent } from './record-event.ts'
 
 const SECRET = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`
@@ -67,5 +67,21 @@ for (const engine of ENGINES)
       assert.equal(await pruneDeliveredEvents(db, 8 * DAY, { batch: 3 }), 3)
       assert.equal(await pruneDeliveredEvents(db, 8 * DAY, { batch: 3 }), 2)
       assert.equal((await db.select().from(webhookEvents)).length, 0)
+    })
+
+    it('keeps an event no endpoint wanted a day, for the event stream, and one some endpoint wants until it got there', async () => {
+      const { db } = database
+      const { sessions, webhookEvents } = tablesOf(db)
+      await db.insert(sessions).values([{ id: 'shop-1' }, { id: 'quiet' }])
+      await setSessionEndpoint(db, { sessionId: 'shop-1', url: 'https://one.example/hook', newSecret: SECRET, now: 0 })
+      const unwanted = await recordEvent(db, { sessionId: 'quiet', type: 'otp.status', data: {}, at: 0 })
+      const pending = await recordEvent(db, { sessionId: 'shop-1', type: 'otp.status', data: {}, at: 0 })
+      assert.equal(await pruneDeliveredEvents(db, STREAM_EVENT_RETENTION_MS - 1), 0, 'not before a day')
+      assert.equal(await pruneDeliveredEvents(db, STREAM_EVENT_RETENTION_MS), 1)
+      assert.deepEqual(
+        (await db.select({ id: webhookEvents.id }).from(webhookEvents)).map(event => event.id),
+        [pending],
+        `${unwanted} went, the undelivered one stays`
+      )
     })
   })

@@ -20,10 +20,11 @@ const randomId = (prefix: string): string => {
 /**
  * Writes an event to the outbox, with one pending delivery per endpoint that wants it (the
  * session's own and the global one). Call it inside the transaction that makes the change the
- * event reports, so both are committed or neither. Returns the event id, or undefined when no
- * endpoint wants this event (nothing is stored then).
+ * event reports, so both are committed or neither. Every event is stored, wanted by an endpoint
+ * or not: the event stream (GET /api/events) shows them all, and the retention sweep removes
+ * those no endpoint wanted sooner. Returns the event id.
  */
-export const recordEvent = async (tx: DbExecutor, { sessionId, type, data, at = Date.now() }: RecordEventInput): Promise<string | undefined> => {
+export const recordEvent = async (tx: DbExecutor, { sessionId, type, data, at = Date.now() }: RecordEventInput): Promise<string> => {
   const { webhookDeliveries, webhookEndpoints, webhookEvents } = tablesOf(tx)
   const endpoints = (
     await tx
@@ -31,7 +32,6 @@ export const recordEvent = async (tx: DbExecutor, { sessionId, type, data, at = 
       .from(webhookEndpoints)
       .where(or(eq(webhookEndpoints.sessionId, sessionId), isNull(webhookEndpoints.sessionId)))
   ).filter(endpoint => endpoint.events === null || endpoint.events.includes(type))
-  if (endpoints.length === 0) return undefined
 
   const id = randomId('evt_')
   // The next number in the session's sequence, computed by the INSERT itself; on PostgreSQL the
@@ -50,6 +50,8 @@ export const recordEvent = async (tx: DbExecutor, { sessionId, type, data, at = 
     .returning({ seq: webhookEvents.seq })
   if (!inserted) throw new Error('recordEvent: the insert returned no row')
   const { seq } = inserted
-  await tx.insert(webhookDeliveries).values(endpoints.map(endpoint => ({ eventId: id, endpointId: endpoint.id, sessionId, seq, nextAttemptAt: at })))
+  if (endpoints.length > 0) {
+    await tx.insert(webhookDeliveries).values(endpoints.map(endpoint => ({ eventId: id, endpointId: endpoint.id, sessionId, seq, nextAttemptAt: at })))
+  }
   return id
 }
