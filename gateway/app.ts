@@ -10,6 +10,7 @@ import { importPepper } from './otp/otp-hash.ts'
 import type { GatewayApp, GatewayDeps, RequestDeps } from './env/gateway-env.ts'
 import { registerApiDocs } from './routes/api-docs.ts'
 import { registerDashboard } from './routes/dashboard.ts'
+import { registerEvents } from './routes/events.ts'
 import { registerHealth } from './routes/health.ts'
 import { registerProbes } from './routes/probes.ts'
 import { isMediaUpload, registerMediaMessages } from './routes/media-messages.ts'
@@ -89,6 +90,7 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
   if (deps.config.WA_MODE === 'sandbox') registerSandbox(app)
   registerWebhooks(app)
   registerStats(app)
+  registerEvents(app)
   app.route(
     '/',
     webhookDeliveryRoute({

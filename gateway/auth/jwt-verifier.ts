@@ -118,5 +118,6 @@ function toPrincipal(payload: JWTPayload): Principal {
   if (sessions !== undefined) principal.sessions = sessions
   if (typeof payload.sub === 'string') principal.subject = payload.sub
   if (typeof payload.jti === 'string') principal.tokenId = payload.jti
+  if (typeof payload.exp === 'number') principal.expiresAt = payload.exp * 1000
   return principal
 }

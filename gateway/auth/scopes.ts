@@ -12,6 +12,8 @@ export type Principal = {
   scopes: ReadonlySet<Scope>
   sessions?: readonly string[]
   tokenId?: string
+  /** When the token stops being valid (ms), from its `exp`; a stream it opened ends then. */
+  expiresAt?: number
 }
 
 const knownScopes: ReadonlySet<string> = new Set(SCOPES)

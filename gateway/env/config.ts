@@ -34,7 +34,9 @@ export const GatewayConfigSchema = z
     WEBHOOK_ALLOWED_HOSTS: z.string().default('').transform(parseAllowedHosts),
     WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
     /** A bearer token for GET /metrics alone (a Prometheus scraper), besides an `admin` JWT. */
-    METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional()
+    METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** GET /api/events writes a comment this often when no event came, so proxies keep the stream open. */
+    EVENT_STREAM_KEEPALIVE_MS: z.coerce.number().int().min(100).max(25_000).default(15_000)
   })
   .refine(env => Boolean(env.JWT_SECRET) !== Boolean(env.JWT_JWKS_URL), {
     message: 'set exactly one of JWT_SECRET or JWT_JWKS_URL',

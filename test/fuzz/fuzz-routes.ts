@@ -63,5 +63,6 @@ export const ROUTES: Record<string, { scope?: Scope; sessions?: readonly string[
   'GET /api/messages/{sessionId}': { scope: 'sessions:read' },
   'GET /api/messages': { scope: 'sessions:read' },
   'GET /api/otp': { scope: 'sessions:read' },
-  'GET /api/stats': { scope: 'sessions:read' }
+  'GET /api/stats': { scope: 'sessions:read' },
+  'GET /api/events': { scope: 'sessions:read' }
 }

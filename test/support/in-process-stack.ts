@@ -107,6 +107,8 @@ export const startInProcessStack = async (
     webhookResolve?: ResolveHost
     /** More host settings, as an operator writes them. */
     hostEnv?: Record<string, string>
+    /** More gateway settings. */
+    gatewayEnv?: Record<string, string>
     watchdog?: HostOptions['watchdog']
     keepAliveIntervalMs?: number
     magicNumbers?: boolean
@@ -137,7 +139,8 @@ export const startInProcessStack = async (
     OTP_COMPANY_NAME: 'Toko Maju',
     MAX_BODY_BYTES: String(options.maxBodyBytes ?? 4096),
     // Test receivers listen on loopback.
-    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1'
+    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+    ...options.gatewayEnv
   })
   // Deliveries go out as the Node gateway sends them; a test may answer the DNS questions itself.
   const webhookFetch = createNodeWebhookFetch({
