@@ -3,19 +3,9 @@ import { field, h, note, when } from './dom.ts'
 import { pagedList } from './paged-list.ts'
 import { poll } from './poll.ts'
 import { messageRow, otpRow } from './rows.ts'
-import type { Message, Otp, Session, Webhook } from './types.ts'
+import type { Message, Otp, SendGovernor, Session, Webhook } from './types.ts'
 import { WEBHOOK_EVENTS } from './types.ts'
 import { sessionProblem } from './sessions-screen.ts'
-
-type Governor = {
-  enabled: boolean
-  newChatsToday: number
-  dailyCap: number
-  nextNewChatAt: string | null
-  refusalsInRow: number
-  paused: unknown
-  whatsappCap: unknown
-}
 
 /** An object's set fields as "key: value" pairs (the governor's pause and WhatsApp's cap). */
 const fields = (value: unknown) =>
@@ -69,7 +59,7 @@ const webhookSection = (path: string) => {
 
 const governorSection = (path: string) => {
   const body = h('div')
-  void api<Governor>('GET', `${path}/governor`).then(r => {
+  void api<SendGovernor>('GET', `${path}/governor`).then(r => {
     if (!r.ok) return body.replaceChildren(note(failureText(r, 'The governor'), r.missing ? 'info' : 'error'))
     const g = r.data
     body.replaceChildren(
