@@ -1,4 +1,4 @@
-/* Generated from GET /api/openapi.json by `npm run api-types` (dashboard/api-types.ts). Do not edit. */
+/* Generated from GET /api/openapi.json by `npm run api-types` (scripts/dashboard-api-types.ts). Do not edit. */
 
 /**
  * Set while WhatsApp limits the account (the reach-out time-lock: no new chats; sends to new numbers fail with 463), else null.

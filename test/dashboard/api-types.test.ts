@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { API_TYPES_FILE, generateApiTypes } from '../../dashboard/api-types.ts'
+import { API_TYPES_FILE, generateApiTypes } from '../../scripts/dashboard-api-types.ts'
 
 /** The dashboard is type-checked against the API's types; those must be the gateway's document as it is now. */
 describe("the dashboard's API types", () => {

@@ -4,7 +4,7 @@ import { buildGateway } from '../gateway/build-gateway.ts'
 import { parseGatewayConfig } from '../gateway/env/config.ts'
 
 /** Where the generated types live, beside the code that reads them. */
-export const API_TYPES_FILE = new URL('./src/api-schema.ts', import.meta.url)
+export const API_TYPES_FILE = new URL('../dashboard/src/api-schema.ts', import.meta.url)
 
 type Doc = {
   paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: JSONSchema4 }> }> }>>
@@ -48,7 +48,7 @@ export const generateApiTypes = async (): Promise<string> => {
     components: doc.components
   }
   return compile(root, 'ApiSchemas', {
-    bannerComment: '/* Generated from GET /api/openapi.json by `npm run api-types` (dashboard/api-types.ts). Do not edit. */',
+    bannerComment: '/* Generated from GET /api/openapi.json by `npm run api-types` (scripts/dashboard-api-types.ts). Do not edit. */',
     additionalProperties: false,
     unreachableDefinitions: false,
     format: true,
