@@ -2,6 +2,7 @@ import { createRemoteJWKSet, customFetch, errors, jwtVerify, type FetchImplement
 import { invalidToken, tokenExpired } from './auth-errors.ts'
 import { hs256Key } from './hs256-key.ts'
 import { parseScopes, parseSessionsClaim, type Principal } from './scopes.ts'
+import { createVerifiedTokenCache, type VerifiedTokenCacheOptions } from './verified-tokens.ts'
 
 export type JwtVerifierConfig = {
   secret?: string
@@ -15,6 +16,8 @@ export type JwtVerifierConfig = {
   fetchJwks?: FetchImplementation
   /** The verification clock; defaults to the system time. */
   now?: () => Date
+  /** How verified tokens are remembered (see verified-tokens.ts); `false` checks every token every time. */
+  cache?: VerifiedTokenCacheOptions | false
 }
 
 export type JwtVerifier = {
@@ -41,16 +44,21 @@ export function createJwtVerifier(config: JwtVerifierConfig): JwtVerifier {
   if (config.audience !== undefined) options.audience = config.audience
   if (config.clockToleranceSec !== undefined) options.clockTolerance = config.clockToleranceSec
   const now = config.now
+  const verified = config.cache === false ? undefined : createVerifiedTokenCache({ ...config.cache, ...(now ? { now: () => now().getTime() } : {}) })
 
   return {
     async verify(token) {
+      const known = verified?.get(token)
+      if (known) return known
       let payload: JWTPayload
       try {
         ;({ payload } = await verifyJwt(token, now ? { ...options, currentDate: now() } : options))
       } catch (error) {
         throw toAuthError(error)
       }
-      return toPrincipal(payload)
+      const principal = toPrincipal(payload)
+      verified?.set(token, principal)
+      return principal
     }
   }
 }
