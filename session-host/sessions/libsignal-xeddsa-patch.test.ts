@@ -26,7 +26,7 @@ const bytes = (label: string, length: number): Buffer => {
   return Buffer.concat(out).subarray(0, length)
 }
 const littleEndian = (value: bigint): Buffer => Buffer.from(Array.from({ length: 32 }, (_, i) => Number((value >> BigInt(8 * i)) & 0xffn)))
-const valueOf = (buffer: Uint8Array): bigint => buffer.reduceRight((value, byte) => (value << 8n) | BigInt(byte), 0n)
+const fromLittleEndian = (buffer: Uint8Array): bigint => buffer.reduceRight((value, byte) => (value << 8n) | BigInt(byte), 0n)
 
 type Vector = { name: string; publicKey: Buffer; message: Buffer; signature: Buffer }
 
@@ -56,7 +56,7 @@ const vectors = (): Vector[] => {
       { name: `key top bit set ${n}`, publicKey: changed(publicKey, 31, 0x80), message, signature }
     )
     const sign = signature[63]! & 0x80
-    const s = valueOf(Buffer.from(signature.subarray(32)).fill(signature[63]! & 0x7f, 31))
+    const s = fromLittleEndian(Buffer.from(signature.subarray(32)).fill(signature[63]! & 0x7f, 31))
     const nonCanonical = littleEndian(s + L)
     nonCanonical[31]! |= sign
     list.push({ name: `S + L ${n}`, publicKey, message, signature: Buffer.concat([signature.subarray(0, 32), nonCanonical]) })
