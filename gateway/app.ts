@@ -3,7 +3,6 @@ import { bodyLimit } from 'hono/body-limit'
 import { except } from 'hono/combine'
 import { toErrorResponse } from '../shared/error-response.ts'
 import { appError, errorEnvelope } from '../shared/errors.ts'
-import { normalizePhone, requireJid } from '../shared/phone.ts'
 import { bearerAuth } from './auth/middleware.ts'
 import { deriveQrPageKey } from './auth/qr-page-link.ts'
 import { importPepper } from './otp/otp-hash.ts'
@@ -36,8 +35,8 @@ const PUBLIC_PATHS = ['/api/health', '/api/openapi.json', '/api/docs', '/api/doc
 export const createGateway = (deps: GatewayDeps): GatewayApp => {
   const requestDeps: RequestDeps = {
     ...deps,
-    phone: input => requireJid(input, deps.config.DEFAULT_COUNTRY),
-    phoneInfo: input => normalizePhone(input, deps.config.DEFAULT_COUNTRY),
+    phone: input => deps.phoneNumbers.requireJid(input, deps.config.DEFAULT_COUNTRY),
+    phoneInfo: input => deps.phoneNumbers.normalizePhone(input, deps.config.DEFAULT_COUNTRY),
     otpPepper: deps.signingCrypto
       ? Promise.resolve({ sign: (data: Uint8Array) => deps.signingCrypto!.hmacSha256(deps.config.OTP_PEPPER, data) })
       : importPepper(deps.config.OTP_PEPPER),

@@ -10,7 +10,7 @@ import { createHostClient } from './host/host-client.ts'
  * What each runtime brings of its own (gateway/node.ts, gateway/worker.ts, the in-process test
  * stack); whatever is left out falls back to Web APIs.
  */
-export type GatewayAdapters = Pick<GatewayDeps, 'webhookFetch' | 'docsAssets' | 'dashboardAssets' | 'onUnexpectedError' | 'clock'> & {
+export type GatewayAdapters = Pick<GatewayDeps, 'phoneNumbers' | 'webhookFetch' | 'docsAssets' | 'dashboardAssets' | 'onUnexpectedError' | 'clock'> & {
   /** How the host client's calls reach the host; the global fetch by default. */
   hostFetch?: typeof fetch
   /** How uploads stream to the host; `hostFetch` by default. */
@@ -28,7 +28,7 @@ const jwtVerifierFor = (config: GatewayConfig): JwtVerifier =>
   })
 
 /** The gateway from its parsed configuration and the runtime's adapters: the one way every entry builds it. */
-export const buildGateway = (config: GatewayConfig, { hostFetch, streamFetch, signingCrypto, ...deps }: GatewayAdapters = {}): GatewayApp =>
+export const buildGateway = (config: GatewayConfig, { hostFetch, streamFetch, signingCrypto, ...deps }: GatewayAdapters): GatewayApp =>
   createGateway({
     ...deps,
     config,

@@ -14,6 +14,7 @@ import { createNodeDocsAssets } from './node/docs-assets.ts'
 import { createNodeHostFetch } from './node/host-fetch.ts'
 import { nodeStreamFetch } from './node/stream-fetch.ts'
 import { createNodeWebhookFetch } from './node/webhook-fetch.ts'
+import { MAX_PHONE_NUMBERS } from '../shared/phone-max.ts'
 
 /** Node entry: parses the environment once, builds the app, serves it, and stops on SIGTERM/SIGINT. */
 const main = (): void => {
@@ -27,6 +28,7 @@ const main = (): void => {
   // Webhook URLs are user input: their host names are resolved and checked like media URLs.
   const webhookFetch = createNodeWebhookFetch({ resolve: host => lookup(host, { all: true, verbatim: true }), allowedHosts: config.WEBHOOK_ALLOWED_HOSTS })
   const app = buildGateway(config, {
+    phoneNumbers: MAX_PHONE_NUMBERS,
     hostFetch,
     streamFetch: nodeStreamFetch,
     webhookFetch,

@@ -1,22 +1,21 @@
 import type { ExecutionContext } from 'hono'
 import { errorEnvelope } from '../shared/errors.ts'
+import type { PhoneNumbers } from '../shared/phone.ts'
 import { buildGateway } from './build-gateway.ts'
 import { parseGatewayConfig } from './env/config.ts'
+import type { GatewayConfig } from './env/config.ts'
 import type { GatewayApp } from './env/gateway-env.ts'
+import { loadPhoneNumbers } from './worker-phone-numbers.ts'
+import { isAssetsBinding } from './env/assets-binding.ts'
 
 /** Text bindings (vars and secrets); other binding kinds are not settings and are ignored. */
 type WorkerEnv = Record<string, unknown>
 
-/** The Workers Static Assets binding (wrangler.toml `[assets] binding`). */
-type AssetsBinding = { fetch(request: Request): Promise<Response> }
-const isAssetsBinding = (value: unknown): value is AssetsBinding => typeof (value as AssetsBinding | undefined)?.fetch === 'function'
-
 const textBindings = (env: WorkerEnv): Record<string, string> =>
   Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
 
-/** Builds the app from the bindings; a bad configuration throws an error naming the variables. */
-export const createWorkerGateway = (env: WorkerEnv): GatewayApp => {
-  const config = parseGatewayConfig(textBindings(env))
+/** Builds the app from the parsed bindings and the phone metadata. */
+export const createWorkerGateway = (env: WorkerEnv, config: GatewayConfig, numbers: PhoneNumbers): GatewayApp => {
   // Cloudflare answers asset paths before the worker runs; this covers run_worker_first and local runtimes.
   const fromAssets = async (_file: string, request: Request) => {
     if (!isAssetsBinding(env.ASSETS)) return undefined
@@ -24,6 +23,7 @@ export const createWorkerGateway = (env: WorkerEnv): GatewayApp => {
     return asset.ok ? asset : undefined
   }
   return buildGateway(config, {
+    phoneNumbers: numbers,
     docsAssets: fromAssets,
     dashboardAssets: fromAssets,
     // Workers Logs collect console output; the error, not the request, so no token is logged.
@@ -34,19 +34,30 @@ export const createWorkerGateway = (env: WorkerEnv): GatewayApp => {
 
 // Bindings do not change within an isolate, so the app (and its imported keys) is built once.
 let app: GatewayApp | undefined
+let starting: Promise<GatewayApp> | undefined
+
+/** The configuration first, so a bad one is reported as such, then the phone metadata. */
+const start = async (env: WorkerEnv): Promise<GatewayApp> => {
+  const config = parseGatewayConfig(textBindings(env))
+  return createWorkerGateway(env, config, await loadPhoneNumbers(env))
+}
 
 /** Workers entry: the same public API as gateway/node.ts, configured from the env bindings. */
 export default {
   fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Response | Promise<Response> {
-    if (!app) {
-      try {
-        app = createWorkerGateway(env)
-      } catch (error) {
+    if (app) return app.fetch(request, env, ctx)
+    starting ??= start(env)
+    return starting.then(
+      built => {
+        app = built
+        return built.fetch(request, env, ctx)
+      },
+      (error: unknown) => {
         // A misconfigured deploy answers 500 to every call until fixed; only the log says why.
+        starting = undefined
         console.error(error instanceof Error ? error.message : String(error))
         return Response.json(errorEnvelope('INTERNAL_ERROR', 'Internal error'), { status: 500 })
       }
-    }
-    return app.fetch(request, env, ctx)
+    )
   }
 }

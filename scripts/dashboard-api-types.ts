@@ -2,6 +2,7 @@ import { compile } from 'json-schema-to-typescript'
 import type { JSONSchema4 } from 'json-schema'
 import { buildGateway } from '../gateway/build-gateway.ts'
 import { parseGatewayConfig } from '../gateway/env/config.ts'
+import { MAX_PHONE_NUMBERS } from '../shared/phone-max.ts'
 
 /** Where the generated types live, beside the code that reads them. */
 export const API_TYPES_FILE = new URL('../dashboard/src/api-schema.ts', import.meta.url)
@@ -15,7 +16,7 @@ type Doc = {
 const openApiDocument = async (): Promise<Doc> => {
   const filler = 'f'.repeat(32)
   const config = parseGatewayConfig({ HOST_URL: 'http://host.invalid', INTERNAL_SECRET: filler, JWT_SECRET: filler, OTP_PEPPER: filler, WA_MODE: 'sandbox' })
-  const response = await buildGateway(config).request('/api/openapi.json')
+  const response = await buildGateway(config, { phoneNumbers: MAX_PHONE_NUMBERS }).request('/api/openapi.json')
   return (await response.json()) as Doc
 }
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { normalizePhone, requireJid } from './phone.ts'
+import { normalizePhone, requireJid } from './phone-max.ts'
 
 describe('phone numbers', () => {
   it('reads Indonesian local, national and international forms as one E.164 number', () => {

@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi'
 import type { SigningCrypto } from '../../shared/internal-signing.ts'
-import type { NormalizedPhone } from '../../shared/phone.ts'
+import type { NormalizedPhone, PhoneNumbers } from '../../shared/phone.ts'
 import type { JwtVerifier } from '../auth/jwt-verifier.ts'
 import type { QrPageKey } from '../auth/qr-page-link.ts'
 import type { Principal } from '../auth/scopes.ts'
@@ -23,6 +23,8 @@ export type GatewayDeps = {
   config: GatewayConfig
   host: HostClient
   verifier: JwtVerifier
+  /** How numbers are read: node.ts imports libphonenumber's metadata, worker.ts fetches it from its static assets. */
+  phoneNumbers: PhoneNumbers
   clock?: () => number
   /**
    * How webhooks reach receivers: the global fetch by default (Workers, where fetch cannot reach our

@@ -6,6 +6,7 @@ import { mintToken } from '../auth/mint-token.ts'
 import { parseGatewayConfig } from '../env/config.ts'
 import { createHostClient } from '../host/host-client.ts'
 import { readMetrics } from '../../test/support/prometheus-text.ts'
+import { MAX_PHONE_NUMBERS } from '../../shared/phone-max.ts'
 
 const JWT_SECRET = 'jwt-secret-for-metrics-tests-0123456789'
 const INTERNAL_SECRET = 'internal-secret-for-metrics-tests-01234'
@@ -33,7 +34,8 @@ const gateway = () => {
   const app = createGateway({
     config,
     host: createHostClient({ hosts: config.HOST_URL, secret: INTERNAL_SECRET, fetch: hostFetch }),
-    verifier: createJwtVerifier({ secret: JWT_SECRET })
+    verifier: createJwtVerifier({ secret: JWT_SECRET }),
+    phoneNumbers: MAX_PHONE_NUMBERS
   })
   return { app, asked }
 }

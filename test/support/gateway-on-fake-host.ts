@@ -7,6 +7,7 @@ import { createHostClient } from '../../gateway/host/host-client.ts'
 import type { Call, Envelope } from './api-envelope.ts'
 import { createFakeHost } from './fake-host.ts'
 import { auditedLogger, codesIn, recordSensitive } from './log-audit.ts'
+import { MAX_PHONE_NUMBERS } from '../../shared/phone-max.ts'
 
 export const JWT_SECRET = 'jwt-secret-for-gateway-tests-0123456789'
 export const INTERNAL_SECRET = 'internal-secret-for-gateway-tests-0123'
@@ -36,6 +37,7 @@ export const gatewayOnFakeHost = ({ maxBodyBytes = 4096 }: { maxBodyBytes?: numb
   const host = createFakeHost({ secret: INTERNAL_SECRET, onCall: call => recordSensitive(...codesIn((call.body as { text?: string } | undefined)?.text)) })
   const gateway = createGateway({
     config,
+    phoneNumbers: MAX_PHONE_NUMBERS,
     host: createHostClient({ hosts: config.HOST_URL, secret: INTERNAL_SECRET, fetch: host.fetch }),
     clock,
     verifier: createJwtVerifier({ secret: JWT_SECRET, audience: AUDIENCE }),

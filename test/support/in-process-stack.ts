@@ -16,6 +16,7 @@ import { linkSessionThroughApi } from './link-session.ts'
 import { auditedLogger, recordCodesSent, recordSensitive } from './log-audit.ts'
 import type { SendWebhook } from '../../session-host/webhooks/dispatcher.ts'
 import { gatewaySender } from '../../session-host/webhooks/gateway-sender.ts'
+import { MAX_PHONE_NUMBERS } from '../../shared/phone-max.ts'
 
 export const JWT_SECRET = 'jwt-secret-for-tests-0123456789abcdef'
 export const INTERNAL_SECRET = 'internal-secret-for-tests-0123456789'
@@ -148,6 +149,7 @@ export const startInProcessStack = async (
     allowedHosts: config.WEBHOOK_ALLOWED_HOSTS
   })
   const gateway = buildGateway(config, {
+    phoneNumbers: MAX_PHONE_NUMBERS,
     // The host client's requests go to the host app directly, signed as over the network.
     hostFetch: (input, init) => Promise.resolve(hostApp.request(String(input), init)),
     clock,

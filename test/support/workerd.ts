@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Readable } from 'node:stream'
-import { build } from 'esbuild'
 import { captureLog } from './log-audit.ts'
+import { bundleWorker } from './worker-bundle.ts'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
 const WORKERD = join(ROOT, 'node_modules', '.bin', 'workerd')
@@ -85,17 +85,7 @@ const listenPort = (child: ChildProcess, logs: () => string): Promise<number> =>
 export const startWorkerd = async (options: WorkerdOptions): Promise<RunningWorker> => {
   const dir = mkdtempSync(join(tmpdir(), 'workerd-'))
   try {
-    await build({
-      entryPoints: [join(ROOT, options.main)],
-      outfile: join(dir, 'worker.js'),
-      bundle: true,
-      format: 'esm',
-      platform: 'neutral',
-      conditions: ['worker', 'workerd', 'browser'],
-      // The neutral platform reads no main fields by default; some dependencies only have these.
-      mainFields: ['module', 'main'],
-      logLevel: 'silent'
-    })
+    writeFileSync(join(dir, 'worker.js'), await bundleWorker(options.main))
     writeFileSync(join(dir, 'config.capnp'), capnpConfig(options))
   } catch (error) {
     rmSync(dir, { recursive: true, force: true })
