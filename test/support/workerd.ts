@@ -18,6 +18,8 @@ export type WorkerdOptions = {
   bindings: Record<string, string>
   /** A folder served read-only as the ASSETS binding, as Workers Static Assets serve `[assets]`. */
   assetsDir?: string
+  /** The script already bundled (bundleWorker), so a benchmark can time workerd alone. */
+  bundled?: Uint8Array
 }
 
 export type RunningWorker = { url: string; logs: () => string; stop(): Promise<void> }
@@ -85,7 +87,7 @@ const listenPort = (child: ChildProcess, logs: () => string): Promise<number> =>
 export const startWorkerd = async (options: WorkerdOptions): Promise<RunningWorker> => {
   const dir = mkdtempSync(join(tmpdir(), 'workerd-'))
   try {
-    writeFileSync(join(dir, 'worker.js'), await bundleWorker(options.main))
+    writeFileSync(join(dir, 'worker.js'), options.bundled ?? (await bundleWorker(options.main)))
     writeFileSync(join(dir, 'config.capnp'), capnpConfig(options))
   } catch (error) {
     rmSync(dir, { recursive: true, force: true })

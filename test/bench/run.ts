@@ -1,0 +1,18 @@
+import { benchWorkers } from './workers.ts'
+import { benchXeddsa } from './xeddsa.ts'
+
+/**
+ * `npm run bench`: each of issue 17's measurements beside its baseline from the same run. The OTP
+ * verify benchmark (its own script, `otp-verify.ts`) first, then XEdDSA verification, then the
+ * Workers bundle and cold start. `BENCH_ONLY=verify,xeddsa,workers` picks some.
+ */
+const only = new Set((process.env.BENCH_ONLY ?? 'verify,xeddsa,workers').split(','))
+if (only.has('verify')) {
+  await import('./otp-verify.ts')
+  console.log()
+}
+if (only.has('xeddsa')) {
+  benchXeddsa()
+  console.log()
+}
+if (only.has('workers')) await benchWorkers()
