@@ -50,6 +50,8 @@ export const HostConfigSchema = z
       .max(600_000)
       .refine(ms => ms === 0 || ms >= 500, 'must be 0 (off) or at least 500')
       .default(30_000),
+    /** At most this many sessions connect at once (a restart brings hundreds back in a steady stream). */
+    SESSION_CONNECT_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(16),
     /** How long a connected session may show no sign of life (an ack, a probe's answer) before it is probed. */
     WATCHDOG_PROBE_MS: z.coerce.number().int().min(500).max(3_600_000).default(60_000),
     /**

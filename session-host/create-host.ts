@@ -30,6 +30,7 @@ import type { SendWebhook } from './webhooks/dispatcher.ts'
 import { syncGlobalEndpoint } from './webhooks/endpoints.ts'
 import { pruneDeliveredEvents } from './webhooks/event-retention.ts'
 import { assignAllStreamPositions } from './events/stream-positions.ts'
+import { createConnectGate } from './sessions/connect-gate.ts'
 import { gatewaySender } from './webhooks/gateway-sender.ts'
 import { journalSessionEvent } from './webhooks/session-events.ts'
 
@@ -110,6 +111,7 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
     ...(socketConfig ? { socketConfig } : {}),
     ...(options.reconnectBackoff ? { backoff: options.reconnectBackoff } : {}),
     liveness: { timeoutMs: config.WATCHDOG_TIMEOUT_MS, probeMs: config.WATCHDOG_PROBE_MS },
+    connectGate: createConnectGate(config.SESSION_CONNECT_CONCURRENCY),
     journal: async (tx, event) => {
       await journalSessionEvent(tx, event)
       wakeWebhooks()

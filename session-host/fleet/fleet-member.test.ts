@@ -267,6 +267,20 @@ for (const engine of ENGINES)
       assert.equal(b.member.heldSessions().length, 3)
     })
 
+    it('takes back all of its own sessions in its first round after a restart, beyond a wave, and others’ still in waves', async () => {
+      await addSessions(30)
+      const first = await join('host-a', { wave: 3 })
+      await rounds(9, [first])
+      assert.equal(first.member.heldSessions().length, 30)
+      // The process dies holding all thirty; a new one under its id, before their leases run out.
+      const again = await join('host-a', { wave: 3 })
+      assert.equal(again.member.heldSessions().length, 30, 'all thirty in the round it starts with')
+      assertAgrees(again, await leases())
+      const other = await join('host-b', { wave: 3 })
+      await rounds(1, [again, other])
+      assert.equal(other.member.heldSessions().length, 3, 'a host taking others’ sessions takes a wave')
+    })
+
     it('never claims a logged-out session, and leaves it out of the shares', async () => {
       const ids = await addSessions(10)
       const loggedOut = ids.slice(0, 4)

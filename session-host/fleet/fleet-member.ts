@@ -163,7 +163,10 @@ export class FleetMember {
       // Only the first round takes back what this host held before a restart: it runs before the
       // host serves, so no session it is creating right now can be mistaken for one.
       const ownFromBefore = this.rounds === 1
-      for (const lease of await claimLeases(this.db, hostId, { ttlMs: leaseMs, limit: Math.min(wave, share - mine), ownFromBefore })) {
+      // Its own come back all at once (the connect gate paces their sockets); others' in waves.
+      const own = ownFromBefore ? await claimLeases(this.db, hostId, { ttlMs: leaseMs, limit: share - mine, ownOnly: true }) : []
+      const others = await claimLeases(this.db, hostId, { ttlMs: leaseMs, limit: Math.min(wave, share - mine - own.length), ownFromBefore })
+      for (const lease of [...own, ...others]) {
         const generation = Number(lease.generation)
         this.held.set(lease.sessionId, generation)
         this.log.info({ sessionId: lease.sessionId, generation }, 'session taken')

@@ -78,13 +78,13 @@ export const takeNewLease = async (tx: DbExecutor, sessionId: string, hostId: st
 /**
  * Takes up to `limit` sessions that no host holds: free ones first, then leases that ran out (their
  * host died or stalled), and with `ownFromBefore` (the first round after a restart, before the
- * host serves) the leases still under this host's id. Each take-over bumps the generation, which
- * fences out the previous holder. Logged-out sessions need no host.
+ * host serves) the leases still under this host's id; with `ownOnly`, those alone. Each take-over
+ * bumps the generation, which fences out the previous holder. Logged-out sessions need no host.
  */
 export const claimLeases = async (
   db: DbExecutor,
   hostId: string,
-  { ttlMs, limit, ownFromBefore = false }: { ttlMs: number; limit: number; ownFromBefore?: boolean }
+  { ttlMs, limit, ownFromBefore = false, ownOnly = false }: { ttlMs: number; limit: number; ownFromBefore?: boolean; ownOnly?: boolean }
 ) => {
   if (limit <= 0) return []
   const { sessionLeases, sessions } = tablesOf(db)
@@ -95,12 +95,14 @@ export const claimLeases = async (
     .where(
       and(
         ne(sessions.status, 'logged_out'),
-        or(
-          isNull(sessionLeases.owner),
-          isNull(sessionLeases.expiresAt),
-          lte(sessionLeases.expiresAt, databaseNow(db)),
-          ownFromBefore ? eq(sessionLeases.owner, hostId) : undefined
-        )
+        ownOnly
+          ? eq(sessionLeases.owner, hostId)
+          : or(
+              isNull(sessionLeases.owner),
+              isNull(sessionLeases.expiresAt),
+              lte(sessionLeases.expiresAt, databaseNow(db)),
+              ownFromBefore ? eq(sessionLeases.owner, hostId) : undefined
+            )
       )
     )
     .orderBy(asc(sessionLeases.expiresAt), asc(sessionLeases.sessionId))

@@ -13,6 +13,7 @@ import { takeNewLease } from '../fleet/session-leases.ts'
 import type { Fence } from '../fleet/session-leases.ts'
 import { PairingCodeRefusedError, PairingCodeUnansweredError } from './pairing-code-request.ts'
 import { RegistrationNotReadyError, WaSession } from './wa-session.ts'
+import type { ConnectGate } from './connect-gate.ts'
 import type { LivenessSettings } from './liveness-watchdog.ts'
 import type { SessionEvent } from './session-event.ts'
 
@@ -45,6 +46,8 @@ export type SessionManagerDeps = {
   backoff?: { baseMs?: number; maxMs?: number }
   /** The liveness watchdog's settings for every session (WATCHDOG_TIMEOUT_MS, WATCHDOG_PROBE_MS); unset: off. */
   liveness?: LivenessSettings
+  /** Bounds how many sessions connect at once (SESSION_CONNECT_CONCURRENCY); unset: no bound. */
+  connectGate?: ConnectGate
   /** Records webhook events in the transaction of the change they report (see WaSession). */
   journal?: (tx: DbExecutor, event: SessionEvent) => Promise<void>
   /** This host in the fleet: its id and lease time, and where a session it creates is adopted (FleetMember.adoptNew). */
@@ -339,6 +342,7 @@ export class SessionManager implements FleetSessions {
       socket: this.deps.socketConfig?.(sessionId),
       backoff: this.deps.backoff,
       liveness: this.deps.liveness,
+      connectGate: this.deps.connectGate,
       onEvent: event => {
         for (const listener of this.listeners) listener(event)
       },

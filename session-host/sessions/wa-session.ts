@@ -11,6 +11,7 @@ import type { Fence } from '../fleet/session-leases.ts'
 import { messageStatusEvent } from './whatsapp-status.ts'
 import { baileysLogger } from './baileys-logger.ts'
 import { companionBrowser } from './companion-device.ts'
+import type { ConnectGate } from './connect-gate.ts'
 import { UNRESPONSIVE, watchLiveness } from './liveness-watchdog.ts'
 import type { LivenessSettings } from './liveness-watchdog.ts'
 import { FINAL_CLOSES, REACHOUT_REFUSAL, REFS_EXHAUSTED } from './connection-closes.ts'
@@ -39,6 +40,8 @@ export type WaSessionOptions = {
   backoff?: { baseMs?: number; maxMs?: number }
   /** Closes a connected socket that answers pings but nothing else (liveness-watchdog.ts); unset: off. */
   liveness?: LivenessSettings
+  /** Bounds how many of the host's sessions connect at once; unset: no bound. */
+  connectGate?: ConnectGate
   onEvent?: (event: SessionEvent) => void
   /** Records an event in the caller's transaction, with the status change it reports (webhooks). */
   journal?: (tx: DbExecutor, event: SessionEvent) => Promise<void>
@@ -203,8 +206,13 @@ export class WaSession {
       this.log.warn('not connecting: this host no longer holds the session')
       return
     }
-    const { state, saveCreds } = await loadAuthState(this.options.db, this.options.id, this.options.fence)
-    if (this.stopped) return
+    // A place among the sockets connecting now (connect-gate.ts), given back if none is made.
+    const release = (await this.options.connectGate?.enter()) ?? (() => {})
+    const { state, saveCreds } = await loadAuthState(this.options.db, this.options.id, this.options.fence).catch(error => {
+      release()
+      throw error
+    })
+    if (this.stopped) return release()
     const socket = makeWASocket({
       auth: tapLidMappings(state, mappings => this.emit({ type: 'lid-mappings', sessionId: this.id, mappings })),
       logger: baileysLogger(this.log.child({ module: 'baileys' }, { level: this.log.level === 'trace' ? 'trace' : 'warn' })),
@@ -216,6 +224,7 @@ export class WaSession {
       browser: this.browser
     })
     this.socket = socket
+    this.options.connectGate?.hold(socket, release)
     this.pairingRequested = false
     this.qrRefreshed = false
     // A linked session keeps its number while it reconnects or restarts: its sends are queued,
