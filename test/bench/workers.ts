@@ -44,13 +44,14 @@ export const benchWorkers = async () => {
     baseline.push(await firstAnswer('test/bench/trivial-worker.ts', '/'))
     ours.push(await firstAnswer('gateway/worker.ts', '/livez'))
   }
-  const of = (runs: typeof ours, key: 'loadMs' | 'answerMs' | 'coldMs') =>
-    median(runs.map(run => (key === 'coldMs' ? run.loadMs + run.answerMs : run[key])))
+  const of = (runs: typeof ours, key: 'loadMs' | 'answerMs' | 'coldMs') => median(runs.map(run => (key === 'coldMs' ? run.loadMs + run.answerMs : run[key])))
   // On Workers a cold isolate loads the script for the request that wakes it: both count.
   const extra = of(ours, 'coldMs') - of(baseline, 'coldMs')
   console.log(`Workers gateway: bundle ${minified.toFixed(1)} KB gzipped (unminified ${plain.toFixed(1)} KB; trivial worker ${trivial.toFixed(1)} KB)`)
   console.log(`  bundle / budget (${BUDGET_KB} KB): ${(minified / BUDGET_KB).toFixed(2)}  (goal < 1)`)
-  console.log(`  workerd loading the script: trivial ${of(baseline, 'loadMs').toFixed(1)} ms, gateway ${of(ours, 'loadMs').toFixed(1)} ms (median of ${ROUNDS})`)
+  console.log(
+    `  workerd loading the script: trivial ${of(baseline, 'loadMs').toFixed(1)} ms, gateway ${of(ours, 'loadMs').toFixed(1)} ms (median of ${ROUNDS})`
+  )
   console.log(`  first answer once listening: trivial ${of(baseline, 'answerMs').toFixed(1)} ms (baseline), gateway ${of(ours, 'answerMs').toFixed(1)} ms`)
   console.log(
     `  cold start (load + first answer): trivial ${of(baseline, 'coldMs').toFixed(1)} ms (baseline), gateway ${of(ours, 'coldMs').toFixed(1)} ms: later by ${extra.toFixed(1)} ms, ratio ${(of(ours, 'coldMs') / of(baseline, 'coldMs')).toFixed(2)}  (goal: within 25 ms)`

@@ -7,7 +7,11 @@ import { createRequire } from 'node:module'
  */
 const require = createRequire(import.meta.url)
 type Verify = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean
-const curveJs = require('curve25519-js') as { verify: Verify; sign(secret: Uint8Array, message: Uint8Array): Uint8Array; generateKeyPair(seed: Uint8Array): { public: Uint8Array; private: Uint8Array } }
+const curveJs = require('curve25519-js') as {
+  verify: Verify
+  sign(secret: Uint8Array, message: Uint8Array): Uint8Array
+  generateKeyPair(seed: Uint8Array): { public: Uint8Array; private: Uint8Array }
+}
 const patched = require('libsignal/src/xeddsa-native.js') as { verify: Verify }
 const { randomBytes } = require('node:crypto') as typeof import('node:crypto')
 
@@ -47,6 +51,8 @@ export const benchXeddsa = () => {
   const knownKey = perOpMs(check(patched.verify), KEYS * 10)
   console.log('XEdDSA verification (libsignal, patched):')
   console.log(`  pure-JS curve25519-js (baseline) ${pureJs.toFixed(3)} ms per signature`)
-  console.log(`  patched, a new key ${newKey.toFixed(3)} ms (ratio ${(newKey / pureJs).toFixed(3)}), a known key ${knownKey.toFixed(3)} ms (ratio ${(knownKey / pureJs).toFixed(3)})`)
+  console.log(
+    `  patched, a new key ${newKey.toFixed(3)} ms (ratio ${(newKey / pureJs).toFixed(3)}), a known key ${knownKey.toFixed(3)} ms (ratio ${(knownKey / pureJs).toFixed(3)})`
+  )
   console.log(`  per noise handshake (two signatures): ${(2 * pureJs).toFixed(1)} ms → ${(2 * knownKey).toFixed(1)} ms of CPU`)
 }

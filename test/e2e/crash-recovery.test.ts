@@ -97,7 +97,9 @@ describe('a host killed in the middle of a burst', () => {
     const pending = () =>
       stack.query<{ n: number }>(`SELECT count(*) AS n FROM webhook_deliveries WHERE session_id = 'burst' AND status <> 'delivered'`)[0]?.n ?? -1
     await until(async () => (pending() === 0 ? true : undefined), 'every webhook delivered', { timeoutMs: 120_000 })
-    const recorded = stack.query<{ id: string; type: string; payload: string }>(`SELECT id, type, payload FROM webhook_events WHERE session_id = 'burst' AND id IN (SELECT event_id FROM webhook_deliveries)`)
+    const recorded = stack.query<{ id: string; type: string; payload: string }>(
+      `SELECT id, type, payload FROM webhook_events WHERE session_id = 'burst' AND id IN (SELECT event_id FROM webhook_deliveries)`
+    )
     const received = new Map<string, string>()
     for (const event of receiver.state.verified) {
       const body = JSON.stringify([event.type, event.data])
