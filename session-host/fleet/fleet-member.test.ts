@@ -161,7 +161,8 @@ for (const engine of ENGINES)
       assert.deepEqual(sorted(b.sessions.stopped), leaving)
       assert.deepEqual(b.member.heldSessions(), [])
       const released = await leases()
-      for (const id of leaving) assert.deepEqual([released.get(id)!.owner, released.get(id)!.expiresAt], [null, null], `${id} is free`)
+      // Free: no expiry. The owner stays, so host-b, restarted, would take its own back first.
+      for (const id of leaving) assert.deepEqual([released.get(id)!.owner, released.get(id)!.expiresAt], ['host-b', null], `${id} is free`)
       assert.equal(await hostStatus('host-b'), 'stopped')
 
       // The leases last a minute: only their release lets the others take them this soon.
@@ -279,6 +280,16 @@ for (const engine of ENGINES)
       const other = await join('host-b', { wave: 3 })
       await rounds(1, [again, other])
       assert.equal(other.member.heldSessions().length, 3, 'a host taking others’ sessions takes a wave')
+    })
+
+    it('after a clean stop and a restart, takes back the sessions it let go in its first round', async () => {
+      await addSessions(30)
+      const first = await join('host-a', { wave: 3 })
+      await rounds(9, [first])
+      await first.member.stop()
+      const again = await join('host-a', { wave: 3 })
+      assert.equal(again.member.heldSessions().length, 30)
+      assertAgrees(again, await leases())
     })
 
     it('never claims a logged-out session, and leaves it out of the shares', async () => {

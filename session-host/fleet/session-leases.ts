@@ -134,7 +134,8 @@ export const releaseLease = async (db: DbExecutor, sessionId: string, fence: Fen
   const { sessionLeases } = tablesOf(db)
   const released = await db
     .update(sessionLeases)
-    .set({ owner: null, expiresAt: null })
+    // The owner stays, with no expiry: any host may take it at once, and this one, restarted, takes it back first.
+    .set({ expiresAt: null })
     .where(and(eq(sessionLeases.sessionId, sessionId), eq(sessionLeases.owner, fence.hostId), eq(sessionLeases.generation, fence.generation)))
     .returning({ sessionId: sessionLeases.sessionId })
   return released.length > 0

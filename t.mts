@@ -1,0 +1,2 @@
+import { benchRestart } from './test/bench/restart.ts'
+await benchRestart()
