@@ -6,7 +6,8 @@ import { startProcessStack } from '../support/process-stack.ts'
  * as their own: how fast sessions link (created through the API, QR scanned by the emulator's
  * phone), then how long all of them take to be connected again after the host restarts, and the
  * host's peak RSS during that restart against its steady RSS before it (the baseline of this run).
- * BENCH_SESSIONS (default 100; the goal is stated for 500) and BENCH_LINK_CONCURRENCY set the size.
+ * BENCH_SESSIONS (default 100; the goal is stated for 500) and BENCH_LINK_CONCURRENCY set the size;
+ * BENCH_CONNECT_CONCURRENCY the host's SESSION_CONNECT_CONCURRENCY.
  */
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100)
 const LINK_CONCURRENCY = Number(process.env.BENCH_LINK_CONCURRENCY ?? 8)
@@ -25,7 +26,8 @@ const rssMb = (pid: number | undefined): number => {
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
 export const benchRestart = async () => {
-  const stack = await startProcessStack({ SEND_GOVERNOR: 'off', LOG_LEVEL: 'error' })
+  const concurrency = process.env.BENCH_CONNECT_CONCURRENCY
+  const stack = await startProcessStack({ SEND_GOVERNOR: 'off', LOG_LEVEL: 'error', ...(concurrency ? { SESSION_CONNECT_CONCURRENCY: concurrency } : {}) })
   try {
     const ids = Array.from({ length: SESSIONS }, (_, i) => `restart-${String(i).padStart(4, '0')}`)
     let next = 0

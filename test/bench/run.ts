@@ -1,12 +1,14 @@
+import { benchRestart } from './restart.ts'
 import { benchWorkers } from './workers.ts'
 import { benchXeddsa } from './xeddsa.ts'
 
 /**
  * `npm run bench`: each of issue 17's measurements beside its baseline from the same run. The OTP
- * verify benchmark (its own script, `otp-verify.ts`) first, then XEdDSA verification, then the
- * Workers bundle and cold start. `BENCH_ONLY=verify,xeddsa,workers` picks some.
+ * verify benchmark (its own script, `otp-verify.ts`) first, then XEdDSA verification, the Workers
+ * bundle and cold start, and sessions linking and coming back after a host restart.
+ * `BENCH_ONLY=verify,xeddsa,workers,restart` picks some.
  */
-const only = new Set((process.env.BENCH_ONLY ?? 'verify,xeddsa,workers').split(','))
+const only = new Set((process.env.BENCH_ONLY ?? 'verify,xeddsa,workers,restart').split(','))
 if (only.has('verify')) {
   await import('./otp-verify.ts')
   console.log()
@@ -15,4 +17,8 @@ if (only.has('xeddsa')) {
   benchXeddsa()
   console.log()
 }
-if (only.has('workers')) await benchWorkers()
+if (only.has('workers')) {
+  await benchWorkers()
+  console.log()
+}
+if (only.has('restart')) await benchRestart()

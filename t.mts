@@ -1,2 +1,0 @@
-import { benchRestart } from './test/bench/restart.ts'
-await benchRestart()
