@@ -1,14 +1,14 @@
 import { Hono } from 'hono'
-import QRCode from 'qrcode'
 import { ok } from '../../shared/errors.ts'
 import { SessionId } from '../../shared/ids.ts'
 import { CreateSessionRequest, PairingCodeRequest, SESSION_ROUTES as ROUTES } from '../../shared/host-api/sessions.ts'
 import { jsonBody } from '../../shared/json-body.ts'
+import { createQrImages } from '../sessions/qr-images.ts'
 import type { SessionManager } from '../sessions/session-manager.ts'
 import { setSessionEndpoint } from '../webhooks/endpoints.ts'
 
 /** Internal session routes: the gateway has already checked the caller's scope and sessions. */
-export const sessionRoutes = (sessions: SessionManager) =>
+export const sessionRoutes = (sessions: SessionManager, qrImage = createQrImages()) =>
   new Hono()
     .post(ROUTES.create.pattern, async c => {
       const { sessionId, webhook, deviceLabel } = await jsonBody(c, CreateSessionRequest)
@@ -24,11 +24,11 @@ export const sessionRoutes = (sessions: SessionManager) =>
     .get(ROUTES.get.pattern, async c => c.json(ok('Session status', await sessions.view(SessionId.parse(c.req.param('sessionId'))))))
     .get(ROUTES.qr.pattern, async c => {
       const { qr, refreshed, at } = await sessions.qr(SessionId.parse(c.req.param('sessionId')))
-      return c.json(ok('QR code', { qr, qrImage: await QRCode.toDataURL(qr), refreshed, timestamp: at.toISOString() }))
+      return c.json(ok('QR code', { qr, qrImage: await qrImage(qr), refreshed, timestamp: at.toISOString() }))
     })
     .get(ROUTES.linkState.pattern, async c => {
       const { qr, ...view } = await sessions.linkState(SessionId.parse(c.req.param('sessionId')))
-      return c.json(ok('Link state', { ...view, qrImage: qr ? await QRCode.toDataURL(qr) : null }))
+      return c.json(ok('Link state', { ...view, qrImage: qr ? await qrImage(qr) : null }))
     })
     .post(ROUTES.pairingCode.pattern, async c => {
       const { phoneNumber } = await jsonBody(c, PairingCodeRequest)
