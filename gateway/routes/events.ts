@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { streamSSE } from 'hono/streaming'
-import { EVENT_ROUTES } from '../../shared/host-api/events.ts'
+import { EVENT_ROUTES, EventTypesParam, StreamPosition } from '../../shared/host-api/events.ts'
 import type { EventReadAnswer } from '../../shared/host-api/events.ts'
 import { listQueryString } from '../../shared/host-api/list-page.ts'
 import { WEBHOOK_EVENT_TYPES } from '../../shared/webhook-events.ts'
@@ -28,24 +28,14 @@ const route = createRoute({
   request: {
     query: z.object({
       sessionId: SessionFilter,
-      types: z
-        .string()
-        .max(200)
-        .transform(list => list.split(','))
-        .pipe(z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1))
-        .optional()
-        .openapi({
-          type: 'string',
-          description: `Only these event types, comma-separated (${WEBHOOK_EVENT_TYPES.join(', ')})`,
-          example: 'message.status,otp.status'
-        })
+      types: EventTypesParam.optional().openapi({
+        type: 'string',
+        description: `Only these event types, comma-separated (${WEBHOOK_EVENT_TYPES.join(', ')})`,
+        example: 'message.status,otp.status'
+      })
     }),
     headers: z.object({
-      'last-event-id': z
-        .string()
-        .regex(/^\d{1,15}$/, 'must be the id of an event this stream sent')
-        .optional()
-        .openapi({ description: 'The last event id seen: resume after it' })
+      'last-event-id': StreamPosition.optional().openapi({ type: 'string', description: 'The last event id seen: resume after it' })
     })
   },
   responses: {
@@ -68,7 +58,7 @@ export const registerEvents = (app: GatewayApp) =>
     const read = (query: Record<string, string | number>): Promise<EventReadAnswer> =>
       deps.host.call(EVENT_ROUTES.read, { query: listQueryString({ ...filter, ...query }) })
     // Where to start is settled before the stream opens, so a host that is down is a plain 502.
-    let after = lastEventId === undefined ? (await read({})).next : Number(lastEventId)
+    let after = lastEventId ?? (await read({})).next
     const endsAt = Math.min(deps.now() + EVENT_STREAM_MAX_MS, principal.expiresAt ?? Number.POSITIVE_INFINITY)
     const keepAliveMs = deps.config.EVENT_STREAM_KEEPALIVE_MS
     c.header('X-Accel-Buffering', 'no')

@@ -14,8 +14,13 @@ const BATCH = 1_000
  * commit in any order. Writers are never held up: only the numbering runs one at a time, under a
  * lock that a host finding it taken simply skips. Returns how many events it numbered.
  */
-export const assignStreamPositions = async (db: Db): Promise<number> =>
-  writeTransaction(db, async tx => {
+export const assignStreamPositions = async (db: Db): Promise<number> => {
+  // Readers call this every poll: a read says whether there is anything to number, so an idle
+  // stream never takes the write lock (SQLite's BEGIN IMMEDIATE holds every other writer).
+  const { webhookEvents: events } = tablesOf(db)
+  const [pending] = await db.select({ id: events.id }).from(events).where(isNull(events.streamPos)).limit(1)
+  if (!pending) return 0
+  return writeTransaction(db, async tx => {
     if (!(await tryLockKey(tx, 'events:stream-positions'))) return 0
     const { webhookEvents } = tablesOf(tx)
     const head = tx.select({ head: sql`COALESCE(MAX(${webhookEvents.streamPos}), 0)` }).from(webhookEvents)
@@ -37,6 +42,7 @@ export const assignStreamPositions = async (db: Db): Promise<number> =>
       .returning({ id: webhookEvents.id })
     return updated.length
   })
+}
 
 /** Numbers the whole backlog, a batch at a time (the upkeep's job; readers call it before they read). */
 export const assignAllStreamPositions = async (db: Db): Promise<number> => {

@@ -9,10 +9,11 @@ export const EVENT_WAIT_MAX_MS = 30_000
 /** A place in the event stream: what an SSE `id:` carries and `Last-Event-ID` brings back. */
 export const StreamPosition = z
   .string()
-  .regex(/^\d{1,15}$/)
+  .regex(/^\d{1,15}$/, 'must be the id of an event this stream sent')
   .transform(Number)
 
-const EventTypesParam = z
+/** `types` as a query parameter: event types, comma-separated (the gateway's filter, passed on as it is). */
+export const EventTypesParam = z
   .string()
   .max(200)
   .transform(list => list.split(','))
