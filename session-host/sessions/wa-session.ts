@@ -17,7 +17,6 @@ import type { LivenessSettings } from './liveness-watchdog.ts'
 import { FINAL_CLOSES, REACHOUT_REFUSAL, REFS_EXHAUSTED } from './connection-closes.ts'
 import { RegistrationNotReadyError, requestPairingCode } from './pairing-code-request.ts'
 import { ReachoutRestriction } from './reachout-restriction.ts'
-import type { ReachoutTimelockUpdate } from './reachout-restriction.ts'
 import { reconnectDelayMs } from './reconnect-backoff.ts'
 import { ackStatusStanzas, detectPasskeyRequest, handleQrRotation, withAdvSecret } from './server-2026-handlers.ts'
 import type { CloseReason, SessionEvent } from './session-event.ts'
@@ -87,7 +86,7 @@ export class WaSession {
 
   constructor(private readonly options: WaSessionOptions) {
     this.log = options.logger.child({ sessionId: options.id })
-    this.reachout = new ReachoutRestriction(this.log)
+    this.reachout = new ReachoutRestriction(this.log, () => this.emitRestriction())
     this.writes = new SessionWrites({
       db: options.db,
       sessionId: options.id,
@@ -268,7 +267,7 @@ export class WaSession {
         const error = update.lastDisconnect?.error as Boom | undefined
         this.onClose(error?.output?.statusCode ?? 0, error?.message)
       }
-      if (update.reachoutTimeLock) this.setRestriction(update.reachoutTimeLock)
+      if (update.reachoutTimeLock) this.reachout.update(update.reachoutTimeLock)
     })
     socket.ev.on('messages.upsert', ({ messages, type }) => {
       // Baileys folds updates of our own messages into a buffered upsert: read their status here too.
@@ -291,8 +290,7 @@ export class WaSession {
     if (event) this.emit(event)
   }
 
-  private setRestriction(timelock: ReachoutTimelockUpdate): void {
-    if (!this.reachout.update(timelock)) return
+  private emitRestriction(): void {
     this.emit({
       type: 'restriction',
       sessionId: this.id,
