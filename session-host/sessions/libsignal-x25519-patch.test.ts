@@ -1,0 +1,80 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { createHash, createPrivateKey, createPublicKey, diffieHellman } from 'node:crypto'
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const curveJs = require('curve25519-js') as {
+  sharedKey(secret: Uint8Array, publicKey: Uint8Array): Uint8Array
+  generateKeyPair(seed: Uint8Array): { public: Uint8Array; private: Uint8Array }
+}
+type Pair = { pubKey: Buffer; privKey: Buffer }
+const curve = require('libsignal/src/curve.js') as { generateKeyPair(): Pair; calculateAgreement(publicKey: Buffer, privateKey: Buffer): Buffer }
+// Present only when the patch was applied at install.
+const native = require('libsignal/src/x25519-native.js') as { agree(publicKey: Buffer, privateKey: Buffer): Buffer }
+
+/** The DER import libsignal used before the patch, as the reference. */
+const PUBLIC_DER = Buffer.from('302a300506032b656e032100', 'hex')
+const PRIVATE_DER = Buffer.from('302e020100300506032b656e04220420', 'hex')
+const derAgreement = (publicKey: Buffer, privateKey: Buffer): Buffer =>
+  diffieHellman({
+    privateKey: createPrivateKey({ key: Buffer.concat([PRIVATE_DER, privateKey]), format: 'der', type: 'pkcs8' }),
+    publicKey: createPublicKey({ key: Buffer.concat([PUBLIC_DER, publicKey]), format: 'der', type: 'spki' })
+  })
+const outcome = (run: () => Buffer): string => {
+  try {
+    return run().toString('hex')
+  } catch {
+    return 'refused'
+  }
+}
+
+const bytes = (label: string): Buffer => createHash('sha256').update(label).digest()
+const signalKey = (raw: Uint8Array): Buffer => Buffer.concat([Buffer.from([5]), raw])
+const P = (1n << 255n) - 19n
+const littleEndian = (value: bigint): Buffer => Buffer.from(Array.from({ length: 32 }, (_, i) => Number((value >> BigInt(8 * i)) & 0xffn)))
+
+/**
+ * patches/libsignal+6.0.0.patch imports X25519 keys as JWK instead of DER (OpenSSL 3's DER
+ * decoders cost most of an agreement). The keys and secrets must stay exactly what they were.
+ */
+describe('libsignal X25519 without DER imports (the patch)', () => {
+  it('agrees exactly as the DER import and curve25519-js do, on a defined set of keys', () => {
+    for (let n = 0; n < 150; n++) {
+      const privateKey = bytes(`private:${n}`)
+      const publicKey = Buffer.from(curveJs.generateKeyPair(bytes(`peer:${n}`)).public)
+      const secret = curve.calculateAgreement(signalKey(publicKey), privateKey)
+      assert.equal(secret.toString('hex'), derAgreement(publicKey, privateKey).toString('hex'), `key ${n}`)
+      assert.deepEqual(native.agree(publicKey, privateKey), secret)
+      assert.equal(secret.toString('hex'), Buffer.from(curveJs.sharedKey(privateKey, publicKey)).toString('hex'), `key ${n}`)
+    }
+  })
+
+  it('answers as the DER import for the public keys at the edges of the field (low order ones included)', () => {
+    const privateKey = bytes('edge')
+    const edges = [0n, 1n, 2n, P - 1n, P, P + 1n, (1n << 255n) - 1n, 9n]
+    for (const u of edges) {
+      const publicKey = littleEndian(u)
+      assert.equal(
+        outcome(() => curve.calculateAgreement(signalKey(publicKey), privateKey)),
+        outcome(() => derAgreement(publicKey, privateKey)),
+        `u = ${u}`
+      )
+    }
+    // And a refused key does not stop the fast path for the next one.
+    const publicKey = Buffer.from(curveJs.generateKeyPair(bytes('after')).public)
+    assert.equal(curve.calculateAgreement(signalKey(publicKey), privateKey).toString('hex'), derAgreement(publicKey, privateKey).toString('hex'))
+  })
+
+  it('generates pairs whose public key is the private key’s, and that agree with each other', () => {
+    for (let n = 0; n < 50; n++) {
+      const ours = curve.generateKeyPair()
+      const theirs = curve.generateKeyPair()
+      assert.equal(ours.pubKey.length, 33)
+      assert.equal(ours.pubKey[0], 5)
+      assert.equal(ours.privKey.length, 32)
+      assert.equal(ours.pubKey.subarray(1).toString('hex'), Buffer.from(curveJs.generateKeyPair(ours.privKey).public).toString('hex'))
+      assert.deepEqual(curve.calculateAgreement(theirs.pubKey, ours.privKey), curve.calculateAgreement(ours.pubKey, theirs.privKey))
+    }
+  })
+})
