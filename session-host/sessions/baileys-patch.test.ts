@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import { DisconnectReason, promiseTimeout } from '@whiskeysockets/baileys'
 import { WaSim } from '../sim/wa-sim.ts'
 import { BaileysDriver } from '../sim/testing/baileys-driver.ts'
 
@@ -51,6 +52,27 @@ describe("the project's Baileys patch (patches/, applied by npm ci's postinstall
     } finally {
       await byQr.stop()
       await byCode.stop()
+    }
+  })
+
+  it('formats a timeout’s caller stack only when the error is read, and still gives it then', async () => {
+    let formatted = 0
+    const original = Error.prepareStackTrace
+    Error.prepareStackTrace = (error, frames) => {
+      formatted++
+      return original ? original(error, frames) : `${error}\n${frames.map(frame => `    at ${frame}`).join('\n')}`
+    }
+    try {
+      assert.equal(await promiseTimeout<number>(1_000, resolve => resolve(7)), 7)
+      assert.equal(formatted, 0, 'a query answered in time formats no stack')
+      const refused = (await promiseTimeout(5, () => {}).then(
+        () => undefined,
+        (error: unknown) => error
+      )) as { output?: { statusCode: number }; data?: { stack?: string } } | undefined
+      assert.equal(refused?.output?.statusCode, DisconnectReason.timedOut)
+      assert.match(refused?.data?.stack ?? '', /baileys-patch\.test/)
+    } finally {
+      Error.prepareStackTrace = original
     }
   })
 })
