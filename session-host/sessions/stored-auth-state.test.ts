@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { eq } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import { ENGINES, openTestDatabase } from '../../test/support/test-database.ts'
 import type { TestDatabase } from '../../test/support/test-database.ts'
 import { tablesOf } from '../db/database.ts'
@@ -97,6 +97,33 @@ for (const engine of ENGINES)
       } finally {
         await close()
       }
+    })
+
+    it('keeps what it read and wrote in memory, misses too, and follows its own writes', async () => {
+      const { db } = await database.connect()
+      const { authKeys } = tablesOf(db)
+      await addLeasedSession(db, 'shop-3')
+      const fence = await addLeasedSession(db, 'shop-3b')
+      const auth = await loadAuthState(db, 'shop-3b', fence)
+      const record = (text: string) => Buffer.from(text)
+      await auth.state.keys.set({ session: { 'a.0': record('first') } })
+      assert.deepEqual(await auth.state.keys.get('session', ['a.0', 'b.0']), { 'a.0': record('first') })
+      // Changed behind its back: what it read stays (only this host writes while it holds the lease).
+      await db.insert(authKeys).values({ sessionId: 'shop-3b', type: 'session', keyId: 'b.0', value: JSON.stringify('sneaked in') })
+      await db
+        .update(authKeys)
+        .set({ value: JSON.stringify('changed') })
+        .where(eq(authKeys.keyId, 'a.0'))
+      assert.deepEqual(await auth.state.keys.get('session', ['a.0', 'b.0']), { 'a.0': record('first') })
+      await auth.state.keys.set({ session: { 'a.0': null, 'b.0': record('second') } })
+      assert.deepEqual(await auth.state.keys.get('session', ['a.0', 'b.0']), { 'b.0': record('second') })
+      // A new auth state (the next socket) starts from the database.
+      const next = await loadAuthState(db, 'shop-3b', fence)
+      assert.deepEqual(await next.state.keys.get('session', ['a.0', 'b.0']), { 'b.0': record('second') })
+      // One-time pre-keys are read from the database every time.
+      await auth.state.keys.set({ 'pre-key': { '9': { public: record('p'), private: record('q') } } })
+      await db.delete(authKeys).where(and(eq(authKeys.sessionId, 'shop-3b'), eq(authKeys.type, 'pre-key')))
+      assert.deepEqual(await auth.state.keys.get('pre-key', ['9']), {})
     })
 
     it('refuses every write once another host took the session over, and leaves what the new owner stored', async () => {

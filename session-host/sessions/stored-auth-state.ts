@@ -5,6 +5,7 @@ import { tablesOf, writeTransaction } from '../db/database.ts'
 import type { Db, DbExecutor } from '../db/database.ts'
 import { isLeaseCurrent, LeaseLostError, leaseHeld } from '../fleet/session-leases.ts'
 import type { Fence } from '../fleet/session-leases.ts'
+import { SignalKeyCache } from './signal-key-cache.ts'
 
 const serialize = (value: unknown): string => JSON.stringify(value, BufferJSON.replacer)
 const deserialize = <T>(text: string): T => JSON.parse(text, BufferJSON.reviver) as T
@@ -13,18 +14,26 @@ const deserialize = <T>(text: string): T => JSON.parse(text, BufferJSON.reviver)
 const BATCH = 500
 
 /**
+ * Types not kept in memory: one-time pre-keys are written 800 at a link and each read at most once;
+ * app-state keys are read back as protobuf objects, so a read goes to the database.
+ */
+const UNCACHED = new Set(['pre-key', 'app-state-sync-key'])
+
+/**
  * Baileys' auth state for one session, in the host's database: creds in one row, each signal key
  * in its own row. Every `keys.set` is one transaction, so a crash never leaves half a key batch
  * behind. Every write names this host's lease (`fence`) in its own statement: once another host
  * has taken the session over, a write from here changes nothing and throws LeaseLostError, so a
  * paused or cut-off host cannot overwrite the keys the new owner uses. The session row must exist
- * (auth rows cascade with it).
+ * (auth rows cascade with it). Reads are cached (signal-key-cache.ts): Baileys reads the same
+ * sessions and identities for every message it sends.
  */
 export const loadAuthState = async (db: Db, sessionId: string, fence: Fence): Promise<{ state: AuthenticationState; saveCreds(): Promise<void> }> => {
   const { authCreds, authKeys } = tablesOf(db)
   const [stored] = await db.select({ creds: authCreds.creds }).from(authCreds).where(eq(authCreds.sessionId, sessionId))
   const creds: AuthenticationCreds = stored ? deserialize(stored.creds) : initAuthCreds()
   const held = (executor: DbExecutor) => leaseHeld(executor, sessionId, fence)
+  const cache = new SignalKeyCache()
 
   const saveCreds = async (): Promise<void> => {
     const text = serialize(creds)
@@ -42,20 +51,43 @@ export const loadAuthState = async (db: Db, sessionId: string, fence: Fence): Pr
     keys: {
       get: async <T extends keyof SignalDataTypeMap>(type: T, ids: string[]) => {
         const found: { [id: string]: SignalDataTypeMap[T] } = {}
-        if (ids.length === 0) return found
-        const rows = await db
-          .select({ keyId: authKeys.keyId, value: authKeys.value })
-          .from(authKeys)
-          .where(and(eq(authKeys.sessionId, sessionId), eq(authKeys.type, type), inArray(authKeys.keyId, ids)))
-        for (const row of rows) {
-          const value = deserialize<unknown>(row.value)
-          // Baileys expects app-state keys as protobuf objects, not plain JSON.
-          found[row.keyId] = (type === 'app-state-sync-key' ? proto.Message.AppStateSyncKeyData.fromObject(value as object) : value) as SignalDataTypeMap[T]
+        const cached = !UNCACHED.has(type)
+        const missing = cached ? ids.filter(id => cache.get(type, id) === undefined) : ids
+        if (missing.length > 0) {
+          // A write that lands while this read is out makes its answer too old to keep.
+          const writesBefore = cache.writes
+          const rows = await db
+            .select({ keyId: authKeys.keyId, value: authKeys.value })
+            .from(authKeys)
+            .where(and(eq(authKeys.sessionId, sessionId), eq(authKeys.type, type), inArray(authKeys.keyId, missing)))
+          const values = new Map(rows.map(row => [row.keyId, deserialize<unknown>(row.value)]))
+          const fresh = cache.writes === writesBefore
+          for (const id of missing) {
+            const value = values.get(id)
+            if (cached && fresh) cache.set(type, id, value ?? null)
+            else if (value !== undefined)
+              // Baileys expects app-state keys as protobuf objects, not plain JSON.
+              found[id] = (type === 'app-state-sync-key' ? proto.Message.AppStateSyncKeyData.fromObject(value as object) : value) as SignalDataTypeMap[T]
+          }
         }
+        if (cached)
+          for (const id of ids) {
+            if (id in found) continue
+            const value = cache.get(type, id)
+            if (value !== null && value !== undefined) found[id] = value as SignalDataTypeMap[T]
+          }
         return found
       },
       set: async (data: SignalDataSet) => {
+        // The cache takes the write first: a read while the transaction is out sees what it will
+        // commit, as a read queued behind the transaction would. A refused write is forgotten.
+        const written = Object.entries(data)
+          .filter(([type]) => !UNCACHED.has(type))
+          .flatMap(([type, entries]) => Object.entries(entries ?? {}).map(([id, value]) => ({ type, id, value: value ?? null })))
+        cache.writes++
+        for (const { type, id, value } of written) cache.set(type, id, value)
         await writeTransaction(db, async tx => {
+          let fenced = false
           for (const [type, entries] of Object.entries(data)) {
             const all = Object.entries(entries ?? {})
             const removed = all.filter(([, value]) => value === null || value === undefined).map(([keyId]) => keyId)
@@ -73,13 +105,19 @@ export const loadAuthState = async (db: Db, sessionId: string, fence: Fence): Pr
                 .onConflictDoUpdate({ target: [authKeys.sessionId, authKeys.type, authKeys.keyId], set: { value: sql`excluded.value` } })
                 .returning({ keyId: authKeys.keyId })
               if (saved.length === 0) throw new LeaseLostError(sessionId)
+              fenced = true
             }
           }
           // Deletes alone change nothing once the lease is gone; say so like the inserts do.
-          if (!(await isLeaseCurrent(tx, sessionId, fence))) throw new LeaseLostError(sessionId)
+          if (!fenced && !(await isLeaseCurrent(tx, sessionId, fence))) throw new LeaseLostError(sessionId)
+        }).catch(error => {
+          cache.writes++
+          for (const { type, id } of written) cache.forget(type, id)
+          throw error
         })
       },
       clear: async () => {
+        cache.clear()
         await db.delete(authKeys).where(and(eq(authKeys.sessionId, sessionId), held(db)))
       }
     }
