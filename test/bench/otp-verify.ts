@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Pool } from 'undici'
 import { mintToken } from '../../gateway/auth/mint-token.ts'
@@ -9,6 +9,7 @@ import { tablesOf } from '../../session-host/db/database.ts'
 import { openSqlite } from '../../session-host/db/sqlite-database.ts'
 import { WaSim } from '../../session-host/sim/index.ts'
 import { startProcesses } from '../support/processes.ts'
+import { ownCpuMs as clientCpuMs, processCpuMs as cpuMs } from './process-cpu.ts'
 
 /**
  * `npm run bench`: OTP-verify throughput and latency through gateway and host (two processes,
@@ -27,22 +28,6 @@ type Step = { body: string; ok(status: number, body: unknown): boolean }
 /** `window` is the measured span in µs of the monotonic clock, which V8's profiles also use. */
 type Result = { rps: number; p50: number; p99: number; errors: number; cpuMsPerRequest: Record<string, number>; window: [number, number]; requests: number }
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n)
-
-const CLOCK_TICKS_PER_SECOND = 100
-/** CPU time (user + system) of another process, in ms, from /proc (Linux); 0 elsewhere. */
-const cpuMs = (pid: number | undefined): number => {
-  if (pid === undefined) return 0
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND
-  } catch {
-    return 0
-  }
-}
-const clientCpuMs = () => {
-  const usage = process.cpuUsage()
-  return (usage.user + usage.system) / 1000
-}
 
 /**
  * Runs `jobs` jobs, CONCURRENCY at a time over as many keep-alive connections; a job's steps go in

@@ -8,7 +8,7 @@ import { basename, join, relative, resolve } from 'node:path'
  * the requests were measured count, and the busy time is also given per request.
  * Usage: node --import tsx test/bench/profile-summary.ts <dir>/gateway [top]
  */
-type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }
+type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
 type Profile = { nodes: Node[]; startTime: number; samples: number[]; timeDeltas: number[] }
 type Window = { start: number; end: number; requests: number }
 
@@ -39,6 +39,28 @@ const selfTimes = (profile: Profile): Map<number, number> => {
   return self
 }
 
+const functionName = ({ callFrame: { functionName, url, lineNumber } }: Node): string => {
+  const shortUrl = url
+    .replace(/^file:\/\//, '')
+    .replace(`${ROOT}/`, '')
+    .replace(/.*node_modules\//, '')
+  return `${functionName || '(anonymous)'}${url ? ` ${shortUrl}:${lineNumber + 1}` : ''}`
+}
+
+/** Time with each function on the stack (once per sample, however deep it recurses). */
+const inclusiveTimes = (byId: Map<number, Node>, self: Map<number, number>): Map<string, number> => {
+  const parent = new Map<number, number>()
+  for (const node of byId.values()) for (const child of node.children ?? []) parent.set(child, node.id)
+  const inclusive = new Map<string, number>()
+  for (const [id, us] of self) {
+    if (byId.get(id)!.callFrame.functionName === '(idle)') continue
+    const seen = new Set<string>()
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) seen.add(functionName(byId.get(at)!))
+    for (const name of seen) inclusive.set(name, (inclusive.get(name) ?? 0) + us)
+  }
+  return inclusive
+}
+
 const profiles = readdirSync(dir)
   .filter(name => name.endsWith('.cpuprofile'))
   .map(file => {
@@ -55,15 +77,11 @@ const { file, byId, self, busy, total } = profiles.sort((a, b) => b.busy - a.bus
 const byFunction = new Map<string, number>()
 const byPlace = new Map<string, number>()
 for (const [id, us] of self) {
-  const { functionName, url, lineNumber } = byId.get(id)!.callFrame
-  if (functionName === '(idle)') continue
-  const shortUrl = url
-    .replace(/^file:\/\//, '')
-    .replace(`${ROOT}/`, '')
-    .replace(/.*node_modules\//, '')
-  const name = `${functionName || '(anonymous)'}${url ? ` ${shortUrl}:${lineNumber + 1}` : ''}`
+  const node = byId.get(id)!
+  if (node.callFrame.functionName === '(idle)') continue
+  const name = functionName(node)
   byFunction.set(name, (byFunction.get(name) ?? 0) + us)
-  byPlace.set(where(url), (byPlace.get(where(url)) ?? 0) + us)
+  byPlace.set(where(node.callFrame.url), (byPlace.get(where(node.callFrame.url)) ?? 0) + us)
 }
 const pct = (us: number) => `${((100 * us) / busy).toFixed(1).padStart(5)}%`
 const perRequest = window ? `, ${(busy / window.requests).toFixed(0)} µs per measured request (${window.requests})` : ''
@@ -72,3 +90,9 @@ console.log('-- self time by package / folder')
 for (const [place, us] of [...byPlace].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`${pct(us)}  ${place}`)
 console.log('-- top functions by self time')
 for (const [name, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, Number(top))) console.log(`${pct(us)}  ${name}`)
+console.log("-- the project's functions by time on the stack (self and callees)")
+for (const [name, us] of [...inclusiveTimes(byId, self)]
+  .filter(([name]) => !name.includes('node_modules') && / (gateway|session-host|shared)\//.test(` ${name}`))
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, Number(top)))
+  console.log(`${pct(us)}  ${name}`)

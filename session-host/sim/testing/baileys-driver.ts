@@ -40,9 +40,12 @@ export const memoryAuthState = (): AuthenticationState => {
 
 export type DriverOptions = {
   url: string
-  sim: WaSim
+  /** The emulator that scans the QRs (`scanAs`); a client of an emulator in another process goes without. */
+  sim?: WaSim
   /** Scan each QR the client shows with this account's simulated phone. */
   scanAs?: string
+  /** Told each QR the client shows (an emulator in another process scans them there). */
+  onQr?: (qr: string) => void
   auth?: AuthenticationState
   socket?: Partial<UserFacingSocketConfig>
   /** Reconnect after drops, as a real application does (515 restarts always reconnect). */
@@ -162,8 +165,9 @@ export class BaileysDriver {
   /** Shows a QR; with `scanAs`, the account's phone scans it (a stale or refused one fails quietly). */
   private async showQr(qr: string): Promise<void> {
     this.qrs.push(qr)
+    this.options.onQr?.(qr)
     for (const listener of this.listeners) listener()
-    if (this.options.scanAs) await this.options.sim.scanQr(qr, { accountPn: this.options.scanAs }).catch(() => undefined)
+    if (this.options.scanAs && this.options.sim) await this.options.sim.scanQr(qr, { accountPn: this.options.scanAs }).catch(() => undefined)
   }
 
   private async onConnectionUpdate(socket: WASocket, update: Partial<ConnectionState>): Promise<void> {
