@@ -117,6 +117,17 @@ const perSend = (before: Record<string, number>, after: Record<string, number>, 
 /** What the idle host spends per second (its timers and polls), measured before the batch. */
 let idleHostCpuMsPerSecond = 0
 
+/** One measured batch of SENDS through the API: rate, CPU per send, and its window in the profiles (`<profile>-host`, `<profile>-gateway`). */
+const measureHostBatch = async (processes: StackProcesses, hostBatch: (numbers: string[]) => Promise<void>, profile: string): Promise<Measured> => {
+  const started = performance.now()
+  const windowStart = monotonicUs()
+  const cpuBefore = cpuOf(processes)
+  await hostBatch(newNumbers(SENDS))
+  const host: Measured = { perSecond: SENDS / ((performance.now() - started) / 1000), cpuMsPerSend: perSend(cpuBefore, cpuOf(processes), SENDS) }
+  recordWindow([`${profile}-host`, `${profile}-gateway`], windowStart, SENDS)
+  return host
+}
+
 /** The emulator in this process: the bare loop and the host each reach it over loopback. */
 const ownProcess = async (): Promise<{ bare: Measured; host: Measured }> => {
   const sim = new WaSim({ autoContacts: true })
@@ -160,13 +171,7 @@ const ownProcess = async (): Promise<{ bare: Measured; host: Measured }> => {
     await new Promise(resolve => setTimeout(resolve, 2_000))
     idleHostCpuMsPerSecond = (cpuOf(processes).host - idleBefore.host) / 2
     recordWindow(['sends-host-idle'], idleStart, 2)
-    const hostStarted = performance.now()
-    const windowStart = monotonicUs()
-    const cpuBefore = cpuOf(processes)
-    await hostBatch(newNumbers(SENDS))
-    const host: Measured = { perSecond: SENDS / ((performance.now() - hostStarted) / 1000), cpuMsPerSend: perSend(cpuBefore, cpuOf(processes), SENDS) }
-    recordWindow(['sends-host', 'sends-gateway'], windowStart, SENDS)
-    return { bare, host }
+    return { bare, host: await measureHostBatch(processes, hostBatch, 'sends') }
   } finally {
     if (loop.child.connected) await stopLoop(loop.child)
     await processes?.stop()
@@ -203,13 +208,7 @@ const sandbox = async (): Promise<{ bare: Measured; host: Measured }> => {
         })
     }
     await hostBatch(newNumbers(WARMUP))
-    const hostStarted = performance.now()
-    const windowStart = monotonicUs()
-    const cpuBefore = cpuOf(processes)
-    await hostBatch(newNumbers(SENDS))
-    const host: Measured = { perSecond: SENDS / ((performance.now() - hostStarted) / 1000), cpuMsPerSend: perSend(cpuBefore, cpuOf(processes), SENDS) }
-    recordWindow(['sandbox-host', 'sandbox-gateway'], windowStart, SENDS)
-    return { bare, host }
+    return { bare, host: await measureHostBatch(processes, hostBatch, 'sandbox') }
   } finally {
     if (loop.child.connected) await stopLoop(loop.child)
     await processes?.stop()
