@@ -29,6 +29,7 @@ import { WebhookDispatcher } from './webhooks/dispatcher.ts'
 import type { SendWebhook } from './webhooks/dispatcher.ts'
 import { syncGlobalEndpoint } from './webhooks/endpoints.ts'
 import { pruneDeliveredEvents } from './webhooks/event-retention.ts'
+import { queuedDeliveries } from './webhooks/record-event.ts'
 import { assignAllStreamPositions } from './events/stream-positions.ts'
 import { createConnectGate } from './sessions/connect-gate.ts'
 import { gatewaySender } from './webhooks/gateway-sender.ts'
@@ -91,7 +92,14 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
         ...(options.webhookPollMs ? { pollMs: options.webhookPollMs } : {})
       })
     : undefined
-  const wakeWebhooks = (): void => webhooks?.wake()
+  // After an event: the dispatcher looks for work only when the event queued a delivery.
+  let queuedAtLastWake = queuedDeliveries()
+  const wakeWebhooks = (): void => {
+    const queued = queuedDeliveries()
+    if (queued === queuedAtLastWake) return
+    queuedAtLastWake = queued
+    webhooks?.wake()
+  }
 
   const socketConfig =
     options.socketConfig ?? (sandbox ? () => sandbox.socketConfig() : config.WA_WEBSOCKET_URL ? () => ({ waWebSocketUrl: config.WA_WEBSOCKET_URL }) : undefined)

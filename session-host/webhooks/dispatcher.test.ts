@@ -10,7 +10,7 @@ import type { Db } from '../db/database.ts'
 import { listDeadLetters, replayDeadLetter } from './dead-letters.ts'
 import { WebhookDispatcher } from './dispatcher.ts'
 import { setSessionEndpoint, syncGlobalEndpoint } from './endpoints.ts'
-import { recordEvent } from './record-event.ts'
+import { queuedDeliveries, recordEvent } from './record-event.ts'
 
 const logger = pino({ level: 'silent' })
 const SECRET = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`
@@ -77,12 +77,16 @@ for (const engine of ENGINES)
     it('queues deliveries only to the endpoints that want an event, and stores every event for the stream', async () => {
       const { db } = database
       await seed(db)
+      const queuedBefore = queuedDeliveries()
       const unwanted = await recordEvent(db, { sessionId: 'shop-2', type: 'session.qr', data: {} })
+      // The host wakes its dispatcher only when this count moves.
+      assert.equal(queuedDeliveries(), queuedBefore, 'an event nobody wants queues nothing')
       const wanted = await recordEvent(db, { sessionId: 'shop-1', type: 'session.qr', data: {} })
       const { webhookDeliveries, webhookEvents } = tablesOf(db)
       const deliveriesOf = async (eventId: string) => (await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.eventId, eventId))).length
       assert.equal(await deliveriesOf(unwanted), 0)
       assert.ok((await deliveriesOf(wanted)) > 0)
+      assert.equal(queuedDeliveries(), queuedBefore + (await deliveriesOf(wanted)))
       assert.deepEqual(
         (
           await db
