@@ -153,6 +153,20 @@ for (const engine of ENGINES) {
       assert.equal((await getOtp(fixture.deps, { otpId: first.id })).status, 'expired')
     })
 
+    it('supersedes or expires a pending OTP sent before the send-limit window too', async () => {
+      const fixture = await setup(engine)
+      const longLived = await send(fixture.deps, { ttlSeconds: 3600 })
+      fixture.advance(20 * 60_000)
+      const next = await send(fixture.deps, { ttlSeconds: 600 })
+      assert.equal((await getOtp(fixture.deps, { otpId: longLived.id })).status, 'canceled')
+      // Not swept yet when the next one comes, 20 minutes on: it ran out, so it is expired.
+      fixture.advance(20 * 60_000)
+      await send(fixture.deps)
+      const { otps } = tablesOf(fixture.deps.db)
+      const [stored] = await fixture.deps.db.select({ status: otps.status }).from(otps).where(eq(otps.id, next.id))
+      assert.equal(stored?.status, 'expired')
+    })
+
     it('leaves OTPs to other numbers and other sessions pending', async () => {
       const { deps } = await setup(engine)
       await addSession(deps.db, 'shop-2')

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm'
+import { and, desc, eq, gt, inArray, lte, or, sql } from 'drizzle-orm'
 import { appError } from '../../shared/errors.ts'
 import type { VerifyAnswer } from '../../shared/host-api/otp.ts'
 import type { OtpStatus } from '../../shared/statuses.ts'
@@ -98,6 +98,28 @@ const retryAfterSeconds = (sentAt: number[], now: number, limits: OtpSendLimits)
   return waitMs > 0 ? Math.ceil(waitMs / 1000) : 0
 }
 
+/** Expires the destination's pending OTPs past their expiry and supersedes the others, each with its event. */
+const closeEarlierPending = async (tx: DbExecutor, input: { sessionId: string; destination: string }, now: number): Promise<OtpStatus[]> => {
+  const tables = tablesOf(tx)
+  const { otps } = tables
+  const sameDestination = and(eq(otps.sessionId, input.sessionId), eq(otps.destination, input.destination), isPending(tables))
+  const expired = await tx
+    .update(otps)
+    .set({ status: 'expired', updatedAt: new Date(now) })
+    .where(and(sameDestination, lte(otps.expiresAt, new Date(now))))
+    .returning(expiredColumns(tables))
+  for (const otp of expired) await journalOtpExpired(tx, otp, now)
+  // A superseded OTP is canceled like one canceled through the API: with its event.
+  const superseded = await tx
+    .update(otps)
+    .set({ status: 'canceled', updatedAt: new Date(now) })
+    .where(sameDestination)
+    .returning(expiredColumns(tables))
+  for (const otp of superseded)
+    await recordOtpStatus(tx, { sessionId: otp.sessionId, otpId: otp.otpId, messageId: otp.messageId, status: 'canceled', reason: 'superseded', at: now })
+  return [...expired.map(() => 'expired' as const), ...superseded.map(() => 'canceled' as const)]
+}
+
 /**
  * Stores a new OTP after checking the send limits for its destination, and supersedes the older
  * pending ones so that "the latest pending OTP" is unambiguous. The check and the insert are one
@@ -124,34 +146,21 @@ export const createOtp = async (
     await lockKey(tx, `otp-destination:${input.sessionId}:${input.destination}`)
     const now = clock()
     const windowStart = now - Math.max(limits.cooldownSeconds, limits.windowSeconds) * 1000
-    const sentAt = (
-      await tx
-        .select({ createdAt: otps.createdAt })
-        .from(otps)
-        .where(and(eq(otps.sessionId, input.sessionId), eq(otps.destination, input.destination), gt(otps.createdAt, new Date(windowStart))))
-        .orderBy(desc(otps.createdAt))
-    ).map(row => row.createdAt.getTime())
+    // The destination's recent OTPs (for the limits) and its pending ones (to supersede), in one read.
+    const earlier = await tx
+      .select({ createdAt: otps.createdAt, status: otps.status })
+      .from(otps)
+      .where(
+        and(eq(otps.sessionId, input.sessionId), eq(otps.destination, input.destination), or(gt(otps.createdAt, new Date(windowStart)), isPending(tables)))
+      )
+      .orderBy(desc(otps.createdAt))
+    const sentAt = earlier.filter(row => row.createdAt.getTime() > windowStart).map(row => row.createdAt.getTime())
     const wait = retryAfterSeconds(sentAt, now, limits)
     if (wait > 0) {
       throw appError('RATE_LIMITED', 'Too many codes sent to this number; try again later.', { retryAfterSeconds: wait }, { 'Retry-After': String(wait) })
     }
 
-    const sameDestination = and(eq(otps.sessionId, input.sessionId), eq(otps.destination, input.destination), isPending(tables))
-    const expired = await tx
-      .update(otps)
-      .set({ status: 'expired', updatedAt: new Date(now) })
-      .where(and(sameDestination, lte(otps.expiresAt, new Date(now))))
-      .returning(expiredColumns(tables))
-    for (const otp of expired) await journalOtpExpired(tx, otp, now)
-    // A superseded OTP is canceled like one canceled through the API: with its event.
-    const superseded = await tx
-      .update(otps)
-      .set({ status: 'canceled', updatedAt: new Date(now) })
-      .where(sameDestination)
-      .returning(expiredColumns(tables))
-    for (const otp of superseded)
-      await recordOtpStatus(tx, { sessionId: otp.sessionId, otpId: otp.otpId, messageId: otp.messageId, status: 'canceled', reason: 'superseded', at: now })
-    written = [...expired.map(() => 'expired' as const), ...superseded.map(() => 'canceled' as const)]
+    if (earlier.some(row => row.status === 'pending')) written = await closeEarlierPending(tx, input, now)
 
     const [inserted] = await tx
       .insert(otps)
