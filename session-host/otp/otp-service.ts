@@ -8,6 +8,7 @@ import type { AcceptDeps } from '../outbox/accept-send.ts'
 import { attachMessageId, cancelOtp, createOtp, findLatestPendingOtp, getOtp, verifyOtp } from './otp-store.ts'
 import type { OtpDeps, OtpSendLimits } from './otp-store.ts'
 import { otpView } from './otp-view.ts'
+import type { OtpRecord } from './otp-view.ts'
 
 export type OtpServiceDeps = AcceptDeps & {
   /** Refuses an OTP to a number that is not on WhatsApp before anything is recorded. */
@@ -44,6 +45,8 @@ export const createOtpService = (deps: OtpServiceDeps) => {
       // outbox once that transaction has committed, not from inside it.
       await checkRecipient(deps, sessionId, input.jid)
       let written: readonly OtpStatus[] = []
+      // The OTP as the send's transaction left it; a replay reads the one first sent instead.
+      let attached: OtpRecord | undefined
       const sent = await acceptSend(deps, {
         sessionId,
         jid: input.jid,
@@ -73,12 +76,13 @@ export const createOtpService = (deps: OtpServiceDeps) => {
           )
         },
         after: async (tx, message) => {
-          await attachMessageId({ db: tx, clock }, { otpId: input.otpId, messageId: message.messageId })
+          attached = await attachMessageId({ db: tx, clock }, { otpId: input.otpId, messageId: message.messageId })
         }
       })
       if (written.length > 0) entered(written)
       if (!sent.replayed) deps.observe?.statuses(['pending'])
-      return { otp: otpView(await getOtp(store, { otpId: sent.otpId ?? input.otpId }), sent), replayed: sent.replayed }
+      const otp = !sent.replayed && attached ? attached : await getOtp(store, { otpId: sent.otpId ?? input.otpId })
+      return { otp: otpView(otp, sent), replayed: sent.replayed }
     },
     latest: async (query: z.infer<typeof LatestOtpQuery>): Promise<OtpView> => otpView(await findLatestPendingOtp(store, query)),
     async get(otpId: string): Promise<OtpView> {
