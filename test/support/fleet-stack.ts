@@ -9,6 +9,7 @@ import { WaSim } from '../../session-host/sim/index.ts'
 import { publicApiCaller } from './api-envelope.ts'
 import { linkSessionThroughApi } from './link-session.ts'
 import { captureLog, recordCodesSent, recordSensitive } from './log-audit.ts'
+import { exited, stopChildren } from './child-exit.ts'
 import { startPostgres } from './postgres.ts'
 import { freePort, TEST_SECRETS, waitFor } from './processes.ts'
 
@@ -59,8 +60,6 @@ export const startFleet = async ({ hosts: count, env: extraEnv = {} }: { hosts: 
       })
     return child
   }
-  const exited = (child: ChildProcess | undefined) =>
-    !child || child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>(r => child.once('exit', () => r()))
 
   const startHost = async (host: FleetHostProcess) => {
     host.child = spawnNode(host.id, 'session-host/main.ts', {
@@ -133,16 +132,14 @@ export const startFleet = async ({ hosts: count, env: extraEnv = {} }: { hosts: 
     },
     stop: async () => {
       recordCodesSent(sim.sent.filter(m => otpMessageIds.has(m.id)))
-      const children = [gateway.child, ...hosts.map(host => host.child)]
-      for (const child of children) {
-        child?.kill('SIGCONT')
-        child?.kill('SIGTERM')
+      try {
+        await stopChildren([['gateway', gateway.child], ...hosts.map(host => [host.id, host.child] as [string, ChildProcess | undefined])])
+      } finally {
+        await db.end()
+        await sim.stop()
+        await postgres.stop()
+        rmSync(root, { recursive: true, force: true })
       }
-      await Promise.all(children.map(exited))
-      await db.end()
-      await sim.stop()
-      await postgres.stop()
-      rmSync(root, { recursive: true, force: true })
     }
   }
 }

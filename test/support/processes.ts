@@ -5,6 +5,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { captureLog, recordSensitive } from './log-audit.ts'
+import { exited, stopChildren } from './child-exit.ts'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
 
@@ -100,8 +101,6 @@ export const startProcesses = async (
     children.set(name, child)
     return child
   }
-  const exited = (child: ChildProcess) =>
-    child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>(r => child.once('exit', () => r()))
 
   const startHost = async () => {
     run('host', 'session-host/main.ts')
@@ -123,9 +122,11 @@ export const startProcesses = async (
       if (host) await exited(host)
     },
     stop: async () => {
-      for (const child of children.values()) child.kill('SIGTERM')
-      await Promise.all([...children.values()].map(exited))
-      rmSync(dataDir, { recursive: true, force: true })
+      try {
+        await stopChildren([...children])
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true })
+      }
     }
   }
 }
