@@ -2,13 +2,21 @@ import { appError } from './errors.ts'
 
 /**
  * Reads a request body of at most `maxBytes`: a larger declared length is refused before a byte
- * is read, and a body that runs past the cap (chunked, or lying about its length) is cancelled
- * as soon as it does, so an oversized or endless body is never held in memory. 413 either way.
+ * is read, and a body without a declared length (chunked) that runs past the cap is cancelled as
+ * soon as it does, so an oversized or endless body is never held in memory. 413 either way.
  */
 export const readCappedBody = async (request: Request, maxBytes: number): Promise<Uint8Array> => {
   const tooLarge = () => appError('PAYLOAD_TOO_LARGE', `Request body exceeds ${maxBytes} bytes`)
   const declared = request.headers.get('content-length')
   if (declared !== null && Number(declared) > maxBytes) throw tooLarge()
+  if (declared !== null && Number.isSafeInteger(Number(declared))) {
+    // A request off the network cannot carry more than the length it declared (HTTP frames it), so
+    // one within the cap is read in one go: Node's adapter then reads the socket's bytes directly
+    // instead of building a Web stream for them (a third of a small signed request's cost).
+    const body = new Uint8Array(await request.arrayBuffer())
+    if (body.byteLength > maxBytes) throw tooLarge()
+    return body
+  }
   if (!request.body) return new Uint8Array(0)
   const reader = request.body.getReader()
   const chunks: Uint8Array[] = []
