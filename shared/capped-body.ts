@@ -7,9 +7,10 @@ import { appError } from './errors.ts'
  */
 export const readCappedBody = async (request: Request, maxBytes: number): Promise<Uint8Array> => {
   const tooLarge = () => appError('PAYLOAD_TOO_LARGE', `Request body exceeds ${maxBytes} bytes`)
-  const declared = request.headers.get('content-length')
-  if (declared !== null && Number(declared) > maxBytes) throw tooLarge()
-  if (declared !== null && Number.isSafeInteger(Number(declared))) {
+  const header = request.headers.get('content-length')
+  const declared = header === null ? undefined : Number(header)
+  if (declared !== undefined && declared > maxBytes) throw tooLarge()
+  if (declared !== undefined && Number.isSafeInteger(declared)) {
     // A request off the network cannot carry more than the length it declared (HTTP frames it), so
     // one within the cap is read in one go: Node's adapter then reads the socket's bytes directly
     // instead of building a Web stream for them (a third of a small signed request's cost).

@@ -9,7 +9,7 @@ import { WaSim } from '../../session-host/sim/index.ts'
 import { publicApiCaller } from './api-envelope.ts'
 import { linkSessionThroughApi } from './link-session.ts'
 import { captureLog, recordCodesSent, recordSensitive } from './log-audit.ts'
-import { exited, stopChildren } from './child-exit.ts'
+import { exited, stopChild, stopChildren } from './child-exit.ts'
 import { startPostgres } from './postgres.ts'
 import { freePort, TEST_SECRETS, waitFor } from './processes.ts'
 
@@ -126,8 +126,7 @@ export const startFleet = async ({ hosts: count, env: extraEnv = {} }: { hosts: 
     startHost,
     addHost,
     restartGateway: async (reserve: FleetHostProcess[] = []) => {
-      gateway.child?.kill('SIGTERM')
-      await exited(gateway.child)
+      await stopChild('gateway', gateway.child)
       await startGateway(reserve)
     },
     stop: async () => {
