@@ -117,6 +117,37 @@ describe('the dashboard lists, funnel and event monitor in a browser', () => {
     await screenshot(p, 'otps')
   })
 
+  it('drops a list answer that comes back after the filters changed', async () => {
+    const sent = await api<{ otpId: string }>('POST', '/api/messages/desk/otp', { to: '081234567007' })
+    await api('POST', `/api/otp/${sent.data.otpId}/cancel`)
+    const { page: p } = await page()
+    // The first, unfiltered load of the OTP list answers only after the filtered one has.
+    let release = () => {}
+    const released = new Promise<void>(resolve => {
+      release = resolve
+    })
+    const unfiltered = (url: URL) => url.pathname === '/api/otp' && !url.searchParams.has('status')
+    await p.route(unfiltered, async route => {
+      await released
+      await route.continue()
+    })
+    await p.getByRole('link', { name: 'OTPs' }).click()
+    await p.getByLabel('Status').selectOption('canceled')
+    await p.getByRole('button', { name: 'Apply filters' }).click()
+    await p.locator(`[data-otp="${sent.data.otpId}"]`).waitFor()
+    const late = p.waitForResponse(response => unfiltered(new URL(response.url())))
+    release()
+    await late
+    // Let the page handle the late answer before looking.
+    await p.evaluate(() => new Promise(resolve => setTimeout(resolve, 200)))
+    assert.equal(await p.locator(`[data-otp="${sent.data.otpId}"]`).count(), 1)
+    assert.deepEqual(
+      await p.locator('[data-otp] [data-field=status]').allTextContents(),
+      (await p.locator('[data-otp]').all()).map(() => 'canceled')
+    )
+    await p.unroute(unfiltered)
+  })
+
   it('shows each webhook delivery with its attempts and status', async () => {
     assert.equal((await api('PUT', '/api/sessions/desk/webhook', { url: 'http://127.0.0.1:9/hooks', events: ['message.received'] })).status, 200)
     await api('POST', '/api/sandbox/inbound', { sessionId: 'desk', from: '081234567004', text: 'hello' })
