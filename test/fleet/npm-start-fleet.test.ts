@@ -34,7 +34,14 @@ describe('npm start -- --hosts 3 in sandbox mode', () => {
         )) || undefined,
       'the gateway',
       { timeoutMs: 90_000 }
-    )
+    ).catch(error => {
+      // Say what came up and what failed (not the whole output: it holds the admin token).
+      const lines = fleet
+        .output()
+        .split('\n')
+        .filter(line => /listening|ERROR|FATAL|exited|restart/i.test(line))
+      throw new Error(`${(error as Error).message}; npm start said:\n${lines.slice(-40).join('\n')}`)
+    })
     const token = await mintToken({ secret: TEST_SECRETS.JWT_SECRET, scopes: ['admin'], ttlSeconds: 600 })
     recordSensitive(token)
     api = async (method, path, body) => {
