@@ -17,6 +17,12 @@ const ROUTE_FOLDERS = ['gateway/routes/', 'session-host/routes/']
 
 export type Finding = { rule: string; detail: string }
 
+/** A cycle of files, rotated to start at the one that sorts first. */
+const fromFirstByName = (cycle: string[]): string[] => {
+  const first = cycle.indexOf([...cycle].sort()[0] as string)
+  return [...cycle.slice(first), ...cycle.slice(0, first)]
+}
+
 /** Every finding for these entry files (their imports are followed). */
 export const checkArchitecture = async (files: string[], root = process.cwd()): Promise<Finding[]> => {
   /** dpdm answers relative or absolute paths depending on how it was asked. */
@@ -27,7 +33,8 @@ export const checkArchitecture = async (files: string[], root = process.cwd()): 
   const findings: Finding[] = []
   const local = Object.keys(tree).filter(isProjectFile)
 
-  for (const cycle of parseCircular(tree)) findings.push({ rule: 'file cycle', detail: cycle.map(rel).join(' → ') })
+  // dpdm reads files concurrently, so where it enters a cycle varies: each starts at its first file by name.
+  for (const cycle of parseCircular(tree)) findings.push({ rule: 'file cycle', detail: fromFirstByName(cycle.map(rel)).join(' → ') })
 
   const folders = new Map<string, Set<string>>()
   for (const file of local) {
