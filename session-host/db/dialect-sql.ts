@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
-import type { SQL, SQLWrapper } from 'drizzle-orm'
+import type { DriverValueEncoder, SQL, SQLWrapper } from 'drizzle-orm'
 import { engineOf } from './database.ts'
 import type { DbExecutor } from './database.ts'
 
@@ -28,9 +28,6 @@ export const lockKey = async (tx: DbExecutor, key: string): Promise<void> => {
 export const constantTimeEqual = (db: DbExecutor, left: SQLWrapper, right: SQLWrapper | string): SQL =>
   engineOf(db) === 'postgres' ? sql`sha256(convert_to(${left}, 'UTF8')) = sha256(convert_to(${right}, 'UTF8'))` : sql`ct_equal(${left}, ${right})`
 
-/** A moment as a bare SQL value (in a CASE or an expression, where no column says how to encode it). */
-export const momentValue = (db: DbExecutor, ms: number): SQL => (engineOf(db) === 'postgres' ? sql`${new Date(ms).toISOString()}::timestamptz` : sql`${ms}`)
-
 /** The database's clock, in the form its timestamp columns hold (ms on SQLite, timestamptz on PostgreSQL). */
 export const databaseNow = (db: DbExecutor): SQL => (engineOf(db) === 'postgres' ? sql`now()` : sql`CAST(unixepoch('subsec') * 1000 AS INTEGER)`)
 
@@ -55,3 +52,21 @@ export const tryLockKey = async (tx: DbExecutor, key: string): Promise<boolean> 
   const result = (await pg.execute(sql`SELECT pg_try_advisory_xact_lock(hashtextextended(${key}, 0)) AS locked`)) as { rows: { locked: boolean }[] }
   return result.rows[0]?.locked === true
 }
+
+/**
+ * A moment held by a placeholder, bound as `column` binds it (a Date becomes ms on SQLite, text on
+ * PostgreSQL, where the cast lets a CASE or a comparison see a timestamptz).
+ */
+export const momentPlaceholder = (db: DbExecutor, name: string, column: DriverValueEncoder<Date, unknown>): SQL => {
+  const bound = sql.param<unknown, unknown>(sql.placeholder(name), column)
+  return engineOf(db) === 'postgres' ? sql`${bound}::timestamptz` : sql`${bound}`
+}
+
+/**
+ * `column` is one of the strings of a JSON array held by a placeholder: a list of any length in one
+ * statement text, so the statement can be prepared once (an IN list would change with its length).
+ */
+export const inJsonList = (db: DbExecutor, column: SQLWrapper, name: string): SQL =>
+  engineOf(db) === 'postgres'
+    ? sql`${column} IN (SELECT jsonb_array_elements_text(${sql.placeholder(name)}::jsonb))`
+    : sql`${column} IN (SELECT value FROM json_each(${sql.placeholder(name)}))`

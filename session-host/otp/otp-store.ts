@@ -3,9 +3,9 @@ import { appError } from '../../shared/errors.ts'
 import type { VerifyAnswer } from '../../shared/host-api/otp.ts'
 import type { OtpStatus } from '../../shared/statuses.ts'
 import { OTP_MAX_ATTEMPTS } from '../../shared/otp-policy.ts'
-import { tablesOf, writeTransaction } from '../db/database.ts'
+import { engineOf, tablesOf, writeTransaction } from '../db/database.ts'
 import type { DbExecutor, Tables } from '../db/database.ts'
-import { constantTimeEqual, lockKey, momentValue } from '../db/dialect-sql.ts'
+import { constantTimeEqual, inJsonList, lockKey, momentPlaceholder } from '../db/dialect-sql.ts'
 import { recordOtpStatus } from './otp-events.ts'
 import { expiredColumns, isPending, journalOtpExpired } from './otp-expiry.ts'
 import { attemptsLeft } from './otp-view.ts'
@@ -56,6 +56,48 @@ const stillOpen = (otps: Tables['otps'], otpId: string, now: number, allowedSess
     gt(otps.expiresAt, new Date(now)),
     allowedSessions ? inArray(otps.sessionId, [...allowedSessions]) : undefined
   )
+
+/**
+ * The verify UPDATE, every value a placeholder: counts the attempt and settles the status in one
+ * guarded statement (the hash compared in constant time). SQLite prepares it once per database and
+ * runs it inside each caller's transaction (one connection, so it lands there); building it cost
+ * as much as running it. PostgreSQL builds it on the transaction's own connection each time.
+ */
+const verifyAttempt = (db: DbExecutor, tx: DbExecutor, scoped: boolean) => {
+  const sqlite = engineOf(db) === 'sqlite'
+  const cached = sqlite ? preparedVerifies.get(db)?.[scoped ? 1 : 0] : undefined
+  if (cached) return cached
+  const on = sqlite ? db : tx
+  const { otps } = tablesOf(on)
+  const matches = constantTimeEqual(on, otps.codeHash, sql.placeholder('codeHash'))
+  const query = on
+    .update(otps)
+    .set({
+      attempts: sql`${otps.attempts} + 1`,
+      status: sql`CASE WHEN ${matches} THEN 'approved' WHEN ${otps.attempts} + 1 >= ${otps.maxAttempts} THEN 'max_attempts_reached' ELSE 'pending' END`,
+      approvedAt: sql`CASE WHEN ${matches} THEN ${momentPlaceholder(on, 'now', otps.approvedAt)} ELSE NULL END`,
+      updatedAt: momentPlaceholder(on, 'now', otps.updatedAt)
+    })
+    .where(
+      and(
+        eq(otps.id, sql.placeholder('otpId')),
+        eq(otps.status, 'pending'),
+        gt(otps.expiresAt, momentPlaceholder(on, 'now', otps.expiresAt)),
+        scoped ? inJsonList(on, otps.sessionId, 'sessions') : undefined
+      )
+    )
+    .returning({ status: otps.status, attempts: otps.attempts, maxAttempts: otps.maxAttempts, sessionId: otps.sessionId, messageId: otps.messageId })
+  if (!sqlite) return query
+  const prepared = query.prepare()
+  const both = preparedVerifies.get(db) ?? [undefined, undefined]
+  both[scoped ? 1 : 0] = prepared
+  preparedVerifies.set(db, both)
+  return prepared
+}
+type VerifyQuery = {
+  execute(values: Record<string, unknown>): Promise<{ status: OtpStatus; attempts: number; maxAttempts: number; sessionId: string; messageId: string | null }[]>
+}
+const preparedVerifies = new WeakMap<DbExecutor, [VerifyQuery | undefined, VerifyQuery | undefined]>()
 
 /**
  * A pending OTP past its expiry that someone looks at before the sweep did: expire it now, with
@@ -199,19 +241,12 @@ export const verifyOtp = async (
 ): Promise<VerifyAnswer> => {
   const now = clock()
   const updated = await writeTransaction(db, async tx => {
-    const { otps } = tablesOf(tx)
-    const matches = constantTimeEqual(tx, otps.codeHash, input.codeHash)
-    const at = momentValue(tx, now)
-    const [attempt] = await tx
-      .update(otps)
-      .set({
-        attempts: sql`${otps.attempts} + 1`,
-        status: sql`CASE WHEN ${matches} THEN 'approved' WHEN ${otps.attempts} + 1 >= ${otps.maxAttempts} THEN 'max_attempts_reached' ELSE 'pending' END`,
-        approvedAt: sql`CASE WHEN ${matches} THEN ${at} ELSE NULL END`,
-        updatedAt: new Date(now)
-      })
-      .where(stillOpen(otps, input.otpId, now, input.allowedSessions))
-      .returning({ status: otps.status, attempts: otps.attempts, maxAttempts: otps.maxAttempts, sessionId: otps.sessionId, messageId: otps.messageId })
+    const [attempt] = await verifyAttempt(db, tx, input.allowedSessions !== undefined).execute({
+      otpId: input.otpId,
+      codeHash: input.codeHash,
+      now: new Date(now),
+      sessions: JSON.stringify(input.allowedSessions ?? [])
+    })
     if (attempt && attempt.status !== 'pending')
       await recordOtpStatus(tx, { sessionId: attempt.sessionId, otpId: input.otpId, messageId: attempt.messageId, status: attempt.status, at: now })
     return attempt
