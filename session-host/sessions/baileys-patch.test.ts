@@ -3,7 +3,9 @@ import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { DisconnectReason, promiseTimeout } from '@whiskeysockets/baileys'
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { addTransactionCapability, DisconnectReason, promiseTimeout } from '@whiskeysockets/baileys'
+import type { SignalDataSet, SignalKeyStore } from '@whiskeysockets/baileys'
 import { WaSim } from '../sim/wa-sim.ts'
 import { BaileysDriver } from '../sim/testing/baileys-driver.ts'
 
@@ -73,6 +75,54 @@ describe("the project's Baileys patch (patches/, applied by npm ci's postinstall
       assert.match(refused?.data?.stack ?? '', /baileys-patch\.test/)
     } finally {
       Error.prepareStackTrace = original
+    }
+  })
+
+  it('gives every key store its transactions through one AsyncLocalStorage, each store still in its own transaction', async () => {
+    // Node 20 visits every enabled AsyncLocalStorage on each promise created: one per session made
+    // each promise of a host with 500 sessions cost 500 visits.
+    const used = new Set<AsyncLocalStorage<unknown>>()
+    const originalRun = AsyncLocalStorage.prototype.run
+    AsyncLocalStorage.prototype.run = function (this: AsyncLocalStorage<unknown>, ...args: Parameters<typeof originalRun>) {
+      used.add(this)
+      return originalRun.apply(this, args)
+    } as typeof originalRun
+    const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, child: () => silent, level: 'silent' }
+    const memoryStore = () => {
+      const written: SignalDataSet[] = []
+      const store: SignalKeyStore = { get: async () => ({}), set: async data => void written.push(data) }
+      return { written, keys: addTransactionCapability(store, silent as never, { maxCommitRetries: 1, delayBetweenTriesMs: 1 }) }
+    }
+    try {
+      const [first, second] = [memoryStore(), memoryStore()]
+      const others = Array.from({ length: 8 }, memoryStore)
+      for (const other of others)
+        await other.keys.transaction(async () => {
+          await other.keys.set({ session: { a: new Uint8Array([1]) } })
+        }, 'k')
+      // The second store's transaction inside the first one's is its own: its key lands in its store.
+      await first.keys.transaction(async () => {
+        await first.keys.set({ session: { one: new Uint8Array([1]) } })
+        assert.equal(second.keys.isInTransaction(), false)
+        await second.keys.transaction(async () => {
+          await second.keys.set({ session: { two: new Uint8Array([2]) } })
+          assert.deepEqual(Object.keys(await first.keys.get('session', ['one', 'two'])), ['one'])
+          assert.deepEqual(Object.keys(await second.keys.get('session', ['one', 'two'])), ['two'])
+        }, 'k')
+        assert.deepEqual(
+          second.written.map(data => Object.keys(data.session ?? {})),
+          [['two']],
+          'committed when its own transaction ended'
+        )
+        assert.equal(first.written.length, 0)
+      }, 'k')
+      assert.deepEqual(
+        first.written.map(data => Object.keys(data.session ?? {})),
+        [['one']]
+      )
+      assert.equal(used.size, 1, `${used.size} AsyncLocalStorage instances for 10 key stores`)
+    } finally {
+      AsyncLocalStorage.prototype.run = originalRun
     }
   })
 })

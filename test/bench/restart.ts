@@ -7,10 +7,12 @@ import { startProcessStack } from '../support/process-stack.ts'
  * phone), then how long all of them take to be connected again after the host restarts, and the
  * host's peak RSS during that restart against its steady RSS before it (the baseline of this run).
  * BENCH_SESSIONS (default 100; the goal is stated for 500) and BENCH_LINK_CONCURRENCY set the size;
- * BENCH_CONNECT_CONCURRENCY the host's SESSION_CONNECT_CONCURRENCY.
+ * BENCH_CONNECT_CONCURRENCY the host's SESSION_CONNECT_CONCURRENCY. `BENCH_PROFILE=<dir>` writes a
+ * CPU profile of each host run to <dir>/host (the newer one is the restart).
  */
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100)
 const LINK_CONCURRENCY = Number(process.env.BENCH_LINK_CONCURRENCY ?? 8)
+const PROFILE_DIR = process.env.BENCH_PROFILE
 
 /** A process's resident set in MB, from /proc (Linux); NaN elsewhere. */
 const rssMb = (pid: number | undefined): number => {
@@ -27,7 +29,11 @@ const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
 export const benchRestart = async () => {
   const concurrency = process.env.BENCH_CONNECT_CONCURRENCY
-  const stack = await startProcessStack({ SEND_GOVERNOR: 'off', LOG_LEVEL: 'error', ...(concurrency ? { SESSION_CONNECT_CONCURRENCY: concurrency } : {}) })
+  const stack = await startProcessStack(
+    { SEND_GOVERNOR: 'off', LOG_LEVEL: 'error', ...(concurrency ? { SESSION_CONNECT_CONCURRENCY: concurrency } : {}) },
+    {},
+    { nodeArgs: name => (PROFILE_DIR && name === 'host' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}/host`] : []) }
+  )
   try {
     const ids = Array.from({ length: SESSIONS }, (_, i) => `restart-${String(i).padStart(4, '0')}`)
     let next = 0

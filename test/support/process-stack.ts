@@ -14,11 +14,15 @@ import { startProcesses } from './processes.ts'
  * Baileys sessions linked to the emulator running in this test process, and helpers to call the
  * public API. The host can be killed and started again on the same data folder.
  */
-export const startProcessStack = async (env: Record<string, string> = {}, simOptions: WaSimOptions = {}) => {
+export const startProcessStack = async (
+  env: Record<string, string> = {},
+  simOptions: WaSimOptions = {},
+  processOptions: Parameters<typeof startProcesses>[1] = {}
+) => {
   const sim = new WaSim({ autoContacts: true, ...simOptions })
   const wsUrl = await sim.start()
   // Test webhook receivers listen on loopback.
-  const processes = await startProcesses({ WA_MODE: 'live', WA_WEBSOCKET_URL: wsUrl, WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', ...env })
+  const processes = await startProcesses({ WA_MODE: 'live', WA_WEBSOCKET_URL: wsUrl, WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', ...env }, processOptions)
   const otpMessageIds = new Set<string>()
 
   const token = async (scopes: string, extra: { sessions?: string[] } = {}) => {
