@@ -61,7 +61,9 @@ const stillOpen = (otps: Tables['otps'], otpId: string, now: number, allowedSess
  * The verify UPDATE, every value a placeholder: counts the attempt and settles the status in one
  * guarded statement (the hash compared in constant time). SQLite prepares it once per database and
  * runs it inside each caller's transaction (one connection, so it lands there); building it cost
- * as much as running it. PostgreSQL builds it on the transaction's own connection each time.
+ * as much as running it. PostgreSQL builds it on the transaction's own connection each time. Its
+ * guard is `stillOpen` in placeholders (SQLite's unprepared builders ignore placeholder values, so
+ * cancel, which is rare, keeps the literal form).
  */
 const verifyAttempt = (db: DbExecutor, tx: DbExecutor, scoped: boolean) => {
   const sqlite = engineOf(db) === 'sqlite'

@@ -9,7 +9,7 @@ import { tablesOf } from '../../session-host/db/database.ts'
 import { openSqlite } from '../../session-host/db/sqlite-database.ts'
 import { WaSim } from '../../session-host/sim/index.ts'
 import { startProcesses } from '../support/processes.ts'
-import { ownCpuMs as clientCpuMs, processCpuMs as cpuMs } from './process-cpu.ts'
+import { ownCpuMs as clientCpuMs, cpuProfileArgs, processCpuMs as cpuMs } from './process-cpu.ts'
 
 /**
  * `npm run bench`: OTP-verify throughput and latency through gateway and host (two processes,
@@ -31,6 +31,12 @@ const OFFERED_SECONDS = Number(process.env.BENCH_OFFERED_SECONDS ?? 5)
 type Step = { body: string; ok(status: number, body: unknown): boolean }
 /** `window` is the measured span in µs of the monotonic clock, which V8's profiles also use. */
 type Result = { rps: number; p50: number; p99: number; errors: number; cpuMsPerRequest: Record<string, number>; window: [number, number]; requests: number }
+/** The median and the 99th percentile of `latencies` (ms). */
+const percentiles = (latencies: number[]) => {
+  const sorted = [...latencies].sort((a, b) => a - b)
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
+  return { p50: at(0.5), p99: at(0.99) }
+}
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n)
 
 /**
@@ -72,12 +78,10 @@ const measure = async (
   const seconds = (performance.now() - started) / 1000
   const cpuAfter = { client: clientCpuMs(), ...Object.fromEntries(Object.entries(servers).map(([name, pid]) => [name, cpuMs(pid)])) }
   await pool.close()
-  latencies.sort((a, b) => a - b)
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!
   const cpuMsPerRequest = Object.fromEntries(
     Object.keys(cpuBefore).map(name => [name, (cpuAfter[name as 'client'] - cpuBefore[name as 'client']) / latencies.length])
   )
-  return { rps: latencies.length / seconds, p50: at(0.5), p99: at(0.99), errors, cpuMsPerRequest, window, requests: latencies.length }
+  return { rps: latencies.length / seconds, ...percentiles(latencies), errors, cpuMsPerRequest, window, requests: latencies.length }
 }
 
 type Offered = { p50: number; p99: number; errors: number; late: number }
@@ -120,18 +124,16 @@ const measureOffered = async (origin: string, path: string, headers: Record<stri
   }
   await Promise.all(sent)
   await pool.close()
-  latencies.sort((a, b) => a - b)
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!
-  return { p50: at(0.5), p99: at(0.99), errors, late }
+  return { ...percentiles(latencies), errors, late }
 }
-
-// One folder per process: tsx's loader thread writes a profile of its own, with the same name flags.
-const profileArgs = (name: string) => (PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, name)}`] : [])
 
 const sim = new WaSim({ autoContacts: true })
 // The send governor is off: the benchmark measures verify, not the pacing of its seeding sends.
-const stack = await startProcesses({ WA_MODE: 'live', WA_WEBSOCKET_URL: await sim.start(), LOG_LEVEL: 'warn', SEND_GOVERNOR: 'off' }, { nodeArgs: profileArgs })
-const bare = spawn(process.execPath, [...profileArgs('bare'), '--import', 'tsx', join(import.meta.dirname, 'bare-hono.ts')], {
+const stack = await startProcesses(
+  { WA_MODE: 'live', WA_WEBSOCKET_URL: await sim.start(), LOG_LEVEL: 'warn', SEND_GOVERNOR: 'off' },
+  { nodeArgs: cpuProfileArgs }
+)
+const bare = spawn(process.execPath, [...cpuProfileArgs('bare'), '--import', 'tsx', join(import.meta.dirname, 'bare-hono.ts')], {
   stdio: ['ignore', 'pipe', 'inherit']
 })
 // The setup polls the stack; a stack that never links must fail the bench, not hang it.

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 
 const CLOCK_TICKS_PER_SECOND = 100
 
@@ -17,4 +18,14 @@ export const processCpuMs = (pid: number | undefined): number => {
 export const ownCpuMs = (): number => {
   const usage = process.cpuUsage()
   return (usage.user + usage.system) / 1000
+}
+
+/**
+ * Node flags that write a CPU profile of the process called `name` to <BENCH_PROFILE>/<name> (one
+ * folder per process: tsx's loader thread writes a profile of its own, under the same names); none
+ * without BENCH_PROFILE.
+ */
+export const cpuProfileArgs = (name: string): string[] => {
+  const dir = process.env.BENCH_PROFILE
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, name)}`] : []
 }

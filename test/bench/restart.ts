@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { startProcessStack } from '../support/process-stack.ts'
+import { cpuProfileArgs } from './process-cpu.ts'
 
 /**
  * Sessions at scale (issue 17, goal 3), with the emulator in this process and the host and gateway
@@ -12,7 +13,6 @@ import { startProcessStack } from '../support/process-stack.ts'
  */
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100)
 const LINK_CONCURRENCY = Number(process.env.BENCH_LINK_CONCURRENCY ?? 8)
-const PROFILE_DIR = process.env.BENCH_PROFILE
 
 /** A process's resident set in MB, from /proc (Linux); NaN elsewhere. */
 const rssMb = (pid: number | undefined): number => {
@@ -32,7 +32,7 @@ export const benchRestart = async () => {
   const stack = await startProcessStack(
     { SEND_GOVERNOR: 'off', LOG_LEVEL: 'error', ...(concurrency ? { SESSION_CONNECT_CONCURRENCY: concurrency } : {}) },
     {},
-    { nodeArgs: name => (PROFILE_DIR && name === 'host' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}/host`] : []) }
+    { nodeArgs: name => (name === 'host' ? cpuProfileArgs('host') : []) }
   )
   try {
     const ids = Array.from({ length: SESSIONS }, (_, i) => `restart-${String(i).padStart(4, '0')}`)

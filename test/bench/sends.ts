@@ -13,7 +13,7 @@ import { linkSessionThroughApi } from '../support/link-session.ts'
 import { startProcesses } from '../support/processes.ts'
 import type { StackProcesses } from '../support/processes.ts'
 import { until } from '../support/until.ts'
-import { processCpuMs } from './process-cpu.ts'
+import { cpuProfileArgs, processCpuMs } from './process-cpu.ts'
 
 /**
  * OTP sends to new numbers (issue 17, goal 2): the host against a bare Baileys loop
@@ -90,8 +90,6 @@ const recordWindow = (names: string[], start: number, requests: number) => {
   writeFileSync(file, JSON.stringify(windows))
 }
 
-const profileArgs = (name: string) => (PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, name)}`] : [])
-
 /** Posts one OTP per number, CLIENTS at a time; resolves with the message ids in the order posted. */
 const postOtps = async (call: (method: string, path: string, init: { body: unknown }) => Promise<Call>, sessionId: string, numbers: string[]) => {
   const ids: string[] = []
@@ -155,7 +153,7 @@ const ownProcess = async (): Promise<{ bare: Measured; host: Measured }> => {
 
     processes = await startProcesses(
       { WA_MODE: 'live', WA_WEBSOCKET_URL: url, LOG_LEVEL: 'warn', SEND_GOVERNOR: 'off' },
-      { nodeArgs: name => profileArgs(`sends-${name}`) }
+      { nodeArgs: name => cpuProfileArgs(`sends-${name}`) }
     )
     const admin = await mintToken({ secret: processes.env.JWT_SECRET!, scopes: ['admin'], ttlSeconds: 900 })
     const call = publicApiCaller(processes.url, admin, new Set())
@@ -190,7 +188,7 @@ const sandbox = async (): Promise<{ bare: Measured; host: Measured }> => {
     const bare: Measured = { perSecond: SENDS / (answer.ms! / 1000), cpuMsPerSend: { loop: answer.cpuMs! / SENDS } }
     await stopLoop(loop.child)
 
-    processes = await startProcesses({ WA_MODE: 'sandbox', LOG_LEVEL: 'warn', SEND_GOVERNOR: 'off' }, { nodeArgs: name => profileArgs(`sandbox-${name}`) })
+    processes = await startProcesses({ WA_MODE: 'sandbox', LOG_LEVEL: 'warn', SEND_GOVERNOR: 'off' }, { nodeArgs: name => cpuProfileArgs(`sandbox-${name}`) })
     const admin = await mintToken({ secret: processes.env.JWT_SECRET!, scopes: ['admin'], ttlSeconds: 900 })
     const call = publicApiCaller(processes.url, admin, new Set())
     await call('POST', '/api/sessions/create', { body: { sessionId: 'sends' } })
