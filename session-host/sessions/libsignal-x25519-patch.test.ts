@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { createHash, createPrivateKey, createPublicKey, diffieHellman } from 'node:crypto'
+import nodeCrypto, { createHash, createPrivateKey, createPublicKey, diffieHellman } from 'node:crypto'
 import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
@@ -76,5 +76,24 @@ describe('libsignal X25519 without DER imports (the patch)', () => {
       assert.equal(ours.pubKey.subarray(1).toString('hex'), Buffer.from(curveJs.generateKeyPair(ours.privKey).public).toString('hex'))
       assert.deepEqual(curve.calculateAgreement(theirs.pubKey, ours.privKey), curve.calculateAgreement(ours.pubKey, theirs.privKey))
     }
+  })
+
+  it('generates its pairs without a DER-encoding generation job, with private keys clamped as OpenSSL clamps its own', () => {
+    const generate = nodeCrypto.generateKeyPairSync
+    let jobs = 0
+    nodeCrypto.generateKeyPairSync = ((...args: Parameters<typeof generate>) => {
+      jobs++
+      return generate(...args)
+    }) as typeof generate
+    try {
+      for (let n = 0; n < 50; n++) {
+        const { privKey } = curve.generateKeyPair()
+        assert.equal(privKey[0]! & 7, 0)
+        assert.equal(privKey[31]! & 0xc0, 0x40)
+      }
+    } finally {
+      nodeCrypto.generateKeyPairSync = generate
+    }
+    assert.equal(jobs, 0, 'libsignal still generated its pairs with generateKeyPairSync')
   })
 })

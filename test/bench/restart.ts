@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { startProcessStack } from '../support/process-stack.ts'
-import { cpuProfileArgs } from './process-cpu.ts'
+import { cpuProfileArgs, ownCpuMs, processCpuMs } from './process-cpu.ts'
 
 /**
  * Sessions at scale (issue 17, goal 3), with the emulator in this process and the host and gateway
@@ -38,6 +38,7 @@ export const benchRestart = async () => {
     const ids = Array.from({ length: SESSIONS }, (_, i) => `restart-${String(i).padStart(4, '0')}`)
     let next = 0
     const linkStarted = performance.now()
+    const cpuBefore = { host: processCpuMs(stack.processes.pid('host')), gateway: processCpuMs(stack.processes.pid('gateway')), bench: ownCpuMs() }
     await Promise.all(
       Array.from({ length: LINK_CONCURRENCY }, async () => {
         while (next < ids.length) {
@@ -47,6 +48,8 @@ export const benchRestart = async () => {
       })
     )
     const linkSeconds = (performance.now() - linkStarted) / 1000
+    const perLink = (after: number, before: number) => ((after - before) / SESSIONS).toFixed(0)
+    const linkCpu = `CPU per link: host ${perLink(processCpuMs(stack.processes.pid('host')), cpuBefore.host)} ms, gateway ${perLink(processCpuMs(stack.processes.pid('gateway')), cpuBefore.gateway)} ms, emulator and bench ${perLink(ownCpuMs(), cpuBefore.bench)} ms`
     const connectedCount = async () => {
       const listed = (await stack.call('GET', '/api/sessions')).body.data as { sessions: { status: string }[] } | undefined
       return listed?.sessions.filter(session => session.status === 'connected').length ?? 0
@@ -80,7 +83,7 @@ export const benchRestart = async () => {
     await sampler
     const after = rssMb(stack.processes.pid('host'))
     console.log(`Sessions (${SESSIONS}, emulator in its own process; the goal is for 500):`)
-    console.log(`  linking: ${(SESSIONS / linkSeconds).toFixed(1)} sessions/s, ${LINK_CONCURRENCY} at a time  (goal ≥ 10/s)`)
+    console.log(`  linking: ${(SESSIONS / linkSeconds).toFixed(1)} sessions/s, ${LINK_CONCURRENCY} at a time  (goal ≥ 10/s); ${linkCpu}`)
     console.log(`  after a host restart, all connected in ${(allBackMs / 1000).toFixed(1)} s  (goal for 500: ≤ 20 s)`)
     console.log(
       `  host RSS: steady ${steady.toFixed(0)} MB (baseline, ${((steady / SESSIONS) * 1).toFixed(2)} MB a session), peak during the restart ${peak.toFixed(0)} MB, ratio ${(peak / steady).toFixed(2)}  (goal ≤ 1.3); settled after ${after.toFixed(0)} MB`
