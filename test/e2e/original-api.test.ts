@@ -200,7 +200,8 @@ describe('calls written for the original WhatsApp OTP API', () => {
   it('health: ERROR with a 503 while the host database takes no writes, OK again after, ERROR while the host is down', async () => {
     const other = new Database(join(stack.dataDir, 'host.db'))
     try {
-      other.pragma('busy_timeout = 0')
+      // The host may be writing this very moment (its own housekeeping): wait for that write, then hold the lock.
+      other.pragma('busy_timeout = 5000')
       other.exec('BEGIN EXCLUSIVE')
       const locked = await call('GET', '/api/health')
       assert.equal(locked.status, 503)
