@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { StackProcesses } from '../support/processes.ts'
 
 const CLOCK_TICKS_PER_SECOND = 100
 
@@ -13,6 +14,9 @@ export const processCpuMs = (pid: number | undefined): number => {
     return 0
   }
 }
+
+/** CPU time of a stack's host and gateway processes, in ms. */
+export const stackCpuMs = (processes: StackProcesses) => ({ host: processCpuMs(processes.pid('host')), gateway: processCpuMs(processes.pid('gateway')) })
 
 /** CPU time (user + system) of this process, in ms. */
 export const ownCpuMs = (): number => {

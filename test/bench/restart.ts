@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { startProcessStack } from '../support/process-stack.ts'
-import { cpuProfileArgs, ownCpuMs, processCpuMs } from './process-cpu.ts'
+import { cpuProfileArgs, ownCpuMs, stackCpuMs } from './process-cpu.ts'
 
 /**
  * Sessions at scale (issue 17, goal 3), with the emulator in this process and the host and gateway
@@ -38,7 +38,7 @@ export const benchRestart = async () => {
     const ids = Array.from({ length: SESSIONS }, (_, i) => `restart-${String(i).padStart(4, '0')}`)
     let next = 0
     const linkStarted = performance.now()
-    const cpuBefore = { host: processCpuMs(stack.processes.pid('host')), gateway: processCpuMs(stack.processes.pid('gateway')), bench: ownCpuMs() }
+    const cpuBefore = { ...stackCpuMs(stack.processes), bench: ownCpuMs() }
     await Promise.all(
       Array.from({ length: LINK_CONCURRENCY }, async () => {
         while (next < ids.length) {
@@ -48,8 +48,9 @@ export const benchRestart = async () => {
       })
     )
     const linkSeconds = (performance.now() - linkStarted) / 1000
-    const perLink = (after: number, before: number) => ((after - before) / SESSIONS).toFixed(0)
-    const linkCpu = `CPU per link: host ${perLink(processCpuMs(stack.processes.pid('host')), cpuBefore.host)} ms, gateway ${perLink(processCpuMs(stack.processes.pid('gateway')), cpuBefore.gateway)} ms, emulator and bench ${perLink(ownCpuMs(), cpuBefore.bench)} ms`
+    const cpuAfter = { ...stackCpuMs(stack.processes), bench: ownCpuMs() }
+    const perLink = (name: keyof typeof cpuAfter) => ((cpuAfter[name] - cpuBefore[name]) / SESSIONS).toFixed(0)
+    const linkCpu = `CPU per link: host ${perLink('host')} ms, gateway ${perLink('gateway')} ms, emulator and bench ${perLink('bench')} ms`
     const connectedCount = async () => {
       const listed = (await stack.call('GET', '/api/sessions')).body.data as { sessions: { status: string }[] } | undefined
       return listed?.sessions.filter(session => session.status === 'connected').length ?? 0

@@ -13,7 +13,7 @@ import { linkSessionThroughApi } from '../support/link-session.ts'
 import { startProcesses } from '../support/processes.ts'
 import type { StackProcesses } from '../support/processes.ts'
 import { until } from '../support/until.ts'
-import { cpuProfileArgs, processCpuMs } from './process-cpu.ts'
+import { cpuProfileArgs, processCpuMs, stackCpuMs } from './process-cpu.ts'
 
 /**
  * OTP sends to new numbers (issue 17, goal 2): the host against a bare Baileys loop
@@ -108,7 +108,6 @@ const postOtps = async (call: (method: string, path: string, init: { body: unkno
   return ids
 }
 
-const cpuOf = (processes: StackProcesses) => ({ host: processCpuMs(processes.pid('host')), gateway: processCpuMs(processes.pid('gateway')) })
 const perSend = (before: Record<string, number>, after: Record<string, number>, sends: number) =>
   Object.fromEntries(Object.keys(before).map(name => [name, (after[name]! - before[name]!) / sends]))
 
@@ -119,9 +118,9 @@ let idleHostCpuMsPerSecond = 0
 const measureHostBatch = async (processes: StackProcesses, hostBatch: (numbers: string[]) => Promise<void>, profile: string): Promise<Measured> => {
   const started = performance.now()
   const windowStart = monotonicUs()
-  const cpuBefore = cpuOf(processes)
+  const cpuBefore = stackCpuMs(processes)
   await hostBatch(newNumbers(SENDS))
-  const host: Measured = { perSecond: SENDS / ((performance.now() - started) / 1000), cpuMsPerSend: perSend(cpuBefore, cpuOf(processes), SENDS) }
+  const host: Measured = { perSecond: SENDS / ((performance.now() - started) / 1000), cpuMsPerSend: perSend(cpuBefore, stackCpuMs(processes), SENDS) }
   recordWindow([`${profile}-host`, `${profile}-gateway`], windowStart, SENDS)
   return host
 }
@@ -164,10 +163,10 @@ const ownProcess = async (): Promise<{ bare: Measured; host: Measured }> => {
       await decrypted(sim, '6281100000002', from, numbers.length)
     }
     await hostBatch(newNumbers(WARMUP))
-    const idleBefore = cpuOf(processes)
+    const idleBefore = stackCpuMs(processes)
     const idleStart = monotonicUs()
     await new Promise(resolve => setTimeout(resolve, 2_000))
-    idleHostCpuMsPerSecond = (cpuOf(processes).host - idleBefore.host) / 2
+    idleHostCpuMsPerSecond = (stackCpuMs(processes).host - idleBefore.host) / 2
     recordWindow(['sends-host-idle'], idleStart, 2)
     return { bare, host: await measureHostBatch(processes, hostBatch, 'sends') }
   } finally {
