@@ -52,3 +52,17 @@ describe('session host configuration: liveness watchdog', () => {
     assert.throws(() => parseHostConfig({ ...base, WATCHDOG_PROBE_MS: '0' }), /WATCHDOG_PROBE_MS/)
   })
 })
+
+describe('session host configuration: an emulator endpoint', () => {
+  it('reads the root an emulator signs its noise certificates with, only beside WA_WEBSOCKET_URL', () => {
+    const key = 'ab'.repeat(32)
+    const config = parseHostConfig({ ...base, WA_WEBSOCKET_URL: 'ws://127.0.0.1:9/ws/chat', WA_NOISE_ROOT_KEY: key })
+    assert.deepEqual(config.WA_NOISE_ROOT_KEY, Buffer.from(key, 'hex'))
+    assert.equal(parseHostConfig(base).WA_NOISE_ROOT_KEY, undefined)
+    assert.throws(() => parseHostConfig({ ...base, WA_NOISE_ROOT_KEY: key }), /WA_NOISE_ROOT_KEY: only applies with WA_WEBSOCKET_URL/)
+    assert.throws(
+      () => parseHostConfig({ ...base, WA_WEBSOCKET_URL: 'ws://127.0.0.1:9/ws/chat', WA_NOISE_ROOT_KEY: 'ab'.repeat(31) }),
+      /WA_NOISE_ROOT_KEY: must be a 32-byte key/
+    )
+  })
+})

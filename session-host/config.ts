@@ -28,6 +28,15 @@ export const HostConfigSchema = z
     WA_MODE: z.enum(['live', 'sandbox']).default('live'),
     /** Another WhatsApp Web endpoint for live mode, such as an emulator run by a test suite. */
     WA_WEBSOCKET_URL: z.url().optional(),
+    /**
+     * With WA_WEBSOCKET_URL: the hex public key of the root that endpoint's noise certificates are
+     * signed by (an emulator's own, where WhatsApp's is the default). Only for emulators and test servers.
+     */
+    WA_NOISE_ROOT_KEY: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'must be a 32-byte key in hex')
+      .transform(hex => Buffer.from(hex, 'hex'))
+      .optional(),
     /** Parent of this process's media spool folder (uploads and fetched files while they are sent). */
     MEDIA_TMP_DIR: z.string().optional(),
     /**
@@ -131,6 +140,10 @@ export const HostConfigSchema = z
       .default(6 * 3_600_000)
   })
   .refine(env => !env.WEBHOOK_URL || env.WEBHOOK_SECRET.length > 0, { message: 'WEBHOOK_URL needs WEBHOOK_SECRET', path: ['WEBHOOK_SECRET'] })
+  .refine(env => !env.WA_NOISE_ROOT_KEY || env.WA_WEBSOCKET_URL, {
+    message: 'only applies with WA_WEBSOCKET_URL (WhatsApp itself signs with its own root)',
+    path: ['WA_NOISE_ROOT_KEY']
+  })
   .refine(env => env.FLEET_TICK_MS * 3 <= env.LEASE_MS, {
     message: 'must be at most a third of LEASE_MS, so a lease is renewed in time',
     path: ['FLEET_TICK_MS']

@@ -23,6 +23,7 @@ import { createPayloadCipher } from './outbox/payload-cipher.ts'
 import { SendQueue } from './outbox/send-queue.ts'
 import { Sandbox } from './sandbox/sandbox.ts'
 import { SharedSandbox } from './sandbox/shared-sandbox.ts'
+import { trustNoiseRoot } from './sessions/noise-root.ts'
 import { SessionManager } from './sessions/session-manager.ts'
 import { createUpkeep } from './upkeep.ts'
 import { WebhookDispatcher } from './webhooks/dispatcher.ts'
@@ -101,6 +102,7 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
     webhooks?.wake()
   }
 
+  if (config.WA_NOISE_ROOT_KEY) trustNoiseRoot(config.WA_NOISE_ROOT_KEY)
   const socketConfig =
     options.socketConfig ?? (sandbox ? () => sandbox.socketConfig() : config.WA_WEBSOCKET_URL ? () => ({ waWebSocketUrl: config.WA_WEBSOCKET_URL }) : undefined)
   // The fleet and the sessions need each other: a created session is adopted by the fleet, which runs it here.

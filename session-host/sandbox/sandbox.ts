@@ -3,9 +3,10 @@ import { fileTypeFromBuffer } from 'file-type'
 import { BufferJSON } from '@whiskeysockets/baileys'
 import type { Logger } from 'pino'
 import type { z } from 'zod'
-import type { SandboxInboundRequest } from '../../shared/host-api/sandbox.ts'
+import type { SandboxEmulatorAnswer, SandboxInboundRequest } from '../../shared/host-api/sandbox.ts'
 import { baileysTrustConfig, makeTrustingAgents, WaSim } from '../sim/index.ts'
 import type { DirectorySnapshot, TrustingAgents } from '../sim/index.ts'
+import { trustNoiseRoot } from '../sessions/noise-root.ts'
 
 export type SandboxOptions = {
   /** Where the emulator's accounts, linked devices and contacts are kept across restarts. */
@@ -53,13 +54,14 @@ export class Sandbox {
   async start(): Promise<void> {
     this.url = await this.sim.start()
     this.agents = makeTrustingAgents(this.sim.media.caPem)
+    trustNoiseRoot(this.sim.certRoot)
     this.logger.warn('SANDBOX MODE: sessions link to the built-in WhatsApp emulator; no real message is sent')
   }
 
-  /** Where other hosts of a sandbox fleet connect, and the authority their sessions trust for its media. */
-  emulator(): { wsUrl: string; caPem: string } {
+  /** Where other hosts of a sandbox fleet connect, and the authorities their sessions trust for its media and its noise chain. */
+  emulator(): z.infer<typeof SandboxEmulatorAnswer> {
     if (!this.url) throw new Error('sandbox not started')
-    return { wsUrl: this.url, caPem: this.sim.media.caPem }
+    return { wsUrl: this.url, caPem: this.sim.media.caPem, noiseRootKey: this.sim.certRoot.toString('hex') }
   }
 
   /** Socket settings that point a session at the emulator and trust its media host. */

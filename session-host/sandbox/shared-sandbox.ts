@@ -1,9 +1,12 @@
 import type { Logger } from 'pino'
+import type { z } from 'zod'
 import { SANDBOX_ROUTES } from '../../shared/host-api/sandbox.ts'
+import type { SandboxEmulatorAnswer } from '../../shared/host-api/sandbox.ts'
 import { signRequest } from '../../shared/internal-signing.ts'
 import type { SigningSecret } from '../../shared/internal-signing.ts'
 import { baileysTrustConfig, makeTrustingAgents } from '../sim/index.ts'
 import type { TrustingAgents } from '../sim/index.ts'
+import { trustNoiseRoot } from '../sessions/noise-root.ts'
 
 /** How long a host waits at start for the host that runs the fleet's emulator. */
 const HOME_WAIT_MS = 30_000
@@ -27,9 +30,10 @@ export class SharedSandbox {
     const deadline = Date.now() + HOME_WAIT_MS
     for (;;) {
       try {
-        const { wsUrl, caPem } = await this.call<{ wsUrl: string; caPem: string }>('GET', SANDBOX_ROUTES.emulator.path({}))
+        const { wsUrl, caPem, noiseRootKey } = await this.call<z.infer<typeof SandboxEmulatorAnswer>>('GET', SANDBOX_ROUTES.emulator.path({}))
         this.wsUrl = wsUrl
         this.agents = makeTrustingAgents(caPem)
+        trustNoiseRoot(Buffer.from(noiseRootKey, 'hex'))
         this.logger.warn({ home: this.home }, "SANDBOX MODE: sessions link to the fleet's emulator; no real message is sent")
         return
       } catch (error) {

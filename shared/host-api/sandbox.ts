@@ -35,8 +35,11 @@ export const SandboxMessage = z.object({
   received: z.array(z.record(z.string(), z.unknown()))
 })
 
-/** Where the fleet's one emulator listens, and the authority its media host's certificate comes from. */
-export const SandboxEmulatorAnswer = z.object({ wsUrl: z.string(), caPem: z.string() })
+/**
+ * Where the fleet's one emulator listens, the authority its media host's certificate comes from, and
+ * the root (hex public key) its noise certificates are signed by.
+ */
+export const SandboxEmulatorAnswer = z.object({ wsUrl: z.string(), caPem: z.string(), noiseRootKey: z.string().regex(/^[0-9a-f]{64}$/) })
 
 /** The emulator's phone scans a QR a session of another host shows (sandbox sessions link by themselves). */
 export const SandboxScanRequest = z.object({ sessionId: SessionId, qr: z.string().min(1).max(4096) })

@@ -130,7 +130,7 @@ const measureOffered = async (origin: string, path: string, headers: Record<stri
 const sim = new WaSim({ autoContacts: true })
 // The send governor is off: the benchmark measures verify, not the pacing of its seeding sends.
 const stack = await startProcesses(
-  { WA_MODE: 'live', WA_WEBSOCKET_URL: await sim.start(), LOG_LEVEL: 'warn', SEND_GOVERNOR: 'off' },
+  { WA_MODE: 'live', WA_WEBSOCKET_URL: await sim.start(), WA_NOISE_ROOT_KEY: sim.certRoot.toString('hex'), LOG_LEVEL: 'warn', SEND_GOVERNOR: 'off' },
   { nodeArgs: cpuProfileArgs }
 )
 const bare = spawn(process.execPath, [...cpuProfileArgs('bare'), '--import', 'tsx', join(import.meta.dirname, 'bare-hono.ts')], {

@@ -151,7 +151,7 @@ const ownProcess = async (): Promise<{ bare: Measured; host: Measured }> => {
     await stopLoop(loop.child)
 
     processes = await startProcesses(
-      { WA_MODE: 'live', WA_WEBSOCKET_URL: url, LOG_LEVEL: 'warn', SEND_GOVERNOR: 'off' },
+      { WA_MODE: 'live', WA_WEBSOCKET_URL: url, WA_NOISE_ROOT_KEY: sim.certRoot.toString('hex'), LOG_LEVEL: 'warn', SEND_GOVERNOR: 'off' },
       { nodeArgs: name => cpuProfileArgs(`sends-${name}`) }
     )
     const admin = await mintToken({ secret: processes.env.JWT_SECRET!, scopes: ['admin'], ttlSeconds: 900 })

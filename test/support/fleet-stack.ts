@@ -37,6 +37,7 @@ export const startFleet = async ({ hosts: count, env: extraEnv = {} }: { hosts: 
     LOG_LEVEL: 'info',
     WA_MODE: 'live',
     WA_WEBSOCKET_URL: wsUrl,
+    WA_NOISE_ROOT_KEY: sim.certRoot.toString('hex'),
     DATABASE_URL: databaseUrl,
     GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
     WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',

@@ -22,7 +22,10 @@ export const startProcessStack = async (
   const sim = new WaSim({ autoContacts: true, ...simOptions })
   const wsUrl = await sim.start()
   // Test webhook receivers listen on loopback.
-  const processes = await startProcesses({ WA_MODE: 'live', WA_WEBSOCKET_URL: wsUrl, WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', ...env }, processOptions)
+  const processes = await startProcesses(
+    { WA_MODE: 'live', WA_WEBSOCKET_URL: wsUrl, WA_NOISE_ROOT_KEY: sim.certRoot.toString('hex'), WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', ...env },
+    processOptions
+  )
   const otpMessageIds = new Set<string>()
 
   const token = async (scopes: string, extra: { sessions?: string[] } = {}) => {
