@@ -1,35 +1,19 @@
-import { OpenAPIHono } from '@hono/zod-openapi'
+import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { except } from 'hono/combine'
 import { toErrorResponse } from '../shared/error-response.ts'
 import { appError, errorEnvelope } from '../shared/errors.ts'
 import { bearerAuth } from './auth/middleware.ts'
+import { PUBLIC_PATHS } from './auth/public-paths.ts'
 import { deriveQrPageKey } from './auth/qr-page-link.ts'
 import { importPepper } from './otp/otp-hash.ts'
-import type { GatewayApp, GatewayDeps, RequestDeps } from './env/gateway-env.ts'
+import type { GatewayApp, GatewayDeps, GatewayEnv, RequestDeps } from './env/gateway-env.ts'
+import { documentedRoutes, lazyApp, mountRouteGroups } from './http/lazy-route-groups.ts'
+import { isMediaUpload } from './http/media-upload.ts'
+import { JSON_BODY_TYPES, originalApiBodies, withFormBodies } from './http/original-api.ts'
 import { registerApiDocs } from './routes/api-docs.ts'
 import { registerDashboard } from './routes/dashboard.ts'
-import { registerEvents } from './routes/events.ts'
-import { registerHealth } from './routes/health.ts'
-import { registerProbes } from './routes/probes.ts'
-import { isMediaUpload, registerMediaMessages } from './routes/media-messages.ts'
-import { registerMessages } from './routes/messages.ts'
-import { registerMetrics } from './routes/metrics.ts'
-import { registerNumbers } from './routes/numbers.ts'
-import { registerRichMessages } from './routes/rich-messages.ts'
-import { registerOtp } from './routes/otp.ts'
-import { QR_PAGE_PUBLIC_PATHS, registerQrPage } from './routes/qr-page.ts'
-import { registerSandbox } from './routes/sandbox.ts'
-import { originalApiBodies, withFormBodies } from './http/original-api.ts'
-import { JSON_BODY_TYPES } from './http/schemas.ts'
-import { registerSessions } from './routes/sessions.ts'
-import { registerSessionGovernor } from './routes/session-governor.ts'
-import { registerStats } from './routes/stats.ts'
-import { registerWebhooks } from './routes/webhooks.ts'
-import { webhookDeliveryRoute } from './webhooks/internal-route.ts'
-
-// The QR page carries its own signed link instead of a bearer token.
-const PUBLIC_PATHS = ['/api/health', '/api/openapi.json', '/api/docs', '/api/docs/assets/*', ...QR_PAGE_PUBLIC_PATHS]
+import { ROUTE_GROUPS } from './route-groups.ts'
 
 /** Builds the public API from its dependencies; the runtime (Node or Workers) only serves it. */
 export const createGateway = (deps: GatewayDeps): GatewayApp => {
@@ -43,11 +27,7 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
     qrPageKey: deriveQrPageKey(deps.config.INTERNAL_SECRET),
     now: deps.clock ?? Date.now
   }
-  const app: GatewayApp = new OpenAPIHono({
-    defaultHook: result => {
-      if (!result.success) throw result.error
-    }
-  })
+  const app: GatewayApp = new Hono<GatewayEnv>()
   const auth = bearerAuth(deps.verifier)
 
   app.use('*', async (c, next) => {
@@ -75,43 +55,36 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
   app.use('/api/*', except(PUBLIC_PATHS, auth))
   app.use('/api/*', except(isMediaUpload, originalApiBodies()))
 
-  registerHealth(app)
-  registerProbes(app)
-  registerMetrics(app)
-  registerSessions(app)
-  registerSessionGovernor(app)
-  registerQrPage(app)
-  registerOtp(app)
-  registerMessages(app)
-  registerRichMessages(app)
-  registerMediaMessages(app)
-  registerNumbers(app)
-  if (deps.config.WA_MODE === 'sandbox') registerSandbox(app)
-  registerWebhooks(app)
-  registerStats(app)
-  registerEvents(app)
-  app.route(
-    '/',
-    webhookDeliveryRoute({
-      secret: deps.config.INTERNAL_SECRET,
-      timeoutMs: deps.config.WEBHOOK_TIMEOUT_MS,
-      allowedHosts: deps.config.WEBHOOK_ALLOWED_HOSTS,
-      ...(deps.clock ? { clock: deps.clock } : {}),
-      ...(deps.webhookFetch ? { fetch: deps.webhookFetch } : {})
-    })
+  const groups = ROUTE_GROUPS.filter(group => !group.sandboxOnly || deps.config.WA_MODE === 'sandbox')
+  mountRouteGroups(app, groups)
+  // The host hands each webhook attempt to the gateway to sign and send (webhooks/internal-route.ts).
+  app.all(
+    '/internal/*',
+    lazyApp(() =>
+      import('./webhooks/internal-route.ts').then(({ webhookDeliveryRoute }) =>
+        webhookDeliveryRoute({
+          secret: deps.config.INTERNAL_SECRET,
+          timeoutMs: deps.config.WEBHOOK_TIMEOUT_MS,
+          allowedHosts: deps.config.WEBHOOK_ALLOWED_HOSTS,
+          ...(deps.clock ? { clock: deps.clock } : {}),
+          ...(deps.webhookFetch ? { fetch: deps.webhookFetch } : {})
+        })
+      )
+    )
   )
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-  app.get('/api/openapi.json', c =>
-    c.json(
+  app.get('/api/openapi.json', async c => {
+    const documented = await documentedRoutes(groups)
+    documented.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    return c.json(
       withFormBodies(
-        app.getOpenAPI31Document({
+        documented.getOpenAPI31Document({
           openapi: '3.1.0',
           info: { title: 'WhatsApp OTP gateway', version: '0.1.0', description: 'Send and verify one-time codes over WhatsApp.' }
         })
       )
     )
-  )
+  })
   registerApiDocs(app, deps.docsAssets)
   registerDashboard(app, deps.dashboardAssets)
 

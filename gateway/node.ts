@@ -15,9 +15,10 @@ import { createNodeHostFetch } from './node/host-fetch.ts'
 import { nodeStreamFetch } from './node/stream-fetch.ts'
 import { createNodeWebhookFetch } from './node/webhook-fetch.ts'
 import { MAX_PHONE_NUMBERS } from '../shared/phone-max.ts'
+import { ROUTE_GROUPS } from './route-groups.ts'
 
 /** Node entry: parses the environment once, builds the app, serves it, and stops on SIGTERM/SIGINT. */
-const main = (): void => {
+const main = async (): Promise<void> => {
   const config = parseGatewayConfig(process.env)
   const logSettings = parseLogSettings(process.env)
   const logger = buildLogger(
@@ -37,6 +38,9 @@ const main = (): void => {
     dashboardAssets: createNodeDashboardAssets(),
     onUnexpectedError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error')
   })
+  // A long-running process loads every route group before it listens: only a Workers isolate,
+  // which may wake for one request, is better off building a group when a request needs it.
+  await Promise.all(ROUTE_GROUPS.map(group => group.load()))
   const server = serve({ fetch: app.fetch, port: Number(process.env.PORT ?? 3000), hostname: process.env.BIND ?? '127.0.0.1' }, info => {
     logger.info({ port: (info as AddressInfo).port, mode: config.WA_MODE }, 'gateway listening')
   })
@@ -57,10 +61,8 @@ const main = (): void => {
   process.on('SIGINT', () => stop('SIGINT'))
 }
 
-try {
-  main()
-} catch (error) {
+main().catch((error: unknown) => {
   // The message alone: a configuration error names each bad variable, never its value.
   console.error(error instanceof Error ? error.message : error)
   process.exit(1)
-}
+})

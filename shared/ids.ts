@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from './zod.ts'
 
 /**
  * The identifiers both processes pass each other, each defined once: what the gateway accepts in a

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from './zod.ts'
 
 // Types only: pino and pino-pretty are Node libraries, which each Node entry passes to buildLogger.
 type Pino = typeof import('pino')

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from './zod.ts'
 
 /**
  * The content of the non-media message types, as the public API takes them (without `to`). The

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from './zod.ts'
 
 /** Where a session stands; both the gateway's API and the host's rows use this list. */
 export const SESSION_STATUSES = ['connecting', 'qr', 'connected', 'disconnected', 'logged_out', 'link_failed'] as const

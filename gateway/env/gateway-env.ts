@@ -1,4 +1,5 @@
 import type { OpenAPIHono } from '@hono/zod-openapi'
+import type { Hono } from 'hono'
 import type { SigningCrypto } from '../../shared/internal-signing.ts'
 import type { NormalizedPhone, PhoneNumbers } from '../../shared/phone.ts'
 import type { JwtVerifier } from '../auth/jwt-verifier.ts'
@@ -54,4 +55,7 @@ export type RequestDeps = GatewayDeps & {
 }
 
 export type GatewayEnv = { Variables: { deps: RequestDeps; principal: Principal } }
-export type GatewayApp = OpenAPIHono<GatewayEnv>
+/** The whole gateway, as node.ts and worker.ts serve it (app.ts builds it). */
+export type GatewayApp = Hono<GatewayEnv>
+/** One route group (routes/route-groups.ts): its documented routes, built on the group's first request. */
+export type RouteGroupApp = OpenAPIHono<GatewayEnv>

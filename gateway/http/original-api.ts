@@ -10,6 +10,12 @@ import { mediaTypeOf } from '../../shared/media.ts'
  * the numbers and booleans a form can only send as text become numbers and booleans.
  */
 
+/**
+ * What the routes with a JSON body take: JSON, or a form as the original API took (read into the
+ * same fields by originalApiBodies below). Another type is 415 UNSUPPORTED_MEDIA_TYPE naming these.
+ */
+export const JSON_BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded'] as const
+
 type Body = Record<string, unknown>
 
 const SEND = /^\/api\/messages\/[^/]+\/(text|otp|image|video|audio|document|location|button|list|contact|reaction|poll)$/

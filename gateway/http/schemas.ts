@@ -84,12 +84,6 @@ export const SessionView = z
 export const Recipient = z.string().min(3).max(64).openapi({ example: '081234567890' })
 
 /**
- * What the routes with a JSON body take: JSON, or a form as the original API took (read into the
- * same fields by http/original-api.ts). Another type is 415 UNSUPPORTED_MEDIA_TYPE naming these.
- */
-export const JSON_BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded'] as const
-
-/**
  * A required JSON request body. Forms are taken too (http/original-api.ts turns them into JSON
  * before validation) and the OpenAPI document lists them beside JSON (`withFormBodies`); declaring
  * both here would make the framework validate a JSON body as a form as well.

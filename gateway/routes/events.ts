@@ -5,7 +5,7 @@ import type { EventReadAnswer } from '../../shared/host-api/events.ts'
 import { listQueryString } from '../../shared/host-api/list-page.ts'
 import { WEBHOOK_EVENT_TYPES } from '../../shared/webhook-events.ts'
 import { requireScope } from '../auth/scopes.ts'
-import type { GatewayApp } from '../env/gateway-env.ts'
+import type { RouteGroupApp } from '../env/gateway-env.ts'
 import { SessionFilter, sessionScope } from '../http/list-query.ts'
 import { errorResponses } from '../http/schemas.ts'
 
@@ -48,7 +48,7 @@ const route = createRoute({
  * GET /api/events: the gateway holds the stream and long-polls a host for what comes after the last
  * place it sent, so a host that goes away costs a retry, not the stream, and any host can answer.
  */
-export const registerEvents = (app: GatewayApp) =>
+export const registerEvents = (app: RouteGroupApp) =>
   app.openapi(route, async c => {
     const { principal, deps } = c.var
     requireScope(principal, 'sessions:read')

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { bearerToken } from '../auth/middleware.ts'
 import { hasScope } from '../auth/scopes.ts'
-import type { GatewayApp } from '../env/gateway-env.ts'
+import type { RouteGroupApp } from '../env/gateway-env.ts'
 import { HEALTH_ROUTE } from '../../shared/host-api/health.ts'
 import type { FleetHost } from '../../shared/host-api/health.ts'
 
@@ -48,7 +48,7 @@ const route = createRoute({
 const statusOf = (host: z.infer<typeof FleetHost>): 'up' | 'stopping' | 'stopped' | 'unreachable' =>
   host.live ? 'up' : host.status === 'up' ? 'unreachable' : host.status
 
-export const registerHealth = (app: GatewayApp) =>
+export const registerHealth = (app: RouteGroupApp) =>
   app.openapi(route, async c => {
     const { host, config, verifier } = c.var.deps
     const hostHealth = await host.call(HEALTH_ROUTE, {}).catch(() => undefined)

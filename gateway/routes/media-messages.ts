@@ -5,7 +5,7 @@ import { MAX_MEDIA_BYTES, MEDIA_KINDS, MULTIPART_OVERHEAD_BYTES } from '../../sh
 import type { MediaKind } from '../../shared/media.ts'
 import { requireScope, requireSession } from '../auth/scopes.ts'
 import { idempotencyKeyHeader, idempotencyOf } from '../http/idempotency.ts'
-import type { GatewayApp, GatewayEnv } from '../env/gateway-env.ts'
+import type { RouteGroupApp, GatewayEnv } from '../env/gateway-env.ts'
 import { envelope, errorResponses, json, Recipient, SentMessage, SessionIdParam } from '../http/schemas.ts'
 import { MESSAGE_ROUTES } from '../../shared/host-api/messages.ts'
 
@@ -77,12 +77,6 @@ const capStream = (body: ReadableStream<Uint8Array>, max: number) => {
 
 const tooLarge = () => appError('PAYLOAD_TOO_LARGE', `The file exceeds ${MAX_MEDIA_BYTES} bytes`, { maxBytes: MAX_MEDIA_BYTES })
 
-const MEDIA_ROUTE = new RegExp(`^/api/messages/[^/]+/(${MEDIA_KINDS.join('|')})$`)
-
-/** Whether a request is a multipart upload to a media route, which streams past the small body limit. */
-export const isMediaUpload = (c: Context): boolean =>
-  c.req.method === 'POST' && /^multipart\/form-data/i.test(c.req.header('content-type') ?? '') && MEDIA_ROUTE.test(c.req.path)
-
 const sendMedia = (kind: MediaKind) => async (c: Context<GatewayEnv>) => {
   const sessionId = SessionIdParam.parse(c.req.param('sessionId'))
   requireScope(c.var.principal, 'messages:send')
@@ -135,7 +129,7 @@ const sendMedia = (kind: MediaKind) => async (c: Context<GatewayEnv>) => {
  * Media routes are documented through the OpenAPI registry but handled by plain handlers: the
  * generated validators would parse (and so buffer) a multipart body.
  */
-export const registerMediaMessages = (app: GatewayApp) => {
+export const registerMediaMessages = (app: RouteGroupApp) => {
   for (const kind of MEDIA_KINDS) {
     app.openAPIRegistry.registerPath(routeOf(kind))
     app.post(`/api/messages/:sessionId/${kind}`, sendMedia(kind))

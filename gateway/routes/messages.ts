@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { hasScope, requireScope, requireSession } from '../auth/scopes.ts'
-import type { GatewayApp } from '../env/gateway-env.ts'
+import type { RouteGroupApp } from '../env/gateway-env.ts'
 import { IDEMPOTENCY_KEY_TTL_HOURS, idempotencyOf } from '../http/idempotency.ts'
 import { envelope, errorResponses, json, jsonRequest, Recipient, SentMessage, SessionIdParam } from '../http/schemas.ts'
 import { hostListQuery, pageOf, RecipientWindowQuery, SessionFilter, sessionScope } from '../http/list-query.ts'
@@ -72,7 +72,7 @@ const list = createRoute({
   responses: { 200: json(envelope(MessagePage), 'A page of messages'), ...errorResponses(422) }
 })
 
-export const registerMessages = (app: GatewayApp) =>
+export const registerMessages = (app: RouteGroupApp) =>
   app
     .openapi(listOfSession, async c => {
       requireScope(c.var.principal, 'sessions:read')

@@ -5,7 +5,7 @@ import { missingToken } from '../auth/auth-errors.ts'
 import { bearerToken } from '../auth/middleware.ts'
 import { requireScope } from '../auth/scopes.ts'
 import { sameToken } from '../auth/static-token.ts'
-import type { GatewayApp, RequestDeps } from '../env/gateway-env.ts'
+import type { RouteGroupApp, RequestDeps } from '../env/gateway-env.ts'
 import { errorResponses } from '../http/schemas.ts'
 import { labelValue, mergeExpositions } from '../metrics/merge-expositions.ts'
 
@@ -40,7 +40,7 @@ const authorize = async ({ config, verifier }: RequestDeps, header: string | und
  * with the gateway's view of which hosts answered (by their place in HOST_URL; the URL itself only
  * for an admin, as /api/health does).
  */
-export const registerMetrics = (app: GatewayApp) =>
+export const registerMetrics = (app: RouteGroupApp) =>
   app.openapi(route, async c => {
     const caller = await authorize(c.var.deps, c.req.header('Authorization'))
     const answers = await c.var.deps.host.eachHost(HOST_METRICS_PATH)

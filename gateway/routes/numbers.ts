@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { requireScope, requireSession } from '../auth/scopes.ts'
-import type { GatewayApp } from '../env/gateway-env.ts'
+import type { RouteGroupApp } from '../env/gateway-env.ts'
 import { envelope, errorResponses, json, SessionIdParam } from '../http/schemas.ts'
 import { MESSAGE_ROUTES } from '../../shared/host-api/messages.ts'
 
@@ -25,7 +25,7 @@ const check = createRoute({
   responses: { 200: json(envelope(NumberCheck), 'Checked'), ...errorResponses(404, 422) }
 })
 
-export const registerNumbers = (app: GatewayApp) =>
+export const registerNumbers = (app: RouteGroupApp) =>
   app.openapi(check, async c => {
     const { sessionId, number } = c.req.valid('param')
     requireScope(c.var.principal, 'messages:send')

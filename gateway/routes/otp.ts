@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { appError } from '../../shared/errors.ts'
 import { requireScope, requireSession } from '../auth/scopes.ts'
-import type { GatewayApp } from '../env/gateway-env.ts'
+import type { RouteGroupApp } from '../env/gateway-env.ts'
 import { idempotencyOf } from '../http/idempotency.ts'
 import { generateOtpCode } from '../otp/otp-code.ts'
 import { hashOtpCode } from '../otp/otp-hash.ts'
@@ -177,7 +177,7 @@ const verdictMessage = ({ valid, status }: z.infer<typeof VerifyResult>): string
         failed: 'This OTP could not be delivered'
       }[status]
 
-export const registerOtp = (app: GatewayApp) =>
+export const registerOtp = (app: RouteGroupApp) =>
   app
     .openapi(formatPhone, c => {
       const phone = c.var.deps.phoneInfo(c.req.valid('param').number)

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import type { GatewayApp } from '../env/gateway-env.ts'
+import type { RouteGroupApp } from '../env/gateway-env.ts'
 import { HEALTH_ROUTE } from '../../shared/host-api/health.ts'
 
 const Live = z.object({ status: z.literal('ok') })
@@ -35,7 +35,7 @@ const readyRoute = createRoute({
  * serves (restart it when it stops answering), `/readyz` while it can do its work (send traffic
  * only then). Liveness never asks the host, so a host outage does not get the gateway restarted.
  */
-export const registerProbes = (app: GatewayApp) => {
+export const registerProbes = (app: RouteGroupApp) => {
   app.openapi(liveRoute, c => c.json({ status: 'ok' as const }, 200))
   app.openapi(readyRoute, async c => {
     const health = await c.var.deps.host.call(HEALTH_ROUTE, {}).catch(() => undefined)

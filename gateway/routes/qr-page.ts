@@ -4,7 +4,7 @@ import type { Context } from 'hono'
 import { bearerToken } from '../auth/middleware.ts'
 import { canUseSession, hasScope, requireScope, requireSession } from '../auth/scopes.ts'
 import { QR_PAGE_LINK_TTL_SECONDS, qrPagePath, signQrPageLink, verifyQrPageLink } from '../auth/qr-page-link.ts'
-import type { GatewayApp, GatewayEnv } from '../env/gateway-env.ts'
+import type { RouteGroupApp, GatewayEnv } from '../env/gateway-env.ts'
 import { newNonce } from '../http/html-page.ts'
 import { qrPageHeaders, renderExpiredQrPage, renderQrPage } from '../http/qr-page-html.ts'
 import { envelope, errorResponses, json, SessionIdParam, SessionView } from '../http/schemas.ts'
@@ -12,9 +12,6 @@ import { SESSION_ROUTES } from '../../shared/host-api/sessions.ts'
 
 const Params = z.object({ sessionId: SessionIdParam })
 const LinkQuery = z.object({ expires: z.string().optional(), signature: z.string().optional() })
-
-/** The paths a signed link opens without a bearer token. */
-export const QR_PAGE_PUBLIC_PATHS = ['/api/sessions/:sessionId/qr-page', '/api/sessions/:sessionId/qr-page/state']
 
 const mintLink = createRoute({
   method: 'post',
@@ -86,7 +83,7 @@ const linkForBearer = async (c: PageContext): Promise<Link | undefined> => {
   return signQrPageLink(await c.var.deps.qrPageKey, sessionId, Math.floor(c.var.deps.now() / 1000) + QR_PAGE_LINK_TTL_SECONDS)
 }
 
-export const registerQrPage = (app: GatewayApp) =>
+export const registerQrPage = (app: RouteGroupApp) =>
   app
     .openapi(mintLink, async c => {
       const { sessionId } = c.req.valid('param')

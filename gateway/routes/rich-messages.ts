@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { RICH_CONTENT, RICH_KINDS } from '../../shared/rich-messages.ts'
 import type { RichKind } from '../../shared/rich-messages.ts'
 import { requireScope, requireSession } from '../auth/scopes.ts'
-import type { GatewayApp } from '../env/gateway-env.ts'
+import type { RouteGroupApp } from '../env/gateway-env.ts'
 import { idempotencyOf } from '../http/idempotency.ts'
 import { envelope, errorResponses, json, jsonRequest, Recipient, SentMessage, SessionIdParam } from '../http/schemas.ts'
 import { MESSAGE_ROUTES } from '../../shared/host-api/messages.ts'
@@ -31,7 +31,7 @@ const routeOf = (kind: RichKind) =>
   })
 
 /** Location, buttons, list, contact cards, reaction and poll: JSON in, one WhatsApp message out. */
-export const registerRichMessages = (app: GatewayApp) => {
+export const registerRichMessages = (app: RouteGroupApp) => {
   for (const kind of RICH_KINDS) {
     app.openapi(routeOf(kind), async c => {
       const { sessionId } = c.req.valid('param')

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { MEDIA_KINDS } from '../../shared/media.ts'
 import { canUseSession, requireScope, requireSession } from '../auth/scopes.ts'
-import type { GatewayApp } from '../env/gateway-env.ts'
+import type { RouteGroupApp } from '../env/gateway-env.ts'
 import { envelope, errorResponses, json, jsonRequest, Recipient, SessionIdParam } from '../http/schemas.ts'
 import { SANDBOX_ROUTES, SandboxInboundAnswer } from '../../shared/host-api/sandbox.ts'
 
@@ -66,7 +66,7 @@ const inbound = createRoute({
 })
 
 /** Registered only in sandbox mode, so a live gateway answers 404 here. */
-export const registerSandbox = (app: GatewayApp) =>
+export const registerSandbox = (app: RouteGroupApp) =>
   app
     .openapi(inbound, async c => {
       requireScope(c.var.principal, 'messages:send')

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { requireScope, requireSession } from '../auth/scopes.ts'
-import type { GatewayApp } from '../env/gateway-env.ts'
+import type { RouteGroupApp } from '../env/gateway-env.ts'
 import { envelope, errorResponses, json, jsonRequest, SessionIdParam } from '../http/schemas.ts'
 import { GOVERNOR_ROUTES, GovernorSettingsSchema, GovernorView as HostGovernorView } from '../../shared/host-api/governor.ts'
 
@@ -43,7 +43,7 @@ const resume = createRoute({
   responses: { 200: json(envelope(GovernorView), 'Resumed'), ...errorResponses(404) }
 })
 
-export const registerSessionGovernor = (app: GatewayApp) =>
+export const registerSessionGovernor = (app: RouteGroupApp) =>
   app
     .openapi(get, async c => {
       const { sessionId } = c.req.valid('param')

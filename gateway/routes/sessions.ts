@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { DEFAULT_DEVICE_LABEL, DeviceLabel } from '../../shared/sessions.ts'
 import { QR_PAGE_MESSAGES as QR_INSTRUCTIONS } from '../http/qr-page-html.ts'
 import { filterSessions, requireScope, requireSession } from '../auth/scopes.ts'
-import type { GatewayApp } from '../env/gateway-env.ts'
+import type { RouteGroupApp } from '../env/gateway-env.ts'
 import { envelope, errorResponses, json, jsonRequest, Recipient, SessionIdParam, SessionView } from '../http/schemas.ts'
 import { prepareWebhook, WebhookInput, WebhookView } from '../webhooks/session-webhook.ts'
 import { SESSION_ROUTES } from '../../shared/host-api/sessions.ts'
@@ -107,7 +107,7 @@ const remove = createRoute({
   responses: { 200: json(envelope(z.object({ sessionId: z.string() })), 'Deleted'), ...errorResponses(404) }
 })
 
-export const registerSessions = (app: GatewayApp) =>
+export const registerSessions = (app: RouteGroupApp) =>
   app
     .openapi(create, async c => {
       requireScope(c.var.principal, 'sessions:write')

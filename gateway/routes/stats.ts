@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { requireScope } from '../auth/scopes.ts'
-import type { GatewayApp } from '../env/gateway-env.ts'
+import type { RouteGroupApp } from '../env/gateway-env.ts'
 import { SessionFilter, sessionScope } from '../http/list-query.ts'
 import { envelope, errorResponses, json } from '../http/schemas.ts'
 import { listQueryString } from '../../shared/host-api/list-page.ts'
@@ -22,7 +22,7 @@ const get = createRoute({
   responses: { 200: json(envelope(StatsAnswer.openapi('Stats')), 'Counts by status'), ...errorResponses() }
 })
 
-export const registerStats = (app: GatewayApp) =>
+export const registerStats = (app: RouteGroupApp) =>
   app.openapi(get, async c => {
     requireScope(c.var.principal, 'sessions:read')
     const { sessionId, since } = c.req.valid('query')

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { requireScope, requireSession } from '../auth/scopes.ts'
-import type { GatewayApp } from '../env/gateway-env.ts'
+import type { RouteGroupApp } from '../env/gateway-env.ts'
 import { prepareWebhook, WebhookInput, WebhookView } from '../webhooks/session-webhook.ts'
 import { envelope, errorResponses, json, jsonRequest, SessionIdParam } from '../http/schemas.ts'
 import { DeadLetter as HostDeadLetter, WebhookDelivery, WEBHOOK_ROUTES } from '../../shared/host-api/webhooks.ts'
@@ -83,7 +83,7 @@ const replay = createRoute({
   responses: { 200: json(envelope(z.object({ eventId: z.string(), requeued: z.number() })), 'Queued'), ...errorResponses(404) }
 })
 
-export const registerWebhooks = (app: GatewayApp) =>
+export const registerWebhooks = (app: RouteGroupApp) =>
   app
     .openapi(put, async c => {
       const { sessionId } = c.req.valid('param')

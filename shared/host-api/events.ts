@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from '../zod.ts'
 import { WEBHOOK_EVENT_TYPES } from '../webhook-events.ts'
 import { hostRoute } from './host-route.ts'
 import { ListQuery } from './list-page.ts'

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from '../zod.ts'
 import { hostRoute } from './host-route.ts'
 
 /** A session's own governor settings; an unset field takes the host's default (null clears them all). */

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from '../zod.ts'
 import { HOST_STATUSES } from '../statuses.ts'
 import { hostRoute } from './host-route.ts'
 

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from '../zod.ts'
 import { PhoneDigits, SessionId } from '../ids.ts'
 
 /** How many items a page holds. */

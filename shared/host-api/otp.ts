@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from '../zod.ts'
 import { OtpId, PhoneDigits, SessionId, UserJid } from '../ids.ts'
 import { OTP_TTL_SECONDS } from '../otp-policy.ts'
 import { OTP_STATUSES } from '../statuses.ts'

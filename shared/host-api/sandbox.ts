@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from '../zod.ts'
 import { SessionId } from '../ids.ts'
 import { MEDIA_KINDS } from '../media.ts'
 import { hostRoute } from './host-route.ts'

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from '../zod.ts'
 import { SessionId } from '../ids.ts'
 import { DeviceLabel, LINK_FAILURE_REASONS, SESSION_STATUSES } from '../sessions.ts'
 import { hostRoute } from './host-route.ts'

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from '../zod.ts'
 import { EventId } from '../ids.ts'
 import { WEBHOOK_EVENT_TYPES } from '../webhook-events.ts'
 

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from '../zod.ts'
 import { SessionId } from '../ids.ts'
 import { WEBHOOK_EVENT_TYPES } from '../webhook-events.ts'
 import { WEBHOOK_DELIVERY_STATUSES } from '../statuses.ts'

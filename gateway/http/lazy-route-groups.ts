@@ -1,0 +1,113 @@
+import type { Context, ExecutionContext, MiddlewareHandler } from 'hono'
+import type { GatewayApp, GatewayEnv, RouteGroupApp } from '../env/gateway-env.ts'
+
+/** A part of the public API, built on its first request (the groups are in gateway/route-groups.ts). */
+export type RouteGroup = {
+  name: string
+  /**
+   * The group's routes as Hono patterns (`:param`, `:param{a|b}`): the root app hands a request to
+   * the first group with a matching one. They must be the group's own routes
+   * (route-groups.test.ts checks both ways).
+   */
+  routes: readonly (readonly [method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string])[]
+  /** The group's module, imported on the group's first request: its schemas are built then. */
+  load(): Promise<(app: RouteGroupApp) => unknown>
+  /** Registered only in sandbox mode. */
+  sandboxOnly?: true
+}
+
+/** What the root app's middleware set on a request (its dependencies, the token's principal), for the group app that answers it. */
+const handedOver = new WeakMap<Request, Partial<GatewayEnv['Variables']>>()
+/** The answers of a group app that has no route for a request: the root app goes on past the group. */
+const unmatched = new WeakSet<Response>()
+
+/** An empty group app; zod-openapi itself is imported with the first group. */
+export const newRouteGroupApp = async (): Promise<RouteGroupApp> => {
+  const { OpenAPIHono } = await import('@hono/zod-openapi')
+  return new OpenAPIHono<GatewayEnv>({
+    defaultHook: result => {
+      if (!result.success) throw result.error
+    }
+  })
+}
+
+/** A group's own app: the root app's variables first, then the group's routes. */
+const buildGroupApp = async (group: RouteGroup): Promise<RouteGroupApp> => {
+  const [app, register] = await Promise.all([newRouteGroupApp(), group.load()])
+  app.use('*', async (c, next) => {
+    const variables = handedOver.get(c.req.raw)
+    if (variables?.deps) c.set('deps', variables.deps)
+    if (variables?.principal) c.set('principal', variables.principal)
+    await next()
+  })
+  register(app)
+  return app
+}
+
+/** Node's server gives no ExecutionContext, and Hono's getter throws without one. */
+const executionContextOf = (c: Context) => {
+  try {
+    return c.executionCtx
+  } catch {
+    return undefined
+  }
+}
+
+/** What lazyApp needs of the app it builds: any Hono app. */
+type LazyBuilt = {
+  fetch(request: Request, env?: unknown, executionCtx?: ExecutionContext): Response | Promise<Response>
+  notFound(handler: () => Response): unknown
+  onError(handler: (error: Error) => never): unknown
+}
+
+/**
+ * A root-app handler that answers with the app `build` makes on the first request (and again on
+ * the next one if building failed). The root app's middleware has run by then; the built app
+ * answers with the same Request and the variables that middleware set. Its errors go to the root
+ * app's error handler, and a request it has no route for goes on to the root app's next handler.
+ */
+export const lazyApp = (build: () => Promise<LazyBuilt>): MiddlewareHandler<GatewayEnv> => {
+  let built: Promise<LazyBuilt> | undefined
+  const answering = (): Promise<LazyBuilt> => {
+    if (!built) {
+      const pending = build().then(app => {
+        app.notFound(() => {
+          const answer = new Response(null, { status: 404 })
+          unmatched.add(answer)
+          return answer
+        })
+        app.onError(error => {
+          throw error
+        })
+        return app
+      })
+      pending.catch(() => {
+        if (built === pending) built = undefined
+      })
+      built = pending
+    }
+    return built
+  }
+  return async (c, next) => {
+    const app = await answering()
+    handedOver.set(c.req.raw, { deps: c.var.deps, principal: c.var.principal })
+    const answer = await app.fetch(c.req.raw, c.env, executionContextOf(c))
+    if (!unmatched.has(answer)) return answer
+    await next()
+  }
+}
+
+/** Routes each group's patterns on the root app to the group's own app, built on the group's first request. */
+export const mountRouteGroups = (app: GatewayApp, groups: readonly RouteGroup[]): void => {
+  for (const group of groups) {
+    const handler = lazyApp(() => buildGroupApp(group))
+    for (const [method, path] of group.routes) app.on(method, path, handler)
+  }
+}
+
+/** One app with every group's routes, for the OpenAPI document (built per document request). */
+export const documentedRoutes = async (groups: readonly RouteGroup[]): Promise<RouteGroupApp> => {
+  const [app, ...registers] = await Promise.all([newRouteGroupApp(), ...groups.map(group => group.load())])
+  for (const register of registers) register(app)
+  return app
+}
