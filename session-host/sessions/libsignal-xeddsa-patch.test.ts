@@ -12,7 +12,10 @@ const curveJs = require('curve25519-js') as {
   sign(secret: Uint8Array, message: Uint8Array, random?: Uint8Array): Uint8Array
   generateKeyPair(seed: Uint8Array): { public: Uint8Array; private: Uint8Array }
 }
-const curve = require('libsignal/src/curve.js') as { verifySignature(publicKey: Buffer, message: Buffer, signature: Buffer, isInit?: boolean): boolean }
+const curve = require('libsignal/src/curve.js') as {
+  verifySignature(publicKey: Buffer, message: Buffer, signature: Buffer, isInit?: boolean): boolean
+  calculateSignature(privateKey: Buffer, message: Buffer): Buffer
+}
 const native = require('libsignal/src/xeddsa-native.js') as { nativeVerify: Verify }
 
 const ROOT = join(import.meta.dirname, '..', '..')
@@ -106,5 +109,52 @@ describe("the project's libsignal patch: XEdDSA verification at native speed", (
       false,
       'OpenSSL refuses it: the pure-JS path answers'
     )
+  })
+})
+
+/**
+ * The defined set for signing: keys from the edges (all zero, all ones, only the bits clamping
+ * clears or sets) and hashed ones, with messages of 0 to 1,000 bytes.
+ */
+const signingVectors = (): { name: string; privateKey: Buffer; message: Buffer }[] => {
+  const keys: [string, Buffer][] = [
+    ['zero key', Buffer.alloc(32)],
+    ['all-ones key', Buffer.alloc(32, 0xff)],
+    ['clamped bits only', Buffer.from([0x07, ...Array<number>(30).fill(0), 0x80])],
+    ['top bits clear', Buffer.from([...Array<number>(31).fill(0xff), 0x3f])],
+    ...Array.from({ length: 60 }, (_, n): [string, Buffer] => [`key ${n}`, bytes(`signing-key${n}`, 32)])
+  ]
+  const lengths = [0, 1, 32, 33, 64, 200, 1000]
+  return keys.map(([name, privateKey], n) => ({ name, privateKey, message: bytes(`signing-message${n}`, lengths[n % lengths.length]!) }))
+}
+
+// The same patch signs without curve25519-js; libsignal calls curve25519-js's sign with no random
+// input, which makes its signatures deterministic, so the patched ones must be the same bytes.
+describe("the project's libsignal patch: XEdDSA signing", () => {
+  it('signs every vector byte for byte as curve25519-js does, and the signatures verify', () => {
+    const differing = signingVectors().filter(({ privateKey, message }) => {
+      const signature = curve.calculateSignature(privateKey, message)
+      return !signature.equals(Buffer.from(curveJs.sign(privateKey, message)))
+    })
+    assert.deepEqual(
+      differing.map(vector => vector.name),
+      []
+    )
+    const { privateKey, message } = signingVectors()[5]!
+    const publicKey = Buffer.from(curveJs.generateKeyPair(privateKey).public)
+    assert.equal(curveJs.verify(publicKey, message, curve.calculateSignature(privateKey, message)), true)
+  })
+
+  it('does not call curve25519-js to sign', () => {
+    const pureJs = curveJs.sign
+    curveJs.sign = () => {
+      throw new Error('curve25519-js signed')
+    }
+    try {
+      const { privateKey, message } = signingVectors()[7]!
+      assert.equal(curve.calculateSignature(privateKey, message).length, 64)
+    } finally {
+      curveJs.sign = pureJs
+    }
   })
 })
