@@ -21,11 +21,16 @@ const only = process.argv.slice(2)
 // A runner started from inside a test would otherwise report to that test's runner, not to us.
 const { NODE_TEST_CONTEXT: _ignored, ...env } = process.env
 const runnerLog = createWriteStream(join(auditDir, 'runner-output.log'))
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-force-exit', '--test-reporter=tap', ...(only.length ? only : files)], {
-  cwd: ROOT,
-  env: { ...env, LOG_AUDIT_DIR: auditDir },
-  stdio: ['ignore', 'pipe', 'pipe']
-})
+const blockingStdout = join(ROOT, 'test', 'support', 'blocking-stdout.ts')
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', '--import', blockingStdout, '--test', '--test-force-exit', '--test-reporter=tap', ...(only.length ? only : files)],
+  {
+    cwd: ROOT,
+    env: { ...env, LOG_AUDIT_DIR: auditDir },
+    stdio: ['ignore', 'pipe', 'pipe']
+  }
+)
 for (const stream of [child.stdout, child.stderr]) {
   stream.on('data', (chunk: Buffer) => {
     runnerLog.write(chunk)
