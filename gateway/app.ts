@@ -1,6 +1,5 @@
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { except } from 'hono/combine'
 import { toErrorResponse } from '../shared/error-response.ts'
 import { appError, errorEnvelope } from '../shared/errors.ts'
 import { bearerAuth } from './auth/middleware.ts'
@@ -11,6 +10,7 @@ import type { GatewayApp, GatewayDeps, GatewayEnv, RequestDeps } from './env/gat
 import { documentedRoutes, lazyApp, mountRouteGroups } from './http/lazy-route-groups.ts'
 import { isMediaUpload } from './http/media-upload.ts'
 import { JSON_BODY_TYPES, originalApiBodies, withFormBodies } from './http/original-api.ts'
+import { pathIn, unless } from './http/unless.ts'
 import { registerApiDocs } from './routes/api-docs.ts'
 import { registerDashboard } from './routes/dashboard.ts'
 import { ROUTE_GROUPS } from './route-groups.ts'
@@ -43,7 +43,7 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
   // Media uploads stream through with their own 50 MB cap (routes/media-messages.ts).
   app.use(
     '/api/*',
-    except(isMediaUpload, async (c, next) => {
+    unless(isMediaUpload, async (c, next) => {
       // A declared length is checked from the header, as bodyLimit would, without asking for the body
       // stream (which on Node builds a whole Web Request); only chunked bodies are counted.
       const length = c.req.header('content-length')
@@ -52,8 +52,8 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
       await next()
     })
   )
-  app.use('/api/*', except(PUBLIC_PATHS, auth))
-  app.use('/api/*', except(isMediaUpload, originalApiBodies()))
+  app.use('/api/*', unless(pathIn(PUBLIC_PATHS), auth))
+  app.use('/api/*', unless(isMediaUpload, originalApiBodies()))
 
   const groups = ROUTE_GROUPS.filter(group => !group.sandboxOnly || deps.config.WA_MODE === 'sandbox')
   mountRouteGroups(app, groups)

@@ -110,6 +110,18 @@ describe('lazy route groups', () => {
     assert.equal((await app.request('/echo/abc')).status, 404, 'a GET does not match the POST route')
   })
 
+  it('gives the group the body the root middleware already read', async () => {
+    const app: GatewayApp = new Hono<GatewayEnv>()
+    app.use('*', async (c, next) => {
+      c.set('deps', { now: () => 7 } as unknown as RequestDeps)
+      if ((await c.req.text()).length > 100) return c.text('too long', 413)
+      await next()
+    })
+    mountRouteGroups(app, testGroups().groups)
+    const answer = await app.request('/echo/abc', post({ n: 5 }))
+    assert.deepEqual(await answer.json(), { name: 'abc', n: 5, deps: 7 })
+  })
+
   it('tries a group whose loading failed again on the next request', async () => {
     const { loads, groups } = testGroups()
     const app = rootApp(groups)

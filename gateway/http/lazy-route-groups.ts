@@ -1,4 +1,4 @@
-import type { Context, ExecutionContext, MiddlewareHandler } from 'hono'
+import type { Context, ExecutionContext, HonoRequest, MiddlewareHandler } from 'hono'
 import type { GatewayApp, GatewayEnv, RouteGroupApp } from '../env/gateway-env.ts'
 
 /** A part of the public API, built on its first request (the groups are in gateway/route-groups.ts). */
@@ -16,8 +16,12 @@ export type RouteGroup = {
   sandboxOnly?: true
 }
 
-/** What the root app's middleware set on a request (its dependencies, the token's principal), for the group app that answers it. */
-const handedOver = new WeakMap<Request, Partial<GatewayEnv['Variables']>>()
+/**
+ * What the root app's middleware set on a request, for the group app that answers it: the
+ * variables (its dependencies, the token's principal) and the body it already read, if it did.
+ */
+type HandedOver = Partial<GatewayEnv['Variables']> & { bodyCache: HonoRequest['bodyCache'] }
+const handedOver = new WeakMap<Request, HandedOver>()
 /** The answers of a group app that has no route for a request: the root app goes on past the group. */
 const unmatched = new WeakSet<Response>()
 
@@ -35,22 +39,14 @@ export const newRouteGroupApp = async (): Promise<RouteGroupApp> => {
 const buildGroupApp = async (group: RouteGroup): Promise<RouteGroupApp> => {
   const [app, register] = await Promise.all([newRouteGroupApp(), group.load()])
   app.use('*', async (c, next) => {
-    const variables = handedOver.get(c.req.raw)
-    if (variables?.deps) c.set('deps', variables.deps)
-    if (variables?.principal) c.set('principal', variables.principal)
+    const handed = handedOver.get(c.req.raw)
+    if (handed?.deps) c.set('deps', handed.deps)
+    if (handed?.principal) c.set('principal', handed.principal)
+    if (handed) Object.assign(c.req.bodyCache, handed.bodyCache)
     await next()
   })
   register(app)
   return app
-}
-
-/** Node's server gives no ExecutionContext, and Hono's getter throws without one. */
-const executionContextOf = (c: Context) => {
-  try {
-    return c.executionCtx
-  } catch {
-    return undefined
-  }
 }
 
 /** What lazyApp needs of the app it builds: any Hono app. */
@@ -68,6 +64,18 @@ type LazyBuilt = {
  */
 export const lazyApp = (build: () => Promise<LazyBuilt>): MiddlewareHandler<GatewayEnv> => {
   let built: Promise<LazyBuilt> | undefined
+  // Node's server gives no ExecutionContext, and Hono's getter throws (an Error, stack and all)
+  // without one: once a request has shown that this runtime gives none, it is not asked again.
+  let contexts = true
+  const executionContextOf = (c: Context): ExecutionContext | undefined => {
+    if (!contexts) return undefined
+    try {
+      return c.executionCtx
+    } catch {
+      contexts = false
+      return undefined
+    }
+  }
   const answering = (): Promise<LazyBuilt> => {
     if (!built) {
       const pending = build().then(app => {
@@ -90,7 +98,7 @@ export const lazyApp = (build: () => Promise<LazyBuilt>): MiddlewareHandler<Gate
   }
   return async (c, next) => {
     const app = await answering()
-    handedOver.set(c.req.raw, { deps: c.var.deps, principal: c.var.principal })
+    handedOver.set(c.req.raw, { deps: c.var.deps, principal: c.var.principal, bodyCache: c.req.bodyCache })
     const answer = await app.fetch(c.req.raw, c.env, executionContextOf(c))
     if (!unmatched.has(answer)) return answer
     await next()

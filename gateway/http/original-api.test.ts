@@ -25,6 +25,19 @@ describe("the original API's bodies", () => {
       name: 'Kantor'
     })
   })
+
+  it('hands back the same body when there is nothing to change, so the request goes on as it came', () => {
+    const current = { to: '+6281234567890', code: '123456' }
+    assert.equal(toCurrentNames('/api/otp/verify', current, false), current)
+    const buttons = { to: '0812', text: 'pick', buttons: [{ text: 'Yes' }] }
+    const renamed = toCurrentNames('/api/messages/s/button', buttons, false)
+    assert.notEqual(renamed, buttons)
+    assert.deepEqual(renamed.buttons, [{ id: 'btn_1', text: 'Yes' }])
+    assert.deepEqual(buttons.buttons, [{ text: 'Yes' }], 'the body it was given is not changed')
+    const form = { to: '0812', ptt: 'true', length: '6' }
+    assert.deepEqual(toCurrentNames('/api/messages/s/audio', form, true), { to: '0812', ptt: true, length: 6 })
+    assert.deepEqual(form, { to: '0812', ptt: 'true', length: '6' })
+  })
 })
 
 describe('bodies nested too deeply for the renaming to handle', () => {

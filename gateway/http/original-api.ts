@@ -92,9 +92,15 @@ const rename = (body: Body, original: string, current: string): Body => {
   return current in rest ? rest : { ...rest, [current]: value }
 }
 
-/** The original's names become ours, text numbers and booleans become values; nothing else changes. */
+/**
+ * The original's names become ours, text numbers and booleans become values; nothing else changes.
+ * A body with nothing to change comes back as the same object.
+ */
 export const toCurrentNames = (path: string, body: Body, fromForm: boolean): Body => {
-  let renamed: Body = { ...body }
+  let renamed: Body = body
+  const set = (key: string, value: unknown) => {
+    renamed = { ...renamed, [key]: value }
+  }
   for (const [pattern, names] of RENAMES) {
     if (pattern.test(path)) for (const [original, current] of Object.entries(names)) renamed = rename(renamed, original, current)
   }
@@ -103,19 +109,25 @@ export const toCurrentNames = (path: string, body: Body, fromForm: boolean): Bod
     const value = renamed[key]
     if (typeof value !== 'string') continue
     if ((fromForm || key === 'latitude' || key === 'longitude') && NUMBERS.has(key) && value.trim() !== '' && Number.isFinite(Number(value)))
-      renamed[key] = Number(value)
-    if (fromForm && BOOLEANS.has(key) && (value === 'true' || value === 'false')) renamed[key] = value === 'true'
+      set(key, Number(value))
+    else if (fromForm && BOOLEANS.has(key) && (value === 'true' || value === 'false')) set(key, value === 'true')
   }
   // Buttons that carry only a text get their ids from their place, as the original made them.
   if (/\/button$/.test(path) && Array.isArray(renamed.buttons)) {
-    renamed.buttons = renamed.buttons.map((button, i) => (isObject(button) && !('id' in button) ? { id: `btn_${i + 1}`, ...button } : button))
+    set(
+      'buttons',
+      renamed.buttons.map((button, i) => (isObject(button) && !('id' in button) ? { id: `btn_${i + 1}`, ...button } : button))
+    )
   }
   // List rows were keyed by `rowId`.
   if (/\/list$/.test(path) && Array.isArray(renamed.sections)) {
-    renamed.sections = renamed.sections.map(section =>
-      isObject(section) && Array.isArray(section.rows)
-        ? { ...section, rows: section.rows.map(row => (isObject(row) ? rename(row, 'rowId', 'id') : row)) }
-        : section
+    set(
+      'sections',
+      renamed.sections.map(section =>
+        isObject(section) && Array.isArray(section.rows)
+          ? { ...section, rows: section.rows.map(row => (isObject(row) ? rename(row, 'rowId', 'id') : row)) }
+          : section
+      )
     )
   }
   return renamed
@@ -154,8 +166,10 @@ export const originalApiBodies = (): MiddlewareHandler => async (c, next) => {
     }
   }
   if (nestsDeeperThan(body, MAX_JSON_DEPTH)) throw appError('VALIDATION_ERROR', `Request body nests deeper than ${MAX_JSON_DEPTH} levels`)
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return forwardJson(c, body, next)
-  return forwardJson(c, toCurrentNames(c.req.path, body as Body, form && !writtenAsJson), next)
+  // JSON with nothing to rename goes on as it came: the route reads the text read here, cached.
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return form ? forwardJson(c, body, next) : next()
+  const current = toCurrentNames(c.req.path, body as Body, form && !writtenAsJson)
+  return form || current !== body ? forwardJson(c, current, next) : next()
 }
 
 const forwardJson = async (c: Parameters<MiddlewareHandler>[0], body: unknown, next: () => Promise<void>) => {
