@@ -73,17 +73,24 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
     )
   )
 
-  app.get('/api/openapi.json', async c => {
+  // The document is built once (it needs every group), on the first request for it.
+  let openApiDocument: Promise<object> | undefined
+  const buildDocument = async () => {
     const documented = await documentedRoutes(groups)
     documented.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-    return c.json(
-      withFormBodies(
-        documented.getOpenAPI31Document({
-          openapi: '3.1.0',
-          info: { title: 'WhatsApp OTP gateway', version: '0.1.0', description: 'Send and verify one-time codes over WhatsApp.' }
-        })
-      )
+    return withFormBodies(
+      documented.getOpenAPI31Document({
+        openapi: '3.1.0',
+        info: { title: 'WhatsApp OTP gateway', version: '0.1.0', description: 'Send and verify one-time codes over WhatsApp.' }
+      })
     )
+  }
+  app.get('/api/openapi.json', async c => {
+    openApiDocument ??= buildDocument().catch(error => {
+      openApiDocument = undefined
+      throw error
+    })
+    return c.json(await openApiDocument)
   })
   registerApiDocs(app, deps.docsAssets)
   registerDashboard(app, deps.dashboardAssets)

@@ -108,6 +108,9 @@ describe('lazy route groups', () => {
       assert.deepEqual(await answer.json(), { error: 'NOT_FOUND' })
     }
     assert.equal((await app.request('/echo/abc')).status, 404, 'a GET does not match the POST route')
+    const head = await app.request('/boom/deeper', { method: 'HEAD' })
+    assert.equal(head.status, 404)
+    assert.match(head.headers.get('content-type') ?? '', /json/, "a HEAD gets the root app's answer too")
   })
 
   it('gives the group the body the root middleware already read', async () => {

@@ -22,8 +22,11 @@ export type RouteGroup = {
  */
 type HandedOver = Partial<GatewayEnv['Variables']> & { bodyCache: HonoRequest['bodyCache'] }
 const handedOver = new WeakMap<Request, HandedOver>()
-/** The answers of a group app that has no route for a request: the root app goes on past the group. */
-const unmatched = new WeakSet<Response>()
+/**
+ * Marks the answer of a built app that has no route for a request: the root app goes on past it.
+ * A header, not the Response itself: Hono answers a HEAD with a copy of the GET's Response.
+ */
+const UNMATCHED = 'x-lazy-app-unmatched'
 
 /** An empty group app; zod-openapi itself is imported with the first group. */
 export const newRouteGroupApp = async (): Promise<RouteGroupApp> => {
@@ -79,11 +82,7 @@ export const lazyApp = (build: () => Promise<LazyBuilt>): MiddlewareHandler<Gate
   const answering = (): Promise<LazyBuilt> => {
     if (!built) {
       const pending = build().then(app => {
-        app.notFound(() => {
-          const answer = new Response(null, { status: 404 })
-          unmatched.add(answer)
-          return answer
-        })
+        app.notFound(() => new Response(null, { status: 404, headers: { [UNMATCHED]: '1' } }))
         app.onError(error => {
           throw error
         })
@@ -100,7 +99,7 @@ export const lazyApp = (build: () => Promise<LazyBuilt>): MiddlewareHandler<Gate
     const app = await answering()
     handedOver.set(c.req.raw, { deps: c.var.deps, principal: c.var.principal, bodyCache: c.req.bodyCache })
     const answer = await app.fetch(c.req.raw, c.env, executionContextOf(c))
-    if (!unmatched.has(answer)) return answer
+    if (!answer.headers.has(UNMATCHED)) return answer
     await next()
   }
 }

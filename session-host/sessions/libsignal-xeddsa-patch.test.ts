@@ -145,6 +145,15 @@ describe("the project's libsignal patch: XEdDSA signing", () => {
     assert.equal(curveJs.verify(publicKey, message, curve.calculateSignature(privateKey, message)), true)
   })
 
+  it('refuses a key of another length, as curve25519-js does', () => {
+    const patched = require('libsignal/src/xeddsa-native.js') as { sign(privateKey: Uint8Array, message: Uint8Array): Buffer }
+    for (const length of [31, 33]) {
+      const key = bytes(`short-or-long${length}`, length)
+      assert.throws(() => curveJs.sign(key, Buffer.from('m')), /wrong secret key length/)
+      assert.throws(() => patched.sign(key, Buffer.from('m')), /wrong secret key length/)
+    }
+  })
+
   it('does not call curve25519-js to sign', () => {
     const pureJs = curveJs.sign
     curveJs.sign = () => {

@@ -1,11 +1,14 @@
 import { after, afterEach, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Curve, WA_CERT_DETAILS } from '@whiskeysockets/baileys'
 import pino from 'pino'
 import { Sandbox } from '../sandbox/sandbox.ts'
+import { SharedSandbox } from '../sandbox/shared-sandbox.ts'
 import { WaSim } from '../sim/wa-sim.ts'
 import { BaileysDriver } from '../sim/testing/baileys-driver.ts'
 import { verifyXEdDSA } from '../sim/xeddsa.ts'
@@ -75,6 +78,41 @@ describe('the noise root a host trusts', () => {
       assert.equal(sandbox.emulator().noiseRootKey, sandbox.sim.certRoot.toString('hex'))
     } finally {
       await sandbox.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it("is the home host's emulator's in a sandbox fleet, and stays WhatsApp's when an older home names none", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'noise-root-home-'))
+    const home = new Sandbox(pino({ level: 'silent' }), {
+      stateFile: join(dir, 'state.json'),
+      receipts: { deliveredAfterMs: 0, readAfterMs: 0 },
+      sentLimit: 10
+    })
+    let answer: Record<string, unknown> = {}
+    const server = createServer((_request, response) => {
+      response.setHeader('content-type', 'application/json')
+      response.end(JSON.stringify({ success: true, message: 'emulator', data: answer }))
+    })
+    await new Promise<void>(listening => server.listen(0, '127.0.0.1', listening))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    try {
+      await home.start()
+      const { noiseRootKey, ...older } = home.emulator()
+      restoreRoot()
+      answer = older
+      const fromOlderHome = new SharedSandbox(url, 'x'.repeat(32), pino({ level: 'silent' }))
+      await fromOlderHome.start()
+      assert.deepEqual(Buffer.from(WA_CERT_DETAILS.PUBLIC_KEY), WHATSAPP_NOISE_ROOT)
+      await fromOlderHome.stop()
+      answer = { ...older, noiseRootKey }
+      const member = new SharedSandbox(url, 'x'.repeat(32), pino({ level: 'silent' }))
+      await member.start()
+      assert.deepEqual(Buffer.from(WA_CERT_DETAILS.PUBLIC_KEY), home.sim.certRoot)
+      await member.stop()
+    } finally {
+      await home.stop()
+      server.close()
       rmSync(dir, { recursive: true, force: true })
     }
   })
