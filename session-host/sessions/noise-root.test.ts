@@ -21,6 +21,9 @@ import { trustNoiseRoot, WHATSAPP_NOISE_ROOT } from './noise-root.ts'
  */
 const lenient = Curve.verify
 const restoreRoot = () => trustNoiseRoot(WHATSAPP_NOISE_ROOT)
+/** A sandbox keeping its state in `dir`. */
+const sandboxIn = (dir: string) =>
+  new Sandbox(pino({ level: 'silent' }), { stateFile: join(dir, 'state.json'), receipts: { deliveredAfterMs: 0, readAfterMs: 0 }, sentLimit: 10 })
 
 describe('the noise root a host trusts', () => {
   const sim = new WaSim()
@@ -67,11 +70,7 @@ describe('the noise root a host trusts', () => {
 
   it("is the sandbox emulator's in sandbox mode, and the sandbox tells a fleet's other hosts which it is", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'noise-root-'))
-    const sandbox = new Sandbox(pino({ level: 'silent' }), {
-      stateFile: join(dir, 'state.json'),
-      receipts: { deliveredAfterMs: 0, readAfterMs: 0 },
-      sentLimit: 10
-    })
+    const sandbox = sandboxIn(dir)
     try {
       await sandbox.start()
       assert.deepEqual(Buffer.from(WA_CERT_DETAILS.PUBLIC_KEY), sandbox.sim.certRoot)
@@ -84,11 +83,7 @@ describe('the noise root a host trusts', () => {
 
   it("is the home host's emulator's in a sandbox fleet, and stays WhatsApp's when an older home names none", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'noise-root-home-'))
-    const home = new Sandbox(pino({ level: 'silent' }), {
-      stateFile: join(dir, 'state.json'),
-      receipts: { deliveredAfterMs: 0, readAfterMs: 0 },
-      sentLimit: 10
-    })
+    const home = sandboxIn(dir)
     let answer: Record<string, unknown> = {}
     const server = createServer((_request, response) => {
       response.setHeader('content-type', 'application/json')
