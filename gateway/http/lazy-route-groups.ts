@@ -112,7 +112,7 @@ export const mountRouteGroups = (app: GatewayApp, groups: readonly RouteGroup[])
   }
 }
 
-/** One app with every group's routes, for the OpenAPI document (built per document request). */
+/** One app with every group's routes, for the OpenAPI document. */
 export const documentedRoutes = async (groups: readonly RouteGroup[]): Promise<RouteGroupApp> => {
   const [app, ...registers] = await Promise.all([newRouteGroupApp(), ...groups.map(group => group.load())])
   for (const register of registers) register(app)

@@ -1,10 +1,8 @@
-import { after, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { Curve, proto, WA_CERT_DETAILS } from '@whiskeysockets/baileys'
 import { makeCertChain } from './cert-chain.ts'
-import { WaSim } from './wa-sim.ts'
 import { verifyXEdDSA } from './xeddsa.ts'
-import { BaileysDriver } from './testing/baileys-driver.ts'
 
 /** The checks of Baileys' noise-handler, done with a verifier that really verifies. */
 const verifyChain = (encoded: Uint8Array, rootPublic: Uint8Array, serverStatic: Uint8Array): boolean => {
@@ -38,25 +36,5 @@ describe('the noise certificate chain', () => {
     decoded.leaf!.signature = signature
     assert.equal(verifyChain(proto.CertChain.encode(decoded).finish(), chain.root.public, serverStatic.public), false)
   })
-
-  describe('with Baileys trusting the emulator root, as a verifying Baileys would have to', () => {
-    const original = Buffer.from(WA_CERT_DETAILS.PUBLIC_KEY)
-    const sim = new WaSim()
-    after(async () => {
-      WA_CERT_DETAILS.PUBLIC_KEY.set(original)
-      await sim.stop()
-    })
-
-    it('links and opens', async () => {
-      const url = await sim.start()
-      WA_CERT_DETAILS.PUBLIC_KEY.set(sim.certRoot)
-      const driver = new BaileysDriver({ url, sim, scanAs: '15550020001' }).start()
-      try {
-        await driver.waitOpen()
-        assert.deepEqual(driver.closeCodes, [515])
-      } finally {
-        await driver.stop()
-      }
-    })
-  })
+  // That a Baileys which verifies the chain links once it trusts this root: sessions/noise-root.test.ts.
 })
