@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomInt } from 'node:crypto'
 import { describe, it } from 'node:test'
 
 const runSuite = (leak: boolean) => {
   const secret = randomBytes(12).toString('hex')
+  const code = String(randomInt(100_000, 1_000_000))
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'test/run-suite.ts', 'test/fixtures/leaky-log.fixture.ts'], {
     encoding: 'utf8',
-    env: { ...process.env, LEAKY_SECRET: secret, LEAK: leak ? '1' : '0' }
+    env: { ...process.env, LEAKY_SECRET: secret, LEAKY_CODE: code, LEAK: leak ? '1' : '0' }
   })
-  return { status: result.status, output: result.stdout, secret }
+  return { status: result.status, output: result.stdout, secret, code }
 }
 
 describe('the suite-wide log audit', () => {
@@ -17,7 +18,12 @@ describe('the suite-wide log audit', () => {
     const run = runSuite(true)
     assert.notEqual(run.status, 0)
     assert.match(run.output, /log audit FAILED: a recorded secret or token of length 24 appears/)
-    assert.equal(run.output.split('log audit')[1]?.includes(run.secret), false)
+    assert.match(run.output, /log audit FAILED: a recorded code of length 6 appears in .*"note":"Your code is ‹it›\."/)
+    // Where: the test file's log, and the line's shape with the value and the digits masked.
+    assert.match(run.output, /appears in logs-leaky-log\.fixture\.ts-\d+\.log: ….*"apiKey":"‹it›".*…/)
+    for (const line of run.output.split('\n').filter(l => l.includes('log audit FAILED'))) assert.doesNotMatch(line.split('.log: ')[1] ?? 'missing', /\d/)
+    const audit = run.output.slice(run.output.indexOf('# log audit'))
+    assert.equal(audit.includes(run.secret) || audit.includes(run.code), false)
   })
 
   it('passes when the product logger redacts it', () => {

@@ -47,13 +47,32 @@ const sensitive = new Set(
     .flatMap(f => readFileSync(join(auditDir, f), 'utf8').split('\n'))
     .filter(v => v.length >= 4)
 )
+/**
+ * Where a leak is, without the leak: the line around it with the value, every other recorded value
+ * and every digit masked, so a chance match (a number that happens to equal a code) can be told
+ * from a real one by the shape of what surrounds it.
+ */
+const maskedAround = (text: string, at: number, value: string): string => {
+  const lineStart = text.lastIndexOf('\n', at) + 1
+  const lineEnd = text.indexOf('\n', at) < 0 ? text.length : text.indexOf('\n', at)
+  let around = `${text.slice(Math.max(lineStart, at - 60), at)}‹it›${text.slice(at + value.length, Math.min(lineEnd, at + value.length + 60))}`
+  for (const other of sensitive) around = around.replaceAll(other, '‹recorded›')
+  return around.replace(/[A-Za-z0-9+/_-]{16,}/g, '‹long›').replace(/\d/g, '#')
+}
 const logs = entries.filter(f => f.endsWith('.log')).map(f => ({ file: f, text: readFileSync(join(auditDir, f), 'utf8') }))
 const bytes = logs.reduce((n, log) => n + log.text.length, 0)
-// A code must stand alone: longer digit runs (timestamps, phone numbers) may contain it by chance,
-// and so may the fraction of a number (the runner's `duration_ms: 31.469768`) or a process id.
-const leaks = [...sensitive].filter(value => {
-  const pattern = /^\d+$/.test(value) ? new RegExp(`(?<![\\d.]|"pid":)${value}(?![\\d])`) : undefined
-  return logs.some(log => (pattern ? pattern.test(log.text) : log.text.includes(value)))
+// A code must stand alone as a word: longer digit runs (timestamps, phone numbers) may contain it
+// by chance, and so may the fraction of a number (the runner's `duration_ms: 31.469768`), a process
+// id, and the hex of a message id (`3EB0A7C1482913F…`): a suite's logs hold about a hundred such
+// six-digit runs inside ids, enough to match one of its ~360 codes in one run out of twenty.
+const isCode = (value: string): boolean => /^\d+$/.test(value)
+const leaks = [...sensitive].flatMap(value => {
+  const pattern = isCode(value) ? new RegExp(`(?<![\\w.]|"pid":)${value}(?!\\w)`) : undefined
+  for (const log of logs) {
+    const at = pattern ? log.text.search(pattern) : log.text.indexOf(value)
+    if (at >= 0) return [{ value, file: log.file, around: maskedAround(log.text, at, value) }]
+  }
+  return []
 })
 rmSync(auditDir, { recursive: true, force: true })
 
@@ -64,8 +83,8 @@ if (!only.length && (sensitive.size === 0 || logs.length === 0)) {
 }
 if (leaks.length) {
   // Never print the value itself: its kind and length are enough to find the test.
-  for (const leak of leaks)
-    console.log(`# log audit FAILED: a recorded ${/^\d+$/.test(leak) ? 'code' : 'secret or token'} of length ${leak.length} appears in the logs`)
+  for (const { value, file, around } of leaks)
+    console.log(`# log audit FAILED: a recorded ${isCode(value) ? 'code' : 'secret or token'} of length ${value.length} appears in ${file}: …${around}…`)
   process.exit(exitCode || 1)
 }
 console.log('# log audit: clean')

@@ -1,5 +1,5 @@
 import { appendFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import pino from 'pino'
 import type { Logger } from 'pino'
 import { LOG_REDACTION } from '../../shared/logger.ts'
@@ -10,6 +10,8 @@ import { LOG_REDACTION } from '../../shared/logger.ts'
  * checks that no recorded value appears in any log. Outside the runner these are no-ops.
  */
 const dir = process.env.LOG_AUDIT_DIR
+/** Named after the test file whose process writes it, so a failed audit says where to look. */
+const logFile = dir ? join(dir, `logs-${basename(process.argv[1] ?? 'process')}-${process.pid}.log`) : ''
 
 export const recordSensitive = (...values: (string | undefined)[]): void => {
   const kept = values.filter((v): v is string => typeof v === 'string' && v.length >= 4)
@@ -17,14 +19,12 @@ export const recordSensitive = (...values: (string | undefined)[]): void => {
 }
 
 export const captureLog = (text: string): void => {
-  if (dir) appendFileSync(join(dir, `logs-${process.pid}.log`), text)
+  if (dir) appendFileSync(logFile, text)
 }
 
 /** The product's redacting logger at debug level, writing into the audit instead of the console. */
 export const auditedLogger = (name: string): Logger =>
-  dir
-    ? pino({ name, level: 'debug', redact: LOG_REDACTION }, pino.destination({ dest: join(dir, `logs-${process.pid}.log`), append: true, sync: true }))
-    : pino({ level: 'silent' })
+  dir ? pino({ name, level: 'debug', redact: LOG_REDACTION }, pino.destination({ dest: logFile, append: true, sync: true })) : pino({ level: 'silent' })
 
 /**
  * OTP codes inside a message text. Only runs of 6–10 digits: shorter ones collide by chance with
