@@ -7,12 +7,14 @@ import { buildLogger, logFormat } from '../shared/logger.ts'
 import { parseHostConfig } from './config.ts'
 import { createHost } from './create-host.ts'
 import { containLibsignalConsole } from './libsignal-console.ts'
+import { startKeyPairSupply } from './sessions/key-pair-supply.ts'
 
 /** Node entry: parses the environment, builds the host, serves it, and stops it on SIGTERM/SIGINT. */
 const main = async (): Promise<void> => {
   const config = parseHostConfig(process.env)
   const logger = buildLogger({ pino, pretty }, { name: 'session-host', level: config.LOG_LEVEL, format: logFormat(config), colorize: process.stdout.isTTY })
   containLibsignalConsole(logger)
+  const keyPairs = startKeyPairSupply()
   if (config.MEDIA_URL_ALLOW_HOSTS.length > 0)
     logger.warn({ hosts: config.MEDIA_URL_ALLOW_HOSTS }, 'media URLs may reach these hosts although they are private (MEDIA_URL_ALLOW_HOSTS)')
   if (!config.GATEWAY_URL) logger.warn('GATEWAY_URL is not set: webhook events are stored but not delivered')
@@ -39,6 +41,7 @@ const main = async (): Promise<void> => {
     await host.handOver()
     await new Promise<void>(resolve => server.close(() => resolve()))
     await host.stop()
+    await keyPairs.stop()
     clearTimeout(force)
     process.exit(0)
   }

@@ -11,7 +11,10 @@ const curveJs = require('curve25519-js') as {
 type Pair = { pubKey: Buffer; privKey: Buffer }
 const curve = require('libsignal/src/curve.js') as { generateKeyPair(): Pair; calculateAgreement(publicKey: Buffer, privateKey: Buffer): Buffer }
 // Present only when the patch was applied at install.
-const native = require('libsignal/src/x25519-native.js') as { agree(publicKey: Buffer, privateKey: Buffer): Buffer }
+const native = require('libsignal/src/x25519-native.js') as {
+  agree(publicKey: Buffer, privateKey: Buffer): Buffer
+  supplyKeyPairs(take: (() => Pair | undefined) | null): void
+}
 
 /** The DER import libsignal used before the patch, as the reference. */
 const PUBLIC_DER = Buffer.from('302a300506032b656e032100', 'hex')
@@ -95,5 +98,41 @@ describe('libsignal X25519 without DER imports (the patch)', () => {
       nodeCrypto.generateKeyPairSync = generate
     }
     assert.equal(jobs, 0, 'libsignal still generated its pairs with generateKeyPairSync')
+  })
+
+  it('draws private keys from OpenSSL’s generator 256 at a time, never handing out one twice', () => {
+    const randomBytes = nodeCrypto.randomBytes
+    let draws = 0
+    nodeCrypto.randomBytes = ((size: number) => {
+      draws++
+      return randomBytes(size)
+    }) as typeof randomBytes
+    const keys = new Set<string>()
+    try {
+      for (let n = 0; n < 600; n++) keys.add(curve.generateKeyPair().privKey.toString('hex'))
+    } finally {
+      nodeCrypto.randomBytes = randomBytes
+    }
+    assert.equal(keys.size, 600)
+    // 600 keys take three draws of 256, or two after what the tests before left of one.
+    assert.ok(draws >= 2 && draws <= 3, `${draws} draws for 600 keys`)
+  })
+
+  it('hands out a supplied pair while there is one, and makes its own when the supply has none or a malformed one', () => {
+    const made = curve.generateKeyPair()
+    const given = { pubKey: made.pubKey.subarray(1), privKey: made.privKey }
+    const answers: (Pair | undefined)[] = [given, undefined, { pubKey: Buffer.alloc(31), privKey: made.privKey }]
+    native.supplyKeyPairs(() => answers.shift())
+    try {
+      assert.deepEqual(curve.generateKeyPair(), made)
+      for (let n = 0; n < 3; n++) {
+        const own = curve.generateKeyPair()
+        assert.notDeepEqual(own.privKey, made.privKey)
+        assert.equal(own.pubKey.subarray(1).toString('hex'), Buffer.from(curveJs.generateKeyPair(own.privKey).public).toString('hex'))
+      }
+    } finally {
+      native.supplyKeyPairs(null)
+    }
+    assert.equal(answers.length, 0)
   })
 })
