@@ -126,6 +126,29 @@ for (const engine of ENGINES)
       assert.deepEqual(await auth.state.keys.get('pre-key', ['9']), {})
     })
 
+    it('stores a linking device’s 812 pre-keys in one write, each read back as it was, and replaces a stored one', async () => {
+      const { db } = await database.connect()
+      const { authKeys } = tablesOf(db)
+      const fence = await addLeasedSession(db, 'shop-3c')
+      const auth = await loadAuthState(db, 'shop-3c', fence)
+      const preKey = (n: number) => ({ public: Buffer.from(`public "${n}" \\ ü`), private: Buffer.alloc(32, n) })
+      const ids = Array.from({ length: 812 }, (_, n) => String(n + 1))
+      await auth.state.keys.set({ 'pre-key': Object.fromEntries(ids.map(id => [id, preKey(Number(id))])) })
+      assert.equal(
+        (
+          await db
+            .select()
+            .from(authKeys)
+            .where(and(eq(authKeys.sessionId, 'shop-3c'), eq(authKeys.type, 'pre-key')))
+        ).length,
+        812
+      )
+      const read = await auth.state.keys.get('pre-key', ids)
+      assert.deepEqual(read, Object.fromEntries(ids.map(id => [id, preKey(Number(id))])))
+      await auth.state.keys.set({ 'pre-key': { '7': preKey(9000), '8': null } })
+      assert.deepEqual(await auth.state.keys.get('pre-key', ['7', '8', '9']), { '7': preKey(9000), '9': preKey(9) })
+    })
+
     it('refuses every write once another host took the session over, and leaves what the new owner stored', async () => {
       // The first test closed the first connection.
       const { db } = await database.connect()

@@ -2,6 +2,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm'
 import { BufferJSON, initAuthCreds, proto } from '@whiskeysockets/baileys'
 import type { AuthenticationCreds, AuthenticationState, SignalDataSet, SignalDataTypeMap } from '@whiskeysockets/baileys'
 import { tablesOf, writeTransaction } from '../db/database.ts'
+import { jsonEntries } from '../db/dialect-sql.ts'
 import type { Db, DbExecutor } from '../db/database.ts'
 import { isLeaseCurrent, LeaseLostError, leaseHeld } from '../fleet/session-leases.ts'
 import type { Fence } from '../fleet/session-leases.ts'
@@ -10,7 +11,7 @@ import { SignalKeyCache } from './signal-key-cache.ts'
 const serialize = (value: unknown): string => JSON.stringify(value, BufferJSON.replacer)
 const deserialize = <T>(text: string): T => JSON.parse(text, BufferJSON.reviver) as T
 
-/** Keys per statement: 4 parameters each, well under SQLite's and PostgreSQL's limits. */
+/** Key ids per DELETE statement, well under SQLite's and PostgreSQL's parameter limits. */
 const BATCH = 500
 
 /**
@@ -96,17 +97,17 @@ export const loadAuthState = async (db: Db, sessionId: string, fence: Fence): Pr
               await tx
                 .delete(authKeys)
                 .where(and(eq(authKeys.sessionId, sessionId), eq(authKeys.type, type), inArray(authKeys.keyId, removed.slice(start, start + BATCH)), held(tx)))
-            // A login stores 800 pre-keys: one statement per batch, each fenced, not one per key.
-            for (let start = 0; start < stored.length; start += BATCH) {
-              const rows = stored.slice(start, start + BATCH).map(([keyId, value]) => sql`(${sessionId}, ${type}, ${keyId}, ${serialize(value)})`)
-              const saved = await tx
-                .insert(authKeys)
-                .select(sql`SELECT column1, column2, column3, column4 FROM (VALUES ${sql.join(rows, sql`, `)}) AS batch WHERE ${held(tx)}`)
-                .onConflictDoUpdate({ target: [authKeys.sessionId, authKeys.type, authKeys.keyId], set: { value: sql`excluded.value` } })
-                .returning({ keyId: authKeys.keyId })
-              if (saved.length === 0) throw new LeaseLostError(sessionId)
-              fenced = true
-            }
+            if (stored.length === 0) continue
+            // A login stores 812 pre-keys: one fenced statement for the type, its keys in one
+            // JSON parameter ({ keyId: serialized value }), not a statement or parameters per key.
+            const batch = JSON.stringify(Object.fromEntries(stored.map(([keyId, value]) => [keyId, serialize(value)])))
+            const saved = await tx
+              .insert(authKeys)
+              .select(sql`SELECT ${sessionId}, ${type}, batch.key, batch.value FROM ${jsonEntries(tx, batch)} WHERE ${held(tx)}`)
+              .onConflictDoUpdate({ target: [authKeys.sessionId, authKeys.type, authKeys.keyId], set: { value: sql`excluded.value` } })
+              .returning({ keyId: authKeys.keyId })
+            if (saved.length === 0) throw new LeaseLostError(sessionId)
+            fenced = true
           }
           // Deletes alone change nothing once the lease is gone; say so like the inserts do.
           if (!fenced && !(await isLeaseCurrent(tx, sessionId, fence))) throw new LeaseLostError(sessionId)
