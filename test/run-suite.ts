@@ -53,9 +53,12 @@ const sensitive = new Set(
  * from a real one by the shape of what surrounds it.
  */
 const maskedAround = (text: string, at: number, value: string): string => {
-  const lineStart = text.lastIndexOf('\n', at) + 1
-  const lineEnd = text.indexOf('\n', at) < 0 ? text.length : text.indexOf('\n', at)
-  let around = `${text.slice(Math.max(lineStart, at - 60), at)}‹it›${text.slice(at + value.length, Math.min(lineEnd, at + value.length + 60))}`
+  const before = text
+    .slice(Math.max(0, at - 60), at)
+    .split('\n')
+    .at(-1)
+  const after = text.slice(at + value.length, at + value.length + 60).split('\n')[0]
+  let around = `${before}‹it›${after}`
   for (const other of sensitive) around = around.replaceAll(other, '‹recorded›')
   return around.replace(/[A-Za-z0-9+/_-]{16,}/g, '‹long›').replace(/\d/g, '#')
 }

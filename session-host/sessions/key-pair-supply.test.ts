@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import { createPrivateKey, createPublicKey } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { describe, it } from 'node:test'
 import { Curve } from '@whiskeysockets/baileys'
@@ -9,11 +8,10 @@ import type { KeyPairSupply } from './key-pair-supply.ts'
 const require = createRequire(import.meta.url)
 const curve = require('libsignal/src/curve.js') as { generateKeyPair(): { pubKey: Buffer; privKey: Buffer } }
 
-/** The public key OpenSSL derives from a raw X25519 private key, as the reference. */
-const publicOf = (privKey: Buffer): string =>
-  createPublicKey(createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: privKey.toString('base64url'), x: '' }, format: 'jwk' }))
-    .export({ format: 'jwk' })
-    .x!.toString()
+const curveJs = require('curve25519-js') as { generateKeyPair(seed: Uint8Array): { public: Uint8Array } }
+
+/** The public key of a raw X25519 private key, from curve25519-js as the independent reference. */
+const publicOf = (privKey: Buffer): string => Buffer.from(curveJs.generateKeyPair(privKey).public).toString('base64url')
 const base64url = (raw: Buffer): string => raw.toString('base64url')
 
 const filled = async (supply: KeyPairSupply, count: number): Promise<void> => {
