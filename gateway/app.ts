@@ -3,11 +3,10 @@ import { bodyLimit } from 'hono/body-limit'
 import { toErrorResponse } from '../shared/error-response.ts'
 import { appError, errorEnvelope } from '../shared/errors.ts'
 import { bearerAuth } from './auth/middleware.ts'
-import { PUBLIC_PATHS } from './auth/public-paths.ts'
 import { deriveQrPageKey } from './auth/qr-page-link.ts'
 import { importPepper } from './otp/otp-hash.ts'
 import type { GatewayApp, GatewayDeps, GatewayEnv, RequestDeps } from './env/gateway-env.ts'
-import { documentedRoutes, lazyApp, mountRouteGroups } from './http/lazy-route-groups.ts'
+import { documentedRoutes, lazyApp, mountRouteGroups, publicRoutePaths } from './http/lazy-route-groups.ts'
 import { isMediaUpload } from './http/media-upload.ts'
 import { JSON_BODY_TYPES, originalApiBodies, withFormBodies } from './http/original-api.ts'
 import { pathIn, unless } from './http/unless.ts'
@@ -52,7 +51,9 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
       await next()
     })
   )
-  app.use('/api/*', unless(pathIn(PUBLIC_PATHS), auth))
+  // The API reference, and the routes the table marks public (health, the QR page).
+  const publicPaths = ['/api/openapi.json', '/api/docs', '/api/docs/assets/*', ...publicRoutePaths(ROUTE_GROUPS)]
+  app.use('/api/*', unless(pathIn(publicPaths), auth))
   app.use('/api/*', unless(isMediaUpload, originalApiBodies()))
 
   const groups = ROUTE_GROUPS.filter(group => !group.sandboxOnly || deps.config.WA_MODE === 'sandbox')

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { Hono } from 'hono'
-import { newRouteGroupApp } from './http/lazy-route-groups.ts'
+import { newRouteGroupApp, publicRoutePaths } from './http/lazy-route-groups.ts'
 import { ROUTE_GROUPS } from './route-groups.ts'
 
 /** Each group's own routes, as its module registers them (Hono paths, upper-case methods). */
@@ -37,5 +37,9 @@ describe('the route groups table', () => {
       entry => !used.has(entry.replace(/ \([A-Z]+\)$/, ''))
     )
     assert.deepEqual(unused, [])
+  })
+
+  it('marks public, answered without a bearer token, only health and the QR page with its signed link', () => {
+    assert.deepEqual(publicRoutePaths(ROUTE_GROUPS), ['/api/health', '/api/sessions/:sessionId/qr-page', '/api/sessions/:sessionId/qr-page/state'])
   })
 })

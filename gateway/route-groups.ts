@@ -5,10 +5,10 @@ import type { RouteGroup } from './http/lazy-route-groups.ts'
  * loaded, and its zod schemas built, only when a request first needs it, so a Workers isolate that
  * wakes for one call does not build every route's schemas first (http/lazy-route-groups.ts).
  * Where two groups' patterns overlap, the earlier wins: the OTP routes come before the messages'
- * `/api/messages/:sessionId/:messageId`.
+ * `/api/messages/:sessionId/:messageId`. A route marked 'public' is answered without a bearer token.
  */
 export const ROUTE_GROUPS: readonly RouteGroup[] = [
-  { name: 'health', routes: [['GET', '/api/health']], load: () => import('./routes/health.ts').then(m => m.registerHealth) },
+  { name: 'health', routes: [['GET', '/api/health', 'public']], load: () => import('./routes/health.ts').then(m => m.registerHealth) },
   {
     name: 'probes',
     routes: [
@@ -43,8 +43,9 @@ export const ROUTE_GROUPS: readonly RouteGroup[] = [
     name: 'qr-page',
     routes: [
       ['POST', '/api/sessions/:sessionId/qr-link'],
-      ['GET', '/api/sessions/:sessionId/qr-page'],
-      ['GET', '/api/sessions/:sessionId/qr-page/state']
+      // The QR page carries its own signed link instead of a bearer token.
+      ['GET', '/api/sessions/:sessionId/qr-page', 'public'],
+      ['GET', '/api/sessions/:sessionId/qr-page/state', 'public']
     ],
     load: () => import('./routes/qr-page.ts').then(m => m.registerQrPage)
   },

@@ -9,7 +9,7 @@ export type RouteGroup = {
    * the first group with a matching one. They must be the group's own routes
    * (route-groups.test.ts checks both ways).
    */
-  routes: readonly (readonly [method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string])[]
+  routes: readonly (readonly [method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, access?: 'public'])[]
   /** The group's module, imported on the group's first request: its schemas are built then. */
   load(): Promise<(app: RouteGroupApp) => unknown>
   /** Registered only in sandbox mode. */
@@ -103,6 +103,10 @@ export const lazyApp = (build: () => Promise<LazyBuilt>): MiddlewareHandler<Gate
     await next()
   }
 }
+
+/** The paths of the groups' routes marked 'public': answered without a bearer token. */
+export const publicRoutePaths = (groups: readonly RouteGroup[]): string[] =>
+  groups.flatMap(group => group.routes.filter(([, , access]) => access === 'public').map(([, path]) => path))
 
 /** Routes each group's patterns on the root app to the group's own app, built on the group's first request. */
 export const mountRouteGroups = (app: GatewayApp, groups: readonly RouteGroup[]): void => {
