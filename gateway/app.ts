@@ -12,6 +12,7 @@ import { JSON_BODY_TYPES, originalApiBodies, withFormBodies } from './http/origi
 import { pathIn, unless } from './http/unless.ts'
 import { registerApiDocs } from './routes/api-docs.ts'
 import { registerDashboard } from './routes/dashboard.ts'
+import { onceUntilFailed } from '../shared/once-until-failed.ts'
 import { ROUTE_GROUPS } from './route-groups.ts'
 
 /** Builds the public API from its dependencies; the runtime (Node or Workers) only serves it. */
@@ -75,8 +76,7 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
   )
 
   // The document is built once (it needs every group), on the first request for it.
-  let openApiDocument: Promise<object> | undefined
-  const buildDocument = async () => {
+  const openApiDocument = onceUntilFailed(async () => {
     const documented = await documentedRoutes(groups)
     documented.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     return withFormBodies(
@@ -85,14 +85,8 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
         info: { title: 'WhatsApp OTP gateway', version: '0.1.0', description: 'Send and verify one-time codes over WhatsApp.' }
       })
     )
-  }
-  app.get('/api/openapi.json', async c => {
-    openApiDocument ??= buildDocument().catch(error => {
-      openApiDocument = undefined
-      throw error
-    })
-    return c.json(await openApiDocument)
   })
+  app.get('/api/openapi.json', async c => c.json(await openApiDocument()))
   registerApiDocs(app, deps.docsAssets)
   registerDashboard(app, deps.dashboardAssets)
 

@@ -1,5 +1,6 @@
 import type { Context, ExecutionContext, HonoRequest, MiddlewareHandler } from 'hono'
 import type { GatewayApp, GatewayEnv, RouteGroupApp } from '../env/gateway-env.ts'
+import { onceUntilFailed } from '../../shared/once-until-failed.ts'
 
 /** A part of the public API, built on its first request (the groups are in gateway/route-groups.ts). */
 export type RouteGroup = {
@@ -66,7 +67,6 @@ type LazyBuilt = {
  * app's error handler, and a request it has no route for goes on to the root app's next handler.
  */
 export const lazyApp = (build: () => Promise<LazyBuilt>): MiddlewareHandler<GatewayEnv> => {
-  let built: Promise<LazyBuilt> | undefined
   // Node's server gives no ExecutionContext, and Hono's getter throws (an Error, stack and all)
   // without one: once a request has shown that this runtime gives none, it is not asked again.
   let contexts = true
@@ -79,22 +79,15 @@ export const lazyApp = (build: () => Promise<LazyBuilt>): MiddlewareHandler<Gate
       return undefined
     }
   }
-  const answering = (): Promise<LazyBuilt> => {
-    if (!built) {
-      const pending = build().then(app => {
-        app.notFound(() => new Response(null, { status: 404, headers: { [UNMATCHED]: '1' } }))
-        app.onError(error => {
-          throw error
-        })
-        return app
+  const answering = onceUntilFailed(() =>
+    build().then(app => {
+      app.notFound(() => new Response(null, { status: 404, headers: { [UNMATCHED]: '1' } }))
+      app.onError(error => {
+        throw error
       })
-      pending.catch(() => {
-        if (built === pending) built = undefined
-      })
-      built = pending
-    }
-    return built
-  }
+      return app
+    })
+  )
   return async (c, next) => {
     const app = await answering()
     handedOver.set(c.req.raw, { deps: c.var.deps, principal: c.var.principal, bodyCache: c.req.bodyCache })

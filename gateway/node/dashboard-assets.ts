@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { buildDashboard } from '../../dashboard/build.ts'
 import type { DashboardAssets } from '../env/gateway-env.ts'
+import { onceUntilFailed } from '../../shared/once-until-failed.ts'
 
 type Built = Map<string, { body: Uint8Array; contentType: string; etag: string }>
 
@@ -10,17 +11,12 @@ type Built = Map<string, { body: Uint8Array; contentType: string; etag: string }
  * next request tries again.
  */
 export const createNodeDashboardAssets = (build = buildDashboard): DashboardAssets => {
-  let built: Promise<Built> | undefined
-  const load = async (): Promise<Built> => {
+  const built = onceUntilFailed(async (): Promise<Built> => {
     const files = await build()
     return new Map([...files].map(([name, file]) => [name, { ...file, etag: `"${createHash('sha256').update(file.body).digest('base64url').slice(0, 16)}"` }]))
-  }
+  })
   return async (name, request) => {
-    built ??= load().catch(error => {
-      built = undefined
-      throw error
-    })
-    const file = (await built).get(name)
+    const file = (await built()).get(name)
     if (!file) return undefined
     const headers = { 'content-type': file.contentType, 'cache-control': 'no-cache', etag: file.etag, 'x-content-type-options': 'nosniff' }
     if (request.headers.get('if-none-match') === file.etag) return new Response(null, { status: 304, headers })
