@@ -40,7 +40,11 @@ const firstAnswer = async (main: string, bundled: Uint8Array, first: FirstReques
 export const benchWorkers = async () => {
   execSync('node --import tsx scripts/worker-assets.ts', { cwd: ROOT, stdio: 'pipe' })
   // Bundled once, before the rounds: esbuild's work stays out of the measured starts.
-  const [trivialBundle, gatewayBundle] = [await bundleWorker('test/bench/trivial-worker.ts'), await bundleWorker('gateway/worker.ts')]
+  const [trivialBundle, validatorBundle, gatewayBundle] = [
+    await bundleWorker('test/bench/trivial-worker.ts'),
+    await bundleWorker('test/bench/validator-worker.ts'),
+    await bundleWorker('gateway/worker.ts')
+  ]
   const gzipKb = (bundle: Uint8Array) => gzipSync(bundle).length / 1024
   const [minified, plain] = [gzipKb(gatewayBundle), gzipKb(await bundleWorker('gateway/worker.ts', { minify: false }))]
   // A probe, and an API call a backend makes (a verify whose body the OTP routes refuse with a 400, so no host is needed).
@@ -53,8 +57,11 @@ export const benchWorkers = async () => {
   const baseline: Run[] = []
   const ours: Run[] = []
   const api: Run[] = []
+  const validator: Run[] = []
+  const validated: FirstRequest = { ...verify, init: { ...verify.init, body: JSON.stringify({ otpId: 'otp_0123456789', code: '123456' }) }, status: 200 }
   for (let round = 0; round < ROUNDS; round++) {
     baseline.push(await firstAnswer('test/bench/trivial-worker.ts', trivialBundle, { path: '/', status: 200 }))
+    validator.push(await firstAnswer('test/bench/validator-worker.ts', validatorBundle, validated))
     ours.push(await firstAnswer('gateway/worker.ts', gatewayBundle, { path: '/livez', status: 200 }))
     api.push(await firstAnswer('gateway/worker.ts', gatewayBundle, verify))
   }
@@ -74,5 +81,8 @@ export const benchWorkers = async () => {
   )
   console.log(
     `  cold start for a first POST /api/otp/verify (auth, the OTP routes' schemas, a 400): ${of(api, 'coldMs').toFixed(1)} ms, later by ${(of(api, 'coldMs') - of(baseline, 'coldMs')).toFixed(1)} ms`
+  )
+  console.log(
+    `  the validator's floor (one route validated by @hono/zod-openapi, nothing else; ${gzipKb(validatorBundle).toFixed(1)} KB gzipped): ${of(validator, 'coldMs').toFixed(1)} ms, later by ${(of(validator, 'coldMs') - of(baseline, 'coldMs')).toFixed(1)} ms`
   )
 }
