@@ -225,7 +225,7 @@ try {
   const barePort = (JSON.parse(String(line).split('\n')[0]!) as { port: number }).port
   const bareOrigin = `http://127.0.0.1:${barePort}`
   const bareHeaders = { 'content-type': 'application/json' }
-  const baseline = await measure(bareOrigin, '/verify', bareHeaders, bareJobs, { bare: bare.pid })
+  const baselineFirst = await measure(bareOrigin, '/verify', bareHeaders, bareJobs, { bare: bare.pid })
   const baselineOffered = await measureOffered(bareOrigin, '/verify', bareHeaders, bareJobs.offered)
   // The design's floor: a bare route that forwards to the bare route, as the gateway to the host.
   forwarder = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'bare-hono.ts')], {
@@ -241,6 +241,10 @@ try {
   const verifyHeaders = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
   const gateway = await measure(stack.url, '/api/otp/verify', verifyHeaders, verifyJobs, { gateway: stack.pid('gateway'), host: stack.pid('host') })
   const gatewayOffered = await measureOffered(stack.url, '/api/otp/verify', verifyHeaders, verifyJobs.offered)
+  // The client itself runs faster once its own code is warm: the baseline is measured first and
+  // again last, and the ratios take the faster run (the harder baseline to reach).
+  const baselineLast = await measure(bareOrigin, '/verify', bareHeaders, bareJobs, { bare: bare.pid })
+  const baseline = baselineLast.rps > baselineFirst.rps ? baselineLast : baselineFirst
 
   const measured = jobCount * ATTEMPTS
   const cpu = (r: Result) =>
@@ -251,6 +255,7 @@ try {
     `${name.padEnd(28)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms   errors ${r.errors}   CPU ms/request: ${cpu(r)}`
   console.log(`OTP verify benchmark: ${measured} requests, concurrency ${CONCURRENCY} (each OTP: ${ATTEMPTS - 1} wrong codes, then the right one)`)
   console.log(row('bare Hono route (baseline)', baseline))
+  console.log(`  (the faster of the baseline's two runs, first and last: ${baselineFirst.rps.toFixed(0)} and ${baselineLast.rps.toFixed(0)} req/s)`)
   console.log(row('bare route forwarding to it', floor))
   console.log(row('gateway + host OTP verify', gateway))
   console.log(
@@ -268,7 +273,7 @@ try {
   console.log(
     `p99 at ${OFFERED_RATE} req/s offered: ${(gatewayOffered.p99 / baselineOffered.p99).toFixed(2)}x the bare route's  (goal: at most 3x; the floor: ${(floorOffered.p99 / baselineOffered.p99).toFixed(2)}x)`
   )
-  if ([baseline, floor, gateway, baselineOffered, floorOffered, gatewayOffered].some(result => result.errors > 0)) process.exitCode = 1
+  if ([baselineFirst, baselineLast, floor, gateway, baselineOffered, floorOffered, gatewayOffered].some(result => result.errors > 0)) process.exitCode = 1
   // Lets profile-summary.ts count only the measured requests, not start-up and warm-up.
   if (PROFILE_DIR) {
     const window = (r: Result) => ({ start: r.window[0], end: r.window[1], requests: r.requests })
