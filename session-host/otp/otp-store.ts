@@ -3,9 +3,10 @@ import { appError } from '../../shared/errors.ts'
 import type { VerifyAnswer } from '../../shared/host-api/otp.ts'
 import type { OtpStatus } from '../../shared/statuses.ts'
 import { OTP_MAX_ATTEMPTS } from '../../shared/otp-policy.ts'
-import { engineOf, tablesOf, writeTransaction } from '../db/database.ts'
+import { tablesOf, writeTransaction } from '../db/database.ts'
 import type { DbExecutor, Tables } from '../db/database.ts'
 import { constantTimeEqual, inJsonList, lockKey, momentPlaceholder } from '../db/dialect-sql.ts'
+import { reusedStatement } from '../db/reused-statement.ts'
 import { recordOtpStatus } from './otp-events.ts'
 import { expiredColumns, isPending, journalOtpExpired } from './otp-expiry.ts'
 import { attemptsLeft } from './otp-view.ts'
@@ -59,47 +60,34 @@ const stillOpen = (otps: Tables['otps'], otpId: string, now: number, allowedSess
 
 /**
  * The verify UPDATE, every value a placeholder: counts the attempt and settles the status in one
- * guarded statement (the hash compared in constant time). SQLite prepares it once per database and
- * runs it inside each caller's transaction (one connection, so it lands there); building it cost
- * as much as running it. PostgreSQL builds it on the transaction's own connection each time. Its
- * guard is `stillOpen` in placeholders (SQLite's unprepared builders ignore placeholder values, so
- * cancel, which is rare, keeps the literal form).
+ * guarded statement (the hash compared in constant time), built once (db/reused-statement.ts).
+ * Its guard is `stillOpen` in placeholders (SQLite's unprepared builders ignore placeholder
+ * values, so cancel, which is rare, keeps the literal form). One statement with a session scope
+ * (`sessions`, a JSON list), one without.
  */
-const verifyAttempt = (db: DbExecutor, tx: DbExecutor, scoped: boolean) => {
-  const sqlite = engineOf(db) === 'sqlite'
-  const cached = sqlite ? preparedVerifies.get(db)?.[scoped ? 1 : 0] : undefined
-  if (cached) return cached
-  const on = sqlite ? db : tx
-  const { otps } = tablesOf(on)
-  const matches = constantTimeEqual(on, otps.codeHash, sql.placeholder('codeHash'))
-  const query = on
-    .update(otps)
-    .set({
-      attempts: sql`${otps.attempts} + 1`,
-      status: sql`CASE WHEN ${matches} THEN 'approved' WHEN ${otps.attempts} + 1 >= ${otps.maxAttempts} THEN 'max_attempts_reached' ELSE 'pending' END`,
-      approvedAt: sql`CASE WHEN ${matches} THEN ${momentPlaceholder(on, 'now', otps.approvedAt)} ELSE NULL END`,
-      updatedAt: momentPlaceholder(on, 'now', otps.updatedAt)
-    })
-    .where(
-      and(
-        eq(otps.id, sql.placeholder('otpId')),
-        eq(otps.status, 'pending'),
-        gt(otps.expiresAt, momentPlaceholder(on, 'now', otps.expiresAt)),
-        scoped ? inJsonList(on, otps.sessionId, 'sessions') : undefined
+const verifyAttempts = ([false, true] as const).map(scoped =>
+  reusedStatement(on => {
+    const { otps } = tablesOf(on)
+    const matches = constantTimeEqual(on, otps.codeHash, sql.placeholder('codeHash'))
+    return on
+      .update(otps)
+      .set({
+        attempts: sql`${otps.attempts} + 1`,
+        status: sql`CASE WHEN ${matches} THEN 'approved' WHEN ${otps.attempts} + 1 >= ${otps.maxAttempts} THEN 'max_attempts_reached' ELSE 'pending' END`,
+        approvedAt: sql`CASE WHEN ${matches} THEN ${momentPlaceholder(on, 'now', otps.approvedAt)} ELSE NULL END`,
+        updatedAt: momentPlaceholder(on, 'now', otps.updatedAt)
+      })
+      .where(
+        and(
+          eq(otps.id, sql.placeholder('otpId')),
+          eq(otps.status, 'pending'),
+          gt(otps.expiresAt, momentPlaceholder(on, 'now', otps.expiresAt)),
+          scoped ? inJsonList(on, otps.sessionId, 'sessions') : undefined
+        )
       )
-    )
-    .returning({ status: otps.status, attempts: otps.attempts, maxAttempts: otps.maxAttempts, sessionId: otps.sessionId, messageId: otps.messageId })
-  if (!sqlite) return query
-  const prepared = query.prepare()
-  const both = preparedVerifies.get(db) ?? [undefined, undefined]
-  both[scoped ? 1 : 0] = prepared
-  preparedVerifies.set(db, both)
-  return prepared
-}
-type VerifyQuery = {
-  execute(values: Record<string, unknown>): Promise<{ status: OtpStatus; attempts: number; maxAttempts: number; sessionId: string; messageId: string | null }[]>
-}
-const preparedVerifies = new WeakMap<DbExecutor, [VerifyQuery | undefined, VerifyQuery | undefined]>()
+      .returning({ status: otps.status, attempts: otps.attempts, maxAttempts: otps.maxAttempts, sessionId: otps.sessionId, messageId: otps.messageId })
+  })
+)
 
 /**
  * A pending OTP past its expiry that someone looks at before the sweep did: expire it now, with
@@ -243,7 +231,7 @@ export const verifyOtp = async (
 ): Promise<VerifyAnswer> => {
   const now = clock()
   const updated = await writeTransaction(db, async tx => {
-    const [attempt] = await verifyAttempt(db, tx, input.allowedSessions !== undefined).execute({
+    const [attempt] = await verifyAttempts[input.allowedSessions === undefined ? 0 : 1]!(tx).execute({
       otpId: input.otpId,
       codeHash: input.codeHash,
       now: new Date(now),
