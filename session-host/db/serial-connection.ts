@@ -27,6 +27,9 @@ export class SerialConnection {
       return await this.context.run(token, work)
     } finally {
       this.holder = undefined
+      // An enabled AsyncLocalStorage costs every promise of the process (Node 20 runs it on each
+      // one); between transactions nothing needs it, and the next run enables it again.
+      this.context.disable()
       for (const wake of this.waiting.splice(0)) wake()
     }
   }

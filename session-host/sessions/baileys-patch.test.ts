@@ -125,4 +125,56 @@ describe("the project's Baileys patch (patches/, applied by npm ci's postinstall
       AsyncLocalStorage.prototype.run = originalRun
     }
   })
+
+  it('disables that AsyncLocalStorage whenever no key transaction runs, and never while one does', async () => {
+    // An enabled AsyncLocalStorage costs every promise of the process, in a context or not.
+    const states: boolean[] = []
+    let storage: AsyncLocalStorage<unknown> | undefined
+    const [originalRun, originalDisable] = [AsyncLocalStorage.prototype.run, AsyncLocalStorage.prototype.disable]
+    AsyncLocalStorage.prototype.run = function (this: AsyncLocalStorage<unknown>, ...args: Parameters<typeof originalRun>) {
+      storage = this
+      states.push(true)
+      return originalRun.apply(this, args)
+    } as typeof originalRun
+    AsyncLocalStorage.prototype.disable = function (this: AsyncLocalStorage<unknown>) {
+      if (this === storage) states.push(false)
+      return originalDisable.call(this)
+    }
+    const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, child: () => silent, level: 'silent' }
+    const memoryStore = () => {
+      const written: SignalDataSet[] = []
+      const store: SignalKeyStore = { get: async () => ({}), set: async data => void written.push(data) }
+      return { written, keys: addTransactionCapability(store, silent as never, { maxCommitRetries: 1, delayBetweenTriesMs: 1 }) }
+    }
+    try {
+      const [first, second, third] = [memoryStore(), memoryStore(), memoryStore()]
+      let release = () => {}
+      const held = new Promise<void>(resolve => (release = resolve))
+      // Two transactions at once, and one inside another: each stays in its transaction after the others end.
+      const outer = first.keys.transaction(async () => {
+        await held
+        assert.equal(first.keys.isInTransaction(), true, 'still in its transaction after the others ended')
+        await first.keys.set({ session: { late: new Uint8Array([1]) } })
+        assert.equal(first.written.length, 0, 'a write inside it waits for its commit')
+      }, 'k')
+      await second.keys.transaction(async () => {
+        await third.keys.transaction(async () => {
+          await third.keys.set({ session: { inner: new Uint8Array([3]) } })
+        }, 'k')
+        assert.equal(second.keys.isInTransaction(), true)
+      }, 'k')
+      assert.equal(states.at(-1), true, 'not disabled while the first transaction runs')
+      release()
+      await outer
+      assert.deepEqual(
+        first.written.map(data => Object.keys(data.session ?? {})),
+        [['late']]
+      )
+      assert.deepEqual(states, [true, true, true, false], 'enabled by each transaction, disabled once, when the last one ended')
+      assert.equal(first.keys.isInTransaction(), false)
+    } finally {
+      AsyncLocalStorage.prototype.run = originalRun
+      AsyncLocalStorage.prototype.disable = originalDisable
+    }
+  })
 })
