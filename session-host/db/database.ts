@@ -3,7 +3,8 @@ import { PgDatabase } from 'drizzle-orm/pg-core'
 import { SQLiteTransaction } from 'drizzle-orm/sqlite-core'
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
 import type { SqliteRemoteResult } from 'drizzle-orm/sqlite-proxy'
-import type * as schema from './schema.ts'
+import * as pgTables from './pg-schema.ts'
+import * as schema from './schema.ts'
 
 /**
  * What the stores see of the host's database, whichever engine holds it. The store code is written
@@ -33,8 +34,12 @@ export type HostDatabase = {
   close(): Promise<void>
 }
 
-/** The tables of the engine behind `db` (the schema the executor was opened with). */
-export const tablesOf = (db: DbExecutor): Tables => db._.fullSchema
+/**
+ * The tables of the engine behind `db`: pg-core's on PostgreSQL, typed as SQLite's (the stores call
+ * the builders both share). Not from drizzle's schema option: given one, drizzle builds a
+ * relational query builder for every table in each transaction it opens, and nothing here uses them.
+ */
+export const tablesOf = (db: DbExecutor): Tables => (engineOf(db) === 'postgres' ? (pgTables as unknown as Tables) : schema)
 
 export const engineOf = (db: DbExecutor): Engine => (is(db, PgDatabase) ? 'postgres' : 'sqlite')
 

@@ -4,7 +4,6 @@ import { drizzle } from 'drizzle-orm/node-postgres'
 import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import pg from 'pg'
 import type { Db, HostDatabase } from './database.ts'
-import * as schema from './pg-schema.ts'
 
 const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'drizzle', 'postgres')
 
@@ -29,7 +28,7 @@ export const openPostgres = async (url: string, options: { poolSize?: number } =
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {})
     client.release()
   }
-  const db = drizzle(pool, { schema }) as unknown as Db
+  const db = drizzle(pool) as unknown as Db
   return {
     db,
     engine: 'postgres',

@@ -7,8 +7,7 @@ import { drizzle as drizzleSync } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import { drizzle } from 'drizzle-orm/sqlite-proxy'
 import { registerExclusiveRunner } from './database.ts'
-import type { HostDatabase } from './database.ts'
-import * as schema from './schema.ts'
+import type { Db, HostDatabase } from './database.ts'
 import { SerialConnection } from './serial-connection.ts'
 
 const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'drizzle')
@@ -76,13 +75,10 @@ export const openSqlite = (file: string): HostDatabase => {
   }
 
   const { connection, release } = sharedTurns(file)
-  const db = drizzle(
-    async (query, params, method) => {
-      await connection.turn()
-      return execute(query, params, method)
-    },
-    { schema }
-  )
+  const db: Db = drizzle(async (query, params, method) => {
+    await connection.turn()
+    return execute(query, params, method)
+  })
   registerExclusiveRunner(db, work => connection.exclusive(work))
   return {
     db,
