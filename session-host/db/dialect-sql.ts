@@ -41,7 +41,7 @@ export const databaseNowPlus = (db: DbExecutor, ms: number): SQL =>
  * engine's JSON parser splits, instead of a VALUES list with a parameter per cell that drizzle
  * builds one fragment at a time (a linking device's 812 pre-keys were 3,248 of them).
  */
-export const jsonEntries = (db: DbExecutor, object: string): SQL =>
+export const jsonEntries = (db: DbExecutor, object: string | SQLWrapper): SQL =>
   engineOf(db) === 'postgres' ? sql`json_each_text(${object}::json) AS batch` : sql`json_each(${object}) AS batch`
 
 /**

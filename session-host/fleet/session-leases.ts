@@ -3,6 +3,7 @@ import type { SQL, SQLWrapper } from 'drizzle-orm'
 import { tablesOf } from '../db/database.ts'
 import type { DbExecutor } from '../db/database.ts'
 import { databaseNow, databaseNowPlus, skipLockedRows } from '../db/dialect-sql.ts'
+import { reusedStatement } from '../db/reused-statement.ts'
 
 /** A host's hold on one session: writes for the session name it, and count only while it is current. */
 export type Fence = { hostId: string; generation: number }
@@ -15,12 +16,16 @@ export class LeaseLostError extends Error {
   }
 }
 
+/** A fence in placeholders, for statements built once (db/reused-statement.ts): run them with `fenceValues`. */
+export const FENCE_PLACEHOLDERS = { hostId: sql.placeholder('fenceHostId'), generation: sql.placeholder('fenceGeneration') }
+export const fenceValues = (fence: Fence) => ({ fenceHostId: fence.hostId, fenceGeneration: fence.generation })
+
 /**
  * True while `fence` is the current, unexpired lease on the session `sessionId` names (a value or a
  * column of the statement's own table). Fenced statements put it in their WHERE, so the check and
  * the write are one statement: a host whose lease moved on in between writes nothing.
  */
-export const leaseHeld = (db: DbExecutor, sessionId: string | SQLWrapper, fence: Fence): SQL => {
+export const leaseHeld = (db: DbExecutor, sessionId: string | SQLWrapper, fence: Fence | typeof FENCE_PLACEHOLDERS): SQL => {
   const { sessionLeases } = tablesOf(db)
   return exists(
     db
@@ -29,8 +34,8 @@ export const leaseHeld = (db: DbExecutor, sessionId: string | SQLWrapper, fence:
       .where(
         and(
           eq(sessionLeases.sessionId, sessionId as string),
-          eq(sessionLeases.owner, fence.hostId),
-          eq(sessionLeases.generation, fence.generation),
+          eq(sessionLeases.owner, fence.hostId as string),
+          eq(sessionLeases.generation, fence.generation as number),
           gt(sessionLeases.expiresAt, databaseNow(db))
         )
       )
@@ -49,14 +54,15 @@ export const assertLease = async (tx: DbExecutor, sessionId: string, fence: Fenc
 }
 
 /** Whether `fence` is still the current lease on the session (a session checks before it connects). */
-export const isLeaseCurrent = async (db: DbExecutor, sessionId: string, fence: Fence): Promise<boolean> => {
-  const { sessionLeases } = tablesOf(db)
-  const [row] = await db
+export const isLeaseCurrent = async (db: DbExecutor, sessionId: string, fence: Fence): Promise<boolean> =>
+  (await currentLease(db).execute({ sessionId, ...fenceValues(fence) })).length > 0
+const currentLease = reusedStatement(on => {
+  const { sessionLeases } = tablesOf(on)
+  return on
     .select({ sessionId: sessionLeases.sessionId })
     .from(sessionLeases)
-    .where(and(eq(sessionLeases.sessionId, sessionId), leaseHeld(db, sessionId, fence)))
-  return row !== undefined
-}
+    .where(and(eq(sessionLeases.sessionId, sql.placeholder('sessionId')), leaseHeld(on, sql.placeholder('sessionId'), FENCE_PLACEHOLDERS)))
+})
 
 /** Gives every session that has none a free lease row (sessions stored before the fleet existed). */
 export const ensureLeaseRows = async (db: DbExecutor): Promise<void> => {

@@ -1,8 +1,10 @@
 import type { WASocket } from '@whiskeysockets/baileys'
-import { and, eq, gt } from 'drizzle-orm'
+import { and, eq, gt, sql } from 'drizzle-orm'
 import { appError } from '../../shared/errors.ts'
 import { tablesOf } from '../db/database.ts'
 import type { Db } from '../db/database.ts'
+import { momentPlaceholder } from '../db/dialect-sql.ts'
+import { reusedStatement } from '../db/reused-statement.ts'
 import type { SessionManager } from '../sessions/session-manager.ts'
 
 /** What a message that failed the check before it went out says (the message's and its OTP's `error`). */
@@ -22,6 +24,38 @@ const notOnWhatsApp = (jid: string) => {
   return appError('NOT_ON_WHATSAPP', `${number} is not on WhatsApp`, { to: number })
 }
 
+/** The answer stored for a number since `since`; one question per OTP, so built once (db/reused-statement.ts). */
+const storedAnswer = reusedStatement(on => {
+  const { recipientChecks } = tablesOf(on)
+  return on
+    .select({ onWhatsApp: recipientChecks.onWhatsApp })
+    .from(recipientChecks)
+    .where(
+      and(
+        eq(recipientChecks.sessionId, sql.placeholder('sessionId')),
+        eq(recipientChecks.jid, sql.placeholder('jid')),
+        gt(recipientChecks.checkedAt, momentPlaceholder(on, 'since', recipientChecks.checkedAt))
+      )
+    )
+})
+
+/** Stores WhatsApp's answer for a number, replacing an older one. */
+const storeAnswer = reusedStatement(on => {
+  const { recipientChecks } = tablesOf(on)
+  return on
+    .insert(recipientChecks)
+    .values({
+      sessionId: sql.placeholder('sessionId'),
+      jid: sql.placeholder('jid'),
+      onWhatsApp: sql.placeholder('onWhatsApp'),
+      checkedAt: sql.placeholder('checkedAt')
+    })
+    .onConflictDoUpdate({
+      target: [recipientChecks.sessionId, recipientChecks.jid],
+      set: { onWhatsApp: sql`excluded.on_whatsapp`, checkedAt: sql`excluded.checked_at` }
+    })
+})
+
 /**
  * Asks WhatsApp (a usync contact query) whether a number has an account: a send to a number
  * without one is accepted by Baileys and lost, and such sends are reported to bring restrictions
@@ -31,14 +65,10 @@ const notOnWhatsApp = (jid: string) => {
  * flight at once share one query.
  */
 export const createRecipientCheck = ({ db, ttlMs, clock = Date.now }: { db: Db; ttlMs: number; clock?: () => number }): RecipientCheck => {
-  const { recipientChecks } = tablesOf(db)
   const inFlight = new Map<string, Promise<boolean>>()
 
   const stored = async (sessionId: string, jid: string): Promise<boolean | undefined> => {
-    const [row] = await db
-      .select({ onWhatsApp: recipientChecks.onWhatsApp })
-      .from(recipientChecks)
-      .where(and(eq(recipientChecks.sessionId, sessionId), eq(recipientChecks.jid, jid), gt(recipientChecks.checkedAt, new Date(clock() - ttlMs))))
+    const [row] = await storedAnswer(db).execute({ sessionId, jid, since: new Date(clock() - ttlMs) })
     return row?.onWhatsApp
   }
 
@@ -49,10 +79,7 @@ export const createRecipientCheck = ({ db, ttlMs, clock = Date.now }: { db: Db; 
     const onWhatsApp = results?.some(result => result.exists) ?? false
     const checkedAt = new Date(clock())
     // Not fenced by the session's lease: the answer is WhatsApp's, true whichever host asked.
-    await db
-      .insert(recipientChecks)
-      .values({ sessionId, jid, onWhatsApp, checkedAt })
-      .onConflictDoUpdate({ target: [recipientChecks.sessionId, recipientChecks.jid], set: { onWhatsApp, checkedAt } })
+    await storeAnswer(db).execute({ sessionId, jid, onWhatsApp, checkedAt })
     return onWhatsApp
   }
 

@@ -2,9 +2,10 @@ import { and, eq, inArray, sql } from 'drizzle-orm'
 import { BufferJSON, initAuthCreds, proto } from '@whiskeysockets/baileys'
 import type { AuthenticationCreds, AuthenticationState, SignalDataSet, SignalDataTypeMap } from '@whiskeysockets/baileys'
 import { tablesOf, writeTransaction } from '../db/database.ts'
-import { jsonEntries } from '../db/dialect-sql.ts'
+import { inJsonList, jsonEntries } from '../db/dialect-sql.ts'
+import { reusedStatement } from '../db/reused-statement.ts'
 import type { Db, DbExecutor } from '../db/database.ts'
-import { isLeaseCurrent, LeaseLostError, leaseHeld } from '../fleet/session-leases.ts'
+import { FENCE_PLACEHOLDERS, fenceValues, isLeaseCurrent, LeaseLostError, leaseHeld } from '../fleet/session-leases.ts'
 import type { Fence } from '../fleet/session-leases.ts'
 import { SignalKeyCache } from './signal-key-cache.ts'
 
@@ -19,6 +20,32 @@ const BATCH = 500
  * app-state keys are read back as protobuf objects, so a read goes to the database.
  */
 const UNCACHED = new Set(['pre-key', 'app-state-sync-key'])
+
+/** A session's keys of one type among `ids` (a JSON list), built once (db/reused-statement.ts): Baileys reads keys for every message. */
+const readKeys = reusedStatement(on => {
+  const { authKeys } = tablesOf(on)
+  return on
+    .select({ keyId: authKeys.keyId, value: authKeys.value })
+    .from(authKeys)
+    .where(and(eq(authKeys.sessionId, sql.placeholder('sessionId')), eq(authKeys.type, sql.placeholder('type')), inJsonList(on, authKeys.keyId, 'ids')))
+})
+
+/**
+ * A session's keys of one type, stored or replaced, fenced by its lease in the same statement: the
+ * keys are one JSON parameter (`batch`, { keyId: serialized value }), not a statement or
+ * parameters per key (a login stores 812 pre-keys). Built once, as `readKeys`.
+ */
+const writeKeys = reusedStatement(on => {
+  const { authKeys } = tablesOf(on)
+  const sessionId = sql.placeholder('sessionId')
+  return on
+    .insert(authKeys)
+    .select(
+      sql`SELECT ${sessionId}, ${sql.placeholder('type')}, batch.key, batch.value FROM ${jsonEntries(on, sql.placeholder('batch'))} WHERE ${leaseHeld(on, sessionId, FENCE_PLACEHOLDERS)}`
+    )
+    .onConflictDoUpdate({ target: [authKeys.sessionId, authKeys.type, authKeys.keyId], set: { value: sql`excluded.value` } })
+    .returning({ keyId: authKeys.keyId })
+})
 
 /**
  * Baileys' auth state for one session, in the host's database: creds in one row, each signal key
@@ -57,10 +84,7 @@ export const loadAuthState = async (db: Db, sessionId: string, fence: Fence): Pr
         if (missing.length > 0) {
           // A write that lands while this read is out makes its answer too old to keep.
           const writesBefore = cache.writes
-          const rows = await db
-            .select({ keyId: authKeys.keyId, value: authKeys.value })
-            .from(authKeys)
-            .where(and(eq(authKeys.sessionId, sessionId), eq(authKeys.type, type), inArray(authKeys.keyId, missing)))
+          const rows = await readKeys(db).execute({ sessionId, type, ids: JSON.stringify(missing) })
           const values = new Map(rows.map(row => [row.keyId, deserialize<unknown>(row.value)]))
           const fresh = cache.writes === writesBefore
           for (const id of missing) {
@@ -98,14 +122,8 @@ export const loadAuthState = async (db: Db, sessionId: string, fence: Fence): Pr
                 .delete(authKeys)
                 .where(and(eq(authKeys.sessionId, sessionId), eq(authKeys.type, type), inArray(authKeys.keyId, removed.slice(start, start + BATCH)), held(tx)))
             if (stored.length === 0) continue
-            // A login stores 812 pre-keys: one fenced statement for the type, its keys in one
-            // JSON parameter ({ keyId: serialized value }), not a statement or parameters per key.
             const batch = JSON.stringify(Object.fromEntries(stored.map(([keyId, value]) => [keyId, serialize(value)])))
-            const saved = await tx
-              .insert(authKeys)
-              .select(sql`SELECT ${sessionId}, ${type}, batch.key, batch.value FROM ${jsonEntries(tx, batch)} WHERE ${held(tx)}`)
-              .onConflictDoUpdate({ target: [authKeys.sessionId, authKeys.type, authKeys.keyId], set: { value: sql`excluded.value` } })
-              .returning({ keyId: authKeys.keyId })
+            const saved = await writeKeys(tx).execute({ sessionId, type, batch, ...fenceValues(fence) })
             if (saved.length === 0) throw new LeaseLostError(sessionId)
             fenced = true
           }
