@@ -6,8 +6,9 @@ import type { Logger } from 'pino'
 import { appError } from '../../shared/errors.ts'
 import { tablesOf, writeTransaction } from '../db/database.ts'
 import type { Db, DbExecutor, Tables, Transaction } from '../db/database.ts'
-import { databaseNow, lockKey } from '../db/dialect-sql.ts'
-import { leaseHeld } from '../fleet/session-leases.ts'
+import { databaseNow, lockKey, momentPlaceholder } from '../db/dialect-sql.ts'
+import { reusedStatement } from '../db/reused-statement.ts'
+import { FENCE_PLACEHOLDERS, fenceValues, leaseHeld } from '../fleet/session-leases.ts'
 import type { Fence } from '../fleet/session-leases.ts'
 import type { MessageView } from '../../shared/host-api/messages.ts'
 import type { MessageStatus } from '../../shared/statuses.ts'
@@ -22,6 +23,38 @@ import type { PayloadCipher } from './payload-cipher.ts'
 import { idempotencyCutoff } from './idempotency-retention.ts'
 
 type Row = Tables['messages']['$inferSelect']
+
+// The statements every send runs, built once (db/reused-statement.ts).
+
+/** The session's next message in line: OTPs first (a user is waiting for each), then the rest in the order they were accepted. */
+const nextQueued = reusedStatement(on => {
+  const { messages } = tablesOf(on)
+  return on
+    .select()
+    .from(messages)
+    .where(and(eq(messages.sessionId, sql.placeholder('sessionId')), eq(messages.status, 'queued')))
+    .orderBy(sql`CASE WHEN ${messages.kind} = 'otp' THEN 0 ELSE 1 END`, asc(messages.createdAt), asc(messages.seq))
+    .limit(1)
+})
+
+/** Takes a queued message for sending, under this host's lease in the same statement. */
+const claimQueued = reusedStatement(on => {
+  const { messages } = tablesOf(on)
+  return on
+    .update(messages)
+    .set({ status: 'sending', attempts: sql`${messages.attempts} + 1`, updatedAt: momentPlaceholder(on, 'now', messages.updatedAt) })
+    .where(and(eq(messages.id, sql.placeholder('messageId')), eq(messages.status, 'queued'), leaseHeld(on, sql.placeholder('sessionId'), FENCE_PLACEHOLDERS)))
+    .returning({ id: messages.id })
+})
+
+/** A message's status, and its sealed payload while it has one. */
+const statusOf = reusedStatement(on => {
+  const { messages } = tablesOf(on)
+  return on
+    .select({ status: messages.status, payload: messages.payload })
+    .from(messages)
+    .where(eq(messages.id, sql.placeholder('messageId')))
+})
 
 export type MessageChange = { message: MessageView; previous: MessageStatus }
 
@@ -172,8 +205,7 @@ export class SendQueue {
 
   /** Resolves once the message has left `queued`/`sending`, or after `ms`, whichever is first. */
   async settled(messageId: string, ms: number): Promise<void> {
-    const { messages } = this
-    const [row] = await this.deps.db.select({ status: messages.status }).from(messages).where(eq(messages.id, messageId))
+    const [row] = await statusOf(this.deps.db).execute({ messageId })
     if (!row || FINAL.has(row.status)) return
     await new Promise<void>(resolve => {
       const timer = setTimeout(done, ms)
@@ -247,18 +279,11 @@ export class SendQueue {
   }
 
   private async drain(sessionId: string): Promise<void> {
-    const { messages } = this
     while (!this.stopped) {
       const socket = this.deps.socketOf(sessionId)
       const fence = this.deps.fenceOf(sessionId)
       if (!socket || !fence) return
-      const [row] = await this.deps.db
-        .select()
-        .from(messages)
-        .where(and(eq(messages.sessionId, sessionId), eq(messages.status, 'queued')))
-        // OTPs first (a user is waiting for each), then the rest in the order they were accepted.
-        .orderBy(sql`CASE WHEN ${messages.kind} = 'otp' THEN 0 ELSE 1 END`, asc(messages.createdAt), asc(messages.seq))
-        .limit(1)
+      const [row] = await nextQueued(this.deps.db).execute({ sessionId })
       if (!row?.payload) return
       if (row.notAfter && row.notAfter.getTime() <= this.clock()) {
         await this.expire(row.id)
@@ -266,11 +291,7 @@ export class SendQueue {
       }
       // The claim names this host's lease in the same statement: a host that lost the session
       // (paused, cut off) claims nothing, so it cannot send a message the new owner sends.
-      const [claimed] = await this.deps.db
-        .update(messages)
-        .set({ status: 'sending', attempts: sql`${messages.attempts} + 1`, updatedAt: new Date(this.clock()) })
-        .where(and(eq(messages.id, row.id), eq(messages.status, 'queued'), leaseHeld(this.deps.db, sessionId, fence)))
-        .returning({ id: messages.id })
+      const [claimed] = await claimQueued(this.deps.db).execute({ messageId: row.id, sessionId, now: new Date(this.clock()), ...fenceValues(fence) })
       if (!claimed) {
         if (!(await this.stillQueued(row.id))) continue
         this.deps.logger.warn({ sessionId, messageId: row.id }, 'send refused: this host no longer holds the session')
@@ -305,8 +326,7 @@ export class SendQueue {
   }
 
   private async stillQueued(messageId: string): Promise<boolean> {
-    const { messages } = this
-    const [row] = await this.deps.db.select({ status: messages.status }).from(messages).where(eq(messages.id, messageId))
+    const [row] = await statusOf(this.deps.db).execute({ messageId })
     return row?.status === 'queued'
   }
 
@@ -356,7 +376,7 @@ export class SendQueue {
     const now = new Date(this.clock())
     let changed: { row: Row; previous: MessageStatus; payload: string | null } | undefined
     await writeTransaction(this.deps.db, async tx => {
-      const [before] = await tx.select({ status: messages.status, payload: messages.payload }).from(messages).where(eq(messages.id, messageId))
+      const [before] = await statusOf(tx).execute({ messageId })
       if (!before || !from.includes(before.status)) return
       const [row] = await tx
         .update(messages)
