@@ -33,7 +33,9 @@ describe('signRequest', () => {
     const headers = await signed()
     assert.deepEqual(Object.keys(headers).sort(), ['x-internal-content-sha256', 'x-internal-nonce', 'x-internal-signature', 'x-internal-timestamp'])
     assert.equal(headers['x-internal-timestamp'], String(NOW))
-    assert.match(headers['x-internal-nonce'] ?? '', /^[A-Za-z0-9_-]{22}$/)
+    // A random (version 4) UUID, a new one for each request.
+    assert.match(headers['x-internal-nonce'] ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    assert.notEqual((await signed())['x-internal-nonce'], headers['x-internal-nonce'])
     assert.match(headers['x-internal-signature'] ?? '', /^v1=[A-Za-z0-9_-]{43}$/)
   })
 
