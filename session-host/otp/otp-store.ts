@@ -173,19 +173,11 @@ export const createOtp = async (
   const limits = { ...DEFAULT_OTP_LIMITS, ...input.limits }
   let written: OtpStatus[] = []
   const created = await writeTransaction(db, async tx => {
-    const tables = tablesOf(tx)
-    const { otps } = tables
     await lockKey(tx, `otp-destination:${input.sessionId}:${input.destination}`)
     const now = clock()
     const windowStart = now - Math.max(limits.cooldownSeconds, limits.windowSeconds) * 1000
     // The destination's recent OTPs (for the limits) and its pending ones (to supersede), in one read.
-    const earlier = await tx
-      .select({ createdAt: otps.createdAt, status: otps.status })
-      .from(otps)
-      .where(
-        and(eq(otps.sessionId, input.sessionId), eq(otps.destination, input.destination), or(gt(otps.createdAt, new Date(windowStart)), isPending(tables)))
-      )
-      .orderBy(desc(otps.createdAt))
+    const earlier = await recentOtps(tx).execute({ sessionId: input.sessionId, destination: input.destination, windowStart: new Date(windowStart) })
     const sentAt = earlier.filter(row => row.createdAt.getTime() > windowStart).map(row => row.createdAt.getTime())
     const wait = retryAfterSeconds(sentAt, now, limits)
     if (wait > 0) {
@@ -194,25 +186,57 @@ export const createOtp = async (
 
     if (earlier.some(row => row.status === 'pending')) written = await closeEarlierPending(tx, input, now)
 
-    const [inserted] = await tx
-      .insert(otps)
-      .values({
-        id: input.id,
-        sessionId: input.sessionId,
-        destination: input.destination,
-        codeHash: input.codeHash,
-        maxAttempts: input.maxAttempts ?? OTP_MAX_ATTEMPTS,
-        expiresAt: new Date(now + input.ttlSeconds * 1000),
-        createdAt: new Date(now),
-        updatedAt: new Date(now)
-      })
-      .returning(publicColumns(tables))
+    const [inserted] = await insertOtp(tx).execute({
+      id: input.id,
+      sessionId: input.sessionId,
+      destination: input.destination,
+      codeHash: input.codeHash,
+      maxAttempts: input.maxAttempts ?? OTP_MAX_ATTEMPTS,
+      expiresAt: new Date(now + input.ttlSeconds * 1000),
+      now: new Date(now)
+    })
     if (!inserted) throw new Error('createOtp: the insert returned no row')
     return inserted
   })
   if (written.length > 0) onEvent?.(written)
   return created
 }
+
+/** A destination's OTPs since `windowStart` (for the limits) and its pending ones (to supersede), newest first; built once. */
+const recentOtps = reusedStatement(on => {
+  const tables = tablesOf(on)
+  const { otps } = tables
+  return on
+    .select({ createdAt: otps.createdAt, status: otps.status })
+    .from(otps)
+    .where(
+      and(
+        eq(otps.sessionId, sql.placeholder('sessionId')),
+        eq(otps.destination, sql.placeholder('destination')),
+        or(gt(otps.createdAt, momentPlaceholder(on, 'windowStart', otps.createdAt)), isPending(tables))
+      )
+    )
+    .orderBy(desc(otps.createdAt))
+})
+
+/** A new pending OTP; built once. */
+const insertOtp = reusedStatement(on => {
+  const tables = tablesOf(on)
+  const { otps } = tables
+  return on
+    .insert(otps)
+    .values({
+      id: sql.placeholder('id'),
+      sessionId: sql.placeholder('sessionId'),
+      destination: sql.placeholder('destination'),
+      codeHash: sql.placeholder('codeHash'),
+      maxAttempts: sql.placeholder('maxAttempts'),
+      expiresAt: sql.placeholder('expiresAt'),
+      createdAt: sql.placeholder('now'),
+      updatedAt: sql.placeholder('now')
+    })
+    .returning(publicColumns(tables))
+})
 
 /**
  * Checks a code hash against a pending OTP. The attempt count, the constant-time comparison and the

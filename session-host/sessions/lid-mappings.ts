@@ -1,6 +1,7 @@
-import { and, eq, ne } from 'drizzle-orm'
+import { and, eq, ne, sql } from 'drizzle-orm'
 import { tablesOf } from '../db/database.ts'
 import type { DbExecutor } from '../db/database.ts'
+import { reusedStatement } from '../db/reused-statement.ts'
 
 /** The number behind a LID, as one session learnt it: both are user parts (digits, no `@…`). */
 export type LidMapping = { lid: string; phone: string }
@@ -13,16 +14,29 @@ const DIGITS = /^\d{1,20}$/
  * it, so a LID it was learnt under before loses it (a recycled number must not name the old owner).
  */
 export const storeLidMappings = async (tx: DbExecutor, sessionId: string, mappings: readonly LidMapping[], at: Date): Promise<void> => {
-  const { lidMappings } = tablesOf(tx)
   for (const { lid, phone } of mappings) {
     if (!DIGITS.test(lid) || !DIGITS.test(phone)) continue
-    await tx.delete(lidMappings).where(and(eq(lidMappings.sessionId, sessionId), eq(lidMappings.phone, phone), ne(lidMappings.lid, lid)))
-    await tx
-      .insert(lidMappings)
-      .values({ sessionId, lid, phone, updatedAt: at })
-      .onConflictDoUpdate({ target: [lidMappings.sessionId, lidMappings.lid], set: { phone, updatedAt: at } })
+    await forgetOtherLids(tx).execute({ sessionId, lid, phone })
+    await storeMapping(tx).execute({ sessionId, lid, phone, at })
   }
 }
+
+// Every send to a new number teaches a mapping: both statements are built once (db/reused-statement.ts).
+const forgetOtherLids = reusedStatement(on => {
+  const { lidMappings } = tablesOf(on)
+  return on
+    .delete(lidMappings)
+    .where(
+      and(eq(lidMappings.sessionId, sql.placeholder('sessionId')), eq(lidMappings.phone, sql.placeholder('phone')), ne(lidMappings.lid, sql.placeholder('lid')))
+    )
+})
+const storeMapping = reusedStatement(on => {
+  const { lidMappings } = tablesOf(on)
+  return on
+    .insert(lidMappings)
+    .values({ sessionId: sql.placeholder('sessionId'), lid: sql.placeholder('lid'), phone: sql.placeholder('phone'), updatedAt: sql.placeholder('at') })
+    .onConflictDoUpdate({ target: [lidMappings.sessionId, lidMappings.lid], set: { phone: sql`excluded.phone`, updatedAt: sql`excluded.updated_at` } })
+})
 
 /**
  * The number a session knows for a LID. Sessions linked before this table existed have their
