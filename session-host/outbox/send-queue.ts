@@ -1,14 +1,13 @@
 import { rmSync } from 'node:fs'
-import { and, asc, eq, gt, inArray, isNotNull, lte, ne, notExists, sql } from 'drizzle-orm'
+import { and, eq, gt, inArray, isNotNull, lte, ne, notExists, sql } from 'drizzle-orm'
 import { generateMessageID } from '@whiskeysockets/baileys'
 import type { WASocket } from '@whiskeysockets/baileys'
 import type { Logger } from 'pino'
 import { appError } from '../../shared/errors.ts'
 import { tablesOf, writeTransaction } from '../db/database.ts'
 import type { Db, DbExecutor, Tables, Transaction } from '../db/database.ts'
-import { databaseNow, lockKey, momentPlaceholder } from '../db/dialect-sql.ts'
-import { reusedStatement } from '../db/reused-statement.ts'
-import { FENCE_PLACEHOLDERS, fenceValues, leaseHeld } from '../fleet/session-leases.ts'
+import { databaseNow, lockKey } from '../db/dialect-sql.ts'
+import { fenceValues, leaseHeld } from '../fleet/session-leases.ts'
 import type { Fence } from '../fleet/session-leases.ts'
 import type { MessageView } from '../../shared/host-api/messages.ts'
 import type { MessageStatus } from '../../shared/statuses.ts'
@@ -19,42 +18,11 @@ import { NOT_ON_WHATSAPP_FAILURE } from '../messages/recipient-check.ts'
 import { refusalReason } from '../sessions/whatsapp-status.ts'
 import { FINAL, FROM, TIMESTAMP_COLUMN } from './message-status.ts'
 import { messageView } from './message-view.ts'
+import { claimQueued, nextQueued, statusOf } from './queue-statements.ts'
 import type { PayloadCipher } from './payload-cipher.ts'
 import { idempotencyCutoff } from './idempotency-retention.ts'
 
 type Row = Tables['messages']['$inferSelect']
-
-// The statements every send runs, built once (db/reused-statement.ts).
-
-/** The session's next message in line: OTPs first (a user is waiting for each), then the rest in the order they were accepted. */
-const nextQueued = reusedStatement(on => {
-  const { messages } = tablesOf(on)
-  return on
-    .select()
-    .from(messages)
-    .where(and(eq(messages.sessionId, sql.placeholder('sessionId')), eq(messages.status, 'queued')))
-    .orderBy(sql`CASE WHEN ${messages.kind} = 'otp' THEN 0 ELSE 1 END`, asc(messages.createdAt), asc(messages.seq))
-    .limit(1)
-})
-
-/** Takes a queued message for sending, under this host's lease in the same statement. */
-const claimQueued = reusedStatement(on => {
-  const { messages } = tablesOf(on)
-  return on
-    .update(messages)
-    .set({ status: 'sending', attempts: sql`${messages.attempts} + 1`, updatedAt: momentPlaceholder(on, 'now', messages.updatedAt) })
-    .where(and(eq(messages.id, sql.placeholder('messageId')), eq(messages.status, 'queued'), leaseHeld(on, sql.placeholder('sessionId'), FENCE_PLACEHOLDERS)))
-    .returning({ id: messages.id })
-})
-
-/** A message's status, and its sealed payload while it has one. */
-const statusOf = reusedStatement(on => {
-  const { messages } = tablesOf(on)
-  return on
-    .select({ status: messages.status, payload: messages.payload })
-    .from(messages)
-    .where(eq(messages.id, sql.placeholder('messageId')))
-})
 
 export type MessageChange = { message: MessageView; previous: MessageStatus }
 

@@ -1,4 +1,4 @@
-import { and, count, eq, gt, inArray } from 'drizzle-orm'
+import { and, count, eq, gt, inArray, sql } from 'drizzle-orm'
 import type { UserFacingSocketConfig, WASocket } from '@whiskeysockets/baileys'
 import type { SessionView } from '../../shared/host-api/sessions.ts'
 import type { Logger } from 'pino'
@@ -8,6 +8,7 @@ import type { LinkFailure, SessionStatus } from '../../shared/sessions.ts'
 import { tablesOf, writeTransaction } from '../db/database.ts'
 import type { Db, DbExecutor, Tables } from '../db/database.ts'
 import { databaseNow, databaseNowPlus } from '../db/dialect-sql.ts'
+import { reusedStatement } from '../db/reused-statement.ts'
 import type { FleetSessions } from '../fleet/fleet-member.ts'
 import { takeNewLease } from '../fleet/session-leases.ts'
 import type { Fence } from '../fleet/session-leases.ts'
@@ -25,6 +26,13 @@ const viewColumns = ({ sessions }: Tables) => ({
   linkFailure: sessions.linkFailure,
   lastSeenAt: sessions.lastSeenAt
 })
+/** The stored row, with the host that holds the session's lease now (`hostId`). */
+const viewSelection = (tables: Tables) => ({ ...viewColumns(tables), hostId: tables.sessionLeases.owner })
+
+/** The join to the session's lease, current ones only: `hostId` is the host running it now. */
+const currentLease = (on: DbExecutor, { sessionLeases, sessions }: Tables) =>
+  and(eq(sessionLeases.sessionId, sessions.id), gt(sessionLeases.expiresAt, databaseNow(on)))
+
 type ViewRow = {
   sessionId: string
   status: SessionStatus
@@ -34,6 +42,16 @@ type ViewRow = {
   lastSeenAt: Date | null
   hostId: string | null
 }
+
+/** One session's row and the host running it now; every send looks, so it is built once (db/reused-statement.ts). */
+const sessionRow = reusedStatement(on => {
+  const tables = tablesOf(on)
+  return on
+    .select(viewSelection(tables))
+    .from(tables.sessions)
+    .leftJoin(tables.sessionLeases, currentLease(on, tables))
+    .where(eq(tables.sessions.id, sql.placeholder('sessionId')))
+})
 
 /** How long a session stays connected before it may move to another host to even out the shares. */
 const HAND_OVER_AFTER_MS = 10_000
@@ -147,9 +165,9 @@ export class SessionManager implements FleetSessions {
   async list(): Promise<SessionView[]> {
     const { sessions } = this.tables
     const rows = await this.deps.db
-      .select(this.viewSelection())
+      .select(viewSelection(this.tables))
       .from(sessions)
-      .leftJoin(this.tables.sessionLeases, this.currentLease())
+      .leftJoin(this.tables.sessionLeases, currentLease(this.deps.db, this.tables))
       .orderBy(sessions.createdAt)
     return rows.map(row => this.toView(row))
   }
@@ -162,25 +180,9 @@ export class SessionManager implements FleetSessions {
   }
 
   async view(sessionId: string): Promise<SessionView> {
-    const { sessions } = this.tables
-    const [row] = await this.deps.db
-      .select(this.viewSelection())
-      .from(sessions)
-      .leftJoin(this.tables.sessionLeases, this.currentLease())
-      .where(eq(sessions.id, sessionId))
+    const [row] = await sessionRow(this.deps.db).execute({ sessionId })
     if (!row) throw appError('SESSION_NOT_FOUND', `Session ${sessionId} does not exist`)
     return this.toView(row)
-  }
-
-  /** The stored row, with what WhatsApp told the running session about limits on it (held in memory: it re-reports them). */
-  private viewSelection() {
-    return { ...viewColumns(this.tables), hostId: this.tables.sessionLeases.owner }
-  }
-
-  /** The join to the session's lease, current ones only: `hostId` is the host running it now. */
-  private currentLease() {
-    const { sessionLeases, sessions } = this.tables
-    return and(eq(sessionLeases.sessionId, sessions.id), gt(sessionLeases.expiresAt, databaseNow(this.deps.db)))
   }
 
   private toView({ sessionId, status, phoneNumber, linkFailure, deviceLabel, lastSeenAt, hostId }: ViewRow): SessionView {
