@@ -1,8 +1,10 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
 import { tablesOf } from '../db/database.ts'
-import { momentPlaceholder } from '../db/dialect-sql.ts'
+import { inJsonList, momentPlaceholder } from '../db/dialect-sql.ts'
 import { reusedStatement } from '../db/reused-statement.ts'
 import { FENCE_PLACEHOLDERS, leaseHeld } from '../fleet/session-leases.ts'
+import type { MessageStatus } from '../../shared/statuses.ts'
+import { FINAL, TIMESTAMP_COLUMN } from './message-status.ts'
 
 /** The send queue's statements that every send runs, built once (db/reused-statement.ts). */
 
@@ -35,3 +37,35 @@ export const statusOf = reusedStatement(on => {
     .from(messages)
     .where(eq(messages.id, sql.placeholder('messageId')))
 })
+
+/**
+ * A message's move to `next`, which the database refuses unless its status is one of `from` (a
+ * JSON list): its time, its `error` when the statement has one, and its content dropped once it is
+ * final. One statement per status, with an error or without.
+ */
+const transitionStatement = (next: MessageStatus, withError: boolean) =>
+  reusedStatement(on => {
+    const { messages } = tablesOf(on)
+    const now = momentPlaceholder(on, 'now', messages.updatedAt)
+    return on
+      .update(messages)
+      .set({
+        status: next,
+        updatedAt: now,
+        ...(next === 'queued' || next === 'sending' ? {} : { [TIMESTAMP_COLUMN[next]]: now }),
+        ...(withError ? { error: sql`${sql.placeholder('error')}` } : {}),
+        ...(FINAL.has(next) ? { payload: null } : {})
+      })
+      .where(and(eq(messages.id, sql.placeholder('messageId')), inJsonList(on, messages.status, 'from')))
+      .returning()
+  })
+const transitions = new Map<string, ReturnType<typeof transitionStatement>>()
+export const transitionTo = (next: MessageStatus, withError: boolean) => {
+  const key = `${next} ${withError}`
+  let statement = transitions.get(key)
+  if (!statement) {
+    statement = transitionStatement(next, withError)
+    transitions.set(key, statement)
+  }
+  return statement
+}

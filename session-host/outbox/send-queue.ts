@@ -16,9 +16,9 @@ import type { Outgoing } from '../messages/rich-content.ts'
 import { sendOutgoing } from '../messages/send-outgoing.ts'
 import { NOT_ON_WHATSAPP_FAILURE } from '../messages/recipient-check.ts'
 import { refusalReason } from '../sessions/whatsapp-status.ts'
-import { FINAL, FROM, TIMESTAMP_COLUMN } from './message-status.ts'
+import { FINAL, FROM } from './message-status.ts'
 import { messageView } from './message-view.ts'
-import { claimQueued, nextQueued, statusOf } from './queue-statements.ts'
+import { claimQueued, nextQueued, statusOf, transitionTo } from './queue-statements.ts'
 import type { PayloadCipher } from './payload-cipher.ts'
 import { idempotencyCutoff } from './idempotency-retention.ts'
 
@@ -340,23 +340,12 @@ export class SendQueue {
 
   /** One guarded UPDATE: the database refuses a step backwards, so racing events cannot regress. */
   private async transition(messageId: string, next: MessageStatus, error?: string, from: MessageStatus[] = FROM[next]): Promise<void> {
-    const { messages } = this
     const now = new Date(this.clock())
     let changed: { row: Row; previous: MessageStatus; payload: string | null } | undefined
     await writeTransaction(this.deps.db, async tx => {
       const [before] = await statusOf(tx).execute({ messageId })
       if (!before || !from.includes(before.status)) return
-      const [row] = await tx
-        .update(messages)
-        .set({
-          status: next,
-          updatedAt: now,
-          ...(next === 'queued' || next === 'sending' ? {} : { [TIMESTAMP_COLUMN[next]]: now }),
-          ...(error ? { error } : {}),
-          ...(FINAL.has(next) ? { payload: null } : {})
-        })
-        .where(and(eq(messages.id, messageId), inArray(messages.status, from)))
-        .returning()
+      const [row] = await transitionTo(next, Boolean(error))(tx).execute({ messageId, now, error, from: JSON.stringify(from) })
       if (!row) return
       changed = { row, previous: before.status, payload: before.payload }
       await this.deps.onChange?.(tx, { message: messageView(row), previous: before.status })
