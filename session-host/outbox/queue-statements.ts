@@ -3,10 +3,11 @@ import { tablesOf } from '../db/database.ts'
 import { inJsonList, momentPlaceholder } from '../db/dialect-sql.ts'
 import { reusedStatement } from '../db/reused-statement.ts'
 import { FENCE_PLACEHOLDERS, leaseHeld } from '../fleet/session-leases.ts'
+import { MESSAGE_STATUSES } from '../../shared/statuses.ts'
 import type { MessageStatus } from '../../shared/statuses.ts'
 import { FINAL, TIMESTAMP_COLUMN } from './message-status.ts'
 
-/** The send queue's statements that every send runs, built once (db/reused-statement.ts). */
+// The send queue's statements that every send runs, each built once (db/reused-statement.ts).
 
 /** The session's next message in line: OTPs first (a user is waiting for each), then the rest in the order they were accepted. */
 export const nextQueued = reusedStatement(on => {
@@ -59,13 +60,8 @@ const transitionStatement = (next: MessageStatus, withError: boolean) =>
       .where(and(eq(messages.id, sql.placeholder('messageId')), inJsonList(on, messages.status, 'from')))
       .returning()
   })
-const transitions = new Map<string, ReturnType<typeof transitionStatement>>()
-export const transitionTo = (next: MessageStatus, withError: boolean) => {
-  const key = `${next} ${withError}`
-  let statement = transitions.get(key)
-  if (!statement) {
-    statement = transitionStatement(next, withError)
-    transitions.set(key, statement)
-  }
-  return statement
-}
+// One per status, with an error and without; each is built on its first use.
+const transitions = new Map(
+  MESSAGE_STATUSES.flatMap(next => [false, true].map(withError => [`${next} ${withError}`, transitionStatement(next, withError)] as const))
+)
+export const transitionTo = (next: MessageStatus, withError: boolean) => transitions.get(`${next} ${withError}`)!

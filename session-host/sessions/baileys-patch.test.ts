@@ -10,6 +10,14 @@ import { WaSim } from '../sim/wa-sim.ts'
 import { BaileysDriver } from '../sim/testing/baileys-driver.ts'
 
 const ROOT = join(import.meta.dirname, '..', '..')
+
+/** A key store in memory with Baileys' transactions on top; `written` is what each commit stored. */
+const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, child: () => silent, level: 'silent' }
+const memoryStore = () => {
+  const written: SignalDataSet[] = []
+  const store: SignalKeyStore = { get: async () => ({}), set: async data => void written.push(data) }
+  return { written, keys: addTransactionCapability(store, silent as never, { maxCommitRetries: 1, delayBetweenTriesMs: 1 }) }
+}
 const installedVersion = (): string => {
   const require = createRequire(import.meta.url)
   const manifest = join(require.resolve('@whiskeysockets/baileys').split('/lib/')[0]!, 'package.json')
@@ -87,12 +95,6 @@ describe("the project's Baileys patch (patches/, applied by npm ci's postinstall
       used.add(this)
       return originalRun.apply(this, args)
     } as typeof originalRun
-    const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, child: () => silent, level: 'silent' }
-    const memoryStore = () => {
-      const written: SignalDataSet[] = []
-      const store: SignalKeyStore = { get: async () => ({}), set: async data => void written.push(data) }
-      return { written, keys: addTransactionCapability(store, silent as never, { maxCommitRetries: 1, delayBetweenTriesMs: 1 }) }
-    }
     try {
       const [first, second] = [memoryStore(), memoryStore()]
       const others = Array.from({ length: 8 }, memoryStore)
@@ -139,12 +141,6 @@ describe("the project's Baileys patch (patches/, applied by npm ci's postinstall
     AsyncLocalStorage.prototype.disable = function (this: AsyncLocalStorage<unknown>) {
       if (this === storage) states.push(false)
       return originalDisable.call(this)
-    }
-    const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, child: () => silent, level: 'silent' }
-    const memoryStore = () => {
-      const written: SignalDataSet[] = []
-      const store: SignalKeyStore = { get: async () => ({}), set: async data => void written.push(data) }
-      return { written, keys: addTransactionCapability(store, silent as never, { maxCommitRetries: 1, delayBetweenTriesMs: 1 }) }
     }
     try {
       const [first, second, third] = [memoryStore(), memoryStore(), memoryStore()]
