@@ -7,16 +7,25 @@ import { deriveQrPageKey } from './auth/qr-page-link.ts'
 import { importPepper } from './otp/otp-hash.ts'
 import type { GatewayApp, GatewayDeps, GatewayEnv, RequestDeps } from './env/gateway-env.ts'
 import { documentedRoutes, lazyApp, mountRouteGroups, publicRoutePaths } from './http/lazy-route-groups.ts'
+import type { BuiltRouteGroups } from './http/lazy-route-groups.ts'
 import { isMediaUpload } from './http/media-upload.ts'
 import { JSON_BODY_TYPES, originalApiBodies, withFormBodies } from './http/original-api.ts'
 import { pathIn, unless } from './http/unless.ts'
 import { registerApiDocs } from './routes/api-docs.ts'
 import { registerDashboard } from './routes/dashboard.ts'
 import { onceUntilFailed } from '../shared/once-until-failed.ts'
-import { ROUTE_GROUPS } from './route-groups.ts'
+import { ROUTE_GROUPS, routeGroupsFor } from './route-groups.ts'
+import type { webhookDeliveryRoute } from './webhooks/internal-route.ts'
+
+/**
+ * What a long-running process builds before it listens (build-gateway.ts): the route groups'
+ * apps and the internal webhook route's module. Without them each is loaded on its first request,
+ * as a Workers isolate that may wake for one call is better off.
+ */
+export type PrebuiltRoutes = { groups: BuiltRouteGroups; webhookDeliveryRoute: typeof webhookDeliveryRoute }
 
 /** Builds the public API from its dependencies; the runtime (Node or Workers) only serves it. */
-export const createGateway = (deps: GatewayDeps): GatewayApp => {
+export const createGateway = (deps: GatewayDeps, prebuilt?: PrebuiltRoutes): GatewayApp => {
   const requestDeps: RequestDeps = {
     ...deps,
     phone: input => deps.phoneNumbers.requireJid(input, deps.config.DEFAULT_COUNTRY),
@@ -57,23 +66,23 @@ export const createGateway = (deps: GatewayDeps): GatewayApp => {
   app.use('/api/*', unless(pathIn(publicPaths), auth))
   app.use('/api/*', unless(isMediaUpload, originalApiBodies()))
 
-  const groups = ROUTE_GROUPS.filter(group => !group.sandboxOnly || deps.config.WA_MODE === 'sandbox')
-  mountRouteGroups(app, groups)
+  const groups = routeGroupsFor(deps.config.WA_MODE)
+  mountRouteGroups(app, groups, prebuilt?.groups)
   // The host hands each webhook attempt to the gateway to sign and send (webhooks/internal-route.ts).
-  app.all(
-    '/internal/*',
-    lazyApp(() =>
-      import('./webhooks/internal-route.ts').then(({ webhookDeliveryRoute }) =>
-        webhookDeliveryRoute({
-          secret: deps.config.INTERNAL_SECRET,
-          timeoutMs: deps.config.WEBHOOK_TIMEOUT_MS,
-          allowedHosts: deps.config.WEBHOOK_ALLOWED_HOSTS,
-          ...(deps.clock ? { clock: deps.clock } : {}),
-          ...(deps.webhookFetch ? { fetch: deps.webhookFetch } : {})
-        })
-      )
+  const deliveryRoute = (route: typeof webhookDeliveryRoute) =>
+    route({
+      secret: deps.config.INTERNAL_SECRET,
+      timeoutMs: deps.config.WEBHOOK_TIMEOUT_MS,
+      allowedHosts: deps.config.WEBHOOK_ALLOWED_HOSTS,
+      ...(deps.clock ? { clock: deps.clock } : {}),
+      ...(deps.webhookFetch ? { fetch: deps.webhookFetch } : {})
+    })
+  if (prebuilt) app.route('/', deliveryRoute(prebuilt.webhookDeliveryRoute))
+  else
+    app.all(
+      '/internal/*',
+      lazyApp(() => import('./webhooks/internal-route.ts').then(module => deliveryRoute(module.webhookDeliveryRoute)))
     )
-  )
 
   // The document is built once (it needs every group), on the first request for it.
   const openApiDocument = onceUntilFailed(async () => {

@@ -7,7 +7,7 @@ import pretty from 'pino-pretty'
 import { answerClientError } from '../shared/client-error-response.ts'
 import { buildLogger, logFormat, parseLogSettings } from '../shared/logger.ts'
 import { signingCryptoFrom } from '../shared/signing-crypto-from.ts'
-import { buildGateway } from './build-gateway.ts'
+import { buildGatewayAhead } from './build-gateway.ts'
 import { parseGatewayConfig } from './env/config.ts'
 import { createNodeDashboardAssets } from './node/dashboard-assets.ts'
 import { createNodeDocsAssets } from './node/docs-assets.ts'
@@ -15,7 +15,6 @@ import { createNodeHostFetch } from './node/host-fetch.ts'
 import { nodeStreamFetch } from './node/stream-fetch.ts'
 import { createNodeWebhookFetch } from './node/webhook-fetch.ts'
 import { MAX_PHONE_NUMBERS } from '../shared/phone-max.ts'
-import { ROUTE_GROUPS } from './route-groups.ts'
 
 /** Node entry: parses the environment once, builds the app, serves it, and stops on SIGTERM/SIGINT. */
 const main = async (): Promise<void> => {
@@ -28,7 +27,9 @@ const main = async (): Promise<void> => {
   const hostFetch = createNodeHostFetch()
   // Webhook URLs are user input: their host names are resolved and checked like media URLs.
   const webhookFetch = createNodeWebhookFetch({ resolve: host => lookup(host, { all: true, verbatim: true }), allowedHosts: config.WEBHOOK_ALLOWED_HOSTS })
-  const app = buildGateway(config, {
+  // A long-running process builds every route before it listens: only a Workers isolate, which
+  // may wake for one request, is better off building a route group when a request needs it.
+  const app = await buildGatewayAhead(config, {
     phoneNumbers: MAX_PHONE_NUMBERS,
     hostFetch,
     streamFetch: nodeStreamFetch,
@@ -38,9 +39,6 @@ const main = async (): Promise<void> => {
     dashboardAssets: createNodeDashboardAssets(),
     onUnexpectedError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error')
   })
-  // A long-running process loads every route group before it listens: only a Workers isolate,
-  // which may wake for one request, is better off building a group when a request needs it.
-  await Promise.all(ROUTE_GROUPS.map(group => group.load()))
   const server = serve({ fetch: app.fetch, port: Number(process.env.PORT ?? 3000), hostname: process.env.BIND ?? '127.0.0.1' }, info => {
     logger.info({ port: (info as AddressInfo).port, mode: config.WA_MODE }, 'gateway listening')
   })

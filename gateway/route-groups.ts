@@ -111,3 +111,6 @@ export const ROUTE_GROUPS: readonly RouteGroup[] = [
   { name: 'stats', routes: [['GET', '/api/stats']], load: () => import('./routes/stats.ts').then(m => m.registerStats) },
   { name: 'events', routes: [['GET', '/api/events']], load: () => import('./routes/events.ts').then(m => m.registerEvents) }
 ]
+
+/** The groups a gateway in this mode serves: the sandbox's own only in sandbox mode. */
+export const routeGroupsFor = (mode: 'live' | 'sandbox'): RouteGroup[] => ROUTE_GROUPS.filter(group => !group.sandboxOnly || mode === 'sandbox')

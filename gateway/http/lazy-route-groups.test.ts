@@ -4,8 +4,8 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { Hono } from 'hono'
 import type { GatewayApp, GatewayEnv, RequestDeps, RouteGroupApp } from '../env/gateway-env.ts'
 import type { Principal } from '../auth/scopes.ts'
-import { documentedRoutes, lazyApp, mountRouteGroups } from './lazy-route-groups.ts'
-import type { RouteGroup } from './lazy-route-groups.ts'
+import { buildRouteGroups, documentedRoutes, lazyApp, mountRouteGroups } from './lazy-route-groups.ts'
+import type { BuiltRouteGroups, RouteGroup } from './lazy-route-groups.ts'
 
 const echo = createRoute({
   method: 'post',
@@ -45,6 +45,17 @@ const testGroups = () => {
       }
     },
     {
+      // Its pattern overlaps the next group's: the earlier group answers the paths both match.
+      name: 'special',
+      routes: [['GET', '/items/special']],
+      load: async () => (app: RouteGroupApp) => app.get('/items/special', c => c.text('special'))
+    },
+    {
+      name: 'items',
+      routes: [['GET', '/items/:id']],
+      load: async () => (app: RouteGroupApp) => app.get('/items/:id', c => c.text(`item ${c.req.param('id')}`))
+    },
+    {
       name: 'broken',
       routes: [['GET', '/broken']],
       load: async () => {
@@ -57,14 +68,14 @@ const testGroups = () => {
 }
 
 /** A root app as app.ts builds it: variables set by middleware, one error handler, one not-found answer. */
-const rootApp = (groups: RouteGroup[]) => {
+const rootApp = (groups: RouteGroup[], built?: BuiltRouteGroups) => {
   const app: GatewayApp = new Hono<GatewayEnv>()
   app.use('*', async (c, next) => {
     c.set('deps', { now: () => 42 } as unknown as RequestDeps)
     if (c.req.header('x-user')) c.set('principal', { subject: c.req.header('x-user') } as unknown as Principal)
     await next()
   })
-  mountRouteGroups(app, groups)
+  mountRouteGroups(app, groups, built)
   app.notFound(c => c.json({ error: 'NOT_FOUND' }, 404))
   app.onError((error, c) => c.json({ error: error.name, message: error.message }, error.name === 'ZodError' ? 422 : 500))
   return app
@@ -90,39 +101,14 @@ describe('lazy route groups', () => {
     assert.deepEqual(loads, { echo: 1, boom: 0, broken: 0 })
   })
 
-  it("hands the group's validation and handler errors to the root app's error handler", async () => {
-    const app = rootApp(testGroups().groups)
-    const invalid = await app.request('/echo/ABC', post({ n: 'one' }))
-    assert.equal(invalid.status, 422)
-    assert.equal(((await invalid.json()) as { error: string }).error, 'ZodError')
-    const failed = await app.request('/boom')
-    assert.equal(failed.status, 500)
-    assert.deepEqual(await failed.json(), { error: 'Error', message: 'handler failed' })
-  })
-
-  it("goes on to the root app's not-found answer when the group has no such route, or no group matches", async () => {
-    const app = rootApp(testGroups().groups)
-    for (const path of ['/boom/deeper', '/nowhere']) {
-      const answer = await app.request(path)
-      assert.equal(answer.status, 404)
-      assert.deepEqual(await answer.json(), { error: 'NOT_FOUND' })
-    }
-    assert.equal((await app.request('/echo/abc')).status, 404, 'a GET does not match the POST route')
-    const head = await app.request('/boom/deeper', { method: 'HEAD' })
-    assert.equal(head.status, 404)
-    assert.match(head.headers.get('content-type') ?? '', /json/, "a HEAD gets the root app's answer too")
-  })
-
-  it('gives the group the body the root middleware already read', async () => {
-    const app: GatewayApp = new Hono<GatewayEnv>()
-    app.use('*', async (c, next) => {
-      c.set('deps', { now: () => 7 } as unknown as RequestDeps)
-      if ((await c.req.text()).length > 100) return c.text('too long', 413)
-      await next()
-    })
-    mountRouteGroups(app, testGroups().groups)
-    const answer = await app.request('/echo/abc', post({ n: 5 }))
-    assert.deepEqual(await answer.json(), { name: 'abc', n: 5, deps: 7 })
+  it('builds every group ahead when asked, once each, and loads none on a request', async () => {
+    const { loads, groups } = testGroups()
+    const ready = groups.filter(group => group.name !== 'broken')
+    const app = rootApp(ready, await buildRouteGroups(ready))
+    assert.deepEqual(loads, { echo: 1, boom: 1, broken: 0 })
+    assert.deepEqual(await (await app.request('/echo/abc', post({ n: 1 }, { 'x-user': 'u2' }))).json(), { name: 'abc', n: 1, deps: 42, who: 'u2' })
+    await app.request('/boom')
+    assert.deepEqual(loads, { echo: 1, boom: 1, broken: 0 })
   })
 
   it('tries a group whose loading failed again on the next request', async () => {
@@ -162,3 +148,53 @@ describe('lazy route groups', () => {
     assert.equal(builds, 1)
   })
 })
+
+for (const ahead of [false, true]) {
+  /** Built ahead as gateway/node.ts has them (all but the group that fails to load), or none, to be built on first request. */
+  const builtFor = async (groups: RouteGroup[]) => (ahead ? buildRouteGroups(groups.filter(group => group.name !== 'broken')) : undefined)
+  const mounted = async (groups: RouteGroup[]) => rootApp(groups, await builtFor(groups))
+
+  describe(`route groups ${ahead ? 'built ahead' : 'built on first request'}`, () => {
+    it('answers a path two groups match from the earlier group, and the rest from the later one', async () => {
+      const app = await mounted(testGroups().groups)
+      assert.equal(await (await app.request('/items/special')).text(), 'special')
+      assert.equal(await (await app.request('/items/7')).text(), 'item 7')
+    })
+
+    it("hands the group's validation and handler errors to the root app's error handler", async () => {
+      const app = await mounted(testGroups().groups)
+      const invalid = await app.request('/echo/ABC', post({ n: 'one' }))
+      assert.equal(invalid.status, 422)
+      assert.equal(((await invalid.json()) as { error: string }).error, 'ZodError')
+      const failed = await app.request('/boom')
+      assert.equal(failed.status, 500)
+      assert.deepEqual(await failed.json(), { error: 'Error', message: 'handler failed' })
+    })
+
+    it("goes on to the root app's not-found answer when the group has no such route, or no group matches", async () => {
+      const app = await mounted(testGroups().groups)
+      for (const path of ['/boom/deeper', '/nowhere']) {
+        const answer = await app.request(path)
+        assert.equal(answer.status, 404)
+        assert.deepEqual(await answer.json(), { error: 'NOT_FOUND' })
+      }
+      assert.equal((await app.request('/echo/abc')).status, 404, 'a GET does not match the POST route')
+      const head = await app.request('/boom/deeper', { method: 'HEAD' })
+      assert.equal(head.status, 404)
+      assert.match(head.headers.get('content-type') ?? '', /json/, "a HEAD gets the root app's answer too")
+    })
+
+    it('gives the group the body the root middleware already read', async () => {
+      const app: GatewayApp = new Hono<GatewayEnv>()
+      app.use('*', async (c, next) => {
+        c.set('deps', { now: () => 7 } as unknown as RequestDeps)
+        if ((await c.req.text()).length > 100) return c.text('too long', 413)
+        await next()
+      })
+      const { groups } = testGroups()
+      mountRouteGroups(app, groups, await builtFor(groups))
+      const answer = await app.request('/echo/abc', post({ n: 5 }))
+      assert.deepEqual(await answer.json(), { name: 'abc', n: 5, deps: 7 })
+    })
+  })
+}

@@ -39,19 +39,34 @@ export const newRouteGroupApp = async (): Promise<RouteGroupApp> => {
   })
 }
 
-/** A group's own app: the root app's variables first, then the group's routes. */
-const buildGroupApp = async (group: RouteGroup): Promise<RouteGroupApp> => {
+/**
+ * A group's own app: for a lazily built one, the root app's variables first, then the group's
+ * routes; one built ahead is merged into the root app's router and sees its variables as they are.
+ */
+const buildGroupApp = async (group: RouteGroup, built: 'lazily' | 'ahead'): Promise<RouteGroupApp> => {
   const [app, register] = await Promise.all([newRouteGroupApp(), group.load()])
-  app.use('*', async (c, next) => {
-    const handed = handedOver.get(c.req.raw)
-    if (handed?.deps) c.set('deps', handed.deps)
-    if (handed?.principal) c.set('principal', handed.principal)
-    if (handed) Object.assign(c.req.bodyCache, handed.bodyCache)
-    await next()
-  })
+  if (built === 'lazily')
+    app.use('*', async (c, next) => {
+      const handed = handedOver.get(c.req.raw)
+      if (handed?.deps) c.set('deps', handed.deps)
+      if (handed?.principal) c.set('principal', handed.principal)
+      if (handed) Object.assign(c.req.bodyCache, handed.bodyCache)
+      await next()
+    })
   register(app)
   return app
 }
+
+/** Route groups' apps built before the first request, by group (buildRouteGroups). */
+export type BuiltRouteGroups = ReadonlyMap<RouteGroup, RouteGroupApp>
+
+/**
+ * Every group's app, built now: a long-running process (gateway/node.ts) mounts them straight onto
+ * the root app, so a request is routed once, by the root app's router, and no group waits for its
+ * first request to be built.
+ */
+export const buildRouteGroups = async (groups: readonly RouteGroup[]): Promise<BuiltRouteGroups> =>
+  new Map(await Promise.all(groups.map(async group => [group, await buildGroupApp(group, 'ahead')] as const)))
 
 /** What lazyApp needs of the app it builds: any Hono app. */
 type LazyBuilt = {
@@ -101,10 +116,18 @@ export const lazyApp = (build: () => Promise<LazyBuilt>): MiddlewareHandler<Gate
 export const publicRoutePaths = (groups: readonly RouteGroup[]): string[] =>
   groups.flatMap(group => group.routes.filter(([, , access]) => access === 'public').map(([, path]) => path))
 
-/** Routes each group's patterns on the root app to the group's own app, built on the group's first request. */
-export const mountRouteGroups = (app: GatewayApp, groups: readonly RouteGroup[]): void => {
+/**
+ * Routes each group's patterns on the root app to the group's own app: the one in `built` if there
+ * is one, merged into the root app's router, or else one built on the group's first request.
+ */
+export const mountRouteGroups = (app: GatewayApp, groups: readonly RouteGroup[], built?: BuiltRouteGroups): void => {
   for (const group of groups) {
-    const handler = lazyApp(() => buildGroupApp(group))
+    const ready = built?.get(group)
+    if (ready) {
+      app.route('/', ready)
+      continue
+    }
+    const handler = lazyApp(() => buildGroupApp(group, 'lazily'))
     for (const [method, path] of group.routes) app.on(method, path, handler)
   }
 }
