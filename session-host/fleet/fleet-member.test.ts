@@ -309,6 +309,27 @@ for (const engine of ENGINES)
       for (const id of loggedOut) assert.equal(rows.get(id)!.owner, null)
     })
 
+    it('keeps every session it holds when some of them log out, alone or beside another host', async () => {
+      const ids = await addSessions(30)
+      const alone = await join('host-a')
+      const { sessions } = tablesOf(database.db)
+      const loggedOut = ids.slice(0, 3)
+      await database.db.update(sessions).set({ status: 'logged_out' }).where(inArray(sessions.id, loggedOut))
+      await rounds(3, [alone])
+      assert.deepEqual(alone.sessions.stopped, [], 'a lone host hands nothing over: no one would take it')
+      assert.equal(alone.member.heldSessions().length, 30, 'the logged-out ones stay here for their next link')
+      assertAgrees(alone, await leases())
+
+      // 27 need a host: 14 for each of two. The newcomer gets its share of the connected ones only.
+      const other = await join('host-b')
+      await rounds(3, [alone, other])
+      const rows = await leases()
+      assert.equal(ownedBy(rows, 'host-b').length, 13)
+      assert.equal(ownedBy(rows, 'host-a').filter(id => !loggedOut.includes(id)).length, 14)
+      for (const id of loggedOut) assert.equal(rows.get(id)!.owner, 'host-a', `${id} was not handed over`)
+      for (const host of [alone, other]) assertAgrees(host, rows)
+    })
+
     it('makes the live host with the lowest id the leader, and the next one once it stops', async () => {
       await addSessions(3)
       // Started out of id order: leadership goes by id, not by who came first.

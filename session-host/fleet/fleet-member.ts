@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import type { Db } from '../db/database.ts'
 import { heartbeat, liveHostIds, registerHost, setHostStatus } from './host-registry.ts'
-import { claimLeases, countHostedSessions, ensureLeaseRows, releaseLease, renewLeases } from './session-leases.ts'
+import { claimLeases, countHostedSessions, ensureLeaseRows, hostedAmong, releaseLease, renewLeases } from './session-leases.ts'
 import type { Fence } from './session-leases.ts'
 
 export type FleetSettings = {
@@ -158,7 +158,11 @@ export class FleetMember {
     const live = await liveHostIds(this.db, leaseMs)
     this.leader = live[0] === hostId
     const share = Math.ceil((await countHostedSessions(this.db)) / Math.max(1, live.length))
-    const mine = this.held.size
+    // Weighed as the share is counted: a logged-out session this host keeps (so that its next QR or
+    // pairing code is served here) needs no host, and counting it made a lone host hand connected
+    // sessions over to nobody.
+    const hosted = await hostedAmong(this.db, this.heldSessions())
+    const mine = hosted.length
     if (mine < share) {
       // Only the first round takes back what this host held before a restart: it runs before the
       // host serves, so no session it is creating right now can be mistaken for one.
@@ -173,7 +177,7 @@ export class FleetMember {
         await this.sessions.adopt(lease.sessionId, { hostId, generation })
       }
     } else if (mine > share) {
-      const candidates = await this.sessions.handOverCandidates([...this.held.keys()])
+      const candidates = await this.sessions.handOverCandidates(hosted)
       for (const sessionId of candidates.slice(0, Math.min(wave, mine - share))) {
         const generation = this.held.get(sessionId)
         if (generation === undefined) continue

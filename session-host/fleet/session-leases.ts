@@ -165,6 +165,20 @@ export const countHostedSessions = async (db: DbExecutor): Promise<number> => {
 }
 
 /**
+ * Which of `sessionIds` need a host, as countHostedSessions counts them: a host weighs what it
+ * holds against its share with these, not with the logged-out sessions it keeps for their next link.
+ */
+export const hostedAmong = async (db: DbExecutor, sessionIds: readonly string[]): Promise<string[]> => {
+  if (sessionIds.length === 0) return []
+  const { sessions } = tablesOf(db)
+  const rows = await db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(inArray(sessions.id, [...sessionIds]), ne(sessions.status, 'logged_out')))
+  return rows.map(row => row.id)
+}
+
+/**
  * The rows (of sessions named by `sessionId`, a column of the statement's table) this host should
  * work on: those of sessions it holds, and, on the fleet's leader, those of sessions nobody holds.
  */
