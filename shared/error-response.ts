@@ -9,7 +9,25 @@ export type ErrorResponseOptions = {
   acceptedMediaTypes?: readonly string[]
 }
 
-type ZodLikeIssue = { path: PropertyKey[]; message: string; code?: string }
+type ZodLikeIssue = { path: PropertyKey[]; message: string; code?: string; errors?: ZodLikeIssue[][] }
+type FieldIssue = { path: string; message: string }
+
+/**
+ * Each field a validation failure names. A union that matched no option ("Invalid input" at its
+ * own path, which names nothing) is told as the option it came closest to: the one with the
+ * fewest issues, or each of those that tie, under the union's path.
+ */
+const fieldIssues = (issues: readonly ZodLikeIssue[], under: readonly PropertyKey[] = []): FieldIssue[] => {
+  const fields = issues.flatMap(issue => {
+    const path = [...under, ...issue.path]
+    const options = issue.code === 'invalid_union' ? (issue.errors ?? []).filter(option => option.length > 0) : []
+    if (options.length === 0) return [{ path: path.map(String).join('.'), message: issue.message }]
+    const fewest = Math.min(...options.map(option => option.length))
+    return options.filter(option => option.length === fewest).flatMap(option => fieldIssues(option, path))
+  })
+  // Options that tie often fail the same way (the body is not an object): said once.
+  return fields.filter((field, i) => fields.findIndex(other => other.path === field.path && other.message === field.message) === i)
+}
 
 const isZodError = (error: unknown): error is { issues: ZodLikeIssue[] } =>
   typeof error === 'object' && error !== null && (error as { name?: string }).name === 'ZodError' && Array.isArray((error as { issues?: unknown }).issues)
@@ -50,9 +68,7 @@ export const toErrorResponse = (error: unknown, requestId?: string, options: Err
       : error instanceof HTTPException
         ? fromHttpException(error, options)
         : isZodError(error)
-          ? appError('VALIDATION_ERROR', 'Request validation failed', {
-              fields: error.issues.map(issue => ({ path: issue.path.map(String).join('.'), message: issue.message }))
-            })
+          ? appError('VALIDATION_ERROR', 'Request validation failed', { fields: fieldIssues(error.issues) })
           : undefined
   if (!known) {
     return {

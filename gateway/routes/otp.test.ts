@@ -188,6 +188,25 @@ describe('verifying, showing and canceling an OTP through the gateway', () => {
     assert.equal(host.callsTo('POST', `/internal/otp/${otp.otpId}/verify`).length, 1)
   })
 
+  it('refuses a verify body of neither form with 400, naming the fields it lacks or got wrong, asking the host nothing', async () => {
+    const verifier = await token('otp:verify')
+    const before = host.calls.length
+    const cases: [Record<string, unknown>, string[]][] = [
+      [{ otpId: 'otp_0123456789', code: 931534 }, ['code']],
+      [{ otpId: 'otp_0123456789' }, ['code']],
+      [{ sessionId: 'shop-1', to: LOCAL }, ['code']],
+      [{ to: LOCAL, code: '123456' }, ['otpId', 'sessionId']]
+    ]
+    for (const [body, fields] of cases) {
+      const refused = await verifyAs(verifier, body)
+      assert.equal(refused.status, 400, JSON.stringify(body))
+      assert.equal(refused.body.error.code, 'VALIDATION_ERROR')
+      const named = (refused.body.error.details as { fields: { path: string }[] }).fields.map(field => field.path)
+      assert.deepEqual(named, fields, JSON.stringify(body))
+    }
+    assert.equal(host.calls.length, before)
+  })
+
   it('refuses to verify without the otp:verify scope, or for a session outside the token', async () => {
     const { otp, code } = await send(nextNumber())
     const before = host.calls.length
