@@ -103,6 +103,8 @@ describe('the gateway in front of the session host', () => {
       const response = await call(method, path, { token: admin, ...options })
       assert.equal(response.status, status, `${method} ${path}`)
       assert.equal(response.body.error.code, code, `${method} ${path}`)
+      // Every refusal can be quoted to support by its request id, an unknown route's too.
+      assert.match(String(response.body.error.requestId), /^[0-9a-f-]{36}$/, `${method} ${path}`)
     }
     const validation = await call('POST', '/api/sessions/create', { token: admin, body: { sessionId: 42 } })
     assert.ok(JSON.stringify(validation.body.error.details).includes('sessionId'))
@@ -188,10 +190,25 @@ describe('the gateway when the session host fails', () => {
       assert.equal(sent.body.error.code, 'HOST_UNAVAILABLE')
       const health = await gatewayRequest('/api/health')
       assert.equal(health.status, 503)
-      const body = (await health.json()) as { status: string; data: { host: string } }
-      assert.deepEqual([body.status, body.data.host], ['ERROR', 'unreachable'])
+      const body = (await health.json()) as { success: boolean; status: string; data: { host: string }; error?: { code: string } }
+      assert.deepEqual([body.success, body.status, body.data.host, body.error?.code], [false, 'ERROR', 'unreachable', 'HOST_UNAVAILABLE'])
     } finally {
       host.setReachable(true)
+    }
+  })
+
+  it('says in health, with a 503 and DATABASE_UNAVAILABLE, that the host answers but its database takes no writes', async () => {
+    host.on('GET /internal/health', () => ok('Host health', { database: 'unwritable', sessions: { connected: 1 } }))
+    try {
+      const health = await gatewayRequest('/api/health')
+      assert.equal(health.status, 503)
+      const body = (await health.json()) as { success: boolean; status: string; data: { host: string; database: string }; error?: { code: string } }
+      assert.deepEqual(
+        [body.success, body.status, body.data.host, body.data.database, body.error?.code],
+        [false, 'ERROR', 'ok', 'unwritable', 'DATABASE_UNAVAILABLE']
+      )
+    } finally {
+      host.on('GET /internal/health', () => ok('Host health', { database: 'ok', sessions: { connected: 1 } }))
     }
   })
 

@@ -99,7 +99,7 @@ export const createGateway = (deps: GatewayDeps, prebuilt?: PrebuiltRoutes): Gat
   registerApiDocs(app, deps.docsAssets)
   registerDashboard(app, deps.dashboardAssets)
 
-  app.notFound(c => c.json(errorEnvelope('NOT_FOUND', 'No such route'), 404))
+  app.notFound(c => c.json(errorEnvelope('NOT_FOUND', 'No such route', undefined, crypto.randomUUID()), 404))
   app.onError((error, c) => {
     const requestId = crypto.randomUUID()
     const response = toErrorResponse(error, requestId, { acceptedMediaTypes: JSON_BODY_TYPES })

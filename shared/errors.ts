@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   },
   INTERNAL_ERROR: { status: 500, description: 'An unexpected error occurred.' },
   HOST_UNAVAILABLE: { status: 502, description: 'The session host is unavailable.' },
+  DATABASE_UNAVAILABLE: { status: 503, description: "The session host's database takes no writes (a full disk, a read-only file, a lock held elsewhere)." },
   SESSION_NOT_CONNECTED: { status: 503, description: 'The session is not connected to WhatsApp.' },
   SESSION_MOVED: {
     status: 421,

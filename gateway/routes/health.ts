@@ -30,7 +30,11 @@ const Health = z.object({
     mode: z.enum(['live', 'sandbox']),
     sessions: z.record(z.string(), z.number()),
     hosts: z.array(HostEntry).openapi({ description: 'The session hosts sharing the database (one, on SQLite)' })
-  })
+  }),
+  error: z
+    .object({ code: z.enum(['HOST_UNAVAILABLE', 'DATABASE_UNAVAILABLE']) })
+    .optional()
+    .openapi({ description: 'On a 503, why, as every failed answer says it; `data` still describes each part' })
 })
 
 const route = createRoute({
@@ -74,6 +78,9 @@ export const registerHealth = (app: RouteGroupApp) =>
         ...(admin ? { url: entry.url } : {})
       }))
     }
-    const message = healthy ? 'OK' : hostHealth ? 'The session host cannot write to its database' : 'The session host is unreachable'
-    return c.json({ success: healthy, message, status: healthy ? ('OK' as const) : ('ERROR' as const), data }, healthy ? 200 : 503)
+    if (healthy) return c.json({ success: true, message: 'OK', status: 'OK' as const, data }, 200)
+    const [code, message] = hostHealth
+      ? (['DATABASE_UNAVAILABLE', 'The session host cannot write to its database'] as const)
+      : (['HOST_UNAVAILABLE', 'The session host is unreachable'] as const)
+    return c.json({ success: false, message, status: 'ERROR' as const, data, error: { code } }, 503)
   })
