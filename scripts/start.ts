@@ -122,8 +122,9 @@ const waitUntilUp = async (url: string): Promise<boolean> => {
 /**
  * In development, a newcomer gets a session to link right away: on an empty data folder the
  * `default` session is created, and each session still waiting for its phone gets a QR page link.
+ * In sandbox mode no phone is waited for (the emulator links every session by itself): it says so.
  */
-const printQrPageLinks = async (secret: string): Promise<void> => {
+const printQrPageLinks = async (secret: string, sandbox: boolean): Promise<void> => {
   const token = await mintToken({ secret, scopes: ['sessions:read', 'sessions:write'], ttlSeconds: 60, subject: 'npm-start' })
   const api = async <T>(method: string, path: string, body?: unknown) => {
     const response = await fetch(`${gatewayUrl}${path}`, {
@@ -135,6 +136,10 @@ const printQrPageLinks = async (secret: string): Promise<void> => {
   }
   let { sessions } = await api<{ sessions: { sessionId: string; status: string }[] }>('GET', '/api/sessions')
   if (sessions.length === 0) sessions = [await api<{ sessionId: string; status: string }>('POST', '/api/sessions/create', { sessionId: 'default' })]
+  if (sandbox) {
+    console.log(`Sandbox sessions (they link to the emulator by themselves): ${sessions.map(s => s.sessionId).join(', ')}`)
+    return
+  }
   for (const session of sessions.filter(s => s.status !== 'connected' && s.status !== 'logged_out')) {
     const link = await api<{ url: string }>('POST', `/api/sessions/${session.sessionId}/qr-link`)
     console.log(`Link session "${session.sessionId}" (QR page, valid 10 minutes): ${link.url}`)
@@ -175,7 +180,7 @@ const start = async (): Promise<void> => {
   if (await waitUntilUp(`${gatewayUrl}/api/health`)) {
     console.log(`Gateway: ${gatewayUrl}/api/docs${env.WA_MODE === 'sandbox' ? '   (SANDBOX MODE: nothing is sent to WhatsApp)' : ''}`)
     if (!production && env.JWT_SECRET)
-      await printQrPageLinks(env.JWT_SECRET).catch(error =>
+      await printQrPageLinks(env.JWT_SECRET, env.WA_MODE === 'sandbox').catch(error =>
         console.error(`Could not prepare a QR page link: ${error instanceof Error ? error.message : error}`)
       )
   }

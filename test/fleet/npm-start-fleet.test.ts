@@ -58,6 +58,13 @@ describe('npm start -- --hosts 3 in sandbox mode', () => {
     await postgres?.stop()
   })
 
+  it('names the sandbox sessions it created instead of printing QR page links no phone will open', async () => {
+    // Booleans only: the output holds the admin token, which an assertion message would print.
+    const said = await until(async () => (fleet.output().includes('Sandbox sessions') ? fleet.output() : undefined), 'npm start naming its sessions')
+    assert.ok(said.includes('Sandbox sessions (they link to the emulator by themselves): default'), 'the default session is named')
+    assert.ok(!said.includes('QR page'), 'no QR page link is printed in sandbox mode')
+  })
+
   it('runs three hosts; sessions land on all of them, link to the one emulator, and send codes the read-back shows', async () => {
     const health = (await api('GET', '/api/health')).body.data as { hosts: { id: string; status: string }[] }
     assert.deepEqual(
