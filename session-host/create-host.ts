@@ -23,6 +23,7 @@ import { createPayloadCipher } from './outbox/payload-cipher.ts'
 import { SendQueue } from './outbox/send-queue.ts'
 import { Sandbox } from './sandbox/sandbox.ts'
 import { SharedSandbox } from './sandbox/shared-sandbox.ts'
+import { SandboxLinking } from './sandbox/sandbox-linking.ts'
 import { trustNoiseRoot } from './sessions/noise-root.ts'
 import { SessionManager } from './sessions/session-manager.ts'
 import { createUpkeep } from './upkeep.ts'
@@ -105,6 +106,8 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
   if (config.WA_NOISE_ROOT_KEY) trustNoiseRoot(config.WA_NOISE_ROOT_KEY)
   const socketConfig =
     options.socketConfig ?? (sandbox ? () => sandbox.socketConfig() : config.WA_WEBSOCKET_URL ? () => ({ waWebSocketUrl: config.WA_WEBSOCKET_URL }) : undefined)
+  // The sandbox's phone scans each QR, or types the pairing code a session asked for.
+  const linking = sandbox ? new SandboxLinking(sandbox, logger.child({ module: 'sandbox' })) : undefined
   // The fleet and the sessions need each other: a created session is adopted by the fleet, which runs it here.
   let fleet: FleetMember | undefined
   const sessions = new SessionManager({
@@ -122,6 +125,7 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
     ...(options.reconnectBackoff ? { backoff: options.reconnectBackoff } : {}),
     liveness: { timeoutMs: config.WATCHDOG_TIMEOUT_MS, probeMs: config.WATCHDOG_PROBE_MS },
     connectGate: createConnectGate(config.SESSION_CONNECT_CONCURRENCY),
+    ...(linking ? { pairingPhone: linking } : {}),
     journal: async (tx, event) => {
       await journalSessionEvent(tx, event)
       wakeWebhooks()
@@ -167,7 +171,7 @@ export const createHost = async ({ config, logger, clock = Date.now, ...options 
   sessions.onEvent(event => {
     countSessionEvent(event)
     if (event.type === 'status') logger.info({ sessionId: event.sessionId, status: event.status }, 'session status')
-    if (event.type === 'qr' && sandbox) void sandbox.autoLink(event.sessionId, event.qr)
+    if (event.type === 'qr') linking?.onQr(event.sessionId, event.qr)
     void queue.onSessionEvent(event)
     void governor.onSessionEvent(event)
   })

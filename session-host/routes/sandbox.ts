@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import type { proto } from '@whiskeysockets/baileys'
 import { appError, ok } from '../../shared/errors.ts'
-import { SANDBOX_ROUTES as ROUTES, SandboxInboundRequest, SandboxScanRequest } from '../../shared/host-api/sandbox.ts'
+import { SANDBOX_ROUTES as ROUTES, SandboxInboundRequest, SandboxPairingCodeRequest, SandboxScanRequest } from '../../shared/host-api/sandbox.ts'
 import { jsonBody } from '../../shared/json-body.ts'
 import type { Sandbox } from '../sandbox/sandbox.ts'
 import type { SharedSandbox } from '../sandbox/shared-sandbox.ts'
@@ -53,6 +53,11 @@ export const sandboxRoutes = (sandbox: Sandbox, sessions: SessionManager) =>
       const { sessionId, qr } = await jsonBody(c, SandboxScanRequest)
       await sandbox.autoLink(sessionId, qr)
       return c.json(ok('Sandbox: the phone scanned the QR', { scanned: true }))
+    })
+    .post(ROUTES.enterPairingCode.pattern, async c => {
+      const { phoneNumber, code } = await jsonBody(c, SandboxPairingCodeRequest)
+      await sandbox.enterPairingCode(phoneNumber, code)
+      return c.json(ok('Sandbox: the phone entered the pairing code', { linked: true }))
     })
 
 /** On the other hosts of a sandbox fleet, the read-back and inbound requests go to the emulator's host. */

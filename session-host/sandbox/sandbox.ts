@@ -44,10 +44,13 @@ export class Sandbox {
       ...(state ? { state } : {}),
       logger: logger.child({ module: 'sandbox' })
     })
-    // Saved a moment after each change (linking adds an account, a device and contacts at once).
-    this.sim.on('state-changed', () => {
+    // A device linked or removed is saved at once, before its client logs in with it (a host killed
+    // right after a link would come back logged out); other changes (a new contact with each new
+    // number) a moment later, together.
+    this.sim.on('state-changed', (what?: 'devices') => {
       clearTimeout(this.saveTimer)
-      this.saveTimer = setTimeout(() => this.save(), 100)
+      if (what === 'devices') this.save()
+      else this.saveTimer = setTimeout(() => this.save(), 100)
     })
   }
 
@@ -77,6 +80,12 @@ export class Sandbox {
       .toString()
       .padStart(7, '0')}`
     await this.sim.scanQr(qr, { accountPn }).catch(error => this.logger.debug({ err: error, sessionId }, 'sandbox QR scan skipped'))
+  }
+
+  /** The phone of `phoneNumber` types a pairing code in: the session that asked for it links as that number. */
+  async enterPairingCode(phoneNumber: string, code: string): Promise<void> {
+    const outcome = await this.sim.enterPairingCode(phoneNumber, code)
+    if (outcome.kind !== 'linked') throw new Error(`the pairing code did not link: ${outcome.kind}`)
   }
 
   /** What simulated recipients decrypted, oldest first (bounded by SANDBOX_SENT_LIMIT). */

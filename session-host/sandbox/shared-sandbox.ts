@@ -56,6 +56,10 @@ export class SharedSandbox {
     )
   }
 
+  async enterPairingCode(phoneNumber: string, code: string): Promise<void> {
+    await this.call('POST', SANDBOX_ROUTES.enterPairingCode.path({}), { phoneNumber, code })
+  }
+
   /** Hands a sandbox request to the home host as it came, and its answer back as it went. */
   async forward(method: string, pathWithQuery: string, body: string | undefined): Promise<Response> {
     const headers = await signRequest({ secret: this.secret, method, pathWithQuery, body })

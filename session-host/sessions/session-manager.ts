@@ -56,6 +56,16 @@ const sessionRow = reusedStatement(on => {
 /** How long a session stays connected before it may move to another host to even out the shares. */
 const HAND_OVER_AFTER_MS = 10_000
 
+/** Where the session manager tells the sandbox's phone about a pairing-code request (sandbox/sandbox-linking.ts). */
+export type PairingPhone = {
+  /** Before the session is checked and the code requested: a QR scan that began first ends first. */
+  beforePairing(sessionId: string): Promise<void>
+  /** The code WhatsApp issued for `phoneNumber`: the phone types it in. */
+  codeIssued(sessionId: string, phoneNumber: string, code: string): void
+  /** No code was issued: the phone scans the session's QRs again. */
+  pairingFailed(sessionId: string): void
+}
+
 export type SessionManagerDeps = {
   db: Db
   logger: Logger
@@ -66,6 +76,8 @@ export type SessionManagerDeps = {
   liveness?: LivenessSettings
   /** Bounds how many sessions connect at once (SESSION_CONNECT_CONCURRENCY); unset: no bound. */
   connectGate?: ConnectGate
+  /** In sandbox mode, the emulator's phone, which types pairing codes in. */
+  pairingPhone?: PairingPhone
   /** Records webhook events in the transaction of the change they report (see WaSession). */
   journal?: (tx: DbExecutor, event: SessionEvent) => Promise<void>
   /** This host in the fleet: its id and lease time, and where a session it creates is adopted (FleetMember.adoptNew). */
@@ -234,6 +246,19 @@ export class SessionManager implements FleetSessions {
    * code otherwise. A session already linked gets 409; one whose link failed links again.
    */
   async pairingCode(sessionId: string, phoneNumber: string): Promise<string> {
+    const phone = this.deps.pairingPhone
+    await phone?.beforePairing(sessionId)
+    try {
+      const code = await this.requestPairingCode(sessionId, phoneNumber)
+      phone?.codeIssued(sessionId, phoneNumber, code)
+      return code
+    } catch (error) {
+      phone?.pairingFailed(sessionId)
+      throw error
+    }
+  }
+
+  private async requestPairingCode(sessionId: string, phoneNumber: string): Promise<string> {
     const session = await this.require(sessionId)
     const view = await this.view(sessionId)
     if (session.status === 'connected' || (view.phoneNumber && view.status !== 'logged_out' && view.status !== 'link_failed'))

@@ -43,7 +43,7 @@ export class SimFaults {
     for (const device of [...account.devices.values()]) {
       if (deviceId !== undefined && device.id !== deviceId) continue
       account.devices.delete(device.id)
-      this.deps.events.emit('state-changed')
+      this.deps.events.emit('state-changed', 'devices')
       for (const connection of this.deps.server.liveConnections(accountPn, device.id)) {
         void connection.streamError({ tag: 'stream:error', attrs: { code: '401' }, content: [{ tag: 'conflict', attrs: { type: 'device_removed' } }] })
       }

@@ -178,7 +178,8 @@ export class PhoneLinking {
       pendingStatuses: new Map()
     }
     account.devices.set(deviceId, device)
-    this.deps.events.emit('state-changed')
+    // Before the client is told to log in with it: a device the emulator forgot would log it out.
+    this.deps.events.emit('state-changed', 'devices')
     // WhatsApp makes the freshly linked client reconnect and log in with its new identity.
     await connection.streamError({ tag: 'stream:error', attrs: { code: '515' } })
     const result = { accountPn: account.pn, lid: account.lid, deviceId, jid: `${account.pn}:${deviceId}@s.whatsapp.net` }

@@ -229,7 +229,7 @@ export class SimServer {
     if (key === 'md/set/remove-companion-device') {
       const device = connection.device
       if (device) device.account.devices.delete(device.id)
-      this.deps.events.emit('state-changed')
+      this.deps.events.emit('state-changed', 'devices')
       await connection.sendNode(resultIq(iq))
       return
     }

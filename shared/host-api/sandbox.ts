@@ -44,11 +44,20 @@ export const SandboxEmulatorAnswer = z.object({ wsUrl: z.string(), caPem: z.stri
 /** The emulator's phone scans a QR a session of another host shows (sandbox sessions link by themselves). */
 export const SandboxScanRequest = z.object({ sessionId: SessionId, qr: z.string().min(1).max(4096) })
 
+/** The emulator's phone types a pairing code a session of another host was given. */
+export const SandboxPairingCodeRequest = z.object({ phoneNumber: z.string().regex(/^\d{6,15}$/), code: z.string().min(8).max(9) })
+
 /** Sandbox-only routes (a live host answers 404); `?to=digits` narrows the messages. */
 export const SANDBOX_ROUTES = {
   inbound: hostRoute({ method: 'POST', pattern: '/internal/sandbox/inbound', body: SandboxInboundRequest, answer: SandboxInboundAnswer }),
   messages: hostRoute({ method: 'GET', pattern: '/internal/sandbox/messages', body: undefined, answer: z.array(SandboxMessage) }),
   /** Host to host, in a sandbox fleet: the other hosts use the emulator of the host that runs it. */
   emulator: hostRoute({ method: 'GET', pattern: '/internal/sandbox/emulator', body: undefined, answer: SandboxEmulatorAnswer }),
-  scan: hostRoute({ method: 'POST', pattern: '/internal/sandbox/scan', body: SandboxScanRequest, answer: z.object({ scanned: z.boolean() }) })
+  scan: hostRoute({ method: 'POST', pattern: '/internal/sandbox/scan', body: SandboxScanRequest, answer: z.object({ scanned: z.boolean() }) }),
+  enterPairingCode: hostRoute({
+    method: 'POST',
+    pattern: '/internal/sandbox/pairing-code',
+    body: SandboxPairingCodeRequest,
+    answer: z.object({ linked: z.boolean() })
+  })
 }

@@ -195,6 +195,38 @@ describe('sandbox mode', () => {
     assert.equal(bad.status, 400)
   })
 
+  /** Sessions linked by pairing code below, with the number each asked for. */
+  const paired = new Map<string, string>()
+
+  it('links a session asking for a pairing code before its QR is scanned as the number asked for', async () => {
+    const asks = [
+      ['pair-1', '081299990011'],
+      ['pair-2', '081299990022'],
+      ['pair-3', '081299990033']
+    ] as const
+    const answers = await Promise.all(
+      asks.map(async ([sessionId, local]) => {
+        assert.equal((await api('POST', '/api/sessions/create', { sessionId })).status, 201)
+        return { sessionId, local, answer: await api<{ code: string }>('POST', `/api/sessions/${sessionId}/pairing-code`, { phoneNumber: local }) }
+      })
+    )
+    for (const { sessionId, local, answer } of answers) {
+      // A QR scanned first would link the session (409); nothing else may come back.
+      assert.ok([200, 409].includes(answer.status), `${sessionId}: ${answer.status} ${answer.body.error?.code}`)
+      if (answer.status !== 200) continue
+      assert.match(answer.body.data.code, /^[A-Z0-9]{4}-?[A-Z0-9]{4}$/)
+      paired.set(sessionId, `62${local.slice(1)}`)
+    }
+    assert.ok(paired.size > 0, 'a request made at once comes before the first QR is scanned')
+    for (const [sessionId, pn] of paired) {
+      const linked = await until(async () => {
+        const { data } = (await api<{ status: string; phoneNumber: string | null }>('GET', `/api/sessions/${sessionId}/status`)).body
+        return data.status === 'connected' ? data : undefined
+      }, `${sessionId} linked by its code`)
+      assert.equal(linked.phoneNumber, pn, `${sessionId} is linked as the number that asked for the code`)
+    }
+  })
+
   it('keeps its accounts across a host restart: sessions come back connected, without a QR, and send', async () => {
     await stack.killHost('SIGKILL')
     await stack.startHost()
@@ -202,6 +234,14 @@ describe('sandbox mode', () => {
       async () => ((await api<{ status: string }>('GET', '/api/sessions/demo/status')).body.data?.status === 'connected' ? true : undefined),
       'demo connected again'
     )
+    // Those linked by pairing code too, as the same numbers.
+    for (const [sessionId, pn] of paired) {
+      const back = await until(async () => {
+        const { data } = (await api<{ status: string; phoneNumber: string | null }>('GET', `/api/sessions/${sessionId}/status`)).body
+        return data?.status === 'connected' || data?.status === 'logged_out' ? data : undefined
+      }, `${sessionId} back after the restart`)
+      assert.deepEqual([back.status, back.phoneNumber], ['connected', pn], sessionId)
+    }
     const sent = await api<{ messageId: string }>('POST', '/api/messages/demo/text', { to: '081234567003', text: 'after the restart' })
     assert.equal(sent.status, 200)
     const readBack = await until(async () => {
