@@ -130,6 +130,7 @@ export interface Error {
       | 'NEW_CHATS_PAUSED'
       | 'INTERNAL_ERROR'
       | 'HOST_UNAVAILABLE'
+      | 'DATABASE_UNAVAILABLE'
       | 'SESSION_NOT_CONNECTED'
       | 'SESSION_MOVED'
       | 'URL_FETCH_FAILED'
