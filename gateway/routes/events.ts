@@ -4,6 +4,7 @@ import { EVENT_ROUTES, EventTypesParam, StreamPosition } from '../../shared/host
 import type { EventReadAnswer } from '../../shared/host-api/events.ts'
 import { listQueryString } from '../../shared/host-api/list-page.ts'
 import { WEBHOOK_EVENT_TYPES } from '../../shared/webhook-events.ts'
+import { appError } from '../../shared/errors.ts'
 import { requireScope } from '../auth/scopes.ts'
 import type { RouteGroupApp } from '../env/gateway-env.ts'
 import { SessionFilter, sessionScope } from '../http/list-query.ts'
@@ -57,8 +58,15 @@ export const registerEvents = (app: RouteGroupApp) =>
     const filter = { ...sessionScope(principal, sessionId), ...(types ? { types } : {}) }
     const read = (query: Record<string, string | number>): Promise<EventReadAnswer> =>
       deps.host.call(EVENT_ROUTES.read, { query: listQueryString({ ...filter, ...query }) })
-    // Where to start is settled before the stream opens, so a host that is down is a plain 502.
-    let after = lastEventId ?? (await read({})).next
+    // Where to start is settled before the stream opens, so a host that is down is a plain 502, and
+    // an id ahead of the newest event (not one this stream sent) a 400 rather than a silent stream:
+    // the events to come would be placed below it and never shown.
+    const head = (await read({})).next
+    if (lastEventId !== undefined && lastEventId > head)
+      throw appError('VALIDATION_ERROR', 'Request validation failed', {
+        fields: [{ path: 'last-event-id', message: `is ahead of this stream, whose newest event is ${head}: reconnect without it` }]
+      })
+    let after = lastEventId ?? head
     const endsAt = Math.min(deps.now() + EVENT_STREAM_MAX_MS, principal.expiresAt ?? Number.POSITIVE_INFINITY)
     const keepAliveMs = deps.config.EVENT_STREAM_KEEPALIVE_MS
     c.header('X-Accel-Buffering', 'no')

@@ -137,10 +137,11 @@ describe('the live event stream (GET /api/events)', { timeout: 60_000 }, () => {
     assert.equal(((await refused.response.json()) as { error: { code: string } }).error.code, 'SESSION_FORBIDDEN')
   })
 
-  it('asks for a token with sessions:read, and refuses a malformed Last-Event-ID or type', async () => {
+  it('asks for a token with sessions:read, and refuses a malformed Last-Event-ID, one ahead of the stream, or a bad type', async () => {
     const cases: [string, { query?: string; lastEventId?: string } | undefined, number, string][] = [
       [await stack.token('otp:send'), undefined, 403, 'INSUFFICIENT_SCOPE'],
       [reader, { lastEventId: 'evt_abc' }, 400, 'VALIDATION_ERROR'],
+      [reader, { lastEventId: '99999999' }, 400, 'VALIDATION_ERROR'],
       [reader, { query: '?types=message.sent' }, 400, 'VALIDATION_ERROR']
     ]
     for (const [token, options, status, code] of cases) {
