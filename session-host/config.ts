@@ -49,9 +49,10 @@ export const HostConfigSchema = z
     /** How long a sent message may wait for WhatsApp's ack before it is `failed` (`not_acknowledged`). */
     ACK_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
     /**
-     * A connected session whose send waits this long for its ack, or whose probe query this long
-     * for its answer, is closed and reconnected (`reason: 'unresponsive'`); 0 turns the watchdog off.
-     * Below ACK_TIMEOUT_MS, the reconnect resends such a message before it would be failed.
+     * A connected session whose send waits this long for its ack while the probe sent halfway goes
+     * unanswered, or whose probe query waits this long, is closed and reconnected (`reason:
+     * 'unresponsive'`); 0 turns the watchdog off. Below ACK_TIMEOUT_MS, the reconnect resends such a
+     * message before it would be failed.
      */
     WATCHDOG_TIMEOUT_MS: z.coerce
       .number()

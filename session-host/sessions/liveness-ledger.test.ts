@@ -5,12 +5,33 @@ import { LivenessLedger } from './liveness-ledger.ts'
 const settings = { timeoutMs: 1_000, probeMs: 5_000 }
 
 describe('the liveness watchdog decides', () => {
-  it('trips when the oldest send waited the timeout for its ack, and not a moment before', () => {
+  it('probes when the oldest send waited half the timeout for its ack, and trips at the timeout while the probe is unanswered, not a moment before', () => {
     const ledger = new LivenessLedger(settings, 0)
     ledger.sent('a', 100)
     ledger.sent('b', 600)
+    assert.deepEqual(ledger.verdict(599), { act: 'wait' })
+    assert.deepEqual(ledger.verdict(600), { act: 'probe' })
+    ledger.probing(600)
     assert.deepEqual(ledger.verdict(1_099), { act: 'wait' })
     assert.deepEqual(ledger.verdict(1_100), { act: 'trip', waited: 'ack', forMs: 1_000 })
+  })
+
+  it('leaves a connection that answers alone when one send is never acked', () => {
+    const ledger = new LivenessLedger(settings, 0)
+    ledger.sent('never-acked', 100)
+    assert.equal(ledger.verdict(600).act, 'probe')
+    ledger.probing(600)
+    ledger.answered(650)
+    // Alive after that send: it is the send queue's to fail, and the connection lives on.
+    for (let t = 700; t < 20_000; t += 250) assert.notEqual(ledger.verdict(t).act, 'trip', `at ${t}`)
+    // A later send that gets no ack, with no sign of life since, is asked about again.
+    ledger.sent('later', 20_000)
+    ledger.acked('other', 20_100)
+    assert.equal(ledger.verdict(20_600).act, 'wait', 'the ack of another send is a sign of life after it')
+    ledger.sent('last', 21_000)
+    assert.equal(ledger.verdict(21_500).act, 'probe')
+    ledger.probing(21_500)
+    assert.deepEqual(ledger.verdict(22_000), { act: 'trip', waited: 'ack', forMs: 1_000 })
   })
 
   it('lets a connection whose sends are acked live on, however long it runs', () => {

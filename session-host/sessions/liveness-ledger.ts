@@ -1,5 +1,8 @@
 export type LivenessSettings = {
-  /** A send unacked, or a probe unanswered, this long means the connection is half-dead; 0 turns the watchdog off. */
+  /**
+   * A send unacked this long with no sign of life since (its probe, sent halfway, unanswered), or a
+   * probe unanswered this long, means the connection is half-dead; 0 turns the watchdog off.
+   */
   timeoutMs: number
   /** A connection that showed no sign of life (an ack, a probe's answer) for this long is probed. */
   probeMs: number
@@ -13,7 +16,11 @@ const EARLY_ACKS_KEPT = 64
 
 /**
  * What the watchdog knows of one connection, with the time passed in: the sends that wait for
- * their ack, the probe in flight, the last sign of life. It decides; the watchdog acts.
+ * their ack, the probe in flight, the last sign of life. It decides; the watchdog acts. A send
+ * waiting for its ack is a question to the connection: halfway to the timeout it is asked again
+ * with a probe, and only a connection that answers neither is closed. One that answers (the probe,
+ * or the acks of later sends) is alive, and a send it never acks is the send queue's to fail
+ * (ACK_TIMEOUT_MS), not a reason to reconnect and send it again and again.
  */
 export class LivenessLedger {
   private readonly unacked = new Map<string, number>()
@@ -52,12 +59,18 @@ export class LivenessLedger {
   }
 
   verdict(now: number): LivenessVerdict {
+    const { timeoutMs, probeMs } = this.settings
+    // Sends from before the last sign of life say nothing more about the connection.
+    for (const [messageId, at] of this.unacked) if (at < this.aliveAt) this.unacked.delete(messageId)
     const oldestSend = Math.min(...this.unacked.values())
-    const probe = this.probeSince ?? Number.POSITIVE_INFINITY
-    const oldest = Math.min(oldestSend, probe)
-    if (now - oldest >= this.settings.timeoutMs) return { act: 'trip', waited: oldestSend <= probe ? 'ack' : 'probe', forMs: now - oldest }
+    if (this.probeSince !== undefined) {
+      if (now - this.probeSince >= timeoutMs) return { act: 'trip', waited: 'probe', forMs: now - this.probeSince }
+      if (now - oldestSend >= timeoutMs) return { act: 'trip', waited: 'ack', forMs: now - oldestSend }
+      return { act: 'wait' }
+    }
+    if (now - oldestSend >= timeoutMs / 2) return { act: 'probe' }
     // A send waiting for its ack already watches the path; a connection that just proved alive needs no question.
-    if (this.probeSince === undefined && this.unacked.size === 0 && now - this.aliveAt >= this.settings.probeMs) return { act: 'probe' }
+    if (this.unacked.size === 0 && now - this.aliveAt >= probeMs) return { act: 'probe' }
     return { act: 'wait' }
   }
 }

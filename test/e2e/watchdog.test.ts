@@ -46,7 +46,13 @@ describe('liveness watchdog', () => {
     }, 'a disconnect for unresponsiveness, then connected')
 
   before(async () => {
-    stack = await startInProcessStack({ watchdog: { timeoutMs: '1500', probeMs: '500' }, keepAliveIntervalMs: 300 })
+    // ACK_TIMEOUT_MS above the watchdog's timeout, as their defaults are (60 s and 30 s); 0408 is never acked.
+    stack = await startInProcessStack({
+      watchdog: { timeoutMs: '1500', probeMs: '500' },
+      keepAliveIntervalMs: 300,
+      magicNumbers: true,
+      hostEnv: { ACK_TIMEOUT_MS: '4000', SEND_GOVERNOR: 'off' }
+    })
     stack.sim.on('node', onNode)
     receiver = await startWebhookReceiver()
     admin = await stack.token('admin')
@@ -105,5 +111,23 @@ describe('liveness watchdog', () => {
     // Acked now, so never sent again: the emulator's recipient got it once.
     await until(async () => ((await statusOf(messageId)) === 'sent' ? true : undefined), 'the text acked after the reconnect')
     assert.equal(stack.sim.sent.filter(m => m.id === messageId).length, 1)
+  })
+
+  it('leaves a session that answers its probe alone when one send is never acked, and fails that send not_acknowledged at ACK_TIMEOUT_MS', async () => {
+    const from = receiver.state.verified.length
+    const sent = await post('/api/messages/wd/text', { to: '081300000408', text: 'never acknowledged' })
+    assert.equal(sent.status, 200)
+    const { messageId } = sent.body.data as Message
+    const failed = await until(
+      async () => {
+        const message = (await stack.call('GET', `/api/messages/wd/${messageId}`, { token: admin })).body.data as Message & { error: string | null }
+        return message.status === 'failed' ? message : undefined
+      },
+      'the send failed',
+      { timeoutMs: 15_000 }
+    )
+    assert.match(failed.error ?? '', /^not_acknowledged/)
+    assert.deepEqual(statuses(from), [], 'the session was not reconnected meanwhile')
+    assert.equal(stack.sim.sent.filter(m => m.id === messageId).length, 1, 'sent once, not again after reconnects')
   })
 })
