@@ -5,7 +5,7 @@ import { filterSessions, requireScope, requireSession } from '../auth/scopes.ts'
 import type { RouteGroupApp } from '../env/gateway-env.ts'
 import { envelope, errorResponses, json, jsonRequest, Recipient, SessionIdParam, SessionView } from '../http/schemas.ts'
 import { prepareWebhook, WebhookInput, WebhookView } from '../webhooks/session-webhook.ts'
-import { SESSION_ROUTES } from '../../shared/host-api/sessions.ts'
+import { SESSION_ROUTES, SessionDeletedAnswer } from '../../shared/host-api/sessions.ts'
 
 const Params = z.object({ sessionId: SessionIdParam })
 const security = [{ bearerAuth: [] }]
@@ -101,10 +101,15 @@ const remove = createRoute({
   method: 'delete',
   path: '/api/sessions/{sessionId}',
   tags: ['Sessions'],
-  summary: 'Log out and delete the session with its auth state',
+  summary: 'Log out and delete the session with its auth state and history',
+  description:
+    'Its messages, OTPs and events are deleted with it. `discarded` counts what goes with it never done: messages not yet sent, OTPs still pending, webhook deliveries still pending (its own final `logged_out` event among them).',
   security,
   request: { params: Params },
-  responses: { 200: json(envelope(z.object({ sessionId: z.string() })), 'Deleted'), ...errorResponses(404) }
+  responses: {
+    200: json(envelope(SessionDeletedAnswer), 'Deleted'),
+    ...errorResponses(404)
+  }
 })
 
 export const registerSessions = (app: RouteGroupApp) =>

@@ -38,6 +38,6 @@ export const sessionRoutes = (sessions: SessionManager, qrImage = createQrImages
     .put(ROUTES.restart.pattern, async c => c.json(ok('Session restarted', await sessions.restart(SessionId.parse(c.req.param('sessionId'))))))
     .delete(ROUTES.remove.pattern, async c => {
       const sessionId = SessionId.parse(c.req.param('sessionId'))
-      await sessions.remove(sessionId)
-      return c.json(ok('Session deleted', { sessionId }))
+      const discarded = await sessions.remove(sessionId)
+      return c.json(ok('Session deleted', { sessionId, discarded }))
     })

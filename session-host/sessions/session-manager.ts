@@ -1,6 +1,6 @@
 import { and, count, eq, gt, inArray, sql } from 'drizzle-orm'
 import type { UserFacingSocketConfig, WASocket } from '@whiskeysockets/baileys'
-import type { SessionView } from '../../shared/host-api/sessions.ts'
+import type { SessionDeletedAnswer, SessionView } from '../../shared/host-api/sessions.ts'
 import type { Logger } from 'pino'
 import { appError } from '../../shared/errors.ts'
 import { DEFAULT_DEVICE_LABEL } from '../../shared/sessions.ts'
@@ -291,13 +291,41 @@ export class SessionManager implements FleetSessions {
    * Logs out at WhatsApp when connected, then forgets the session and its auth state. The host
    * running it does the logout; with no host holding it (mid-failover) the session is forgotten here.
    */
-  async remove(sessionId: string): Promise<void> {
+  /**
+   * Logs the session out and deletes it with everything stored under it (its messages, OTPs and
+   * events), counting in the same transaction what goes with it never done, for the answer.
+   */
+  async remove(sessionId: string): Promise<SessionDeletedAnswer['discarded']> {
     const view = await this.view(sessionId)
     if (!this.running.has(sessionId)) await this.refuseIfElsewhere(view)
     await this.running.get(sessionId)?.logout()
     this.running.delete(sessionId)
-    const { sessions } = this.tables
-    await this.deps.db.delete(sessions).where(eq(sessions.id, sessionId))
+    return writeTransaction(this.deps.db, async tx => {
+      const { sessions, messages, otps, webhookDeliveries } = tablesOf(tx)
+      const counted = async (query: Promise<{ n: number }[]>) => Number((await query)[0]?.n ?? 0)
+      const discarded = {
+        messages: await counted(
+          tx
+            .select({ n: count() })
+            .from(messages)
+            .where(and(eq(messages.sessionId, sessionId), inArray(messages.status, ['queued', 'sending'])))
+        ),
+        otps: await counted(
+          tx
+            .select({ n: count() })
+            .from(otps)
+            .where(and(eq(otps.sessionId, sessionId), eq(otps.status, 'pending')))
+        ),
+        webhookDeliveries: await counted(
+          tx
+            .select({ n: count() })
+            .from(webhookDeliveries)
+            .where(and(eq(webhookDeliveries.sessionId, sessionId), eq(webhookDeliveries.status, 'pending')))
+        )
+      }
+      await tx.delete(sessions).where(eq(sessions.id, sessionId))
+      return discarded
+    })
   }
 
   /** The socket while the session is connected; the send queue asks before each message. */

@@ -45,7 +45,16 @@ export const LinkStateAnswer = SessionView.pick({ sessionId: true, status: true,
 })
 
 /** DELETE /internal/sessions/:id */
-export const SessionDeletedAnswer = z.object({ sessionId: z.string() })
+/**
+ * A deleted session, with what went with it never done: the messages not yet sent (queued or
+ * sending), the OTPs still pending, and the webhook deliveries still pending (the session's own
+ * `logged_out` event among them), all deleted with the session.
+ */
+export const SessionDeletedAnswer = z.object({
+  sessionId: z.string(),
+  discarded: z.object({ messages: z.number().int(), otps: z.number().int(), webhookDeliveries: z.number().int() })
+})
+export type SessionDeletedAnswer = z.infer<typeof SessionDeletedAnswer>
 
 /** The session routes of the host's internal API. */
 export const SESSION_ROUTES = {

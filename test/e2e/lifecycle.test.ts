@@ -272,3 +272,35 @@ describe('WhatsApp restrictions on the session status', () => {
     assert.deepEqual(restricted, { kind: 'reachout_timelock', until: ends.toISOString(), enforcement: 'DEFAULT' })
   })
 })
+
+describe('deleting a session', () => {
+  it('deletes it with its history, and says what went with it never done: unsent messages, pending OTPs, undelivered webhooks', async () => {
+    // 0408 is never acknowledged, so its messages stay `sending` and its OTP pending.
+    const stack = await startInProcessStack({ magicNumbers: true, hostEnv: { SEND_GOVERNOR: 'off' } })
+    const receiver = await startWebhookReceiver()
+    try {
+      const admin = await stack.token('admin')
+      const created = (await stack.linkSession('doomed', '6281300000700', { webhook: { url: receiver.url } })) as { webhook: { secret: string } }
+      receiver.setSecret(created.webhook.secret)
+      await receiver.waitFor(r => r.find(e => e.type === 'session.status' && e.data.status === 'connected'), 'connected, delivered')
+      receiver.state.down = true
+      const text = await stack.call('POST', '/api/messages/doomed/text', { token: admin, body: { to: '081300000408', text: 'never acked' } })
+      const otp = await stack.call('POST', '/api/messages/doomed/otp', { token: admin, body: { to: '081300010408' } })
+      assert.deepEqual([text.status, otp.status], [200, 201])
+      const messageId = (text.body.data as Message).messageId
+      await until(async () => (stack.sim.sent.some(m => m.id === messageId) ? true : undefined), 'the text went out, unacked')
+
+      const deleted = await stack.call('DELETE', '/api/sessions/doomed', { token: admin })
+      assert.equal(deleted.status, 200)
+      const { sessionId, discarded } = deleted.body.data as { sessionId: string; discarded: { messages: number; otps: number; webhookDeliveries: number } }
+      assert.equal(sessionId, 'doomed')
+      assert.deepEqual([discarded.messages, discarded.otps], [2, 1], 'the text and the OTP message unsent, the OTP pending')
+      assert.ok(discarded.webhookDeliveries >= 1, `the receiver was down: ${discarded.webhookDeliveries} deliveries pending`)
+      assert.equal((await stack.call('GET', `/api/messages/doomed/${messageId}`, { token: admin })).status, 404)
+      assert.equal((await stack.call('GET', `/api/otp/${(otp.body.data as Otp).otpId}`, { token: admin })).status, 404)
+    } finally {
+      await stack.stop()
+      await receiver.stop()
+    }
+  })
+})
