@@ -17,6 +17,7 @@ import { RegistrationNotReadyError, WaSession } from './wa-session.ts'
 import type { ConnectGate } from './connect-gate.ts'
 import type { LivenessSettings } from './liveness-watchdog.ts'
 import type { SessionEvent } from './session-event.ts'
+import { unfinishedWork } from './unfinished-work.ts'
 
 const viewColumns = ({ sessions }: Tables) => ({
   sessionId: sessions.id,
@@ -301,29 +302,8 @@ export class SessionManager implements FleetSessions {
     await this.running.get(sessionId)?.logout()
     this.running.delete(sessionId)
     return writeTransaction(this.deps.db, async tx => {
-      const { sessions, messages, otps, webhookDeliveries } = tablesOf(tx)
-      const counted = async (query: Promise<{ n: number }[]>) => Number((await query)[0]?.n ?? 0)
-      const discarded = {
-        messages: await counted(
-          tx
-            .select({ n: count() })
-            .from(messages)
-            .where(and(eq(messages.sessionId, sessionId), inArray(messages.status, ['queued', 'sending'])))
-        ),
-        otps: await counted(
-          tx
-            .select({ n: count() })
-            .from(otps)
-            .where(and(eq(otps.sessionId, sessionId), eq(otps.status, 'pending')))
-        ),
-        webhookDeliveries: await counted(
-          tx
-            .select({ n: count() })
-            .from(webhookDeliveries)
-            .where(and(eq(webhookDeliveries.sessionId, sessionId), eq(webhookDeliveries.status, 'pending')))
-        )
-      }
-      await tx.delete(sessions).where(eq(sessions.id, sessionId))
+      const discarded = await unfinishedWork(tx, sessionId)
+      await tx.delete(this.tables.sessions).where(eq(this.tables.sessions.id, sessionId))
       return discarded
     })
   }
