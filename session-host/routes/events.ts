@@ -5,6 +5,8 @@ import { EVENT_ROUTES, EventReadQuery } from '../../shared/host-api/events.ts'
 import type { Db } from '../db/database.ts'
 import { assignAllStreamPositions } from '../events/stream-positions.ts'
 import { readStream, streamHead } from '../events/stream-read.ts'
+import type { SessionManager } from '../sessions/session-manager.ts'
+import { knownSession } from '../sessions/known-session.ts'
 
 /** How often a waiting read looks again. */
 const POLL_MS = 200
@@ -14,8 +16,8 @@ const POLL_MS = 200
  * answers). A read waits up to `waitMs` for an event it may show, and ends early when the gateway
  * hangs up.
  */
-export const eventRoutes = ({ db }: { db: Db }) =>
-  new Hono().get(EVENT_ROUTES.read.pattern, async c => {
+export const eventRoutes = ({ db, sessions }: { db: Db; sessions: Pick<SessionManager, 'view'> }) =>
+  new Hono().get(EVENT_ROUTES.read.pattern, knownSession(sessions), async c => {
     const { after, waitMs, limit, ...query } = EventReadQuery.parse(c.req.query())
     await assignAllStreamPositions(db)
     if (after === undefined) return c.json(ok('Event stream', { events: [], next: await streamHead(db) }))

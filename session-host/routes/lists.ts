@@ -14,6 +14,8 @@ import { listMessages } from '../outbox/message-list.ts'
 import { countOtpsByStatus } from '../otp/otp-counts.ts'
 import { listOtps } from '../otp/otp-list.ts'
 import { listDeliveries } from '../webhooks/delivery-log.ts'
+import type { SessionManager } from '../sessions/session-manager.ts'
+import { knownSession } from '../sessions/known-session.ts'
 
 /** Every status of a vocabulary, with its count (0 for those no row is in). */
 const tally = <Status extends string>(statuses: readonly Status[], counts: Map<Status, number>) =>
@@ -23,21 +25,22 @@ const tally = <Status extends string>(statuses: readonly Status[], counts: Map<S
  * Read-only views across sessions: any host answers them from the shared database. The gateway
  * has checked the caller's scope and passes the token's sessions (`sessions`), which the SQL keeps to.
  */
-export const listRoutes = ({ db }: { db: Db }) =>
-  new Hono()
-    .get(MESSAGE_ROUTES.list.pattern, async c => {
+export const listRoutes = ({ db, sessions }: { db: Db; sessions: Pick<SessionManager, 'view'> }) => {
+  const known = knownSession(sessions)
+  return new Hono()
+    .get(MESSAGE_ROUTES.list.pattern, known, async c => {
       const query = MessageListQuery.parse(c.req.query())
       return c.json(ok('Messages', await listMessages(db, { ...listFilterOf(query), ...(query.status ? { status: query.status } : {}) })))
     })
-    .get(OTP_ROUTES.list.pattern, async c => {
+    .get(OTP_ROUTES.list.pattern, known, async c => {
       const query = OtpListQuery.parse(c.req.query())
       return c.json(ok('OTPs', await listOtps(db, { ...listFilterOf(query), ...(query.status ? { status: query.status } : {}) })))
     })
-    .get(WEBHOOK_ROUTES.deliveries.pattern, async c => {
+    .get(WEBHOOK_ROUTES.deliveries.pattern, known, async c => {
       const query = DeliveryListQuery.parse(c.req.query())
       return c.json(ok('Webhook deliveries', await listDeliveries(db, { ...listFilterOf(query), ...(query.status ? { status: query.status } : {}) })))
     })
-    .get(STATS_ROUTES.get.pattern, async c => {
+    .get(STATS_ROUTES.get.pattern, known, async c => {
       const { sessionId, sessions, since, until } = StatsQuery.parse(c.req.query())
       const window = { ...(sessionId ? { sessionId } : {}), ...(sessions ? { sessions } : {}), since: Date.parse(since), until: Date.parse(until) }
       const [messages, otps, otpDelivery] = await Promise.all([
@@ -54,3 +57,4 @@ export const listRoutes = ({ db }: { db: Db }) =>
       }
       return c.json(ok('Stats', stats))
     })
+}

@@ -146,6 +146,20 @@ describe('message, OTP and webhook delivery lists, and the stats', () => {
     assert.equal(otps.body.error.code, 'VALIDATION_ERROR')
   })
 
+  it('answers a list, the stats or the event stream narrowed to a session that does not exist with 404 SESSION_NOT_FOUND, not an empty page', async () => {
+    for (const path of [
+      '/api/messages/no-such-shop',
+      '/api/otp?sessionId=no-such-shop',
+      '/api/stats?sessionId=no-such-shop',
+      '/api/webhooks/deliveries?sessionId=no-such-shop',
+      '/api/events?sessionId=no-such-shop'
+    ]) {
+      const response = await stack.call('GET', path, { token: reader })
+      assert.equal(response.status, 404, path)
+      assert.equal(response.body.error.code, 'SESSION_NOT_FOUND', path)
+    }
+  })
+
   it('lists OTPs and counts the funnel: one delivered and approved, one canceled while only sent', async () => {
     const since = new Date(Date.now() - 1).toISOString()
     const approved = await sendOtp(nextNumber())
