@@ -90,6 +90,8 @@ describe('the dashboard lists, funnel and event monitor in a browser', () => {
     }, 'the texts delivered')
     const { page: p } = await page()
     await p.getByRole('link', { name: 'Messages' }).click()
+    // The link changes the hash; the screen is drawn when the page hears of it.
+    await p.getByRole('heading', { name: 'Messages', level: 1 }).waitFor()
     await p.getByLabel('Session').selectOption('desk')
     await p.getByLabel('Status').selectOption('delivered')
     await p.getByLabel('Recipient').fill('081234567002')
@@ -153,6 +155,7 @@ describe('the dashboard lists, funnel and event monitor in a browser', () => {
     await api('POST', '/api/sandbox/inbound', { sessionId: 'desk', from: '081234567004', text: 'hello' })
     const { page: p } = await page()
     await p.getByRole('link', { name: 'Webhooks' }).click()
+    await p.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor()
     await p.getByLabel('Session').fill('desk')
     await p.getByRole('button', { name: 'Apply filters' }).click()
     await textOf(p, '[aria-label="Webhook deliveries"] [data-event]', text => /message\.received · desk[\s\S]*attempts/.test(text), 'the delivery listed')
