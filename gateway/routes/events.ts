@@ -41,7 +41,7 @@ const route = createRoute({
   },
   responses: {
     200: { description: 'An event stream (text/event-stream)', content: { 'text/event-stream': { schema: z.string() } } },
-    ...errorResponses()
+    ...errorResponses(404)
   }
 })
 

@@ -59,7 +59,7 @@ const listOfSession = createRoute({
   summary: "A session's messages, newest first (never their content)",
   security: [{ bearerAuth: [] }],
   request: { params: z.object({ sessionId: SessionIdParam }), query: MessageListQuery },
-  responses: { 200: json(envelope(MessagePage), 'A page of messages'), ...errorResponses(422) }
+  responses: { 200: json(envelope(MessagePage), 'A page of messages'), ...errorResponses(404, 422) }
 })
 
 const list = createRoute({
@@ -69,7 +69,7 @@ const list = createRoute({
   summary: 'Messages of every session the token may see, newest first (never their content)',
   security: [{ bearerAuth: [] }],
   request: { query: MessageListQuery.extend({ sessionId: SessionFilter }) },
-  responses: { 200: json(envelope(MessagePage), 'A page of messages'), ...errorResponses(422) }
+  responses: { 200: json(envelope(MessagePage), 'A page of messages'), ...errorResponses(404, 422) }
 })
 
 export const registerMessages = (app: RouteGroupApp) =>

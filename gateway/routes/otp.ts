@@ -126,7 +126,7 @@ const list = createRoute({
   summary: 'OTPs of every session the token may see, newest first (never the code)',
   security,
   request: { query: RecipientWindowQuery.extend({ sessionId: SessionFilter, status: z.enum(OTP_STATUSES).optional() }) },
-  responses: { 200: json(envelope(pageOf(OtpView, 'OtpPage')), 'A page of OTPs'), ...errorResponses(422) }
+  responses: { 200: json(envelope(pageOf(OtpView, 'OtpPage')), 'A page of OTPs'), ...errorResponses(404, 422) }
 })
 
 const formatPhone = createRoute({

@@ -19,7 +19,7 @@ const get = createRoute({
       since: z.iso.datetime({ offset: true }).optional().openapi({ description: 'ISO 8601; default 24 hours ago', example: '2026-01-31T00:00:00Z' })
     })
   },
-  responses: { 200: json(envelope(StatsAnswer.openapi('Stats')), 'Counts by status'), ...errorResponses() }
+  responses: { 200: json(envelope(StatsAnswer.openapi('Stats')), 'Counts by status'), ...errorResponses(404) }
 })
 
 export const registerStats = (app: RouteGroupApp) =>

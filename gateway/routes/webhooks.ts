@@ -70,7 +70,7 @@ const deliveries = createRoute({
     "Newest event first. A token limited to some sessions sees their own webhooks' deliveries; the operator's global webhook (WEBHOOK_URL) is shown only to a token for every session.",
   security,
   request: { query: ListQuery.extend({ sessionId: SessionFilter, status: z.enum(WEBHOOK_DELIVERY_STATUSES).optional() }) },
-  responses: { 200: json(envelope(pageOf(WebhookDelivery.openapi('WebhookDelivery'), 'WebhookDeliveryPage')), 'A page of deliveries'), ...errorResponses() }
+  responses: { 200: json(envelope(pageOf(WebhookDelivery.openapi('WebhookDelivery'), 'WebhookDeliveryPage')), 'A page of deliveries'), ...errorResponses(404) }
 })
 
 const replay = createRoute({
