@@ -108,6 +108,11 @@ describe('the gateway in front of the session host', () => {
     }
     const validation = await call('POST', '/api/sessions/create', { token: admin, body: { sessionId: 42 } })
     assert.ok(JSON.stringify(validation.body.error.details).includes('sessionId'))
+    // A number that is no phone number is refused naming the field it came in.
+    const badNumber = await call('POST', '/api/messages/shop-1/text', { token: admin, body: { to: 'abc', text: 'x' } })
+    assert.deepEqual(badNumber.body.error.details, { input: 'abc', field: 'to' })
+    const badPairing = await call('POST', '/api/sessions/shop-1/pairing-code', { token: admin, body: { phoneNumber: 'abcdefgh' } })
+    assert.deepEqual([badPairing.status, badPairing.body.error.code, badPairing.body.error.details?.field], [422, 'INVALID_PHONE_NUMBER', 'phoneNumber'])
   })
 
   it('refuses an oversized body over a real socket, whether its length is declared or chunked', async () => {

@@ -28,7 +28,8 @@ export type PrebuiltRoutes = { groups: BuiltRouteGroups; webhookDeliveryRoute: t
 export const createGateway = (deps: GatewayDeps, prebuilt?: PrebuiltRoutes): GatewayApp => {
   const requestDeps: RequestDeps = {
     ...deps,
-    phone: input => deps.phoneNumbers.requireJid(input, deps.config.DEFAULT_COUNTRY),
+    // A refusal names the field the number came in: `to` unless the route says otherwise.
+    phone: (input, field = 'to') => deps.phoneNumbers.requireJid(input, deps.config.DEFAULT_COUNTRY, field),
     phoneInfo: input => deps.phoneNumbers.normalizePhone(input, deps.config.DEFAULT_COUNTRY),
     otpPepper: deps.signingCrypto
       ? Promise.resolve({ sign: (data: Uint8Array) => deps.signingCrypto!.hmacSha256(deps.config.OTP_PEPPER, data) })

@@ -10,8 +10,8 @@ export type PhoneNumbers = {
    * international, `+62 812-…`, or a full JID) and gives its E.164 form and WhatsApp JID.
    */
   normalizePhone(input: string, defaultCountry: string): NormalizedPhone
-  /** The JID to send to, or a 422 naming the number that is not a valid phone number. */
-  requireJid(input: string, defaultCountry: string): NormalizedPhone
+  /** The JID to send to, or a 422 naming the number that is not a valid phone number (and the request field it came in, when given). */
+  requireJid(input: string, defaultCountry: string, field?: string): NormalizedPhone
 }
 
 const JID = /^(\d{5,20})(?::\d+)?@s\.whatsapp\.net$/
@@ -33,9 +33,10 @@ export const phoneNumbers = (metadata: MetadataJson): PhoneNumbers => {
   }
   return {
     normalizePhone,
-    requireJid(input, defaultCountry) {
+    requireJid(input, defaultCountry, field) {
       const phone = normalizePhone(input, defaultCountry)
-      if (!phone.valid) throw appError('INVALID_PHONE_NUMBER', `${input.slice(0, 40)} is not a valid phone number`, { input: input.slice(0, 40) })
+      if (!phone.valid)
+        throw appError('INVALID_PHONE_NUMBER', `${input.slice(0, 40)} is not a valid phone number`, { input: input.slice(0, 40), ...(field ? { field } : {}) })
       return phone
     }
   }

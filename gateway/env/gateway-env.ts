@@ -45,7 +45,7 @@ export type GatewayDeps = {
 /** What every request's handlers read as `c.var.deps`: the dependencies, with what is derived from them once. */
 export type RequestDeps = GatewayDeps & {
   /** A valid number's E.164 form and JID, or a 422. */
-  phone(input: string): NormalizedPhone
+  phone(input: string, field?: string): NormalizedPhone
   phoneInfo(input: string): NormalizedPhone
   /** The OTP pepper, imported once. */
   otpPepper: Promise<PepperKey | PepperSigner>

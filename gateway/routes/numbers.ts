@@ -30,7 +30,7 @@ export const registerNumbers = (app: RouteGroupApp) =>
     const { sessionId, number } = c.req.valid('param')
     requireScope(c.var.principal, 'messages:send')
     requireSession(c.var.principal, sessionId)
-    const phone = c.var.deps.phone(number)
+    const phone = c.var.deps.phone(number, 'number')
     const { onWhatsApp } = await c.var.deps.host.call(MESSAGE_ROUTES.checkNumber, { sessionId, digits: phone.e164.slice(1) })
     return c.json(
       {

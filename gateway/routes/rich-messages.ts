@@ -43,7 +43,7 @@ export const registerRichMessages = (app: RouteGroupApp) => {
       // Numbers inside contact cards are normalised like recipients, so the card's WhatsApp link works.
       if (kind === 'contact') {
         const cards = content.contacts as { phoneNumber: string }[]
-        content.contacts = cards.map(card => ({ ...card, phoneNumber: deps.phone(card.phoneNumber).e164 }))
+        content.contacts = cards.map((card, i) => ({ ...card, phoneNumber: deps.phone(card.phoneNumber, `contacts.${i}.phoneNumber`).e164 }))
       }
       const idempotency = await idempotencyOf(c, c.req.valid('json'))
       const sent = await deps.host.call(MESSAGE_ROUTES.sendRich, { sessionId, kind }, { ...content, jid: phone.jid, ...(idempotency ? { idempotency } : {}) })

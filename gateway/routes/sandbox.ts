@@ -72,7 +72,7 @@ export const registerSandbox = (app: RouteGroupApp) =>
       requireScope(c.var.principal, 'messages:send')
       const { from, ...body } = c.req.valid('json')
       requireSession(c.var.principal, body.sessionId)
-      const data = await c.var.deps.host.call(SANDBOX_ROUTES.inbound, {}, { ...body, from: c.var.deps.phone(from).e164.slice(1) })
+      const data = await c.var.deps.host.call(SANDBOX_ROUTES.inbound, {}, { ...body, from: c.var.deps.phone(from, 'from').e164.slice(1) })
       return c.json({ success: true as const, sandbox: true as const, message: 'Sandbox: the contact sent it', data }, 201)
     })
     .openapi(messages, async c => {

@@ -165,7 +165,7 @@ export const registerSessions = (app: RouteGroupApp) =>
       requireScope(c.var.principal, 'sessions:write')
       requireSession(c.var.principal, sessionId)
       const { phoneNumber } = c.req.valid('json')
-      const phone = c.var.deps.phone(phoneNumber)
+      const phone = c.var.deps.phone(phoneNumber, 'phoneNumber')
       const data = await c.var.deps.host.call(SESSION_ROUTES.pairingCode, { sessionId }, { phoneNumber: phone.e164.slice(1) })
       return c.json({ success: true as const, message: 'Pairing code', data }, 200)
     })

@@ -136,7 +136,7 @@ export const mediaMessageRoutes = (deps: MediaRoutesDeps) => {
         })
         if (!upload.file) throw appError('VALIDATION_ERROR', `The upload has no file in the "${kind}" field`, { fields: [{ path: kind, message: 'Required' }] })
         const fields = FormFields.parse(upload.fields)
-        const { jid } = requireJid(fields.to, country)
+        const { jid } = requireJid(fields.to, country, 'to')
         await checkRecipient(deps, sessionId, jid)
         const declared = fields.mimetype ?? (upload.file.declaredType === 'application/octet-stream' ? undefined : upload.file.declaredType)
         const mimetype = await checkContent(path, kind, declared)
