@@ -42,8 +42,9 @@ export class LivenessLedger {
   }
 
   acked(messageId: string, now: number): void {
-    this.aliveAt = now
-    if (this.unacked.delete(messageId)) return
+    const own = this.unacked.delete(messageId)
+    this.alive(now)
+    if (own) return
     this.earlyAcks.add(messageId)
     if (this.earlyAcks.size > EARLY_ACKS_KEPT) this.earlyAcks.delete(this.earlyAcks.values().next().value as string)
   }
@@ -55,13 +56,17 @@ export class LivenessLedger {
   /** The server answered the probe (a result or an error: either way it is listening). */
   answered(now: number): void {
     this.probeSince = undefined
+    this.alive(now)
+  }
+
+  /** A sign of life: the sends before it say nothing more about the connection (the queue fails one never acked). */
+  private alive(now: number): void {
     this.aliveAt = now
+    for (const [messageId, at] of this.unacked) if (at < now) this.unacked.delete(messageId)
   }
 
   verdict(now: number): LivenessVerdict {
     const { timeoutMs, probeMs } = this.settings
-    // Sends from before the last sign of life say nothing more about the connection.
-    for (const [messageId, at] of this.unacked) if (at < this.aliveAt) this.unacked.delete(messageId)
     const oldestSend = Math.min(...this.unacked.values())
     if (this.probeSince !== undefined) {
       if (now - this.probeSince >= timeoutMs) return { act: 'trip', waited: 'probe', forMs: now - this.probeSince }

@@ -2,6 +2,7 @@ import { z } from '../zod.ts'
 import { SessionId } from '../ids.ts'
 import { MEDIA_KINDS } from '../media.ts'
 import { hostRoute } from './host-route.ts'
+import { PairingCodeRequest } from './sessions.ts'
 
 /** POST /internal/sandbox/inbound: a contact writes a text, or sends a file, to a session. */
 export const SandboxInboundRequest = z
@@ -45,7 +46,7 @@ export const SandboxEmulatorAnswer = z.object({ wsUrl: z.string(), caPem: z.stri
 export const SandboxScanRequest = z.object({ sessionId: SessionId, qr: z.string().min(1).max(4096) })
 
 /** The emulator's phone types a pairing code a session of another host was given. */
-export const SandboxPairingCodeRequest = z.object({ phoneNumber: z.string().regex(/^\d{6,15}$/), code: z.string().min(8).max(9) })
+export const SandboxPairingCodeRequest = PairingCodeRequest.extend({ code: z.string().min(8).max(9) })
 
 /** Sandbox-only routes (a live host answers 404); `?to=digits` narrows the messages. */
 export const SANDBOX_ROUTES = {
